@@ -1,0 +1,217 @@
+"""The configuration schema. Unknown keys are errors: a typo must never be silently ignored."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import date
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class DatabaseConfig(Section):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: sqlite file auditor.db next to the config file.",
+    )
+
+
+class CollectionConfig(Section):
+    concurrency: int = Field(default=8, ge=1, le=256)
+    batch_size: int = Field(default=500, ge=1, le=50_000)
+    max_attempts: int = Field(default=6, ge=1, le=20, description="Attempts per API call on throttling.")
+    progress: bool = True
+
+
+class AwsAccount(Section):
+    id: str = Field(pattern=r"^\d{12}$")
+    role_arn: str | None = None
+    role_name: str | None = None
+    external_id: str | None = None
+    name: str | None = None
+
+
+class AwsOrganization(Section):
+    role_name: str = "OrganizationAccountAccessRole"
+    exclude_accounts: list[str] = []
+    external_id: str | None = None
+
+
+class AwsConfig(Section):
+    enabled: bool = True
+    profile: str | None = None
+    credential_source: Literal["default", "profile", "static-test"] = "default"
+    endpoint_url: str | None = Field(
+        default=None, description="Overrides every service endpoint (same as AWS_ENDPOINT_URL)."
+    )
+    accounts: list[AwsAccount] = []
+    organization: AwsOrganization | None = None
+    regions: list[str] | Literal["all"] = ["us-east-1"]
+    resource_types: list[str] | None = Field(default=None, description="Globs; default all.")
+    exclude_resource_types: list[str] = []
+
+    @model_validator(mode="after")
+    def _static_only_on_loopback(self) -> "AwsConfig":
+        if self.credential_source == "static-test" and not (self.endpoint_url and is_loopback_url(self.endpoint_url)):
+            raise ValueError("credential_source 'static-test' is accepted only with a loopback endpoint_url")
+        if self.credential_source == "profile" and not self.profile:
+            raise ValueError("credential_source 'profile' needs 'profile'")
+        return self
+
+
+class GcpEndpoints(Section):
+    storage: str | None = None
+    compute: str | None = None
+    iam: str | None = None
+    resourcemanager: str | None = None
+
+
+class GcpConfig(Section):
+    enabled: bool = True
+    credentials: Literal["adc", "service_account_file", "anonymous"] = "adc"
+    credentials_file: str | None = None
+    projects: list[str] = []
+    organization: str | None = Field(default=None, description="organizations/123 or 123")
+    folders: list[str] = []
+    regions: list[str] | Literal["all"] = "all"
+    endpoints: GcpEndpoints = GcpEndpoints()
+    resource_types: list[str] | None = None
+    exclude_resource_types: list[str] = []
+
+    @model_validator(mode="after")
+    def _anonymous_only_on_loopback(self) -> "GcpConfig":
+        if self.credentials == "anonymous":
+            urls = [u for u in self.endpoints.model_dump().values() if u]
+            if not urls or not all(is_loopback_url(u) for u in urls):
+                raise ValueError("credentials 'anonymous' is accepted only when every endpoint is loopback")
+        if self.credentials == "service_account_file" and not self.credentials_file:
+            raise ValueError("credentials 'service_account_file' needs 'credentials_file'")
+        return self
+
+
+class AzureConfig(Section):
+    enabled: bool = True
+    cloud: Literal["public", "china", "usgov"] = "public"
+    arm_endpoint: str | None = None
+    credential: Literal["default", "static-test-token"] = "default"
+    ca_bundle: str | None = Field(default=None, description="Extra CA bundle to trust (never disables TLS).")
+    tenant_id: str | None = None
+    subscriptions: list[str] | Literal["all"] = "all"
+    management_group: str | None = None
+    resource_types: list[str] | None = None
+    exclude_resource_types: list[str] = []
+
+    @model_validator(mode="after")
+    def _static_token_only_on_loopback(self) -> "AzureConfig":
+        if self.credential == "static-test-token" and not (self.arm_endpoint and is_loopback_url(self.arm_endpoint)):
+            raise ValueError("credential 'static-test-token' is accepted only with a loopback arm_endpoint")
+        if self.arm_endpoint and not self.arm_endpoint.startswith("https://"):
+            raise ValueError("arm_endpoint must be https:// (TLS is never weakened)")
+        return self
+
+
+class EstateConfig(Section):
+    """What counts as 'ours' for the identity checker: anything else is external."""
+
+    aws_accounts: list[str] = []
+    aws_organization_id: str | None = None
+    gcp_organization: str | None = None
+    gcp_projects: list[str] = []
+    azure_tenants: list[str] = []
+    github_orgs: list[str] = []
+    gitlab_groups: list[str] = []
+
+
+class ResidencyConfig(Section):
+    classification_keys: list[str] = ["data-classification", "data_classification", "classification"]
+    default_classification: str = "internal"
+    allowed: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="classification -> allowed jurisdictions (ISO country codes, EU, EEA, or '*').",
+    )
+
+
+class IgnoreRule(Section):
+    provider: str = "*"
+    type: str = "*"
+    resource_key: str = "*"
+    path: str = "*"
+    owner: str
+    reason: str
+    expires: date | None = None
+
+
+class ChecksConfig(Section):
+    access_key_max_age_days: int = Field(default=90, ge=1)
+    sa_key_max_age_days: int = Field(default=90, ge=1)
+    cmk_required_for: list[str] = ["restricted", "confidential"]
+    admin_ports: list[int] = [22, 3389, 1433, 3306, 5432, 6379, 27017, 9200]
+    disabled_rules: list[str] = []
+
+
+class ScheduleConfig(Section):
+    cron: str = "0 2 * * *"
+    timezone: str = "UTC"
+    misfire_grace_seconds: int = Field(default=3600, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+
+class ExportConfig(Section):
+    out_dir: str = "auditor-out"
+    formats: list[Literal["csv", "json", "ocsf", "sarif", "html"]] = ["json", "csv", "ocsf", "sarif", "html"]
+
+
+class WebhookConfig(Section):
+    url: str
+    min_severity: Literal["info", "low", "medium", "high", "critical"] = "high"
+    timeout_seconds: float = Field(default=10, gt=0)
+
+
+class NotificationsConfig(Section):
+    webhooks: list[WebhookConfig] = []
+
+
+class AuditConfig(Section):
+    baseline: str | None = Field(default=None, description="Baseline name drift compares against.")
+    fail_on: Literal["info", "low", "medium", "high", "critical", "none"] = "high"
+
+
+class AuditorConfig(Section):
+    database: DatabaseConfig = DatabaseConfig()
+    collection: CollectionConfig = CollectionConfig()
+    aws: AwsConfig | None = None
+    gcp: GcpConfig | None = None
+    azure: AzureConfig | None = None
+    estate: EstateConfig = EstateConfig()
+    residency: ResidencyConfig = ResidencyConfig()
+    ignore: list[IgnoreRule] = []
+    checks: ChecksConfig = ChecksConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    export: ExportConfig = ExportConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
+    audit: AuditConfig = AuditConfig()

@@ -1,0 +1,1 @@
+"""Per-cloud collectors (aws/, gcp/, azure/) and the shared runner they all use."""
