@@ -93,7 +93,7 @@ class Classifier(Protocol):
 class Sink(Protocol):
     """Where resources go: the inventory's snapshot writer, or a list in tests."""
 
-    def write(self, resources: list[Resource]) -> None: ...
+    def write(self, resources: list[Resource], unit: Unit) -> None: ...
 
     def record_unit(self, result: UnitResult) -> None: ...
 
@@ -236,14 +236,14 @@ def run_units(
                 batch.append(res)
                 count += 1
                 if len(batch) >= batch_size:
-                    q.put(("batch", batch))
+                    q.put(("batch", (task.unit, batch)))
                     batch = []
         except BaseException as exc:  # noqa: BLE001 - one unit never stops the others
             status, error = classify(task.unit, exc)
             if status is UnitStatus.ERROR:
                 log.warning("unit %s failed: %s", task.unit, error, exc_info=log.isEnabledFor(logging.DEBUG))
         if batch:
-            q.put(("batch", batch))
+            q.put(("batch", (task.unit, batch)))
         if status is UnitStatus.OK and count == 0:
             status = UnitStatus.EMPTY
         if ctx.notes:
@@ -268,8 +268,9 @@ def run_units(
             if kind is _DONE:
                 break
             if kind == "batch":
-                sink.write(payload)
-                for r in payload:
+                unit, batch = payload
+                sink.write(batch, unit)
+                for r in batch:
                     summary.resources_by_type[r.type] += 1
             else:
                 sink.record_unit(payload)
@@ -289,7 +290,7 @@ class ListSink:
         self.resources: list[Resource] = []
         self.units: list[UnitResult] = []
 
-    def write(self, resources: list[Resource]) -> None:
+    def write(self, resources: list[Resource], unit: Unit | None = None) -> None:
         self.resources.extend(resources)
 
     def record_unit(self, result: UnitResult) -> None:

@@ -1,0 +1,65 @@
+"""Per-invocation state shared by commands: config, database, output format, console."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import Engine
+
+from auditor.config import AuditorConfig, find_config_path, load_config
+from auditor.store.inventory import open_inventory, resolve_url
+
+
+@dataclass
+class AppContext:
+    config_arg: str | None = None
+    db_arg: str | None = None
+    fmt: str = "table"
+    verbosity: int = 0
+    quiet: bool = False
+    console: Console = field(default_factory=lambda: Console(stderr=False))
+    err: Console = field(default_factory=lambda: Console(stderr=True))
+
+    @cached_property
+    def config_path(self) -> Path | None:
+        return find_config_path(self.config_arg)
+
+    @cached_property
+    def config(self) -> AuditorConfig:
+        cfg, _ = load_config(self.config_path)
+        return cfg
+
+    @cached_property
+    def db_url(self) -> str:
+        return resolve_url(self.db_arg, self.config.database.url, self.config_path)
+
+    def engine(self, *, check: bool = True) -> Engine:
+        return open_inventory(self.db_url, check=check)
+
+    @property
+    def interactive(self) -> bool:
+        import os
+
+        return sys.stderr.isatty() and not self.quiet and not os.environ.get("CI")
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self.err.print(message, highlight=False)
+
+
+def setup_logging(verbosity: int, quiet: bool) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbosity == 1:
+        level = logging.INFO
+    elif verbosity >= 2:
+        level = logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    for noisy in ("botocore", "urllib3", "azure", "google", "apscheduler", "werkzeug", "alembic"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -1,0 +1,141 @@
+"""Inventory commands: init, db upgrade, snapshots, units, resources, query."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from auditor.cli.context import AppContext
+from auditor.cli.output import render
+from auditor.errors import UsageError
+
+SNAPSHOT_COLUMNS = ["id", "status", "started_at", "finished_at", "resource_count", "changed_count", "tool_version", "error"]
+UNIT_COLUMNS = ["provider", "account", "region", "resource_type", "status", "resource_count", "api_calls", "duration_ms", "error"]
+RESOURCE_COLUMNS = ["resource_key", "provider", "account", "region", "location", "category", "type", "native_id", "name", "state", "content_hash"]
+
+
+def _starter_config() -> str:
+    from importlib import resources
+
+    return resources.files("auditor.data").joinpath("starter.yaml").read_text(encoding="utf-8")
+
+
+def init(ctx: typer.Context, path: Path = typer.Option(Path("auditor.yaml"), "--path", help="Where to write the starter config.")) -> None:
+    """Write a starter config (never overwrites) and create or upgrade the database."""
+    app: AppContext = ctx.obj
+    target = Path(app.config_arg) if app.config_arg else path
+    if target.exists():
+        app.info(f"config {target} exists; leaving it unchanged")
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_starter_config(), encoding="utf-8")
+        app.info(f"wrote starter config {target}")
+    app.config_arg = str(target)
+    from auditor.store import migrate
+
+    engine = app.engine(check=False)
+    before, after = migrate.upgrade(engine)
+    app.info(f"database {engine.url.render_as_string(hide_password=True)}: schema {before or 'none'} -> {after}")
+
+
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply pending schema migrations."""
+    app: AppContext = ctx.obj
+    from auditor.store import migrate
+
+    engine = app.engine(check=False)
+    before, after = migrate.upgrade(engine)
+    app.info(f"schema {before or 'none'} -> {after}")
+
+
+def snapshots_cmd(ctx: typer.Context, limit: int = typer.Option(50, help="How many, newest first.")) -> None:
+    """List snapshots with their status (running, complete, partial, failed)."""
+    app: AppContext = ctx.obj
+    from auditor.store import read
+    from auditor.store.ingest import recover_dead_snapshots
+
+    engine = app.engine()
+    recover_dead_snapshots(engine)
+    rows = read.list_snapshots(engine, limit)
+    render(rows, SNAPSHOT_COLUMNS, app.fmt, console=app.console, title="snapshots")
+
+
+def _snapshot_arg(app: AppContext, engine, snapshot: Optional[int]) -> int:  # type: ignore[no-untyped-def]
+    from auditor.store import read
+
+    if snapshot is None:
+        sid = read.latest_snapshot_id(engine)
+        if sid is None:
+            raise UsageError("no finished snapshot yet: run `auditor collect` (or `auditor demo`)")
+        return sid
+    if read.get_snapshot(engine, snapshot) is None:
+        raise UsageError(f"snapshot {snapshot} does not exist")
+    return snapshot
+
+
+def units_cmd(ctx: typer.Context, snapshot: Optional[int] = typer.Argument(None, help="Snapshot id (default latest).")) -> None:
+    """Collection units of a snapshot with their status and error text."""
+    app: AppContext = ctx.obj
+    from auditor.store import read
+
+    engine = app.engine()
+    sid = _snapshot_arg(app, engine, snapshot)
+    render(read.list_units(engine, sid), UNIT_COLUMNS, app.fmt, console=app.console, title=f"units of snapshot {sid}")
+
+
+def resources_cmd(
+    ctx: typer.Context,
+    snapshot: Optional[int] = typer.Option(None, "--snapshot", "-s", help="As of this snapshot (default latest)."),
+    provider: Optional[str] = typer.Option(None, "--provider"),
+    type_: Optional[str] = typer.Option(None, "--type", help="Resource type, '*' allowed (aws.ec2.*)."),
+    account: Optional[str] = typer.Option(None, "--account"),
+    full: bool = typer.Option(False, "--full", help="Include config, tags and facets (JSON output)."),
+) -> None:
+    """Resources as of a snapshot."""
+    app: AppContext = ctx.obj
+    from auditor.store import read
+
+    engine = app.engine()
+    sid = _snapshot_arg(app, engine, snapshot)
+    items = read.iter_resources(engine, sid, provider=provider, type_=type_, account=account)
+    if app.fmt == "json":
+        import sys
+
+        from auditor.cli.output import dumps_json
+
+        cols = RESOURCE_COLUMNS + (["tags", "config", "facets"] if full else [])
+        out = [{c: getattr(r, c) for c in ["snapshot_id", *cols]} for r in items]
+        sys.stdout.write(dumps_json(out) + "\n")
+        return
+    rows = [r.as_dict() for r in items]
+    render(rows, RESOURCE_COLUMNS, app.fmt, console=app.console, title=f"resources as of snapshot {sid}")
+
+
+def query_cmd(
+    ctx: typer.Context,
+    sql: str = typer.Argument(..., help="One read-only SQL statement."),
+    limit: int = typer.Option(10_000, help="Maximum rows returned."),
+) -> None:
+    """Run read-only SQL over the inventory (writes and DDL are refused)."""
+    app: AppContext = ctx.obj
+    from auditor.store.readonly import run_readonly_query
+
+    engine = app.engine()
+    result = run_readonly_query(engine, sql, limit=limit)
+    rows = [dict(zip(result.columns, r)) for r in result.rows]
+    render(rows, result.columns, app.fmt, console=app.console)
+    if result.truncated:
+        app.info(f"(truncated at {limit} rows)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    db = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+    db.command("upgrade")(db_upgrade)
+    app.add_typer(db, name="db")
+    app.command("snapshots")(snapshots_cmd)
+    app.command("units")(units_cmd)
+    app.command("resources")(resources_cmd)
+    app.command("query")(query_cmd)

@@ -1,0 +1,1 @@
+"""The SQL inventory: versioned, append-only resource history over SQLite or PostgreSQL."""

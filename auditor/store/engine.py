@@ -1,0 +1,61 @@
+"""Engines for SQLite (embedded default) and PostgreSQL (scale-out), with sane settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from auditor.errors import UsageError
+
+DEFAULT_DB_FILE = "auditor.db"
+
+
+def default_url(config_path: Path | None) -> str:
+    """SQLite next to the config file, or in the working directory without one."""
+    base = config_path.resolve().parent if config_path else Path.cwd()
+    return f"sqlite:///{base / DEFAULT_DB_FILE}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and use psycopg 3 for them."""
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001 - SQLAlchemy raises several types for bad URLs
+        raise UsageError(f"invalid database URL: {url!r}") from None
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    if u.get_backend_name() not in ("sqlite", "postgresql"):
+        raise UsageError(f"unsupported database {u.get_backend_name()!r}: use sqlite or postgresql")
+    return u.render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-32000")  # 32 MB page cache
+    cur.close()
+
+
+def make_engine(url: str, **kwargs) -> Engine:  # type: ignore[no-untyped-def]
+    url = normalise_url(url)
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def display_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)

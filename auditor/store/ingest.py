@@ -1,0 +1,292 @@
+"""Streaming ingestion: begin snapshot -> record units -> write batches -> finish.
+
+Only changed content costs a row: each batch is compared with the open version of every
+key (by content hash); unchanged resources write nothing to the main tables. Keys seen in
+this run go to a per-connection temporary table, so at the end the engine can close
+(i.e. mark deleted) exactly the resources missing from units that *completed*. Resources
+of units that did not complete stay open and read as ``unknown``.
+
+Each batch commits, so a crash loses at most one batch; a run that dies is rolled back by
+``recover_dead_snapshots`` (its new versions deleted, the versions it closed reopened),
+which leaves every earlier snapshot exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable
+
+from sqlalchemy import Connection, Engine, select, update
+
+from auditor import __version__
+from auditor.errors import ConcurrentRunError
+from auditor.model import COMPLETED_STATUSES, Resource, SnapshotStatus
+from auditor.store.schema import collection_units, snapshots
+
+_LOOKUP_CHUNK = 900  # keys per IN (...) lookup; below every backend's parameter limit
+_RV_COLUMNS = (
+    "resource_key", "unit_key", "provider", "account", "region", "location", "category", "type",
+    "native_id", "name", "tags", "config", "facets", "content_hash", "valid_from",
+)
+
+
+def unit_key(provider: str, account: str, region: str, resource_type: str) -> str:
+    return f"{provider}|{account}|{region}|{resource_type}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class IngestStats:
+    written: int = 0  # rows inserted into resource_versions
+    unchanged: int = 0
+    seen: int = 0
+    closed: int = 0  # resources deleted (missing from a completed unit)
+
+
+def recover_dead_snapshots(engine: Engine, *, stale_after_s: float = 3600) -> list[int]:
+    """Mark runs whose process is gone as failed and undo their partial writes.
+
+    A run counts as dead when its pid no longer exists on this host, or (on another host)
+    when its heartbeat is older than ``stale_after_s``. Returns the ids recovered.
+    """
+    host, now = socket.gethostname(), utcnow()
+    recovered: list[int] = []
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(snapshots.c.id, snapshots.c.host, snapshots.c.pid, snapshots.c.heartbeat_at)
+            .where(snapshots.c.status == SnapshotStatus.RUNNING.value)
+        ).all()
+        for sid, shost, spid, beat in rows:
+            if beat is not None and beat.tzinfo is None:
+                beat = beat.replace(tzinfo=timezone.utc)
+            dead = (not _pid_alive(spid)) if shost == host else (now - beat).total_seconds() > stale_after_s
+            if shost == host and spid == os.getpid():
+                dead = False
+            if dead:
+                _rollback_versions(conn, sid)
+                conn.execute(
+                    update(snapshots).where(snapshots.c.id == sid).values(
+                        status=SnapshotStatus.FAILED.value, finished_at=now,
+                        error="the collecting process died before finishing; its partial writes were undone",
+                    )
+                )
+                recovered.append(sid)
+    return recovered
+
+
+def _rollback_versions(conn: Connection, sid: int) -> None:
+    conn.exec_driver_sql(f"DELETE FROM resource_versions WHERE valid_from = {int(sid)}")
+    conn.exec_driver_sql(f"UPDATE resource_versions SET valid_to = NULL WHERE valid_to = {int(sid)}")
+
+
+class SnapshotWriter:
+    """Write one snapshot. Implements the collection runner's Sink protocol.
+
+    Use as a context manager: leaving with an exception marks the snapshot failed and
+    undoes its writes; ``finish()`` makes it visible as complete or partial.
+    """
+
+    def __init__(self, engine: Engine, *, note: str | None = None) -> None:
+        self.engine = engine
+        self.stats = IngestStats()
+        recover_dead_snapshots(engine)
+        with engine.begin() as c:
+            running = c.execute(
+                select(snapshots.c.id, snapshots.c.pid, snapshots.c.host)
+                .where(snapshots.c.status == SnapshotStatus.RUNNING.value)
+            ).first()
+            if running is not None:
+                raise ConcurrentRunError(
+                    f"snapshot {running.id} is still being written by pid {running.pid} on {running.host}"
+                )
+            now = utcnow()
+            self.snapshot_id: int = c.execute(
+                snapshots.insert().values(
+                    status=SnapshotStatus.RUNNING.value, started_at=now, heartbeat_at=now,
+                    tool_version=__version__, host=socket.gethostname(), pid=os.getpid(), note=note,
+                ).returning(snapshots.c.id)
+            ).scalar_one()
+        self._conn: Connection = engine.connect()
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        self._prepare_seen()
+        self._insert_sql = (
+            f"INSERT INTO resource_versions ({', '.join(_RV_COLUMNS)}) "
+            f"VALUES ({', '.join([self._ph] * len(_RV_COLUMNS))})"
+        )
+        self._units_with_status: dict[str, str] = {}
+        self._done = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> "SnapshotWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        if not self._done:
+            self.fail(f"{exc_type.__name__}: {exc}" if exc_type else "aborted before finish")
+
+    def _prepare_seen(self) -> None:
+        c = self._conn
+        if self._sqlite:
+            c.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ingest_seen (resource_key TEXT PRIMARY KEY) WITHOUT ROWID")
+        else:
+            c.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ingest_seen (resource_key TEXT PRIMARY KEY)")
+        c.exec_driver_sql("DELETE FROM ingest_seen")
+        c.commit()
+
+    def heartbeat(self) -> None:
+        self._conn.execute(
+            update(snapshots).where(snapshots.c.id == self.snapshot_id).values(heartbeat_at=utcnow())
+        )
+
+    # -- Sink protocol ----------------------------------------------------------------------
+
+    def write(self, resources: list[Resource], unit=None) -> None:  # type: ignore[no-untyped-def]
+        """Write one batch (from one unit when ``unit`` is given) and commit it."""
+        if not resources:
+            return
+        default_unit = (
+            unit_key(unit.provider, unit.account, unit.region, unit.resource_type) if unit is not None else None
+        )
+        by_key: dict[str, Resource] = {}
+        for r in resources:
+            by_key[r.resource_key] = r  # a key repeated in one batch: last one wins
+        keys = list(by_key)
+        c = self._conn
+        raw = c.connection.dbapi_connection
+        cur = raw.cursor()
+        try:
+            open_rows: dict[str, tuple[int, str, int]] = {}
+            for i in range(0, len(keys), _LOOKUP_CHUNK):
+                chunk = keys[i : i + _LOOKUP_CHUNK]
+                cur.execute(
+                    "SELECT resource_key, id, content_hash, valid_from FROM resource_versions "
+                    f"WHERE valid_to IS NULL AND resource_key IN ({', '.join([self._ph] * len(chunk))})",
+                    chunk,
+                )
+                for k, vid, h, vf in cur.fetchall():
+                    open_rows[k] = (vid, h, vf)
+            sid = self.snapshot_id
+            inserts, close_ids, replace_ids = [], [], []
+            for k, r in by_key.items():
+                cur_row = open_rows.get(k)
+                if cur_row is not None and cur_row[1] == r.content_hash:
+                    self.stats.unchanged += 1
+                    continue
+                if cur_row is not None:
+                    (replace_ids if cur_row[2] == sid else close_ids).append(cur_row[0])
+                inserts.append((
+                    k, default_unit or unit_key(r.provider, r.account, r.region, r.type), r.provider, r.account,
+                    r.region, r.location, r.category, r.type, r.native_id, r.name, r.tags, r.config, r.facets,
+                    r.content_hash, sid,
+                ))
+            if replace_ids:  # the same key twice in one snapshot: keep only the latest state
+                cur.executemany(f"DELETE FROM resource_versions WHERE id = {self._ph}", [(i,) for i in replace_ids])
+            if close_ids:
+                cur.executemany(
+                    f"UPDATE resource_versions SET valid_to = {sid} WHERE id = {self._ph}", [(i,) for i in close_ids]
+                )
+            if inserts:
+                cur.executemany(self._insert_sql, inserts)
+            conflict = "OR IGNORE " if self._sqlite else ""
+            tail = "" if self._sqlite else " ON CONFLICT DO NOTHING"
+            cur.executemany(
+                f"INSERT {conflict}INTO ingest_seen (resource_key) VALUES ({self._ph}){tail}", [(k,) for k in keys]
+            )
+            self.stats.written += len(inserts)
+            self.stats.seen += len(keys)
+        finally:
+            cur.close()
+        self.heartbeat()
+        c.commit()
+
+    def record_unit(self, result) -> None:  # type: ignore[no-untyped-def]
+        u = result.unit
+        key = unit_key(u.provider, u.account, u.region, u.resource_type)
+        status = result.status.value if hasattr(result.status, "value") else str(result.status)
+        self._units_with_status[key] = status
+        self._conn.execute(
+            collection_units.insert().values(
+                snapshot_id=self.snapshot_id, unit_key=key, provider=u.provider, account=u.account,
+                region=u.region, resource_type=u.resource_type, status=status, error=result.error,
+                resource_count=result.resource_count, api_calls=result.api_calls,
+                started_at=result.started_at, duration_ms=int(result.duration_s * 1000),
+            )
+        )
+        self._conn.commit()
+
+    # -- finishing ------------------------------------------------------------------------
+
+    def finish(self) -> str:
+        """Close resources missing from completed units; make the snapshot visible."""
+        sid = self.snapshot_id
+        c = self._conn
+        completed = ", ".join(f"'{s}'" for s in COMPLETED_STATUSES)
+        closed = c.exec_driver_sql(
+            f"UPDATE resource_versions SET valid_to = {sid} "
+            f"WHERE valid_to IS NULL AND valid_from < {sid} "
+            f"AND unit_key IN (SELECT unit_key FROM collection_units WHERE snapshot_id = {sid} "
+            f"AND status IN ({completed})) "
+            "AND resource_key NOT IN (SELECT resource_key FROM ingest_seen)"
+        ).rowcount
+        self.stats.closed = max(closed or 0, 0)
+        statuses = set(self._units_with_status.values())
+        incomplete = statuses - set(COMPLETED_STATUSES) - {"skipped"}
+        status = SnapshotStatus.PARTIAL if incomplete else SnapshotStatus.COMPLETE
+        c.execute(
+            update(snapshots).where(snapshots.c.id == sid).values(
+                status=status.value, finished_at=utcnow(), resource_count=self.stats.seen,
+                changed_count=self.stats.written + self.stats.closed,
+            )
+        )
+        c.exec_driver_sql("DELETE FROM ingest_seen")
+        c.commit()
+        self._done = True
+        c.close()
+        return status.value
+
+    def fail(self, error: str) -> None:
+        """Mark failed and undo this snapshot's version writes (earlier snapshots untouched)."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._conn.rollback()
+            self._conn.close()
+        except Exception:  # noqa: BLE001 - the connection may be the thing that broke
+            pass
+        with self.engine.begin() as c:
+            _rollback_versions(c, self.snapshot_id)
+            c.execute(
+                update(snapshots).where(snapshots.c.id == self.snapshot_id).values(
+                    status=SnapshotStatus.FAILED.value, finished_at=utcnow(), error=error[:4000]
+                )
+            )
+
+
+def ingest(engine: Engine, batches: Iterable[list[Resource]], units: Iterable = (), note: str | None = None) -> tuple[int, str, IngestStats]:
+    """Convenience: ingest pre-built batches and unit results in one snapshot."""
+    with SnapshotWriter(engine, note=note) as w:
+        for b in batches:
+            w.write(b)
+        for u in units:
+            w.record_unit(u)
+        status = w.finish()
+    return w.snapshot_id, status, w.stats

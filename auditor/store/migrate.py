@@ -1,0 +1,53 @@
+"""Apply and check Alembic migrations programmatically (works from a non-editable install)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from auditor.errors import SchemaOutOfDate
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("migrations")))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
+    """Upgrade to ``target``; returns (before, after) revisions."""
+    before = current_revision(engine)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, target)
+    return before, current_revision(engine) or ""
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse to run on a database whose schema is not the one this version expects."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None:
+        raise SchemaOutOfDate(
+            f"database {engine.url.render_as_string(hide_password=True)} has no inventory schema: "
+            "run `auditor init` or `auditor db upgrade`"
+        )
+    raise SchemaOutOfDate(
+        f"database schema is at revision {current}, this version needs {head}: run `auditor db upgrade`"
+    )

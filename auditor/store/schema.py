@@ -1,0 +1,168 @@
+"""Table definitions used at run time. The schema itself changes only through migrations/;
+tests/test_migrations.py proves that the migrated database and these definitions agree."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+    MetaData, String, Table, Text, UniqueConstraint, text,
+)
+
+metadata = MetaData()
+
+# BigInteger ids on PostgreSQL, but plain INTEGER on SQLite so ids are rowid aliases.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+snapshots = Table(
+    "snapshots", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("status", String(16), nullable=False),  # running | complete | partial | failed
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("tool_version", String(32), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),
+    Column("error", Text),
+    Column("resource_count", Integer),
+    Column("changed_count", Integer),
+)
+
+collection_units = Table(
+    "collection_units", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("snapshot_id", Id, ForeignKey("snapshots.id"), nullable=False),
+    Column("unit_key", String(512), nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("account", String(255), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("resource_type", String(128), nullable=False),
+    Column("status", String(16), nullable=False),  # ok | empty | denied | error | throttled | skipped
+    Column("error", Text),
+    Column("resource_count", Integer, nullable=False, server_default=text("0")),
+    Column("api_calls", Integer, nullable=False, server_default=text("0")),
+    Column("started_at", DateTime(timezone=True)),
+    Column("duration_ms", Integer),
+    UniqueConstraint("snapshot_id", "unit_key", name="uq_units_snapshot_unit"),
+)
+
+resource_versions = Table(
+    "resource_versions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("resource_key", String(1024), nullable=False),
+    Column("unit_key", String(512), nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("account", String(255), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("location", String(16)),
+    Column("category", String(16), nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("native_id", Text, nullable=False),
+    Column("name", Text),
+    Column("tags", Text, nullable=False),
+    Column("config", Text, nullable=False),
+    Column("facets", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("valid_from", Id, nullable=False),  # first snapshot holding this version
+    Column("valid_to", Id),  # first snapshot NOT holding it (NULL: still current)
+)
+Index(
+    "uq_resource_versions_open", resource_versions.c.resource_key, unique=True,
+    sqlite_where=resource_versions.c.valid_to.is_(None),
+    postgresql_where=resource_versions.c.valid_to.is_(None),
+)
+Index("ix_resource_versions_valid_from", resource_versions.c.valid_from)
+
+baselines = Table(
+    "baselines", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("parent_id", Id, ForeignKey("baselines.id")),
+    Column("snapshot_id", Id, ForeignKey("snapshots.id")),
+    Column("scope", Text),  # JSON: unit filters the baseline covers (NULL = whole snapshot)
+    Column("status", String(16), nullable=False),  # active | revoked
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("entry_count", Integer),
+    UniqueConstraint("name", "version", name="uq_baselines_name_version"),
+)
+
+# A baseline version stores only its delta from the parent: content_hash NULL = removed.
+baseline_entries = Table(
+    "baseline_entries", metadata,
+    Column("baseline_id", Id, ForeignKey("baselines.id"), primary_key=True),
+    Column("resource_key", String(1024), primary_key=True),
+    Column("content_hash", String(64)),
+    Column("version_id", Id),  # resource_versions.id approved (for attribute diffs)
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("seq", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(1024), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("snapshot_id", Id, ForeignKey("snapshots.id"), nullable=False),
+    Column("finding_id", String(64), nullable=False),  # stable: hash(rule_id, resource_key)
+    Column("rule_id", String(128), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # PASS | FAIL | UNKNOWN
+    Column("provider", String(16)),
+    Column("account", String(255)),
+    Column("region", String(64)),
+    Column("resource_key", String(1024)),
+    Column("native_id", Text),
+    Column("message", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("frameworks", Text, nullable=False),
+    UniqueConstraint("snapshot_id", "finding_id", name="uq_findings_snapshot_finding"),
+)
+
+trust_edges = Table(
+    "trust_edges", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("snapshot_id", Id, ForeignKey("snapshots.id"), nullable=False),
+    Column("edge_id", String(64), nullable=False),
+    Column("source_key", String(1024), nullable=False),  # the trusting resource (role, SA, identity)
+    Column("source_provider", String(16), nullable=False),
+    Column("mechanism", String(64), nullable=False),
+    Column("trusted_kind", String(64), nullable=False),
+    Column("trusted_id", Text, nullable=False),
+    Column("trusted_provider", String(16), nullable=False),
+    Column("conditions", Text, nullable=False),
+    Column("cross_cloud", Boolean, nullable=False),
+    Column("external", Boolean, nullable=False),
+    Column("details", Text, nullable=False),
+)
+Index("ix_trust_edges_snapshot", trust_edges.c.snapshot_id)
+
+locks = Table(
+    "locks", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+)
+
+# APScheduler's SQLAlchemyJobStore table, created here so every table has a migration.
+apscheduler_jobs = Table(
+    "apscheduler_jobs", metadata,
+    Column("id", String(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
