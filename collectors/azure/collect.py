@@ -1,0 +1,156 @@
+"""Collect functions: list through the real azure-mgmt-* clients, normalise, build envelopes.
+
+The SDK's ItemPaged follows ``nextLink`` to the end; an HTTP error on any page raises and
+the runner records the unit's status, so a unit is never "ok" on a partial listing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+from auditor.model import Resource, make_resource
+from collectors.azure import normalise as n
+from collectors.azure.context import AzureContext
+
+FacetFn = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def envelope(ctx: AzureContext, spec_type: str, category: str, doc: dict[str, Any],
+             facets: dict[str, Any], rules: Any, *, region: str | None = None) -> Resource:
+    return make_resource(
+        provider="azure",
+        account=ctx.subscription_id,
+        region=(region if region is not None else doc.get("location") or "global").lower(),
+        category=category,
+        type=spec_type,
+        native_id=doc["id"],
+        name=doc.get("name"),
+        config=doc,
+        tags=doc.get("tags") or {},
+        facets=facets,
+        rules=rules,
+    )
+
+
+def _spec(type_: str):  # type: ignore[no-untyped-def]
+    from collectors.azure.specs import SPEC_BY_TYPE
+
+    return SPEC_BY_TYPE[type_]
+
+
+def _emit(ctx: AzureContext, type_: str, docs: Any, facets: FacetFn, *, region: str | None = None) -> Iterator[Resource]:
+    spec = _spec(type_)
+    for model in docs:
+        doc = n.to_rest(model)
+        yield envelope(ctx, type_, spec.category, doc, facets(doc), spec.hash_rules, region=region)
+
+
+# ---- storage -----------------------------------------------------------------------------------
+
+def storage_accounts(ctx: AzureContext) -> Iterator[Resource]:
+    yield from _emit(ctx, "azure.storage.account", ctx.client("storage").storage_accounts.list(),
+                     n.storage_account_facets)
+
+
+def storage_containers(ctx: AzureContext) -> Iterator[Resource]:
+    client = ctx.client("storage")
+    spec = _spec("azure.storage.container")
+    for model in client.storage_accounts.list():
+        account = n.to_rest(model)
+        rg = n.arm_parts(account["id"])["resource_group"]
+        for item in client.blob_containers.list(rg, account["name"]):
+            doc = n.to_rest(item)
+            yield envelope(ctx, spec.type, spec.category, doc, n.container_facets(doc, account), spec.hash_rules,
+                           region=(account.get("location") or "global"))
+
+
+# ---- compute -----------------------------------------------------------------------------------
+
+def virtual_machines(ctx: AzureContext) -> Iterator[Resource]:
+    network = ctx.client("network")
+    nics = n.lower_ids(n.to_rest(m) for m in network.network_interfaces.list_all())
+    pips = n.lower_ids(n.to_rest(m) for m in network.public_ip_addresses.list_all())
+    yield from _emit(ctx, "azure.compute.vm", ctx.client("compute").virtual_machines.list_all(),
+                     lambda doc: n.vm_facets(doc, nics, pips))
+
+
+def disks(ctx: AzureContext) -> Iterator[Resource]:
+    yield from _emit(ctx, "azure.compute.disk", ctx.client("compute").disks.list(), n.disk_facets)
+
+
+# ---- network -----------------------------------------------------------------------------------
+
+def _no_flow_logs(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"flow_logs": None}
+
+
+def virtual_networks(ctx: AzureContext) -> Iterator[Resource]:
+    yield from _emit(ctx, "azure.network.vnet", ctx.client("network").virtual_networks.list_all(), _no_flow_logs)
+
+
+def subnets(ctx: AzureContext) -> Iterator[Resource]:
+    """Subnets come embedded, complete, in each virtual network's properties."""
+    spec = _spec("azure.network.subnet")
+    for model in ctx.client("network").virtual_networks.list_all():
+        vnet = n.to_rest(model)
+        for sub in n.props(vnet).get("subnets") or []:
+            yield envelope(ctx, spec.type, spec.category, sub, _no_flow_logs(sub), spec.hash_rules,
+                           region=vnet.get("location") or "global")
+
+
+def security_groups(ctx: AzureContext) -> Iterator[Resource]:
+    yield from _emit(ctx, "azure.network.nsg", ctx.client("network").network_security_groups.list_all(),
+                     n.nsg_facets)
+
+
+def public_ips(ctx: AzureContext) -> Iterator[Resource]:
+    yield from _emit(ctx, "azure.network.public_ip", ctx.client("network").public_ip_addresses.list_all(),
+                     lambda doc: {})
+
+
+# ---- identity and access -----------------------------------------------------------------------
+
+def role_definitions(ctx: AzureContext) -> Iterator[Resource]:
+    """Custom roles plus every built-in role an assignment in the subscription references."""
+    auth = ctx.client("authorization")
+    seen: set[str] = set()
+    docs: list[Any] = []
+    for model in auth.role_definitions.list(ctx.scope, filter="type eq 'CustomRole'"):
+        doc = n.to_rest(model)
+        seen.add(n.last_segment(doc["id"]))
+        docs.append(doc)
+    referenced: dict[str, str] = {}
+    for model in auth.role_assignments.list_for_subscription():
+        rd = n.props(n.to_rest(model)).get("roleDefinitionId") or ""
+        guid = n.last_segment(rd)
+        if guid and guid not in seen and guid not in referenced:
+            referenced[guid] = rd
+    for rd in referenced.values():
+        docs.append(n.to_rest(auth.role_definitions.get_by_id(rd)))
+    yield from _emit(ctx, "azure.authorization.role_definition", docs,
+                     lambda doc: {"admin": n.role_definition_admin(doc), "malformed": []}, region="global")
+
+
+def role_assignments(ctx: AzureContext) -> Iterator[Resource]:
+    auth = ctx.client("authorization")
+    custom = {n.last_segment(d["id"]): n.role_definition_admin(d)
+              for d in (n.to_rest(m) for m in auth.role_definitions.list(ctx.scope, filter="type eq 'CustomRole'"))}
+    yield from _emit(ctx, "azure.authorization.role_assignment", auth.role_assignments.list_for_subscription(),
+                     lambda doc: {"admin": n.role_assignment_admin(doc, custom)}, region="global")
+
+
+def user_assigned_identities(ctx: AzureContext) -> Iterator[Resource]:
+    yield from _emit(ctx, "azure.identity.user_assigned",
+                     ctx.client("msi").user_assigned_identities.list_by_subscription(), lambda doc: {})
+
+
+def federated_credentials(ctx: AzureContext) -> Iterator[Resource]:
+    msi = ctx.client("msi")
+    spec = _spec("azure.identity.federated_credential")
+    for model in msi.user_assigned_identities.list_by_subscription():
+        ident = n.to_rest(model)
+        rg = n.arm_parts(ident["id"])["resource_group"]
+        for fic in msi.federated_identity_credentials.list(rg, ident["name"]):
+            doc = n.to_rest(fic)
+            yield envelope(ctx, spec.type, spec.category, doc, {}, spec.hash_rules,
+                           region=ident.get("location") or "global")

@@ -1,0 +1,120 @@
+"""The Azure resource specs: what each unit lists, which SDK calls it makes, what it needs.
+
+Calls are named ``<operation group>.<method>`` on the spec's ``service`` client kind
+(see clients.CLIENT_CLASSES); CALL_ACTIONS maps each call to the ARM read action it needs,
+and the permissions test fails when a spec makes a call its permissions do not cover.
+"""
+
+from __future__ import annotations
+
+from auditor.canonical import HashRules
+from collectors.azure import collect as c
+from collectors.spec import ResourceSpec
+
+# (service, call) -> ARM action. The single source for permissions() and the coverage test.
+CALL_ACTIONS: dict[tuple[str, str], str] = {
+    ("storage", "storage_accounts.list"): "Microsoft.Storage/storageAccounts/read",
+    ("storage", "blob_containers.list"): "Microsoft.Storage/storageAccounts/blobServices/containers/read",
+    ("compute", "virtual_machines.list_all"): "Microsoft.Compute/virtualMachines/read",
+    ("compute", "disks.list"): "Microsoft.Compute/disks/read",
+    ("network", "network_interfaces.list_all"): "Microsoft.Network/networkInterfaces/read",
+    ("network", "public_ip_addresses.list_all"): "Microsoft.Network/publicIPAddresses/read",
+    ("network", "virtual_networks.list_all"): "Microsoft.Network/virtualNetworks/read",
+    ("network", "network_security_groups.list_all"): "Microsoft.Network/networkSecurityGroups/read",
+    ("authorization", "role_definitions.list"): "Microsoft.Authorization/roleDefinitions/read",
+    ("authorization", "role_definitions.get_by_id"): "Microsoft.Authorization/roleDefinitions/read",
+    ("authorization", "role_assignments.list_for_subscription"): "Microsoft.Authorization/roleAssignments/read",
+    ("msi", "user_assigned_identities.list_by_subscription"): "Microsoft.ManagedIdentity/userAssignedIdentities/read",
+    ("msi", "federated_identity_credentials.list"):
+        "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
+}
+
+# Scope discovery (plan) needs these besides the specs' own calls.
+DISCOVERY_ACTIONS: tuple[str, ...] = (
+    "Microsoft.Resources/subscriptions/read",
+    "Microsoft.Management/managementGroups/descendants/read",
+)
+
+_ARM = ("config.etag", "config.systemData", "config.properties.provisioningState")
+
+
+def _rules(volatile: tuple[str, ...] = (), unordered: tuple[str, ...] = ()) -> HashRules:
+    return HashRules(volatile=_ARM + volatile, unordered=unordered)
+
+
+def _perms(service: str, *calls: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(CALL_ACTIONS[(service, call)] for call in calls))
+
+
+def _spec(type_: str, category: str, service: str, list_call: str, detail: tuple[str, ...], collect, rules: HashRules,
+          doc: str, extra: tuple[tuple[str, str], ...] = ()) -> ResourceSpec:  # type: ignore[no-untyped-def]
+    perms = _perms(service, list_call, *detail) + tuple(CALL_ACTIONS[k] for k in extra)
+    return ResourceSpec(
+        provider="azure", type=type_, category=category, service=service, list_call=list_call,
+        detail_calls=detail + tuple(f"{svc}:{call}" for svc, call in extra),
+        permissions=tuple(dict.fromkeys(perms)), scope="account", hash_rules=rules, collect=collect, doc=doc,
+    )
+
+
+SPECS: tuple[ResourceSpec, ...] = (
+    _spec("azure.storage.account", "storage", "storage", "storage_accounts.list", (), c.storage_accounts,
+          _rules(("config.properties.geoReplicationStats", "config.properties.keyCreationTime",
+                  "config.properties.statusOfPrimary", "config.properties.statusOfSecondary"),
+                 ("config.properties.networkAcls.ipRules", "config.properties.networkAcls.virtualNetworkRules",
+                  "config.properties.networkAcls.resourceAccessRules")),
+          "Storage accounts: public blob access, network rules, TLS, encryption, SKU redundancy, primary/secondary."),
+    _spec("azure.storage.container", "storage", "storage", "storage_accounts.list", ("blob_containers.list",),
+          c.storage_containers,
+          _rules(("config.properties.lastModifiedTime", "config.properties.leaseState",
+                  "config.properties.leaseStatus", "config.properties.remainingRetentionDays")),
+          "Blob containers and their anonymous public access level."),
+    _spec("azure.compute.vm", "compute", "compute", "virtual_machines.list_all", (), c.virtual_machines,
+          _rules(("config.properties.instanceView", "config.properties.timeCreated")),
+          "Virtual machines with identity, NICs, public IPs (via NIC) and disk encryption.",
+          extra=(("network", "network_interfaces.list_all"), ("network", "public_ip_addresses.list_all"))),
+    _spec("azure.compute.disk", "compute", "compute", "disks.list", (), c.disks,
+          _rules(("config.properties.diskState", "config.managedBy", "config.properties.timeCreated",
+                  "config.properties.lastOwnershipUpdateTime")),
+          "Managed disks and their encryption type."),
+    _spec("azure.network.vnet", "network", "network", "virtual_networks.list_all", (), c.virtual_networks,
+          _rules(("config.properties.subnets[*].etag",), ("config.properties.subnets",
+                                                           "config.properties.addressSpace.addressPrefixes")),
+          "Virtual networks."),
+    _spec("azure.network.subnet", "network", "network", "virtual_networks.list_all", (), c.subnets,
+          _rules((), ("config.properties.ipConfigurations",)),
+          "Subnets (embedded in their virtual network's listing)."),
+    _spec("azure.network.nsg", "network", "network", "network_security_groups.list_all", (), c.security_groups,
+          _rules(("config.properties.securityRules[*].etag", "config.properties.defaultSecurityRules[*].etag",
+                  "config.properties.securityRules[*].properties.provisioningState",
+                  "config.properties.defaultSecurityRules[*].properties.provisioningState"),
+                 ("config.properties.securityRules", "config.properties.defaultSecurityRules",
+                  "config.properties.networkInterfaces", "config.properties.subnets")),
+          "Network security groups; rules normalised to (cidr, protocol, ports)."),
+    _spec("azure.network.public_ip", "network", "network", "public_ip_addresses.list_all", (), c.public_ips,
+          _rules(), "Public IP addresses."),
+    _spec("azure.authorization.role_definition", "iam", "authorization", "role_definitions.list",
+          ("role_assignments.list_for_subscription", "role_definitions.get_by_id"), c.role_definitions,
+          _rules(("config.properties.updatedOn", "config.properties.updatedBy"),
+                 ("config.properties.assignableScopes",)),
+          "Custom role definitions and the built-in roles referenced by assignments."),
+    _spec("azure.authorization.role_assignment", "iam", "authorization", "role_assignments.list_for_subscription",
+          ("role_definitions.list",), c.role_assignments,
+          _rules(("config.properties.updatedOn", "config.properties.updatedBy")),
+          "Role assignments with scope, principal type and condition."),
+    _spec("azure.identity.user_assigned", "iam", "msi", "user_assigned_identities.list_by_subscription", (),
+          c.user_assigned_identities, _rules(), "User-assigned managed identities."),
+    _spec("azure.identity.federated_credential", "iam", "msi", "user_assigned_identities.list_by_subscription",
+          ("federated_identity_credentials.list",), c.federated_credentials, _rules(),
+          "Federated identity credentials (issuer, subject, audiences) on user-assigned identities."),
+)
+
+SPEC_BY_TYPE: dict[str, ResourceSpec] = {s.type: s for s in SPECS}
+
+
+def spec_calls(spec: ResourceSpec) -> list[tuple[str, str]]:
+    """(service, call) pairs a spec makes; calls on another client are written ``service:call``."""
+    out = []
+    for call in spec.calls:
+        svc, _, name = call.rpartition(":")
+        out.append((svc or spec.service, name))
+    return out
