@@ -1,0 +1,230 @@
+"""IAM collectors. Users, groups, roles and customer managed policies come from
+GetAccountAuthorizationDetails (one paginated call per type) instead of N per-entity calls;
+console access and MFA state come from the credential report.
+
+Access keys are stored by the last four characters of their id only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from botocore.exceptions import ClientError
+
+from auditor.model import Resource
+from collectors.aws import policy
+from collectors.aws.context import AwsUnitContext, paginate, tags_dict
+from collectors.aws.errors import DetailFailures, error_code
+
+REPORT_POLLS = 10
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _days_since(value: Any, now: datetime) -> int | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return max(0, (now - value).days)
+
+
+def _auth_details(ctx: AwsUnitContext, filter_: str, key: str) -> Iterator[dict[str, Any]]:
+    yield from paginate(ctx.client("iam"), "get_account_authorization_details", key, Filter=[filter_])
+
+
+def _inline(entries: list[dict[str, Any]] | None, label: str, malformed: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for e in entries or []:
+        e = dict(e)
+        e["PolicyDocument"] = policy.canonical_or_note(e.get("PolicyDocument"), f"{label}/{e.get('PolicyName')}",
+                                                       malformed)
+        out.append(e)
+    return out
+
+
+def _principal_facets(cfg: dict[str, Any], inline_key: str, malformed: list[str]) -> dict[str, Any]:
+    admin = any(p["PolicyArn"] in policy.ADMIN_POLICY_ARNS for p in cfg.get("AttachedManagedPolicies") or [])
+    admin = admin or any(policy.grants_admin(p.get("PolicyDocument")) for p in cfg.get(inline_key) or [])
+    return {"admin": admin, "malformed": malformed}
+
+
+def _record_malformed(ctx: AwsUnitContext, what: str, malformed: list[str]) -> None:
+    for m in malformed:
+        ctx.note(f"{what}: malformed policy {m}")
+
+
+# ---- users ------------------------------------------------------------------------------------
+
+def credential_report(ctx: AwsUnitContext) -> dict[str, dict[str, str]]:
+    """Credential report rows by user ARN (generated on demand; AWS builds it asynchronously)."""
+    iam = ctx.client("iam")
+    for _ in range(REPORT_POLLS):
+        if iam.generate_credential_report().get("State") == "COMPLETE":
+            break
+        time.sleep(1)
+    content = iam.get_credential_report()["Content"]
+    text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+    return {row["arn"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def _flag(value: str | None) -> bool | None:
+    if value in (None, "", "N/A", "not_supported"):
+        return None
+    return value.lower() == "true"
+
+
+def _access_keys(ctx: AwsUnitContext, user: str, now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    iam = ctx.client("iam")
+    stored, facets = [], []
+    for key in paginate(iam, "list_access_keys", "AccessKeyMetadata", UserName=user):
+        kid = key["AccessKeyId"]
+        used = iam.get_access_key_last_used(AccessKeyId=kid).get("AccessKeyLastUsed") or {}
+        last = used.get("LastUsedDate")
+        stored.append({"AccessKeyIdSuffix": kid[-4:], "Status": key.get("Status"),
+                       "CreateDate": key.get("CreateDate"), "LastUsedDate": last,
+                       "LastUsedService": used.get("ServiceName"), "LastUsedRegion": used.get("Region")})
+        facets.append({"id_suffix": kid[-4:], "active": key.get("Status") == "Active",
+                       "age_days": _days_since(key.get("CreateDate"), now),
+                       "last_used_days": _days_since(last, now)})
+    return stored, facets
+
+
+def collect_users(ctx: AwsUnitContext) -> Iterator[Resource]:
+    failures = DetailFailures()
+    try:
+        report: dict[str, dict[str, str]] | None = credential_report(ctx)
+    except ClientError as exc:
+        failures.add("credential report", exc)
+        report = None
+    iam = ctx.client("iam")
+    now = _now()
+    for user in _auth_details(ctx, "User", "UserDetailList"):
+        name, arn = user["UserName"], user["Arn"]
+        malformed: list[str] = []
+        cfg = {k: v for k, v in user.items() if k != "Tags"}
+        cfg["UserPolicyList"] = _inline(user.get("UserPolicyList"), "UserPolicyList", malformed)
+        facets = _principal_facets(cfg, "UserPolicyList", malformed)
+        row = (report or {}).get(arn)
+        console = _flag(row.get("password_enabled")) if row else None
+        cfg["LoginProfile"] = ({"PasswordEnabled": console, "PasswordLastUsed": row.get("password_last_used")}
+                               if row else None)
+        try:
+            mfa = list(paginate(iam, "list_mfa_devices", "MFADevices", UserName=name))
+            cfg["MFADevices"] = [{"SerialNumber": d.get("SerialNumber"), "EnableDate": d.get("EnableDate")}
+                                 for d in mfa]
+            facets["mfa"] = bool(mfa)
+        except ClientError as exc:
+            failures.add(f"{name} list_mfa_devices", exc)
+            facets["mfa"] = _flag(row.get("mfa_active")) if row else None
+        try:
+            cfg["AccessKeys"], facets["access_keys"] = _access_keys(ctx, name, now)
+        except ClientError as exc:
+            failures.add(f"{name} list_access_keys", exc)
+            cfg["AccessKeys"], facets["access_keys"] = None, None
+        facets["console_access"] = console
+        _record_malformed(ctx, arn, malformed)
+        yield ctx.resource(native_id=arn, name=name, config=cfg, tags=tags_dict(user.get("Tags")), facets=facets)
+    failures.raise_if_any()
+
+
+# ---- groups, roles, policies ------------------------------------------------------------------
+
+def collect_groups(ctx: AwsUnitContext) -> Iterator[Resource]:
+    for group in _auth_details(ctx, "Group", "GroupDetailList"):
+        malformed: list[str] = []
+        cfg = dict(group)
+        cfg["GroupPolicyList"] = _inline(group.get("GroupPolicyList"), "GroupPolicyList", malformed)
+        _record_malformed(ctx, group["Arn"], malformed)
+        yield ctx.resource(native_id=group["Arn"], name=group["GroupName"], config=cfg,
+                           facets=_principal_facets(cfg, "GroupPolicyList", malformed))
+
+
+def collect_roles(ctx: AwsUnitContext) -> Iterator[Resource]:
+    for role in _auth_details(ctx, "Role", "RoleDetailList"):
+        malformed: list[str] = []
+        cfg = {k: v for k, v in role.items() if k not in ("Tags", "InstanceProfileList")}
+        cfg["AssumeRolePolicyDocument"] = policy.canonical_or_note(
+            role.get("AssumeRolePolicyDocument"), "AssumeRolePolicyDocument", malformed)
+        cfg["RolePolicyList"] = _inline(role.get("RolePolicyList"), "RolePolicyList", malformed)
+        # Instance profiles repeat the whole role inside; keep only which profiles carry it.
+        cfg["InstanceProfileList"] = [{"InstanceProfileName": p.get("InstanceProfileName"), "Arn": p.get("Arn")}
+                                      for p in role.get("InstanceProfileList") or []]
+        _record_malformed(ctx, role["Arn"], malformed)
+        yield ctx.resource(native_id=role["Arn"], name=role["RoleName"], config=cfg,
+                           tags=tags_dict(role.get("Tags")), facets=_principal_facets(cfg, "RolePolicyList", malformed))
+
+
+def collect_policies(ctx: AwsUnitContext) -> Iterator[Resource]:
+    for pol in _auth_details(ctx, "LocalManagedPolicy", "Policies"):
+        malformed: list[str] = []
+        cfg = {k: v for k, v in pol.items() if k != "Tags"}
+        default = [dict(v) for v in pol.get("PolicyVersionList") or [] if v.get("IsDefaultVersion")]
+        for v in default:
+            v["Document"] = policy.canonical_or_note(v.get("Document"), f"version {v.get('VersionId')}", malformed)
+        cfg["PolicyVersionList"] = default
+        _record_malformed(ctx, pol["Arn"], malformed)
+        admin = any(policy.grants_admin(v.get("Document")) for v in default)
+        # PolicyName is always set by AWS; some emulators omit it, the ARN ends with it either way.
+        name = pol.get("PolicyName") or pol["Arn"].rsplit("/", 1)[-1]
+        yield ctx.resource(native_id=pol["Arn"], name=name, config=cfg,
+                           tags=tags_dict(pol.get("Tags")), facets={"admin": admin, "malformed": malformed})
+
+
+# ---- identity providers and account settings --------------------------------------------------
+
+def collect_oidc_providers(ctx: AwsUnitContext) -> Iterator[Resource]:
+    iam = ctx.client("iam")
+    for entry in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList") or []:
+        arn = entry["Arn"]
+        try:
+            resp = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchEntity":
+                continue
+            raise
+        cfg = {"Arn": arn, **{k: v for k, v in resp.items() if k not in ("ResponseMetadata", "Tags")}}
+        yield ctx.resource(native_id=arn, name=resp.get("Url") or arn, config=cfg, tags=tags_dict(resp.get("Tags")))
+
+
+def collect_saml_providers(ctx: AwsUnitContext) -> Iterator[Resource]:
+    iam = ctx.client("iam")
+    for entry in iam.list_saml_providers().get("SAMLProviderList") or []:
+        arn = entry["Arn"]
+        try:
+            resp = iam.get_saml_provider(SAMLProviderArn=arn)
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchEntity":
+                continue
+            raise
+        cfg = {"Arn": arn, **{k: v for k, v in resp.items() if k not in ("ResponseMetadata", "Tags")}}
+        yield ctx.resource(native_id=arn, name=arn.rsplit("/", 1)[-1], config=cfg, tags=tags_dict(resp.get("Tags")))
+
+
+def collect_password_policy(ctx: AwsUnitContext) -> Iterator[Resource]:
+    """Always one resource: an account without a password policy is itself a finding."""
+    try:
+        pp = ctx.client("iam").get_account_password_policy().get("PasswordPolicy")
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+        pp = None
+    yield ctx.resource(native_id=f"arn:{ctx.partition}:iam::{ctx.account}:account-password-policy",
+                       name=ctx.account, config={"PasswordPolicy": pp})
+
+
+def collect_account_summary(ctx: AwsUnitContext) -> Iterator[Resource]:
+    summary = ctx.client("iam").get_account_summary().get("SummaryMap") or {}
+    yield ctx.resource(native_id=f"arn:{ctx.partition}:iam::{ctx.account}:account-summary",
+                       name=ctx.account, config={"SummaryMap": summary})

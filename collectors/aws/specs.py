@@ -1,0 +1,188 @@
+"""The AWS resource specs: a table of facts (calls, permissions, scope, hash rules, collector).
+
+Calls are written ``"<boto3 service>:<method>"``; permissions are IAM actions. A test maps
+every call to its IAM action through botocore's service model and fails on any gap.
+"""
+
+from __future__ import annotations
+
+from auditor.canonical import HashRules
+from collectors.aws import ec2, iam, s3
+from collectors.aws.policy import DOC_UNORDERED
+from collectors.spec import ResourceSpec
+
+
+def _doc(prefix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}.{p}" for p in DOC_UNORDERED)
+
+
+def _rules(volatile: tuple[str, ...] = (), unordered: tuple[str, ...] = ()) -> HashRules:
+    return HashRules(volatile=volatile, unordered=unordered)
+
+
+NET_FACETS = ("facets.ingress", "facets.egress")
+IAM_COMMON = ("config.AttachedManagedPolicies", "facets.malformed")
+
+S3_BUCKET_CALLS = tuple(f"s3:{m}" for m, *_ in s3.BUCKET_DETAILS) + ("s3:get_bucket_location",
+                                                                      "s3control:get_public_access_block")
+
+SPECS: tuple[ResourceSpec, ...] = (
+    # ---- storage ----------------------------------------------------------------------------
+    ResourceSpec(
+        provider="aws", type="aws.s3.bucket", category="storage", service="s3", scope="global",
+        list_call="s3:list_buckets", detail_calls=S3_BUCKET_CALLS,
+        permissions=("s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock",
+                     "s3:GetBucketPolicy", "s3:GetBucketPolicyStatus", "s3:GetBucketAcl",
+                     "s3:GetBucketOwnershipControls", "s3:GetEncryptionConfiguration",
+                     "s3:GetBucketVersioning", "s3:GetReplicationConfiguration", "s3:GetBucketLogging",
+                     "s3:GetBucketTagging", "s3:GetBucketObjectLockConfiguration",
+                     "s3:GetAccountPublicAccessBlock"),
+        hash_rules=_rules(unordered=("config.Acl.Grants", "config.ReplicationConfiguration.Rules",
+                                     "config.ReplicationDestinations", "config.OwnershipControls.Rules",
+                                     "config.ServerSideEncryptionConfiguration.Rules",
+                                     "facets.public_reasons", "facets.replica_locations", *_doc("config.Policy"))),
+        collect=s3.collect_buckets, doc="S3 buckets, each in its own region; one unit per account.",
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.s3.account_public_access_block", category="storage", service="s3control",
+        scope="global", list_call="s3control:get_public_access_block",
+        permissions=("s3:GetAccountPublicAccessBlock",), collect=s3.collect_account_public_access_block,
+        doc="The account-wide S3 Block Public Access settings.",
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.ec2.volume", category="storage", service="ec2",
+        list_call="ec2:describe_volumes", permissions=("ec2:DescribeVolumes",),
+        hash_rules=_rules(unordered=("config.Attachments",)), collect=ec2.collect_volumes,
+        doc="EBS volumes (a data store, so storage facets: encrypted, kms_key).",
+    ),
+    # ---- compute ----------------------------------------------------------------------------
+    ResourceSpec(
+        provider="aws", type="aws.ec2.instance", category="compute", service="ec2",
+        list_call="ec2:describe_instances", permissions=("ec2:DescribeInstances",),
+        hash_rules=_rules(unordered=("config.SecurityGroups", "config.NetworkInterfaces",
+                                     "config.BlockDeviceMappings", "config.ProductCodes",
+                                     "facets.network_groups", "facets.public_ips")),
+        collect=ec2.collect_instances, doc="EC2 instances; user data is never requested.",
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.ec2.image", category="compute", service="ec2",
+        list_call="ec2:describe_images", permissions=("ec2:DescribeImages",),
+        hash_rules=_rules(unordered=("config.BlockDeviceMappings",)), collect=ec2.collect_images,
+        doc="AMIs owned by the account; config.Public says whether anyone can launch them.",
+    ),
+    # ---- network ----------------------------------------------------------------------------
+    ResourceSpec(
+        provider="aws", type="aws.ec2.vpc", category="network", service="ec2", list_call="ec2:describe_vpcs",
+        detail_calls=("ec2:describe_flow_logs",), permissions=("ec2:DescribeVpcs", "ec2:DescribeFlowLogs"),
+        hash_rules=_rules(unordered=("config.CidrBlockAssociationSet", "config.Ipv6CidrBlockAssociationSet")),
+        collect=ec2.collect_vpcs,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.ec2.subnet", category="network", service="ec2",
+        list_call="ec2:describe_subnets", detail_calls=("ec2:describe_flow_logs",),
+        permissions=("ec2:DescribeSubnets", "ec2:DescribeFlowLogs"),
+        hash_rules=_rules(unordered=("config.Ipv6CidrBlockAssociationSet",)), collect=ec2.collect_subnets,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.ec2.security_group", category="network", service="ec2",
+        list_call="ec2:describe_security_groups", permissions=("ec2:DescribeSecurityGroups",),
+        hash_rules=_rules(unordered=(  # inner lists before the lists that hold them
+            *(f"config.{k}[*].{r}" for k in ("IpPermissions", "IpPermissionsEgress")
+              for r in ("IpRanges", "Ipv6Ranges", "UserIdGroupPairs", "PrefixListIds")),
+            "config.IpPermissions", "config.IpPermissionsEgress", *NET_FACETS)),
+        collect=ec2.collect_security_groups,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.ec2.network_acl", category="network", service="ec2",
+        list_call="ec2:describe_network_acls", permissions=("ec2:DescribeNetworkAcls",),
+        hash_rules=_rules(unordered=("config.Entries", "config.Associations", *NET_FACETS)),
+        collect=ec2.collect_network_acls,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.ec2.internet_gateway", category="network", service="ec2",
+        list_call="ec2:describe_internet_gateways", permissions=("ec2:DescribeInternetGateways",),
+        hash_rules=_rules(unordered=("config.Attachments",)), collect=ec2.collect_internet_gateways,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.ec2.route_table", category="network", service="ec2",
+        list_call="ec2:describe_route_tables", permissions=("ec2:DescribeRouteTables",),
+        hash_rules=_rules(unordered=("config.Routes", "config.Associations", "config.PropagatingVgws")),
+        collect=ec2.collect_route_tables,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.ec2.vpc_peering", category="network", service="ec2",
+        list_call="ec2:describe_vpc_peering_connections", permissions=("ec2:DescribeVpcPeeringConnections",),
+        collect=ec2.collect_vpc_peerings,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.ec2.flow_log", category="network", service="ec2",
+        list_call="ec2:describe_flow_logs", permissions=("ec2:DescribeFlowLogs",),
+        collect=ec2.collect_flow_logs,
+    ),
+    # ---- iam --------------------------------------------------------------------------------
+    ResourceSpec(
+        provider="aws", type="aws.iam.user", category="iam", service="iam", scope="global",
+        list_call="iam:get_account_authorization_details",
+        detail_calls=("iam:generate_credential_report", "iam:get_credential_report", "iam:list_mfa_devices",
+                      "iam:list_access_keys", "iam:get_access_key_last_used"),
+        permissions=("iam:GetAccountAuthorizationDetails", "iam:GenerateCredentialReport",
+                     "iam:GetCredentialReport", "iam:ListMFADevices", "iam:ListAccessKeys",
+                     "iam:GetAccessKeyLastUsed"),
+        hash_rules=_rules(
+            volatile=("config.PasswordLastUsed", "config.LoginProfile.PasswordLastUsed",
+                      "config.AccessKeys[*].LastUsedDate", "config.AccessKeys[*].LastUsedService",
+                      "config.AccessKeys[*].LastUsedRegion"),
+            unordered=(*_doc("config.UserPolicyList[*].PolicyDocument"), "config.UserPolicyList",
+                       "config.GroupList", "config.AccessKeys", "config.MFADevices", "facets.access_keys",
+                       *IAM_COMMON)),
+        collect=iam.collect_users,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.iam.group", category="iam", service="iam", scope="global",
+        list_call="iam:get_account_authorization_details", permissions=("iam:GetAccountAuthorizationDetails",),
+        hash_rules=_rules(unordered=(*_doc("config.GroupPolicyList[*].PolicyDocument"), "config.GroupPolicyList",
+                                     *IAM_COMMON)),
+        collect=iam.collect_groups,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.iam.role", category="iam", service="iam", scope="global",
+        list_call="iam:get_account_authorization_details", permissions=("iam:GetAccountAuthorizationDetails",),
+        hash_rules=_rules(volatile=("config.RoleLastUsed",),
+                          unordered=(*_doc("config.AssumeRolePolicyDocument"),
+                                     *_doc("config.RolePolicyList[*].PolicyDocument"), "config.RolePolicyList",
+                                     "config.InstanceProfileList", *IAM_COMMON)),
+        collect=iam.collect_roles,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.iam.policy", category="iam", service="iam", scope="global",
+        list_call="iam:get_account_authorization_details", permissions=("iam:GetAccountAuthorizationDetails",),
+        hash_rules=_rules(unordered=("facets.malformed", *_doc("config.PolicyVersionList[*].Document"))),
+        collect=iam.collect_policies, doc="Customer managed policies with their default version document.",
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.iam.oidc_provider", category="iam", service="iam", scope="global",
+        list_call="iam:list_open_id_connect_providers", detail_calls=("iam:get_open_id_connect_provider",),
+        permissions=("iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider"),
+        hash_rules=_rules(unordered=("config.ClientIDList", "config.ThumbprintList")),
+        collect=iam.collect_oidc_providers,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.iam.saml_provider", category="iam", service="iam", scope="global",
+        list_call="iam:list_saml_providers", detail_calls=("iam:get_saml_provider",),
+        permissions=("iam:ListSAMLProviders", "iam:GetSAMLProvider"), collect=iam.collect_saml_providers,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.iam.password_policy", category="iam", service="iam", scope="global",
+        list_call="iam:get_account_password_policy", permissions=("iam:GetAccountPasswordPolicy",),
+        collect=iam.collect_password_policy,
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.iam.account_summary", category="iam", service="iam", scope="global",
+        list_call="iam:get_account_summary", permissions=("iam:GetAccountSummary",),
+        collect=iam.collect_account_summary,
+    ),
+)
+
+# Calls plan() makes to resolve scope (not tied to one spec).
+DISCOVERY_CALLS = ("ec2:describe_regions", "organizations:list_accounts", "sts:get_caller_identity")
+DISCOVERY_PERMISSIONS = ("ec2:DescribeRegions", "organizations:ListAccounts")
