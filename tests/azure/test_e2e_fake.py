@@ -202,3 +202,12 @@ def test_tls_is_verified_against_the_configured_ca_only(azure_fake) -> None:
     summary = run_units(plan(cfg, clients=fast_clients(cfg, max_attempts=1)), ListSink(), classifiers={"azure": classify})
     (unit,) = summary.units
     assert unit.status is UnitStatus.ERROR and "certificate" in (unit.error or "").lower()
+
+
+def test_content_hashes_are_stable_across_runs(azure_fake, e2e) -> None:
+    cfg = fake_config(azure_fake, subscriptions=[SUB_PROD], resource_types=["azure.storage.*", "azure.network.nsg"])
+    sink = ListSink()
+    run_units(plan(cfg, clients=fast_clients(cfg)), sink, classifiers={"azure": classify})
+    first = {r.resource_key: r.content_hash for r in e2e.sink.resources if r.resource_key in
+             {s.resource_key for s in sink.resources}}
+    assert first and first == {r.resource_key: r.content_hash for r in sink.resources}
