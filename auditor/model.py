@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Mapping
 
-from auditor.canonical import NO_RULES, HashRules, apply_rules, canonical_json, content_hash, to_jsonable
+from auditor.canonical import NO_RULES, HashRules, apply_rules, canonical_json, content_hash
 from auditor.catalogue import location_of
-from auditor.redact import redact
+from auditor.redact import clean
 
 CATEGORIES = ("storage", "compute", "iam", "network")
 
@@ -86,9 +86,9 @@ def make_resource(
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r} for {type}")
     doc = {
-        "config": redact(to_jsonable(dict(config))),
-        "tags": redact(to_jsonable(dict(tags or {}))),
-        "facets": redact(to_jsonable(dict(facets or {}))),
+        "config": clean(dict(config)),
+        "tags": clean(dict(tags or {})),
+        "facets": clean(dict(facets or {})),
     }
     apply_rules(doc, rules)
     region = region or "global"

@@ -9,7 +9,10 @@ wherever it appears.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
+
+from auditor.canonical import to_jsonable
 
 REDACTED = "<redacted>"
 
@@ -26,9 +29,7 @@ SECRET_KEY_NAMES = frozenset(
     )
 )
 
-_VALUE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p)
-    for p in (
+_VALUE_PATTERN_TEXTS: tuple[str, ...] = (
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
         r"(?i)aws_secret_access_key\s*[=:]",
         r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b",  # AWS access key id
@@ -39,8 +40,16 @@ _VALUE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\bxox[abpr]-[A-Za-z0-9-]{10,}\b",  # Slack tokens
         r"\bAIza[0-9A-Za-z_-]{35}\b",  # Google API key
         r"(?i)\bsig=[A-Za-z0-9%/+=]{20,}",  # SAS signature
-    )
 )
+# One alternation: a single scan per string instead of one per pattern.
+_VALUE_PATTERN = re.compile(
+    "|".join(f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})" for p in _VALUE_PATTERN_TEXTS)
+)
+
+
+# Literal fragments at least one of which every value pattern contains: a cheap C-level
+# prefilter so the full regex only runs on the rare strings that could match.
+_HINTS = ("=", "://", "-----", "AKIA", "ASIA", "eyJ", "ghp_", "github_pat_", "xox", "AIza", "ws_secret")
 
 
 def _norm(key: str) -> str:
@@ -63,9 +72,14 @@ def _aws_secret_like(value: str) -> bool:
 
 
 def looks_secret(value: str) -> bool:
-    return any(p.search(value) for p in _VALUE_PATTERNS) or _aws_secret_like(value)
+    if len(value) < 8:
+        return False
+    if any(h in value for h in _HINTS) and _VALUE_PATTERN.search(value) is not None:
+        return True
+    return len(value) >= 40 and _aws_secret_like(value)
 
 
+@lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
     return _norm(key) in SECRET_KEY_NAMES
 
@@ -92,3 +106,29 @@ def redact(value: Any, *, keep_keys: frozenset[str] = frozenset()) -> Any:
     if isinstance(value, str) and looks_secret(value):
         return REDACTED
     return value
+
+
+def clean(value: Any) -> Any:
+    """One pass that converts SDK values to plain JSON types *and* redacts secrets.
+
+    The same result as ``redact(to_jsonable(value))`` at half the cost; this runs on every
+    resource of every collection, so it is worth the second function.
+    """
+    t = type(value)
+    if t is str:
+        return REDACTED if len(value) >= 8 and looks_secret(value) else value
+    if t is dict:
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                k = str(k)
+            if v is not None and is_secret_key(k) and v not in ("", [], {}) and type(v) not in (bool, int, float):
+                out[k] = REDACTED
+            else:
+                out[k] = clean(v)
+        return out
+    if t is list or t is tuple:
+        return [clean(v) for v in value]
+    if value is None or t is bool or t is int or t is float:
+        return value
+    return clean(to_jsonable(value))

@@ -1,10 +1,11 @@
 """Streaming ingestion: begin snapshot -> record units -> write batches -> finish.
 
 Only changed content costs a row: each batch is compared with the open version of every
-key (by content hash); unchanged resources write nothing to the main tables. Keys seen in
-this run go to a per-connection temporary table, so at the end the engine can close
-(i.e. mark deleted) exactly the resources missing from units that *completed*. Resources
-of units that did not complete stay open and read as ``unknown``.
+key (by content hash); unchanged resources write nothing to the main tables. The ids of
+the open versions seen unchanged go to a per-connection temporary table (integers: cheap),
+so at the end the engine can close (i.e. mark deleted) exactly the older versions missing
+from units that *completed*. Resources of units that did not complete stay open and read
+as ``unknown``.
 
 Each batch commits, so a crash loses at most one batch; a run that dies is rolled back by
 ``recover_dead_snapshots`` (its new versions deleted, the versions it closed reopened),
@@ -28,9 +29,12 @@ from auditor.store.schema import collection_units, snapshots
 
 _LOOKUP_CHUNK = 900  # keys per IN (...) lookup; below every backend's parameter limit
 _RV_COLUMNS = (
-    "resource_key", "unit_key", "provider", "account", "region", "location", "category", "type",
-    "native_id", "name", "tags", "config", "facets", "content_hash", "valid_from",
+    "resource_key", "content_hash", "valid_from", "unit_key", "provider", "account", "region", "location",
+    "category", "type", "name", "native_id", "tags", "facets", "config",
 )
+
+
+_UNIT_INSERT = collection_units.insert()
 
 
 def unit_key(provider: str, account: str, region: str, resource_type: str) -> str:
@@ -131,6 +135,7 @@ class SnapshotWriter:
             f"VALUES ({', '.join([self._ph] * len(_RV_COLUMNS))})"
         )
         self._units_with_status: dict[str, str] = {}
+        self._last_beat: datetime | None = None
         self._done = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -145,15 +150,20 @@ class SnapshotWriter:
     def _prepare_seen(self) -> None:
         c = self._conn
         if self._sqlite:
-            c.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ingest_seen (resource_key TEXT PRIMARY KEY) WITHOUT ROWID")
+            c.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ingest_seen (version_id INTEGER PRIMARY KEY)")
         else:
-            c.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ingest_seen (resource_key TEXT PRIMARY KEY)")
+            c.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ingest_seen (version_id BIGINT PRIMARY KEY)")
         c.exec_driver_sql("DELETE FROM ingest_seen")
         c.commit()
 
     def heartbeat(self) -> None:
+        """Prove this run is alive (another host decides staleness from it); at most every 5 s."""
+        now = utcnow()
+        if self._last_beat is not None and (now - self._last_beat).total_seconds() < 5:
+            return
+        self._last_beat = now
         self._conn.execute(
-            update(snapshots).where(snapshots.c.id == self.snapshot_id).values(heartbeat_at=utcnow())
+            update(snapshots).where(snapshots.c.id == self.snapshot_id).values(heartbeat_at=now)
         )
 
     # -- Sink protocol ----------------------------------------------------------------------
@@ -184,18 +194,20 @@ class SnapshotWriter:
                 for k, vid, h, vf in cur.fetchall():
                     open_rows[k] = (vid, h, vf)
             sid = self.snapshot_id
-            inserts, close_ids, replace_ids = [], [], []
+            inserts, close_ids, replace_ids, seen_ids = [], [], [], []
             for k, r in by_key.items():
                 cur_row = open_rows.get(k)
                 if cur_row is not None and cur_row[1] == r.content_hash:
                     self.stats.unchanged += 1
+                    if cur_row[2] != sid:
+                        seen_ids.append((cur_row[0],))
                     continue
                 if cur_row is not None:
                     (replace_ids if cur_row[2] == sid else close_ids).append(cur_row[0])
                 inserts.append((
-                    k, default_unit or unit_key(r.provider, r.account, r.region, r.type), r.provider, r.account,
-                    r.region, r.location, r.category, r.type, r.native_id, r.name, r.tags, r.config, r.facets,
-                    r.content_hash, sid,
+                    k, r.content_hash, sid, default_unit or unit_key(r.provider, r.account, r.region, r.type),
+                    r.provider, r.account, r.region, r.location, r.category, r.type, r.name, r.native_id,
+                    r.tags, r.facets, r.config,
                 ))
             if replace_ids:  # the same key twice in one snapshot: keep only the latest state
                 cur.executemany(f"DELETE FROM resource_versions WHERE id = {self._ph}", [(i,) for i in replace_ids])
@@ -205,11 +217,10 @@ class SnapshotWriter:
                 )
             if inserts:
                 cur.executemany(self._insert_sql, inserts)
-            conflict = "OR IGNORE " if self._sqlite else ""
-            tail = "" if self._sqlite else " ON CONFLICT DO NOTHING"
-            cur.executemany(
-                f"INSERT {conflict}INTO ingest_seen (resource_key) VALUES ({self._ph}){tail}", [(k,) for k in keys]
-            )
+            if seen_ids:
+                conflict = "OR IGNORE " if self._sqlite else ""
+                tail = "" if self._sqlite else " ON CONFLICT DO NOTHING"
+                cur.executemany(f"INSERT {conflict}INTO ingest_seen (version_id) VALUES ({self._ph}){tail}", seen_ids)
             self.stats.written += len(inserts)
             self.stats.seen += len(keys)
         finally:
@@ -223,12 +234,13 @@ class SnapshotWriter:
         status = result.status.value if hasattr(result.status, "value") else str(result.status)
         self._units_with_status[key] = status
         self._conn.execute(
-            collection_units.insert().values(
+            _UNIT_INSERT,
+            dict(
                 snapshot_id=self.snapshot_id, unit_key=key, provider=u.provider, account=u.account,
                 region=u.region, resource_type=u.resource_type, status=status, error=result.error,
                 resource_count=result.resource_count, api_calls=result.api_calls,
                 started_at=result.started_at, duration_ms=int(result.duration_s * 1000),
-            )
+            ),
         )
         self._conn.commit()
 
@@ -244,7 +256,7 @@ class SnapshotWriter:
             f"WHERE valid_to IS NULL AND valid_from < {sid} "
             f"AND unit_key IN (SELECT unit_key FROM collection_units WHERE snapshot_id = {sid} "
             f"AND status IN ({completed})) "
-            "AND resource_key NOT IN (SELECT resource_key FROM ingest_seen)"
+            "AND id NOT IN (SELECT version_id FROM ingest_seen)"
         ).rowcount
         self.stats.closed = max(closed or 0, 0)
         statuses = set(self._units_with_status.values())

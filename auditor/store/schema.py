@@ -51,6 +51,9 @@ resource_versions = Table(
     "resource_versions", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("resource_key", String(1024), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("valid_from", Id, nullable=False),  # first snapshot holding this version
+    Column("valid_to", Id),  # first snapshot NOT holding it (NULL: still current)
     Column("unit_key", String(512), nullable=False),
     Column("provider", String(16), nullable=False),
     Column("account", String(255), nullable=False),
@@ -58,14 +61,11 @@ resource_versions = Table(
     Column("location", String(16)),
     Column("category", String(16), nullable=False),
     Column("type", String(128), nullable=False),
-    Column("native_id", Text, nullable=False),
     Column("name", Text),
+    Column("native_id", Text, nullable=False),
     Column("tags", Text, nullable=False),
-    Column("config", Text, nullable=False),
     Column("facets", Text, nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("valid_from", Id, nullable=False),  # first snapshot holding this version
-    Column("valid_to", Id),  # first snapshot NOT holding it (NULL: still current)
+    Column("config", Text, nullable=False),  # largest last: small columns stay off overflow pages
 )
 Index(
     "uq_resource_versions_open", resource_versions.c.resource_key, unique=True,

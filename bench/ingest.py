@@ -1,0 +1,227 @@
+"""Ingest benchmark: fresh ingest vs raw sqlite3.executemany, unchanged and 1%-changed
+re-ingest, database size after each step, and peak RSS.
+
+    python bench/ingest.py --resources 200000 [--db-dir /tmp] [--batch 500]
+
+Prints one JSON object. The reference is measured in the same run: the same rows
+(already serialised) inserted with plain sqlite3.executemany into a table with the same
+columns and no indexes, i.e. the fastest the database itself can take them. Both sides time
+only the database work (store calls vs executemany+commit), not the making of the input;
+what building an envelope costs a collector is reported on its own (make_resource_us).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+from functools import lru_cache
+import hashlib
+import json
+import os
+import random
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from auditor.model import Resource, UnitStatus, make_resource  # noqa: E402
+from auditor.store import migrate  # noqa: E402
+from auditor.store.engine import make_engine  # noqa: E402
+from auditor.store.ingest import SnapshotWriter  # noqa: E402
+from collectors.runner import Unit, UnitResult  # noqa: E402
+
+TYPES = [
+    ("aws", "aws.ec2.instance", "compute"), ("aws", "aws.ec2.security_group", "network"),
+    ("aws", "aws.s3.bucket", "storage"), ("aws", "aws.iam.role", "iam"),
+    ("gcp", "gcp.compute.instance", "compute"), ("gcp", "gcp.compute.firewall", "network"),
+    ("azure", "azure.storage.account", "storage"), ("azure", "azure.network.nsg", "network"),
+]
+REGIONS = {"aws": ["us-east-1", "eu-west-1", "ap-southeast-2"], "gcp": ["europe-west1", "us-central1"],
+           "azure": ["westeurope", "eastus"]}
+N_ACCOUNTS = 20
+
+
+def unit_of(i: int) -> Unit:
+    t = i % len(TYPES)
+    provider = TYPES[t][0]
+    return _unit(t, (i // len(TYPES)) % len(REGIONS[provider]), (i // 97) % N_ACCOUNTS)
+
+
+@lru_cache(maxsize=None)
+def _unit(t: int, r: int, a: int) -> Unit:
+    provider, type_, _ = TYPES[t]
+    return Unit(provider, f"acct-{a:03d}", REGIONS[provider][r], type_)
+
+
+def envelope(i: int, generation: int = 0) -> Resource:
+    """A realistic ~1 KB envelope: tags, nested config, rules, facets."""
+    u = unit_of(i)
+    _, type_, cat = TYPES[i % len(TYPES)]
+    rnd = random.Random(i)
+    config = {
+        "Id": f"res-{i:08d}", "Arn": f"arn:{u.provider}:{type_}:{u.region}:{u.account}:res-{i:08d}",
+        "State": {"Name": "running", "Code": 16}, "InstanceType": rnd.choice(["m5.large", "g5.2xlarge", "t3.micro"]),
+        "SecurityGroups": [{"GroupId": f"sg-{rnd.randrange(10**8):08x}", "GroupName": f"sg-{j}"} for j in range(3)],
+        "IpPermissions": [
+            {"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "IpRanges": [{"CidrIp": f"10.{rnd.randrange(255)}.0.0/16"}]}
+            for p in (22, 443, 8080)
+        ],
+        "MetadataOptions": {"HttpTokens": rnd.choice(["required", "optional"]), "HttpEndpoint": "enabled"},
+        "Generation": generation, "Description": "synthetic benchmark resource " + "x" * 200,
+    }
+    facets = {"public_ips": [], "legacy_metadata": config["MetadataOptions"]["HttpTokens"] == "optional"}
+    return make_resource(
+        provider=u.provider, account=u.account, region=u.region, category=cat, type=type_,
+        native_id=config["Arn"], name=f"res-{i}", config=config,
+        tags={"team": f"team-{i % 13}", "env": rnd.choice(["prod", "dev"]), "cost-center": str(i % 50)},
+        facets=facets if cat == "compute" else {},
+    )
+
+
+_TEMPLATES: dict[int, Resource] = {}
+
+
+def fast_envelope(i: int, generation: int = 0) -> Resource:
+    """The same envelope as ``envelope`` but derived from a per-shape template by text
+    substitution, so generating input costs ~5 us and the timings measure the store."""
+    shape = i % 64
+    tpl = _TEMPLATES.get(shape)
+    if tpl is None:
+        tpl = _TEMPLATES[shape] = envelope(shape)
+    ident, new = f"res-{shape:08d}", f"res-{i:08d}"
+    u, tu = unit_of(i), unit_of(shape)
+    config = tpl.config.replace(ident, new).replace(f":{tu.account}:", f":{u.account}:")
+    if generation:
+        config = config.replace('"Generation":0', f'"Generation":{generation}')
+    native = tpl.native_id.replace(ident, new).replace(f":{tu.account}:", f":{u.account}:")
+    return Resource(
+        resource_key=f"{tpl.type}|{native}", provider=tpl.provider, account=u.account, region=tpl.region,
+        location=tpl.location, category=tpl.category, type=tpl.type, native_id=native, name=f"res-{i}",
+        tags=tpl.tags, config=config, facets=tpl.facets,
+        content_hash=hashlib.sha256(f"{config}|{tpl.tags}|{tpl.facets}".encode()).hexdigest(),
+    )
+
+
+def units(n: int) -> list[Unit]:
+    return sorted({unit_of(i) for i in range(n)}, key=str)
+
+
+def ingest(engine, n: int, batch: int, changed: set[int]) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
+    """Time spent in the store (begin, every write/record_unit, finish), not in making input."""
+    spent = 0.0
+    t0 = time.perf_counter()
+    w = SnapshotWriter(engine)
+    spent += time.perf_counter() - t0
+    buf: dict[Unit, list[Resource]] = {}
+    for i in range(n):
+        u = unit_of(i)
+        b = buf.setdefault(u, [])
+        b.append(fast_envelope(i, 1 if i in changed else 0))
+        if len(b) >= batch:
+            t0 = time.perf_counter()
+            w.write(b, u)
+            spent += time.perf_counter() - t0
+            buf[u] = []
+    now = datetime.now(timezone.utc)
+    results = [UnitResult(u, UnitStatus.OK, None, 0, 0, now, 0.0) for u in units(n)]
+    t0 = time.perf_counter()
+    for u, b in buf.items():
+        if b:
+            w.write(b, u)
+    for r in results:
+        w.record_unit(r)
+    w.finish()
+    spent += time.perf_counter() - t0
+    return spent, {"written": w.stats.written, "unchanged": w.stats.unchanged, "closed": w.stats.closed}
+
+
+def reference(path: Path, n: int, batch: int) -> float:
+    """The same rows, serialised the same way, via raw sqlite3.executemany (no indexes)."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    cols = ("resource_key", "unit_key", "provider", "account", "region", "location", "category", "type",
+            "native_id", "name", "tags", "config", "facets", "content_hash", "valid_from")
+    conn.execute(f"CREATE TABLE rv (id INTEGER PRIMARY KEY, {', '.join(cols)})")
+    sql = f"INSERT INTO rv ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    spent = 0.0
+    rows = []
+    for i in range(n):
+        r = fast_envelope(i)
+        u = unit_of(i)
+        rows.append((r.resource_key, str(u), r.provider, r.account, r.region, r.location, r.category, r.type,
+                     r.native_id, r.name, r.tags, r.config, r.facets, r.content_hash, 1))
+        if len(rows) >= batch or i == n - 1:
+            t0 = time.perf_counter()
+            conn.executemany(sql, rows)
+            conn.commit()
+            spent += time.perf_counter() - t0
+            rows = []
+    conn.close()
+    return spent
+
+
+def db_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--resources", type=int, default=200_000)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--db-dir", default=None)
+    args = ap.parse_args()
+    n = args.resources
+    with tempfile.TemporaryDirectory(dir=args.db_dir) as tmp:
+        ref_path, path = Path(tmp) / "reference.db", Path(tmp) / "inventory.db"
+        ref_s = reference(ref_path, n, args.batch)
+        engine = make_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        gc.collect()
+        fresh_s, fresh = ingest(engine, n, args.batch, set())
+        with engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        size_fresh = db_size(path)
+        same_s, same = ingest(engine, n, args.batch, set())
+        with engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        size_same = db_size(path)
+        changed = set(random.Random(7).sample(range(n), n // 100))
+        chg_s, chg = ingest(engine, n, args.batch, changed)
+        with engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        size_chg = db_size(path)
+        engine.dispose()
+    t0 = time.perf_counter()
+    for i in range(2000):
+        envelope(i)
+    build_us = (time.perf_counter() - t0) / 2000 * 1e6
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({
+        "resources": n,
+        "reference_executemany_s": round(ref_s, 3),
+        "reference_rate_per_s": round(n / ref_s),
+        "fresh_ingest_s": round(fresh_s, 3),
+        "fresh_rate_per_s": round(n / fresh_s),
+        "fresh_vs_reference_rate": round(ref_s / fresh_s, 3),
+        "unchanged_reingest_s": round(same_s, 3),
+        "unchanged_vs_fresh_time": round(same_s / fresh_s, 3),
+        "changed_1pct_reingest_s": round(chg_s, 3),
+        "db_bytes_after_fresh": size_fresh,
+        "db_bytes_after_unchanged": size_same,
+        "unchanged_growth_pct": round(100 * (size_same - size_fresh) / size_fresh, 3),
+        "db_bytes_after_1pct_changed": size_chg,
+        "changed_growth_pct": round(100 * (size_chg - size_same) / size_same, 3),
+        "make_resource_us_per_resource": round(build_us, 1),
+        "stats": {"fresh": fresh, "unchanged": same, "changed": chg},
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
