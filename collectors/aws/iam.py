@@ -70,10 +70,10 @@ def _record_malformed(ctx: AwsUnitContext, what: str, malformed: list[str]) -> N
 def credential_report(ctx: AwsUnitContext) -> dict[str, dict[str, str]]:
     """Credential report rows by user ARN (generated on demand; AWS builds it asynchronously)."""
     iam = ctx.client("iam")
-    for _ in range(REPORT_POLLS):
+    for attempt in range(REPORT_POLLS):
         if iam.generate_credential_report().get("State") == "COMPLETE":
             break
-        time.sleep(1)
+        time.sleep(min(0.1 * 2**attempt, 5.0))
     content = iam.get_credential_report()["Content"]
     text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
     return {row["arn"]: row for row in csv.DictReader(io.StringIO(text))}
