@@ -20,6 +20,7 @@ from auditor.errors import EXIT_RUNTIME, EXIT_USAGE, AuditorError
 COMMAND_MODULES = (
     "auditor.cli.inventory_cmds",
     "auditor.cli.collect_cmds",
+    "auditor.cli.schedule_cmds",
 )
 
 app = typer.Typer(
