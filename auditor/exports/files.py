@@ -1,0 +1,86 @@
+"""Deterministic file writing shared by the exporters (UTF-8, LF, sorted JSON keys)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import orjson
+
+_JSON_OPTS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value, option=_JSON_OPTS, default=str) + b"\n"
+
+
+def compact(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode()
+
+
+def write_json(out_dir: Path, name: str, value: Any) -> str:
+    (out_dir / name).write_bytes(dumps(value))
+    return name
+
+
+def write_bytes(out_dir: Path, name: str, data: bytes) -> str:
+    (out_dir / name).write_bytes(data)
+    return name
+
+
+def write_csv(out_dir: Path, name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([spreadsheet_safe(cell_text(r.get(c))) for c in columns])
+    (out_dir / name).write_bytes(buf.getvalue().encode("utf-8"))
+    return name
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Neutralise CSV formula injection (OWASP): a cell a spreadsheet would evaluate gets a
+    leading apostrophe. Resource names and tags are attacker-controlled in a shared estate."""
+    if text.startswith(_FORMULA_START):
+        try:
+            float(text)
+            return text  # a plain negative number is data, not a formula
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def scalar_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list, tuple)):
+        return compact(value)
+    return str(value)
+
+
+def cell_text(value: Any) -> str:
+    """One spreadsheet cell: lists of scalars as "a; b", flat dicts as "k=v; k2=v2"."""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(scalar_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={scalar_text(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0])))
+    return scalar_text(value)
+
+
+def flatten(value: dict[str, Any], prefix: str = "", depth: int = 2) -> dict[str, Any]:
+    """Nested dicts become dotted columns (to ``depth`` levels); deeper values stay whole."""
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v and depth > 1:
+            out.update(flatten(v, key + ".", depth - 1))
+        else:
+            out[key] = v
+    return out

@@ -1,0 +1,100 @@
+"""Per-control compliance view (CIS, SOC 2, ISO 27001, GDPR) built from check findings.
+
+A control is evaluated per resource: a resource fails the control when any mapped rule
+failed on it, is unknown when none failed but one could not be evaluated, and passes only
+when every mapped rule passed (DESIGN.md decision 3: missing data is never a pass).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+_RANK = {"PASS": 0, "UNKNOWN": 1, "FAIL": 2}
+
+# Display names for the framework keys rules use; unknown keys are shown as they are.
+FRAMEWORK_TITLES = {
+    "CIS": "CIS Benchmarks",
+    "CIS-AWS": "CIS AWS Foundations Benchmark",
+    "CIS-GCP": "CIS Google Cloud Platform Foundation Benchmark",
+    "CIS-AZURE": "CIS Microsoft Azure Foundations Benchmark",
+    "SOC2": "SOC 2 Trust Services Criteria",
+    "ISO27001": "ISO/IEC 27001:2022 Annex A",
+    "GDPR": "EU General Data Protection Regulation",
+}
+
+
+@dataclass(frozen=True)
+class ControlStatus:
+    framework: str
+    control: str
+    status: str  # FAIL if any resource fails, else UNKNOWN if any is unknown, else PASS
+    passed: int
+    failed: int
+    unknown: int
+    rules: tuple[str, ...]
+    failing: tuple[str, ...]  # resource keys (or finding ids for findings without a resource)
+    unknown_resources: tuple[str, ...]
+    passing: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        return FRAMEWORK_TITLES.get(self.framework.upper(), self.framework)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "framework": self.framework, "control": self.control, "status": self.status,
+            "pass": self.passed, "fail": self.failed, "unknown": self.unknown, "rules": list(self.rules),
+            "failing_resources": list(self.failing), "unknown_resources": list(self.unknown_resources),
+            "passing_resources": list(self.passing),
+        }
+
+
+def _control_sort_key(control: str) -> tuple:
+    """Natural order: 2.1.10 after 2.1.9, A.8.3 after A.8.2."""
+    parts: list[tuple[int, Any]] = []
+    for token in control.replace("-", ".").split("."):
+        parts.append((0, int(token)) if token.isdigit() else (1, token))
+    return tuple(parts)
+
+
+def framework_view(findings: Iterable[dict[str, Any]]) -> list[ControlStatus]:
+    """Controls sorted by framework and control id, with per-resource status counts."""
+    per_resource: dict[tuple[str, str], dict[str, str]] = {}
+    rules: dict[tuple[str, str], set[str]] = {}
+    for f in findings:
+        subject = f.get("resource_key") or f"finding:{f['finding_id']}"
+        status = f.get("status") if f.get("status") in _RANK else "UNKNOWN"
+        for framework, controls in (f.get("frameworks") or {}).items():
+            for control in controls:
+                key = (str(framework), str(control))
+                seen = per_resource.setdefault(key, {})
+                prev = seen.get(subject)
+                if prev is None or _RANK[status] > _RANK[prev]:
+                    seen[subject] = status
+                rules.setdefault(key, set()).add(f["rule_id"])
+    out = []
+    for (framework, control), by_subject in per_resource.items():
+        groups: dict[str, list[str]] = {"PASS": [], "FAIL": [], "UNKNOWN": []}
+        for subject, status in by_subject.items():
+            groups[status].append(subject)
+        worst = max(by_subject.values(), key=_RANK.__getitem__)
+        out.append(ControlStatus(
+            framework=framework, control=control, status=worst,
+            passed=len(groups["PASS"]), failed=len(groups["FAIL"]), unknown=len(groups["UNKNOWN"]),
+            rules=tuple(sorted(rules[(framework, control)])), failing=tuple(sorted(groups["FAIL"])),
+            unknown_resources=tuple(sorted(groups["UNKNOWN"])), passing=tuple(sorted(groups["PASS"])),
+        ))
+    out.sort(key=lambda c: (c.framework, _control_sort_key(c.control), c.control))
+    return out
+
+
+def framework_summary(controls: Iterable[ControlStatus]) -> list[dict[str, Any]]:
+    """Per framework: how many controls pass, fail or are unknown."""
+    totals: dict[str, dict[str, Any]] = {}
+    for c in controls:
+        t = totals.setdefault(c.framework, {"framework": c.framework, "title": c.title, "controls": 0,
+                                            "PASS": 0, "FAIL": 0, "UNKNOWN": 0})
+        t["controls"] += 1
+        t[c.status] += 1
+    return [totals[k] for k in sorted(totals)]

@@ -1,0 +1,251 @@
+"""Everything one export needs about a snapshot, read once from the store.
+
+Every exporter works on :class:`ExportData`, never on the database, so each format is a
+pure function of the same data and the outputs agree with each other. Lists are sorted
+here (by stable keys) so that every file is byte-for-byte deterministic.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+import orjson
+from sqlalchemy import Engine, select
+
+from auditor import __version__
+from auditor.errors import AuditorError, UsageError
+
+log = logging.getLogger(__name__)
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+STATUSES = ("PASS", "FAIL", "UNKNOWN")
+PROVIDERS = ("aws", "gcp", "azure")
+RESIDENCY_PREFIX = "residency."
+
+INVENTORY_FIELDS = (
+    "resource_key", "provider", "account", "region", "location", "category", "type", "native_id",
+    "name", "tags", "config", "facets", "content_hash", "state",
+)
+FINDING_FIELDS = (
+    "finding_id", "rule_id", "title", "severity", "status", "provider", "account", "region",
+    "resource_key", "native_id", "message", "evidence", "frameworks",
+)
+TRUST_EDGE_FIELDS = (
+    "edge_id", "source_key", "source_provider", "mechanism", "trusted_kind", "trusted_id",
+    "trusted_provider", "conditions", "cross_cloud", "external", "details",
+)
+DRIFT_FIELDS = ("resource_key", "native_id", "provider", "account", "region", "type", "change", "changes", "severity")
+
+
+@dataclass(frozen=True)
+class DriftData:
+    """Drift of the snapshot against a baseline; ``available`` is False when there is none."""
+
+    available: bool
+    reason: str = ""  # why there is no drift report ("no baseline", ...)
+    baseline: dict[str, Any] | None = None  # {id, name, version}
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExportData:
+    snapshot: dict[str, Any]  # id, status, started_at, finished_at (ISO text), tool_version
+    resources: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    trust_edges: list[dict[str, Any]]
+    drift: DriftData
+    rules: dict[str, dict[str, Any]]  # rule_id -> {title, severity, rationale, remediation, frameworks}
+    tool_version: str = __version__
+
+    @property
+    def snapshot_id(self) -> int:
+        return int(self.snapshot["id"])
+
+    @property
+    def snapshot_time(self) -> str:
+        """The snapshot's own time: the only timestamp allowed inside export files."""
+        return self.snapshot.get("finished_at") or self.snapshot.get("started_at") or ""
+
+    @cached_property
+    def controls(self) -> list[Any]:
+        """The framework view (list of ``ControlStatus``), computed once for every format."""
+        from auditor.exports.framework_view import framework_view
+
+        return framework_view(self.findings)
+
+    def rule(self, rule_id: str) -> dict[str, Any]:
+        return self.rules.get(rule_id, {})
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # SQLite hands back naive datetimes; they were written as UTC
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+def _json(text: Any) -> Any:
+    if text is None or text == "":
+        return {}
+    if isinstance(text, (dict, list)):
+        return text
+    return orjson.loads(text)
+
+
+def _read_snapshot(engine: Engine, snapshot_id: int) -> dict[str, Any]:
+    from auditor.store.read import get_snapshot
+
+    row = get_snapshot(engine, snapshot_id)
+    if row is None:
+        raise UsageError(f"snapshot {snapshot_id} does not exist")
+    if row["status"] not in ("complete", "partial"):
+        raise UsageError(f"snapshot {snapshot_id} is {row['status']}; only complete or partial snapshots can be exported")
+    return {
+        "id": int(row["id"]), "status": row["status"], "started_at": _iso(row["started_at"]),
+        "finished_at": _iso(row["finished_at"]), "tool_version": row["tool_version"],
+        "resource_count": row.get("resource_count"), "note": row.get("note"),
+    }
+
+
+def _read_resources(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
+    from auditor.store.read import iter_resources
+
+    return [{k: getattr(r, k) for k in INVENTORY_FIELDS} for r in iter_resources(engine, snapshot_id)]
+
+
+def _read_findings(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
+    from auditor.store.schema import findings
+
+    with engine.connect() as c:
+        rows = c.execute(select(findings).where(findings.c.snapshot_id == snapshot_id)).mappings().all()
+    return normalise_findings(dict(r) for r in rows)
+
+
+def normalise_findings(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Documented finding dicts (JSON columns parsed), sorted for deterministic output."""
+    out = []
+    for r in rows:
+        f = {k: r.get(k) for k in FINDING_FIELDS}
+        f["evidence"] = _json(f["evidence"])
+        f["frameworks"] = {str(k): sorted(str(c) for c in v) for k, v in sorted(_json(f["frameworks"]).items())}
+        f["severity"] = (f["severity"] or "info").lower()
+        f["status"] = (f["status"] or "UNKNOWN").upper()
+        out.append(f)
+    out.sort(key=lambda f: (f["rule_id"], f["resource_key"] or "", f["finding_id"]))
+    return out
+
+
+def _read_trust_edges(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
+    from auditor.store.schema import trust_edges
+
+    with engine.connect() as c:
+        rows = c.execute(select(trust_edges).where(trust_edges.c.snapshot_id == snapshot_id)).mappings().all()
+    return normalise_trust_edges(dict(r) for r in rows)
+
+
+def normalise_trust_edges(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        e = {k: r.get(k) for k in TRUST_EDGE_FIELDS}
+        e["conditions"] = _json(e["conditions"])
+        e["details"] = _json(e["details"])
+        e["cross_cloud"] = bool(e["cross_cloud"])
+        e["external"] = bool(e["external"])
+        out.append(e)
+    out.sort(key=lambda e: (e["source_key"], e["trusted_provider"], e["trusted_id"], e["edge_id"]))
+    return out
+
+
+def _attr(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def baseline_ref(baseline: Any) -> dict[str, Any] | None:
+    """{id, name, version} from whatever the drift engine calls a baseline (object, dict or id)."""
+    if baseline is None:
+        return None
+    if isinstance(baseline, (int, str)):
+        return {"id": baseline, "name": None, "version": None}
+    return {k: _attr(baseline, k) for k in ("id", "name", "version")}
+
+
+def drift_from_report(report: Any) -> DriftData:
+    """Adapt a drift engine report (``.baseline``, ``.items`` of objects with ``as_dict()``)."""
+    if report is None:
+        return DriftData(available=False, reason="no baseline")
+    base = baseline_ref(_attr(report, "baseline"))
+    if base is None:
+        return DriftData(available=False, reason="no baseline")
+    items = []
+    for item in _attr(report, "items", None) or []:
+        d = item.as_dict() if hasattr(item, "as_dict") else dict(item)
+        row = {k: d.get(k) for k in DRIFT_FIELDS}
+        row["changes"] = [
+            {"path": str(c.get("path", "")), "before": c.get("before"), "after": c.get("after")}
+            for c in (row["changes"] or [])
+        ]
+        row["severity"] = (row["severity"] or "info").lower()
+        items.append(row)
+    items.sort(key=lambda i: (i["resource_key"] or "", i["change"] or ""))
+    return DriftData(available=True, baseline=base, items=items)
+
+
+def _read_drift(engine: Engine, snapshot_id: int, baseline: Any) -> DriftData:
+    try:
+        from auditor.drift.engine import compute_drift
+    except ImportError:
+        return DriftData(available=False, reason="no baseline (drift engine not installed)")
+    try:
+        report = compute_drift(engine, baseline=baseline, snapshot_id=snapshot_id)
+    except AuditorError as exc:  # e.g. no active baseline: the export says so rather than failing
+        log.info("drift not available for snapshot %s: %s", snapshot_id, exc)
+        return DriftData(available=False, reason=f"no baseline ({exc})")
+    return drift_from_report(report)
+
+
+def load_rules() -> dict[str, dict[str, Any]]:
+    """Rule metadata by id, from ``auditor.checks.rules.RULES`` when that module exists."""
+    try:
+        from auditor.checks.rules import RULES  # type: ignore[import-not-found]
+    except ImportError:
+        return {}
+    values = RULES.values() if isinstance(RULES, Mapping) else RULES
+    out: dict[str, dict[str, Any]] = {}
+    for rule in values:
+        rid = _attr(rule, "id") or _attr(rule, "rule_id")
+        if not rid:
+            continue
+        fw = _attr(rule, "frameworks") or {}
+        out[str(rid)] = {
+            "title": _attr(rule, "title"), "severity": _attr(rule, "severity"),
+            "rationale": _attr(rule, "rationale"), "remediation": _attr(rule, "remediation"),
+            "frameworks": {str(k): sorted(str(c) for c in v) for k, v in dict(fw).items()} if isinstance(fw, Mapping) else {},
+        }
+    return out
+
+
+def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_report: Any = None) -> ExportData:
+    """Read a snapshot's inventory, findings, trust edges and drift.
+
+    ``drift_report`` lets the audit command pass the report it already computed; otherwise
+    drift is computed against ``baseline`` (None: the active one).
+    """
+    snap = _read_snapshot(engine, snapshot_id)
+    drift = drift_from_report(drift_report) if drift_report is not None else _read_drift(engine, snapshot_id, baseline)
+    return ExportData(
+        snapshot=snap,
+        resources=_read_resources(engine, snapshot_id),
+        findings=_read_findings(engine, snapshot_id),
+        trust_edges=_read_trust_edges(engine, snapshot_id),
+        drift=drift,
+        rules=load_rules(),
+    )

@@ -1,0 +1,48 @@
+"""JSON export: the same content as the CSV files, with nested values kept nested.
+
+Every file is one object ``{"schema": "auditor-export/1", "kind", "snapshot", "count",
+"items"}`` (see auditor/exports/README.md for each kind's item fields). Keys are sorted
+and items ordered by stable ids, so the bytes depend only on the data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from auditor.exports.files import write_json
+from auditor.exports.framework_view import framework_summary
+from auditor.exports.gather import ExportData
+
+SCHEMA = "auditor-export/1"
+FILES = ("inventory.json", "findings.json", "drift.json", "trust_edges.json", "frameworks.json")
+
+
+def _doc(data: ExportData, kind: str, items: list[Any], **extra: Any) -> dict[str, Any]:
+    return {"schema": SCHEMA, "kind": kind, "snapshot": data.snapshot, "count": len(items), "items": items, **extra}
+
+
+def findings_items(data: ExportData) -> list[dict[str, Any]]:
+    out = []
+    for f in data.findings:
+        rule = data.rule(f["rule_id"])
+        out.append({**f, "rationale": rule.get("rationale"), "remediation": rule.get("remediation")})
+    return out
+
+
+def drift_doc(data: ExportData) -> dict[str, Any]:
+    d = data.drift
+    return _doc(data, "drift", d.items, baseline=d.baseline,
+                status="ok" if d.available else "no baseline", reason=None if d.available else d.reason)
+
+
+def write(data: ExportData, out_dir: Path) -> list[str]:
+    controls = data.controls
+    return [
+        write_json(out_dir, "inventory.json", _doc(data, "inventory", data.resources)),
+        write_json(out_dir, "findings.json", _doc(data, "findings", findings_items(data))),
+        write_json(out_dir, "drift.json", drift_doc(data)),
+        write_json(out_dir, "trust_edges.json", _doc(data, "trust_edges", data.trust_edges)),
+        write_json(out_dir, "frameworks.json", _doc(data, "frameworks", [c.as_dict() for c in controls],
+                                                    summary=framework_summary(controls))),
+    ]
