@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "auditor.cli.inventory_cmds",
     "auditor.cli.collect_cmds",
     "auditor.cli.schedule_cmds",
+    "auditor.cli.export_cmds",
 )
 
 app = typer.Typer(
