@@ -1,0 +1,130 @@
+"""Lookups the extractors need to resolve the other end of a trust edge inside the snapshot.
+
+Only identity resources are indexed (the iam category), so memory follows the number of
+roles/accounts/identities, not the size of the estate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from auditor.identity.estate import Estate
+from auditor.identity.issuers import normalise_url
+
+IDENTITY_TYPES = frozenset({
+    "aws.iam.role", "aws.iam.user", "aws.iam.policy", "aws.iam.oidc_provider", "aws.iam.saml_provider",
+    "gcp.iam.project_policy", "gcp.iam.service_account", "gcp.iam.workload_identity_pool",
+    "gcp.iam.workload_identity_provider", "gcp.iam.service_account_key",
+    "azure.authorization.role_definition", "azure.authorization.role_assignment",
+    "azure.identity.user_assigned", "azure.identity.federated_credential",
+})
+
+POOL_NAME = re.compile(r"projects/(?P<project>[^/]+)/locations/global/workloadIdentityPools/(?P<pool>[^/]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Res:
+    """The slice of a stored resource the identity code reads."""
+
+    resource_key: str
+    provider: str
+    account: str
+    region: str
+    type: str
+    native_id: str
+    name: str | None
+    config: dict[str, Any]
+    facets: dict[str, Any]
+    tags: dict[str, Any]
+    state: str = "present"
+
+    @classmethod
+    def of(cls, r: Any) -> "Res":
+        cfg = r.config if isinstance(r.config, dict) else {}
+        fac = r.facets if isinstance(r.facets, dict) else {}
+        tags = r.tags if isinstance(r.tags, dict) else {}
+        return cls(r.resource_key, r.provider, r.account, r.region, r.type, r.native_id, r.name, cfg, fac, tags,
+                   getattr(r, "state", "present"))
+
+
+@dataclass(slots=True)
+class Index:
+    estate: Estate
+    by_key: dict[str, Res] = field(default_factory=dict)
+    aws_roles_by_arn: dict[str, Res] = field(default_factory=dict)
+    aws_roles_by_name: dict[tuple[str, str], Res] = field(default_factory=dict)
+    aws_policies_by_arn: dict[str, Res] = field(default_factory=dict)
+    aws_oidc_by_url: dict[tuple[str, str], Res] = field(default_factory=dict)
+    aws_saml_by_arn: dict[str, Res] = field(default_factory=dict)
+    gcp_sa_by_uid: dict[str, Res] = field(default_factory=dict)
+    gcp_sa_by_email: dict[str, Res] = field(default_factory=dict)
+    gcp_pools: dict[tuple[str, str], Res] = field(default_factory=dict)  # (project id, pool id)
+    gcp_project_alias: dict[str, str] = field(default_factory=dict)  # project number -> id
+    azure_uami_by_principal: dict[str, Res] = field(default_factory=dict)
+    azure_role_defs: dict[str, Res] = field(default_factory=dict)  # guid -> definition
+    azure_assignments_by_principal: dict[str, list[Res]] = field(default_factory=dict)
+    azure_fics_by_identity: dict[str, list[Res]] = field(default_factory=dict)  # lower-cased UAMI id
+
+    def add(self, r: Res) -> None:
+        self.estate.learn(r.provider, r.account, r.config)
+        if r.type not in IDENTITY_TYPES:
+            return
+        self.by_key[r.resource_key] = r
+        c = r.config
+        if r.type == "aws.iam.role":
+            arn = str(c.get("Arn") or r.native_id)
+            self.aws_roles_by_arn[arn] = r
+            name = c.get("RoleName") or arn.rsplit("/", 1)[-1]
+            self.aws_roles_by_name[(r.account, str(name))] = r
+        elif r.type == "aws.iam.policy":
+            self.aws_policies_by_arn[str(c.get("Arn") or r.native_id)] = r
+        elif r.type == "aws.iam.oidc_provider":
+            arn = str(c.get("Arn") or r.native_id)
+            url = c.get("Url") or arn.split(":oidc-provider/", 1)[-1]
+            self.aws_oidc_by_url[(r.account, normalise_url(str(url)))] = r
+        elif r.type == "aws.iam.saml_provider":
+            self.aws_saml_by_arn[str(c.get("Arn") or r.native_id)] = r
+        elif r.type == "gcp.iam.service_account":
+            if c.get("uniqueId"):
+                self.gcp_sa_by_uid[str(c["uniqueId"])] = r
+            if c.get("email"):
+                self.gcp_sa_by_email[str(c["email"]).lower()] = r
+        elif r.type in ("gcp.iam.workload_identity_pool", "gcp.iam.workload_identity_provider"):
+            m = POOL_NAME.search(str(c.get("name") or r.native_id))
+            if m:
+                if m.group("project") != r.account:
+                    self.gcp_project_alias[m.group("project")] = r.account
+                if r.type == "gcp.iam.workload_identity_pool":
+                    self.gcp_pools[(r.account, m.group("pool"))] = r
+        elif r.type == "azure.identity.user_assigned":
+            pid = (c.get("properties") or {}).get("principalId")
+            if pid:
+                self.azure_uami_by_principal[str(pid).lower()] = r
+        elif r.type == "azure.authorization.role_assignment":
+            pid = (c.get("properties") or {}).get("principalId")
+            if pid:
+                self.azure_assignments_by_principal.setdefault(str(pid).lower(), []).append(r)
+        elif r.type == "azure.identity.federated_credential":
+            parent = str(c.get("id") or r.native_id).lower().split("/federatedidentitycredentials/", 1)[0]
+            self.azure_fics_by_identity.setdefault(parent, []).append(r)
+        elif r.type == "azure.authorization.role_definition":
+            guid = str(c.get("name") or r.native_id.rsplit("/", 1)[-1]).lower()
+            self.azure_role_defs[guid] = r
+
+    def of_type(self, *types: str) -> Iterable[Res]:
+        return (r for r in self.by_key.values() if r.type in types)
+
+    def project_id(self, ref: str) -> str:
+        """A project number or id as the project id the snapshot uses."""
+        return self.gcp_project_alias.get(ref, ref)
+
+    def pool_node(self, project_ref: str, pool: str) -> str:
+        """Graph node of a workload identity pool (same node whether named by number or id)."""
+        project = self.project_id(project_ref)
+        if (project, pool) not in self.gcp_pools:
+            candidates = [p for (proj, name) in self.gcp_pools if name == pool for p in [proj]]
+            if len(candidates) == 1:
+                project = candidates[0]
+        return f"gcp.wif_pool|projects/{project}/locations/global/workloadIdentityPools/{pool}"

@@ -1,0 +1,68 @@
+"""What an identity may do once assumed: admin-equivalence and data reads, from its own policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.identity.index import Index, Res
+from auditor.identity.policy import PolicyDocument, evaluate, parse_policy
+
+ADMIN_POLICY_SUFFIX = ":iam::aws:policy/AdministratorAccess"
+# Any of these on "*" lets the holder grant itself everything: admin-equivalent.
+ADMIN_PROBES = ("iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:CreatePolicyVersion", "iam:PutUserPolicy",
+                "iam:AttachUserPolicy", "iam:UpdateAssumeRolePolicy")
+
+
+def _default_version_doc(policy: Res) -> Any:
+    for v in policy.config.get("PolicyVersionList") or []:
+        if isinstance(v, dict) and (v.get("IsDefaultVersion") or len(policy.config.get("PolicyVersionList")) == 1):
+            return v.get("Document")
+    return policy.config.get("Document")
+
+
+def aws_principal_policies(res: Res, ix: Index, malformed: dict[str, list[str]] | None = None) -> tuple[list[PolicyDocument], bool]:
+    """(parsed identity policies, has an AWS-managed AdministratorAccess attachment)."""
+    docs: list[PolicyDocument] = []
+    admin_attached = False
+    for key in ("RolePolicyList", "UserPolicyList", "GroupPolicyList"):
+        for item in res.config.get(key) or []:
+            if not isinstance(item, dict):
+                continue
+            doc = parse_policy(item.get("PolicyDocument"))
+            if doc.errors and malformed is not None:
+                malformed.setdefault(res.resource_key, []).extend(
+                    f"{key}[{item.get('PolicyName')}]: {e}" for e in doc.errors)
+            docs.append(doc)
+    for att in res.config.get("AttachedManagedPolicies") or []:
+        arn = str(att.get("PolicyArn") or "") if isinstance(att, dict) else ""
+        if arn.endswith(ADMIN_POLICY_SUFFIX):
+            admin_attached = True
+            continue
+        pol = ix.aws_policies_by_arn.get(arn)
+        if pol is not None:
+            if pol.facets.get("admin") is True:
+                admin_attached = True
+            docs.append(parse_policy(_default_version_doc(pol)))
+    return docs, admin_attached
+
+
+def aws_is_admin(res: Res, ix: Index) -> bool:
+    if res.facets.get("admin") is True:
+        return True
+    docs, admin_attached = aws_principal_policies(res, ix)
+    if admin_attached:
+        return True
+    for probe in ADMIN_PROBES:
+        decisions = [evaluate(d, action=probe, resource="*") for d in docs]
+        if "Allow" in decisions and "Deny" not in decisions:
+            return True
+    return False
+
+
+def aws_can_read_object(res: Res, ix: Index, bucket: str) -> bool:
+    """Identity policies allow s3:GetObject on the bucket's objects (no explicit deny)."""
+    docs, admin_attached = aws_principal_policies(res, ix)
+    if admin_attached:
+        return True
+    decisions = [evaluate(d, action="s3:GetObject", resource=f"arn:aws:s3:::{bucket}/*") for d in docs]
+    return "Allow" in decisions and "Deny" not in decisions
