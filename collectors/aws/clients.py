@@ -120,7 +120,8 @@ class AwsClientFactory:
     # ---- clients --------------------------------------------------------------------------
     def botocore_config(self) -> Config:
         return Config(
-            retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
+            # total_max_attempts counts the first try; botocore's "max_attempts" would count retries only
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
             connect_timeout=10, read_timeout=60, max_pool_connections=16,
             user_agent_extra="posture-auditor",
         )

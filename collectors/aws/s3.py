@@ -209,6 +209,9 @@ class _BucketReader:
         failed: set[str] = set()
         malformed: list[str] = []
         for method, key, cfg_key, absent in BUCKET_DETAILS:
+            if method == "get_bucket_policy_status" and cfg.get("Policy") is None and "get_bucket_policy" not in failed:
+                cfg[cfg_key] = None  # no policy, nothing to evaluate: saves a call per bucket
+                continue
             try:
                 resp = getattr(s3, method)(Bucket=name)
             except ClientError as exc:
