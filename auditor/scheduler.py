@@ -193,7 +193,7 @@ def run_foreground(
 
         previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
         def started(_event: Any) -> None:
-            job = scheduler.get_job(JOB_ID) if func == JOB_FUNC else None
+            job = scheduler.get_job(JOB_ID)
             nxt = job.next_run_time.isoformat() if job and job.next_run_time else "see `auditor schedule list`"
             announce(f"scheduler running (pid {os.getpid()}), job {JOB_ID!r} on {trigger}; "
                      f"next run {nxt}; Ctrl-C or SIGTERM stops it")
