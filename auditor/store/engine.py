@@ -37,7 +37,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA cache_size=-32000")  # 32 MB page cache
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MB page cache: the open-key index stays hot
     cur.close()
 
 

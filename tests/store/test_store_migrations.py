@@ -1,0 +1,32 @@
+"""Migrations are the only way the schema changes: the migrated database must match the
+run-time table definitions exactly, and an out-of-date schema is refused."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from auditor.errors import SchemaOutOfDate
+from auditor.store import migrate
+from auditor.store.engine import make_engine
+from auditor.store.schema import metadata
+
+
+def test_migrated_schema_matches_metadata(store):
+    with store.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_unmigrated_database_refused(sqlite_url):
+    engine = make_engine(sqlite_url)
+    with pytest.raises(SchemaOutOfDate, match="auditor init"):
+        migrate.check_schema(engine)
+
+
+def test_old_revision_refused(store):
+    with store.begin() as c:
+        c.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
+    with pytest.raises(SchemaOutOfDate, match="db upgrade"):
+        migrate.check_schema(store)
