@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "auditor.cli.collect_cmds",
     "auditor.cli.schedule_cmds",
     "auditor.cli.export_cmds",
+    "auditor.cli.audit_cmds",
 )
 
 app = typer.Typer(

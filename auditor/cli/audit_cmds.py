@@ -1,0 +1,86 @@
+"""`auditor audit`: the whole nightly job in one command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from auditor.cli.context import AppContext
+from auditor.cli.output import dumps_json, render
+from auditor.errors import UsageError
+
+FAIL_ON = ("info", "low", "medium", "high", "critical", "none")
+
+
+def print_outcome(app: AppContext, outcome) -> None:  # type: ignore[no-untyped-def]
+    s = outcome.summary()
+    if app.fmt == "json":
+        sys.stdout.write(dumps_json(s) + "\n")
+        return
+    c = app.console
+    col = s["collection"] or {}
+    c.print(f"[bold]snapshot {s['snapshot_id']}[/] {s['snapshot_status']}: {col.get('resources', 0)} resources, "
+            f"units {col.get('units', {})}, {col.get('api_calls', 0)} API calls", highlight=False)
+    if s["incomplete_units"]:
+        render(s["incomplete_units"], ["unit", "status", "error"], "table", console=c, title="incomplete collection units")
+    if outcome.drift is not None:
+        by = {}
+        for i in s["drift"]:
+            by[i["change"]] = by.get(i["change"], 0) + 1
+        c.print(f"drift vs baseline {s['baseline']}: {len(s['drift'])} item(s) {by or ''}", highlight=False)
+        top = sorted(s["drift"], key=lambda i: -FAIL_ON.index(i["severity"]) if i["severity"] in FAIL_ON else 0)[:15]
+        if top:
+            render([{**i, "paths": ", ".join(ch["path"] for ch in i.get("changes", [])[:3])} for i in top],
+                   ["severity", "change", "type", "resource_key", "paths"], "table", console=c, title="drift (top 15)")
+    elif s["drift_note"]:
+        c.print(f"drift: {s['drift_note']}", highlight=False)
+    fails = s["findings"]
+    c.print(f"checks: {s['findings_by_status']}; trust edges: {s['trust_edges']}", highlight=False)
+    if fails:
+        order = {k: n for n, k in enumerate(reversed(FAIL_ON))}
+        top = sorted(fails, key=lambda f: (order.get(f["severity"], 9), f["rule_id"]))[:20]
+        render(top, ["severity", "rule_id", "provider", "resource_key", "message"], "table", console=c,
+               title=f"failing findings (top {len(top)} of {len(fails)})")
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in s["steps_s"].items())
+    c.print(f"steps: {steps}", highlight=False)
+    if s["export_dir"]:
+        c.print(f"exports: {s['export_dir']}" + (f" (report: {s['report']})" if s["report"] else ""), highlight=False)
+    for p in s["problems"]:
+        app.err.print(f"[red]problem[/]: {p}", highlight=False)
+    c.print(f"exit code {s['exit_code']} (fail-on {s['fail_on']})", highlight=False)
+
+
+def audit_cmd(
+    ctx: typer.Context,
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 at/above this severity (default: config audit.fail_on)."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 3 when any collection unit did not complete."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Baseline NAME or NAME@VERSION (default: config audit.baseline)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Export directory root (default: config export.out_dir)."),
+    fmt: list[str] = typer.Option([], "--export-format", help="Export formats (default: config export.formats)."),
+    no_export: bool = typer.Option(False, "--no-export", help="Skip exports."),
+    no_notify: bool = typer.Option(False, "--no-notify", help="Skip webhook notifications."),
+    provider: list[str] = typer.Option([], "--provider", "-p", help="Only these clouds."),
+) -> int:
+    """Run the nightly audit: collect, store, drift, checks, exports, notifications."""
+    app: AppContext = ctx.obj
+    from auditor.audit import audit, require_cloud
+    from collectors.runner import NullProgress, RichProgress
+
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
+    cfg = app.config
+    require_cloud(cfg, tuple(provider) or None)
+    engine = app.engine()
+    progress = RichProgress(app.err) if app.interactive and cfg.collection.progress else NullProgress()
+    outcome = audit(cfg, engine, baseline=baseline, fail_on=fail_on, strict=strict, export=not no_export,
+                    formats=fmt or None, out_dir=out, notify=not no_notify, providers=tuple(provider) or None,
+                    progress=progress)
+    print_outcome(app, outcome)
+    return outcome.exit_code
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit_cmd)
