@@ -1,0 +1,1 @@
+"""Rules as data, the engine that runs them, and findings per snapshot."""

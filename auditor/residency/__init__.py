@@ -1,0 +1,1 @@
+"""Data residency: every place a copy of the data lands, against allowed jurisdictions."""

@@ -1,0 +1,101 @@
+"""Residency through identity: a workload in another jurisdiction that can read restricted data.
+
+Determinable only when the trusted side of an edge names where it runs: Kubernetes cluster
+issuers carry their region (EKS ``oidc.eks.<region>...``, GKE ``.../locations/<loc>/...``,
+AKS ``<region>.oic.prod-aks.azure.com``). From such an issuer the graph says which
+identities its workloads can become; their own permissions say which buckets they can read.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from auditor.checks.result import FAIL, PASS, UNKNOWN, Result
+from auditor.identity.extract_azure import DATA_READ_ROLES, role_guid
+from auditor.identity.extract_gcp import MEMBER_RX, _bindings
+from auditor.identity.graph import TrustGraph
+from auditor.identity.permissions import aws_can_read_object
+from auditor.residency.places import place
+from auditor.residency.policy import permits
+
+RULE_ID = "residency.foreign_identity_access"
+GCS_READ_ROLES = frozenset({"roles/storage.objectViewer", "roles/storage.objectUser", "roles/storage.objectAdmin",
+                            "roles/storage.admin", "roles/storage.legacyObjectReader", "roles/owner", "roles/editor",
+                            "roles/viewer"})
+
+
+def _reachable(graph: TrustGraph, start: str) -> list[list[str]]:
+    """Paths (node lists) from ``start`` to every node it can become (BFS, each node once)."""
+    arcs = graph.arcs()
+    paths = {start: [start]}
+    queue = deque([start])
+    while queue:
+        n = queue.popleft()
+        for e in arcs.get(n, []):
+            if e.source_node not in paths:
+                paths[e.source_node] = paths[n] + [e.source_node]
+                queue.append(e.source_node)
+    return list(paths.values())
+
+
+def _can_read(graph: TrustGraph, node: str, store: Any) -> bool:
+    ix = graph.index
+    if ix is None:
+        return False
+    ident = ix.by_key.get(node)
+    if store.type == "aws.s3.bucket" and ident is not None and ident.type == "aws.iam.role":
+        name = str(store.config.get("Name") or store.name or store.native_id.split(":::")[-1])
+        return aws_can_read_object(ident, ix, name)
+    if store.type == "azure.storage.account" and ident is not None and ident.type == "azure.identity.user_assigned":
+        pid = str((ident.config.get("properties") or {}).get("principalId") or "").lower()
+        target = str(store.config.get("id") or store.native_id).lower()
+        for a in ix.azure_assignments_by_principal.get(pid, []):
+            p = a.config.get("properties") or {}
+            scope = str(p.get("scope") or "").lower().rstrip("/")
+            if role_guid(p.get("roleDefinitionId")) in DATA_READ_ROLES and scope and (
+                    target == scope or target.startswith(scope + "/")):
+                return True
+        return False
+    if store.type == "gcp.storage.bucket":
+        email = str(ident.config.get("email") or "").lower() if ident is not None and ident.type == "gcp.iam.service_account" else None
+        for b in _bindings(store.config.get("iamPolicy")):
+            if str(b.get("role")) not in GCS_READ_ROLES or b.get("condition"):
+                continue
+            for m in b.get("members") or []:
+                m = str(m)
+                if email and m.lower() == f"serviceaccount:{email}":
+                    return True
+                mm = MEMBER_RX.match(m)
+                if mm and node.startswith("gcp.wif_pool|") and ix.pool_node(mm.group("project"), mm.group("pool")) == node:
+                    return True
+    return False
+
+
+def foreign_access_results(graph: TrustGraph, restricted: list[tuple[Any, str, frozenset[str]]]) -> dict[str, Result]:
+    """Per restricted storage resource key: FAIL / PASS / UNKNOWN for located identities that can read it."""
+    out: dict[str, Result] = {}
+    located = {}
+    for e in graph.edges:
+        region = e.details.get("issuer_region")
+        if region and e.trusted_provider in ("aws", "gcp", "azure"):
+            located[e.trusted_node] = place("member", e.trusted_provider, str(region))
+    if not located or not restricted:
+        return out
+    for issuer_node, where in sorted(located.items()):
+        for path in _reachable(graph, issuer_node):
+            node = path[-1]
+            for store, classification, allowed in restricted:
+                if not _can_read(graph, node, store):
+                    continue
+                ok = permits(allowed, where)
+                status = FAIL if ok is False else PASS if ok else UNKNOWN
+                ev = {"classification": classification, "allowed": sorted(allowed), "identity_issuer": issuer_node,
+                      "identity_region": where.region, "identity_country": where.country, "path": path}
+                prev = out.get(store.resource_key)
+                if prev is not None and (prev.status == FAIL or status == PASS):
+                    continue
+                msg = (f"workloads of {issuer_node} ({where.region}, {where.country}) can read this "
+                       f"{classification} data via {' -> '.join(path[1:])}")
+                out[store.resource_key] = Result(RULE_ID, status, msg, ev)
+    return out
