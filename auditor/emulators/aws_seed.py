@@ -88,6 +88,17 @@ class EstateSpec:
     secrets: SecretMarkers | None = field(default_factory=SecretMarkers)
     prefix: str = "acme"
 
+    @classmethod
+    def sized(cls, resources: int, *, accounts: tuple[str, ...] = (PRIMARY_ACCOUNT,), **kw: Any) -> "EstateSpec":
+        """An estate of about ``resources`` seeded resources in the primary account, mostly
+        instances with their root volumes (one bulk call per region) and security groups."""
+        regions = kw.pop("regions", cls.regions)
+        per_region = max(1, resources // len(regions))
+        groups = max(1, per_region // 20)
+        fixed = 18  # VPC objects, extra volume, image, buckets and IAM share per region
+        instances = max(1, (per_region - groups - fixed) // 2)
+        return cls(accounts=accounts, regions=regions, instances=instances, security_groups=groups, **kw)
+
 
 @dataclass
 class SeededResource:
@@ -180,7 +191,8 @@ class _Seeder:
             vpcs.append(vpc)
             e.add("aws.ec2.vpc", account, region, arn("vpc", vpc), name)
             for sn in range(s.subnets_per_vpc):
-                sid = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{v}.{sn}.0/24")["Subnet"]["SubnetId"]
+                # /20: room for bulk instances
+                sid = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{v}.{sn * 16}.0/20")["Subnet"]["SubnetId"]
                 subnets.append(sid)
                 e.add("aws.ec2.subnet", account, region, arn("subnet", sid))
             igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
