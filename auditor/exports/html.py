@@ -228,7 +228,7 @@ def render_report(data: ExportData) -> str:
     body = "".join((_summary(data), _findings(data), _drift(data), _trust(data), _residency(data), _frameworks(data)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP, quote=False)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"

@@ -17,6 +17,8 @@ from auditor.store.migrate import upgrade
 from auditor.store.schema import findings, trust_edges
 from collectors.runner import Unit, UnitResult
 
+FORMULA = '=HYPERLINK("http://evil.example/x","deploy")'  # a name a spreadsheet would evaluate
+
 RESOURCES = [
     dict(provider="aws", account="111111111111", region="eu-west-1", category="storage", type="aws.s3.bucket",
          native_id="arn:aws:s3:::ml-datasets-public", name="ml-datasets-public",
@@ -27,7 +29,7 @@ RESOURCES = [
          config={"instance_type": "p3.2xlarge"}, tags={"team": "ml"},
          facets={"network": {"ingress": [["0.0.0.0/0", "tcp", "22"]]}}),
     dict(provider="aws", account="111111111111", region="global", category="iam", type="aws.iam.role",
-         native_id="arn:aws:iam::111111111111:role/github-deploy", name="github-deploy", config={"path": "/"}),
+         native_id="arn:aws:iam::111111111111:role/github-deploy", name=FORMULA, config={"path": "/"}),
     dict(provider="gcp", account="ml-project", region="europe-west4", category="storage", type="gcp.storage.bucket",
          native_id="//storage.googleapis.com/projects/_/buckets/eu-features", name="eu-features",
          config={"location": "EU"}, facets={"storage": {"public": False, "encrypted": True}}),
