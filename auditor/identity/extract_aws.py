@@ -67,7 +67,7 @@ def _claim(key: str, prefix: str | None) -> str:
     """``token.actions.githubusercontent.com:sub`` -> ``sub``; global keys stay as they are."""
     if prefix:
         head, sep, tail = key.rpartition(":")
-        if sep and normalise_url(head) == prefix:
+        if sep and normalise_url(head).lower() == prefix.lower():
             return tail
     return key
 
@@ -225,10 +225,12 @@ class AwsExtractor:
         return claim if ":" in claim else f"{issuer.url}:{claim}"
 
     def _issuer_pins(self, issuer: Issuer, conds: list[Condition], claim: str) -> list[Condition]:
-        wanted = self._claim_key(issuer, claim)
-        # Condition keys carry the provider URL exactly as registered (maybe with a trailing "/").
+        wanted = self._claim_key(issuer, claim).lower()
+        url = issuer.url.lower()
+        # Condition keys carry the provider URL as registered (maybe with a trailing "/"); keys compare
+        # case-insensitively.
         return [c for c in conds if c.restricts and (c.key == wanted or (
-            ":" in c.key and normalise_url(c.key.rpartition(":")[0]) == issuer.url and c.key.rpartition(":")[2] == claim))]
+            ":" in c.key and normalise_url(c.key.rpartition(":")[0]).lower() == url and c.key.rpartition(":")[2] == claim))]
 
     def _oidc(self, role: Res, st: Statement, issuer: Issuer, conds: list[Condition], provider_arn: str) -> TrustEdge:
         issues: list[Issue] = []
@@ -239,7 +241,8 @@ class AwsExtractor:
             claim = issuer.tenancy_claim or "sub"
             pins = sub_pins if claim == "sub" else self._issuer_pins(issuer, conds, claim)
             scope = _scope(issuer.kind, claim, pins)
-            weak = [c.label() for c in conds if (c.key.endswith(":" + claim) or c.key == claim) and not c.restricts]
+            weak = [c.label() for c in conds if (c.key.endswith(":" + claim.lower()) or c.key == claim.lower())
+                    and not c.restricts]
             if scope == "any":
                 why = f"no restricting condition on {claim}" if not pins else \
                     f"{claim} pattern admits other tenants: {_literal_values(pins)}"
