@@ -25,7 +25,7 @@ NODE_H = 20
 LEFT_X = 10
 RIGHT_X = 640
 WIDTH = RIGHT_X + NODE_W + 10
-LABEL_CHARS = 52
+LABEL_CHARS = 46  # fits NODE_W at 12px monospace
 
 
 @dataclass
