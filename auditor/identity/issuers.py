@@ -59,7 +59,7 @@ ISSUER_TABLE: tuple[tuple[str, str, str, bool, str | None], ...] = (
     (r"graph\.facebook\.com", "facebook", "facebook", True, "app_id"),
     (r"www\.amazon\.com", "login-with-amazon", "amazon", True, "app_id"),
 )
-_COMPILED = tuple((re.compile(p), k, prov, s, c) for p, k, prov, s, c in ISSUER_TABLE)
+_COMPILED = tuple((re.compile(p, re.IGNORECASE), k, prov, s, c) for p, k, prov, s, c in ISSUER_TABLE)
 
 CLOUDS = ("aws", "gcp", "azure")
 

@@ -247,3 +247,35 @@ def seed(engine: Any, resources: Iterable[Resource], *, failed_units: Iterable[t
                                      datetime.now(timezone.utc), 0.01))
         w.finish()
     return w.snapshot_id
+
+
+# ---------------------------------------------------------------- a small three-cloud estate
+
+EU_ACCOUNT = "eudata"
+
+
+def three_cloud_estate() -> list[Resource]:
+    """GitHub -> GCP pool -> GCP SA -> AWS admin role; EKS (AWS) -> Azure identity -> Owner + EU data."""
+    gh_condition = "assertion.repository_owner_id == '1342004' && assertion.repository_id == '260064828'"
+    sa = gcp_sa(bindings=[{"role": "roles/iam.workloadIdentityUser",
+                           "members": [principal_set("attribute.repository_id/260064828")]}])
+    google_trust = trust(web_identity("accounts.google.com", {"StringEquals": {
+        "accounts.google.com:aud": SA_UID, "accounts.google.com:oaud": "sts.amazonaws.com",
+        "accounts.google.com:sub": SA_UID}}))
+    eks_role_trust = trust(web_identity(f"arn:aws:iam::{AWS_ACCT}:oidc-provider/{EKS_ISSUER}", {"StringEquals": {
+        f"{EKS_ISSUER}:aud": "sts.amazonaws.com", f"{EKS_ISSUER}:sub": "system:serviceaccount:ml:trainer"}}))
+    eu_account = azure_storage(EU_ACCOUNT, "germanywestcentral", "Standard_LRS",
+                               tags={"data-classification": "restricted"})
+    eu_scope = f"/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/{EU_ACCOUNT}"
+    return [
+        gcp_pool(), gcp_provider("github-oidc", condition=gh_condition), sa,
+        aws_role("gcp-deployer", google_trust, attached=[ADMIN]),
+        aws_oidc_provider(EKS_ISSUER, ["sts.amazonaws.com"]),
+        aws_role("eks-trainer", eks_role_trust),
+        azure_uami("eks-trainer", "9a1b2c3d-0000-4000-8000-00000000e001"),
+        azure_fic("eks-trainer", "eks-ml-trainer", f"https://{EKS_ISSUER}", "system:serviceaccount:ml:trainer"),
+        azure_assignment("3f1c0b1e-1111-4111-8111-000000000001", OWNER, "9a1b2c3d-0000-4000-8000-00000000e001"),
+        azure_assignment("3f1c0b1e-1111-4111-8111-000000000002", BLOB_READER, "9a1b2c3d-0000-4000-8000-00000000e001",
+                         scope=eu_scope),
+        eu_account,
+    ]
