@@ -39,6 +39,7 @@ class Res:
     facets: dict[str, Any]
     tags: dict[str, Any]
     state: str = "present"
+    category: str = ""
 
     @classmethod
     def of(cls, r: Any) -> "Res":
@@ -46,7 +47,7 @@ class Res:
         fac = r.facets if isinstance(r.facets, dict) else {}
         tags = r.tags if isinstance(r.tags, dict) else {}
         return cls(r.resource_key, r.provider, r.account, r.region, r.type, r.native_id, r.name, cfg, fac, tags,
-                   getattr(r, "state", "present"))
+                   getattr(r, "state", "present"), getattr(r, "category", ""))
 
 
 @dataclass(slots=True)
