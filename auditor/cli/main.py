@@ -20,6 +20,7 @@ from auditor.errors import EXIT_RUNTIME, EXIT_USAGE, AuditorError
 COMMAND_MODULES = (
     "auditor.cli.inventory_cmds",
     "auditor.cli.collect_cmds",
+    "auditor.cli.checks_cmds",
     "auditor.cli.schedule_cmds",
     "auditor.cli.export_cmds",
     "auditor.cli.audit_cmds",
