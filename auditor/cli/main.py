@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "auditor.cli.schedule_cmds",
     "auditor.cli.export_cmds",
     "auditor.cli.audit_cmds",
+    "auditor.cli.drift_cmds",
 )
 
 app = typer.Typer(

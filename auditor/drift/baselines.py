@@ -140,8 +140,8 @@ def entries(engine: Engine, ref: BaselineRef, *, limit: int | None = None) -> li
     """The resolved resources of a version, by key (for ``baseline show``)."""
     with engine.connect() as c:
         resolve_into(c, ref, "baseline_show")
-        q = ("SELECT b.resource_key, b.content_hash, b.version_id, r.type, r.provider, r.account, r.region "
-             "FROM baseline_show b LEFT JOIN resource_versions r ON r.id = b.version_id ORDER BY b.resource_key")
+        q = ("SELECT r.resource_key, r.content_hash, b.version_id, r.type, r.provider, r.account, r.region "
+             "FROM baseline_show b JOIN resource_versions r ON r.id = b.version_id ORDER BY r.resource_key")
         if limit is not None:
             q += f" LIMIT {int(limit)}"
         out = [dict(r._mapping) for r in c.exec_driver_sql(q)]
@@ -262,10 +262,11 @@ def approve(engine: Engine, *, name: str, reason: str, by: str, snapshot_id: int
             # and whose key got no new entry above.
             c.exec_driver_sql(
                 "INSERT INTO baseline_entries (baseline_id, resource_key, content_hash, version_id) "
-                f"SELECT {bid}, p.resource_key, NULL, NULL FROM {_BASE} p "
+                f"SELECT {bid}, pv.resource_key, NULL, NULL FROM {_BASE} p "
+                f"JOIN resource_versions pv ON pv.id = p.version_id "
                 f"LEFT JOIN resource_versions r ON r.id = p.version_id AND {present} "
                 f"WHERE r.id IS NULL AND NOT EXISTS (SELECT 1 FROM baseline_entries e "
-                f"WHERE e.baseline_id = {bid} AND e.resource_key = p.resource_key)"
+                f"WHERE e.baseline_id = {bid} AND e.resource_key = pv.resource_key)"
             )
         count = c.exec_driver_sql(
             f"SELECT count(*) FROM resource_versions r WHERE {present}"

@@ -81,8 +81,9 @@ def _build_sets_baseline(conn: Connection, ref: bl.BaselineRef, sid: int) -> int
     )
     conn.exec_driver_sql(
         f"INSERT INTO {_T_B} (resource_key, version_id, content_hash, unit_key) "
-        f"SELECT b.resource_key, b.version_id, b.content_hash, r.unit_key FROM {_T_BASE} b "
+        f"SELECT r.resource_key, b.version_id, r.content_hash, r.unit_key FROM {_T_BASE} b "
         f"LEFT JOIN resource_versions r ON r.id = b.version_id "
+        # r.id IS NULL (an approved version vanished) would insert a NULL key and fail loudly.
         f"WHERE r.id IS NULL OR NOT {sqlsets.valid_at('r', sid)}"
     )
     return count

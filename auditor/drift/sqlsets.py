@@ -84,11 +84,13 @@ def scope_units(conn: Connection, table: str, scope: Sequence[str], sids: Sequen
 
 
 def resolve_baseline(conn: Connection, table: str, chain: Sequence[int]) -> int:
-    """Materialise a baseline version (its chain root -> leaf) as ``table``.
+    """Materialise a baseline version (its chain root -> leaf) as ``table(version_id)``.
 
-    ``table(version_id INTEGER PRIMARY KEY, resource_key, content_hash)``: the latest entry
-    per key along the chain wins and a NULL hash means "not in the baseline". The root's
-    rows are copied in one statement; only the (small) later deltas need per-key resolution.
+    Only the approved ``resource_versions.id`` is kept: a version id pins its key and
+    content hash, so the set stays a compact integer primary key (SQLite's rowid) and
+    every probe against it is the cheapest the database can do. The latest entry per key
+    along the chain wins and a NULL hash means "not in the baseline". The root's rows are
+    copied in one statement; only the (small) later deltas need per-key resolution.
     Returns the number of resources in the baseline.
     """
     root, deltas = int(chain[0]), [int(b) for b in chain[1:]]
@@ -102,20 +104,21 @@ def resolve_baseline(conn: Connection, table: str, chain: Sequence[int]) -> int:
             "version_id = excluded.version_id"
         )
     analyze(conn, delta_table)
-    # On SQLite INTEGER PRIMARY KEY is the rowid: the cheapest possible probe.
     id_type = "INTEGER" if is_sqlite(conn) else "BIGINT"
-    create_temp(conn, table, f"version_id {id_type} PRIMARY KEY, resource_key TEXT NOT NULL, content_hash TEXT NOT NULL")
+    create_temp(conn, table, f"version_id {id_type} PRIMARY KEY")
     overridden = (
         f" AND NOT EXISTS (SELECT 1 FROM {delta_table} d WHERE d.resource_key = e.resource_key)" if deltas else ""
     )
+    # SQLite: "+" keeps the planner off the (baseline_id, resource_key) index. A root version
+    # is most of the table, and a sequential scan is ~4x faster than a million index-ordered
+    # row lookups. On PostgreSQL the planner chooses by statistics anyway.
+    root_col = "+e.baseline_id" if is_sqlite(conn) else "e.baseline_id"
     conn.exec_driver_sql(
-        f"INSERT INTO {table} (version_id, resource_key, content_hash) "
-        f"SELECT e.version_id, e.resource_key, e.content_hash FROM baseline_entries e "
-        f"WHERE e.baseline_id = {root} AND e.content_hash IS NOT NULL{overridden} ORDER BY e.version_id"
+        f"INSERT INTO {table} (version_id) SELECT e.version_id FROM baseline_entries e "
+        f"WHERE {root_col} = {root} AND e.content_hash IS NOT NULL{overridden}"
     )
     conn.exec_driver_sql(
-        f"INSERT INTO {table} (version_id, resource_key, content_hash) "
-        f"SELECT version_id, resource_key, content_hash FROM {delta_table} WHERE content_hash IS NOT NULL"
+        f"INSERT INTO {table} (version_id) SELECT version_id FROM {delta_table} WHERE content_hash IS NOT NULL"
     )
     drop_temp(conn, delta_table)
     analyze(conn, table)
