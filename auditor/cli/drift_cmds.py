@@ -211,8 +211,8 @@ def verify_cmd(
     """Verify the audit log (no argument) or an export directory's manifest."""
     app: AppContext = ctx.obj
     if directory is not None:
-        if not directory.is_dir():
-            raise UsageError(f"{directory} is not a directory")
+        if not directory.exists():
+            raise UsageError(f"{directory} does not exist (give an export directory or its manifest.json)")
         from auditor.exports.manifest import verify_manifest
 
         problems = list(verify_manifest(directory))
