@@ -35,6 +35,8 @@ APPLIES: dict[str, Callable[[TrustEdge], bool]] = {
     "identity.azure.fic_broad_expression": lambda e: bool(e.conditions.get("claimsMatchingExpression")),
     "identity.azure.privileged_external_assignment": lambda e: bool(e.details.get("privileged")),
 }
+FEDERATED_STARTS = ("oidc|", "saml|", "anyone|", "aws.account|", "aws.principal|", "gcp.sa_uid|",
+                    "aws.cognito_pool|", "gke|", "gcp.wif_pool|")
 POLICY_TYPES = ("aws.iam.role", "aws.iam.policy", "aws.iam.user", "aws.iam.group")
 
 
@@ -97,9 +99,9 @@ def chain_results(graph: TrustGraph) -> Iterator[tuple[str, Result]]:
         if chain.reaches_admin:
             by_target.setdefault(chain.nodes[-1], []).append(chain)
     for node, chains in sorted(by_target.items()):
-        inside = graph.index.by_key if graph.index else {}
-        # Risky: crosses clouds, crosses the estate boundary, or starts at a federated issuer/account.
-        risky = [c for c in chains if c.external or c.cross_cloud or c.nodes[0] not in inside]
+        # Risky: crosses clouds, crosses the estate boundary, or starts at a federated issuer/account
+        # (a directory user holding Owner is not a federation chain).
+        risky = [c for c in chains if c.external or c.cross_cloud or c.nodes[0].startswith(FEDERATED_STARTS)]
         evidence = {"chains": [c.as_dict() for c in chains[:20]], "chain_count": len(chains)}
         if risky:
             weak = any(e.details.get("issues") for c in risky for e in c.edges)

@@ -14,6 +14,7 @@ from auditor.identity.edges import TrustEdge
 from auditor.identity.extract_aws import Issue
 from auditor.identity.index import Index, Res
 from auditor.identity.issuers import IMMUTABLE_SUBJECT, classify, subject_scope, subject_tenant
+from auditor.identity.policy import action_matches
 from auditor.model import make_key
 
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -32,6 +33,7 @@ ADMIN_ROLES = frozenset({OWNER, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR})
 DATA_READ_ROLES = frozenset({OWNER, CONTRIBUTOR, "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
                              "ba92f5b4-2d11-453d-a403-e96b0029c9fe", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"})
 EXCHANGE_AUDIENCES = {"api://azureadtokenexchange", "api://azureadtokenexchangeusgov", "api://azureadtokenexchangechina"}
+GRANT_ACTION = "Microsoft.Authorization/roleAssignments/write"
 MATCHES_RX = re.compile(r"claims\['(?P<claim>[a-z_]+)'\]\s+(?P<op>matches|eq)\s+'(?P<value>[^']*)'", re.IGNORECASE)
 
 
@@ -63,10 +65,14 @@ class AzureExtractor:
             return False
         if d.facets.get("admin"):
             return True
+        # Admin-equivalent = can write role assignments (grant itself anything). Contributor's
+        # "*" is cut back by its NotActions, so it is not.
         for perm in (d.config.get("properties") or {}).get("permissions") or []:
-            actions = [str(a).lower() for a in (perm.get("actions") or [])] if isinstance(perm, dict) else []
-            if "*" in actions or "microsoft.authorization/*" in actions or \
-                    "microsoft.authorization/roleassignments/write" in actions:
+            if not isinstance(perm, dict):
+                continue
+            actions = [str(a) for a in perm.get("actions") or []]
+            not_actions = [str(a) for a in perm.get("notActions") or []]
+            if action_matches(actions, GRANT_ACTION) and not action_matches(not_actions, GRANT_ACTION):
                 return True
         return False
 
