@@ -230,7 +230,9 @@ def audit_lock(
                 _held[key][1] -= 1
         return
     if entry is not None:
-        raise ConcurrentRunError(f"another {name} is running in this process (thread {entry[0]})")
+        row = current_holder(engine, name)
+        where = row.describe() if row else f"pid {os.getpid()} on {socket.gethostname()}"
+        raise ConcurrentRunError(f"another {name} is running: {where} (another thread of this process)")
 
     mine = _try_acquire(engine, name, holder, host=socket.gethostname(), stale_after_s=stale_after_s)
     with _held_guard:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from auditor.cli.context import AppContext
 from auditor.cli.output import render
 
-JOB_COLUMNS = ["id", "next_run", "following", "trigger", "timezone", "coalesce", "misfire_grace_s", "func"]
+JOB_COLUMNS = ["id", "next_run", "following", "trigger", "timezone", "misfire_grace_s"]  # JSON/CSV: all fields
 
 
 def start(
@@ -62,8 +62,8 @@ def list_cmd(
         rows.append({
             "id": job.id, "func": job.func, "trigger": str(job.trigger),
             "timezone": str(getattr(job.trigger, "timezone", "")),
-            "next_run": runs[0].isoformat() if runs else "paused",
-            "following": " ".join(r.isoformat() for r in runs[1:]),
+            "next_run": runs[0].isoformat(timespec="seconds") if runs else "paused",
+            "following": " ".join(r.isoformat(timespec="seconds") for r in runs[1:]),
             "upcoming": [r.isoformat() for r in runs],
             "coalesce": job.coalesce, "misfire_grace_s": job.misfire_grace_time,
         })
@@ -75,7 +75,7 @@ def list_cmd(
                        "upcoming": configured},
     }
     if app.fmt != "table":
-        render(rows, JOB_COLUMNS, app.fmt, console=app.console, json_value=json_value)
+        render(rows, JOB_COLUMNS + ["coalesce", "func"], app.fmt, console=app.console, json_value=json_value)
         return
     if rows:
         render(rows, JOB_COLUMNS, app.fmt, console=app.console, title="scheduled jobs")

@@ -71,7 +71,7 @@ def test_second_holder_refused_with_a_clear_message(inventory):
     err = out["error"]
     assert isinstance(err, ConcurrentRunError)
     assert err.exit_code == EXIT_RUNTIME
-    assert re.search(r"another audit is running", str(err))
+    assert re.search(rf"another audit is running: pid {os.getpid()} on {re.escape(HOST)} since \d{{4}}-", str(err))
 
 
 def test_nested_use_in_one_thread_releases_only_at_the_outermost_exit(inventory):
