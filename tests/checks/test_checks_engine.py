@@ -186,3 +186,20 @@ def test_cli_check_identity_and_exit_codes(engine, sqlite_url, tmp_path):
     assert any(c["reaches_admin"] and c["cross_cloud"] for c in js["chains"])
     table = _cli(tmp_path, sqlite_url, "identity")
     assert table.returncode == 0 and "aws_google" in table.stdout
+
+
+def test_findings_and_edges_persist_on_both_backends(db_url):
+    """SQLite and PostgreSQL (skips with a reason when the server is unreachable outside CI)."""
+    from auditor.store.schema import trust_edges
+
+    e = make_engine(db_url)
+    try:
+        upgrade(e)
+        sid = seed(e, three_cloud_estate())
+        out = run_checks(e, CONFIG, sid)
+        with e.connect() as c:
+            n_findings = len(c.execute(select(findings_table.c.finding_id).where(findings_table.c.snapshot_id == sid)).all())
+            edges = c.execute(select(trust_edges.c.cross_cloud).where(trust_edges.c.snapshot_id == sid)).scalars().all()
+        assert n_findings == len(out) and any(edges)
+    finally:
+        e.dispose()
