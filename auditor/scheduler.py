@@ -191,8 +191,12 @@ def run_foreground(
             # shutdown() takes the scheduler's locks: never from inside the handler itself.
             threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
 
-        previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        previous: dict[int, Any] = {}
+
         def started(_event: Any) -> None:
+            # Installed once running: shutdown() is only valid on a started scheduler. Before
+            # this, the defaults apply (SIGINT unwinds and releases the lock; SIGTERM kills).
+            previous.update({s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)})
             job = scheduler.get_job(JOB_ID)
             nxt = job.next_run_time.isoformat() if job and job.next_run_time else "see `auditor schedule list`"
             announce(f"scheduler running (pid {os.getpid()}), job {JOB_ID!r} on {trigger}; "

@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from auditor.errors import EXIT_RUNTIME, ConcurrentRunError
 from auditor.locking import audit_lock, current_holder

@@ -24,7 +24,6 @@ from auditor.scheduler import (
     stored_jobs,
 )
 
-from .conftest import REPO
 from .jobs import read_runs
 
 RECORD = "tests.scheduling.jobs:record_run"
