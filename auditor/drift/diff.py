@@ -24,8 +24,6 @@ def _join(prefix: str, key: str) -> str:
 
 
 def _walk(before: Any, after: Any, path: str) -> Iterator[Change]:
-    if before == after and type(before) is type(after):
-        return
     if isinstance(before, dict) and isinstance(after, dict):
         for key in sorted(set(before) | set(after)):
             b, a = before.get(key), after.get(key)
@@ -39,6 +37,8 @@ def _walk(before: Any, after: Any, path: str) -> Iterator[Change]:
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         for i, (b, a) in enumerate(zip(before, after)):
             yield from _walk(b, a, f"{path}[{i}]")
+        return
+    if type(before) is type(after) and before == after:  # type check: False == 0 is still a change
         return
     yield Change(path, before, after)
 

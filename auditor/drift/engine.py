@@ -223,9 +223,11 @@ def compute_drift(engine: Engine, *, baseline: str | None = None, snapshot_id: i
             items = _items(classified, rows, active_rules, params, show_ignored)
             unknown_units = {u for ch, _b, _s, u, _k in classified if ch == "unknown" and u}
             incomplete = _incomplete_units(conn, sid, unknown_units, ref.scope if ref else None)
-        finally:
-            sqlsets.drop_temp(conn, _T_S, _T_B, _T_BASE, _T_DONE, _T_SCOPE)
-            conn.commit()
+        except BaseException:
+            conn.rollback()  # also discards the temp tables; a failed PG transaction takes no more SQL
+            raise
+        sqlsets.drop_temp(conn, _T_S, _T_B, _T_BASE, _T_DONE, _T_SCOPE)
+        conn.commit()
     ignored_count = sum(1 for i in items if i.ignored)
     if not show_ignored:
         items = [i for i in items if not i.ignored]

@@ -189,7 +189,7 @@ def _applies(rule: SeverityRule, category: str | None) -> bool:
     return "*" in rule.categories or (category or "") in rule.categories
 
 
-def assess(change: str, category: str | None, before: Doc, after: Doc, changes: Iterable[Change],
+def assess(change: str, category: str | None, before: Doc, after: Doc, changes: Iterable[Change] = (),
            params: dict[str, Any] | None = None) -> Assessment:
     """Severity of one item from the tables above. ``before``/``after`` are None when absent."""
     params = params or {}
