@@ -111,7 +111,8 @@ class TrustGraph:
                 path.pop()
                 used.pop()
 
-        starts = roots + sorted(n for n in arcs if n in targets and n not in roots and n in self._cycle_only_nodes(arcs, roots))
+        on_cycles_only = self._cycle_only_nodes(arcs, roots) if roots else set()
+        starts = roots + sorted(n for n in arcs if n in on_cycles_only)
         for root in starts:
             for chain in walk(root, [root], []):
                 found.append(chain)
