@@ -331,7 +331,8 @@ class GcpFake:
             partial = (req.q("returnPartialSuccess") or "").lower() == "true"
             scope_kind = "zones" if scope_field == "zone" else "regions"
             all_scopes = sorted(set(self.estate.zones) if scope_kind == "zones" else set(self.estate.regions()))
-            unreachable = {z if scope_kind == "zones" else z.rsplit("-", 1)[0] for z in self.estate.unreachable_zones}
+            # an unreachable zone affects zonal lists only (its region still answers)
+            unreachable = set(self.estate.unreachable_zones) if scope_kind == "zones" else set()
             flat = [(f"{scope_kind}/{_last(it[scope_field])}", it) for it in getattr(project, attr)
                     if _last(it[scope_field]) not in unreachable]
             page, token = self._page(flat, req, "maxResults")

@@ -1,0 +1,32 @@
+"""GCP collector: Cloud Storage, Compute (instances, disks, network) and IAM across projects.
+
+Integration (see prompts/common.md): ``run_units(plan(cfg), sink, classifiers={"gcp": classify})``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from collectors.gcp.clients import GcpClients
+from collectors.gcp.errors import classify
+from collectors.gcp.specs import SPECS
+
+if TYPE_CHECKING:
+    from auditor.config.schema import GcpConfig
+    from collectors.runner import UnitTask
+
+__all__ = ["SPECS", "GcpClients", "classify", "permissions", "plan"]
+
+
+def plan(cfg: "GcpConfig", *, clients: GcpClients | None = None) -> list["UnitTask"]:
+    """One unit per (project x resource type), plus folder/org policy units; never raises."""
+    from collectors.gcp.plan import build_plan
+
+    return build_plan(cfg, clients or GcpClients(cfg), SPECS)
+
+
+def permissions() -> dict:
+    """The custom role (``includedPermissions``) and the predefined roles that cover it."""
+    from collectors.gcp.permissions import permissions_document
+
+    return permissions_document(SPECS)

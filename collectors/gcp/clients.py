@@ -1,0 +1,123 @@
+"""The GCP client factory: credentials, endpoint overrides and SDK clients, built on demand.
+
+Nothing is created at import time. Collect functions ask the factory for clients, so tests
+(and the demo) point the real SDKs at a loopback fake through ``GcpConfig.endpoints``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from auditor.config.schema import GcpConfig
+
+READ_ONLY_SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
+
+
+class GcpClients:
+    """Builds and caches (per factory, per thread where the SDK is not thread-safe) GCP clients.
+
+    ``max_attempts``/``retry_base`` tune the backoff on 429/RESOURCE_EXHAUSTED; ``credentials``
+    overrides the configured credential source (tests, or callers with their own chain).
+    """
+
+    def __init__(self, cfg: "GcpConfig", *, credentials: Any = None, max_attempts: int = 6,
+                 retry_base: float = 0.25) -> None:
+        self.cfg = cfg
+        self.max_attempts = max_attempts
+        self.retry_base = retry_base
+        self._credentials = credentials
+        self._adc_project: str | None = None
+        self._lock = threading.RLock()
+        self._cache: dict[Any, Any] = {}
+        self._local = threading.local()
+
+    # ---------------------------------------------------------------- credentials
+
+    def credentials(self) -> Any:
+        with self._lock:
+            if self._credentials is None:
+                self._credentials = self._load_credentials()
+            return self._credentials
+
+    def _load_credentials(self) -> Any:
+        kind = self.cfg.credentials
+        if kind == "anonymous":
+            from google.auth.credentials import AnonymousCredentials
+
+            return AnonymousCredentials()
+        if kind == "service_account_file":
+            from google.oauth2 import service_account
+
+            return service_account.Credentials.from_service_account_file(
+                self.cfg.credentials_file, scopes=list(READ_ONLY_SCOPES))
+        import google.auth
+
+        creds, project = google.auth.default(scopes=list(READ_ONLY_SCOPES))
+        self._adc_project = project
+        return creds
+
+    def default_project(self) -> str | None:
+        """The project ADC was issued for (used when no projects and no org/folders are configured)."""
+        self.credentials()
+        return self._adc_project
+
+    # ---------------------------------------------------------------- endpoints
+
+    def endpoint(self, service: str) -> str | None:
+        return getattr(self.cfg.endpoints, service)
+
+    def _options(self, service: str) -> Any:
+        from google.api_core.client_options import ClientOptions
+
+        ep = self.endpoint(service)
+        return ClientOptions(api_endpoint=ep) if ep else None
+
+    def _cached(self, key: Any, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = build()
+            return self._cache[key]
+
+    # ---------------------------------------------------------------- clients
+
+    def compute(self, kind: str) -> Any:
+        """A google-cloud-compute client by class name stem, e.g. ``"Instances"``, REST transport."""
+        from google.cloud import compute_v1
+
+        cls = getattr(compute_v1, f"{kind}Client")
+        return self._cached(("compute", kind), lambda: cls(
+            credentials=self.credentials(), transport="rest", client_options=self._options("compute")))
+
+    def resourcemanager(self, kind: str) -> Any:
+        """A google-cloud-resource-manager v3 client: ``"Projects"``, ``"Folders"``, ``"Organizations"``."""
+        from google.cloud import resourcemanager_v3
+
+        cls = getattr(resourcemanager_v3, f"{kind}Client")
+        return self._cached(("crm", kind), lambda: cls(
+            credentials=self.credentials(), transport="rest", client_options=self._options("resourcemanager")))
+
+    def storage(self, project: str) -> Any:
+        from google.cloud import storage
+
+        ep = self.endpoint("storage")
+        return self._cached(("storage", project), lambda: storage.Client(
+            project=project, credentials=self.credentials(),
+            client_options={"api_endpoint": ep} if ep else None))
+
+    def iam(self) -> Any:
+        """The IAM v1 discovery client (workload identity pools have no google-cloud-* client).
+
+        httplib2 is not thread-safe, so each worker thread gets its own service object.
+        """
+        service = getattr(self._local, "iam", None)
+        if service is None:
+            from googleapiclient.discovery import build
+
+            ep = self.endpoint("iam")
+            opts = {"api_endpoint": ep.rstrip("/") + "/"} if ep else None
+            service = build("iam", "v1", credentials=self.credentials(), static_discovery=True,
+                            cache_discovery=False, client_options=opts)
+            self._local.iam = service
+        return service

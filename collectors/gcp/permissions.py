@@ -1,0 +1,51 @@
+"""The least-privilege IAM custom role for the GCP collector, generated from SPECS."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from collectors.gcp.specs import DISCOVERY_CALLS
+from collectors.spec import ResourceSpec
+
+# Predefined roles that together cover the custom role (a convenience when custom roles are
+# not allowed). Grant them at the organisation or folder so discovery sees every project.
+PREDEFINED_ROLES: tuple[dict[str, str], ...] = (
+    {"role": "roles/browser", "covers": "project and folder discovery (resourcemanager.projects/folders.list)"},
+    {"role": "roles/viewer", "covers": "compute lists, compute.projects.get, storage.buckets.list, "
+                                       "iam.serviceAccounts.list, iam.serviceAccountKeys.list"},
+    {"role": "roles/iam.securityReviewer", "covers": "getIamPolicy on organisation, folders, projects, "
+                                                     "buckets and service accounts"},
+    {"role": "roles/iam.workloadIdentityPoolViewer", "covers": "workload identity pools and providers"},
+    {"role": "roles/storage.insightsCollectorService", "covers": "alternative for storage.buckets.list/"
+                                                                 "getIamPolicy without object access"},
+)
+
+
+def included_permissions(specs: Iterable[ResourceSpec]) -> list[str]:
+    perms = {p for spec in specs for p in spec.permissions}
+    perms |= {p for call_perms in DISCOVERY_CALLS.values() for p in call_perms}
+    return sorted(perms)
+
+
+def custom_role(specs: Iterable[ResourceSpec]) -> dict:
+    """A role document accepted by ``gcloud iam roles create --file`` (YAML/JSON)."""
+    return {
+        "title": "Cloud Posture Auditor (read-only)",
+        "description": "Read-only inventory of storage, compute, network and IAM for the posture auditor. "
+                       "Generated from the collector's resource specs.",
+        "stage": "GA",
+        "includedPermissions": included_permissions(specs),
+    }
+
+
+def permissions_document(specs: Iterable[ResourceSpec]) -> dict:
+    specs = list(specs)
+    return {
+        "customRole": custom_role(specs),
+        "predefinedRoles": [dict(r) for r in PREDEFINED_ROLES],
+        "notes": [
+            "Grant at the organisation (or each folder) so project discovery and folder/org IAM policies are "
+            "readable; project-level grants audit only those projects.",
+            "No permission reads object data, key material or instance metadata values.",
+        ],
+    }
