@@ -149,4 +149,8 @@ def _baselines_recorded(engine: Engine, recorded: dict[tuple[str, str], dict[str
                 out.append(f"baseline {subject}: revoked without an audit log entry")
             if b.status == "active" and ("baseline.revoke", subject) in recorded:
                 out.append(f"baseline {subject}: audit log records a revocation but it is active")
+    present = {f"{b.name}@{b.version}" for b in rows}
+    for action, subject in sorted(recorded):
+        if action in ("baseline.approve", "baseline.accept") and subject not in present:
+            out.append(f"baseline {subject}: recorded in the audit log but missing from the baselines table")
     return out

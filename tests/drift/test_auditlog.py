@@ -86,3 +86,10 @@ def test_tampered_baseline_entries_are_detected(history: Estate) -> None:
     _sql(history, "UPDATE baseline_entries SET content_hash = 'f00d' WHERE resource_key = "
                   f"'{ROLE}'")
     assert any("prod@2: stored entries differ" in p for p in auditlog.verify_chain(history.engine))
+
+
+def test_deleted_baseline_version_is_detected(history: Estate) -> None:
+    _sql(history, "DELETE FROM baseline_entries WHERE baseline_id = (SELECT id FROM baselines WHERE name = 'other')")
+    _sql(history, "DELETE FROM baselines WHERE name = 'other'")
+    assert auditlog.verify_chain(history.engine) == [
+        "baseline other@1: recorded in the audit log but missing from the baselines table"]
