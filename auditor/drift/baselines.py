@@ -248,7 +248,10 @@ def approve(engine: Engine, *, name: str, reason: str, by: str, snapshot_id: int
         if parent is None:
             c.exec_driver_sql(
                 "INSERT INTO baseline_entries (baseline_id, resource_key, content_hash, version_id) "
-                f"SELECT {bid}, r.resource_key, r.content_hash, r.id FROM resource_versions r WHERE {present}"
+                f"SELECT {bid}, r.resource_key, r.content_hash, r.id FROM resource_versions r WHERE {present} "
+                # Key order: the (baseline_id, resource_key) index then grows by appends, and the
+                # rows land in the order the audit digest reads them.
+                "ORDER BY r.resource_key"
             )
         else:
             resolve_into(c, parent, _BASE)

@@ -115,7 +115,7 @@ def resolve_baseline(conn: Connection, table: str, chain: Sequence[int]) -> int:
     root_col = "+e.baseline_id" if is_sqlite(conn) else "e.baseline_id"
     conn.exec_driver_sql(
         f"INSERT INTO {table} (version_id) SELECT e.version_id FROM baseline_entries e "
-        f"WHERE {root_col} = {root} AND e.content_hash IS NOT NULL{overridden}"
+        f"WHERE {root_col} = {root} AND e.content_hash IS NOT NULL{overridden} ORDER BY e.version_id"
     )
     conn.exec_driver_sql(
         f"INSERT INTO {table} (version_id) SELECT version_id FROM {delta_table} WHERE content_hash IS NOT NULL"
