@@ -1,0 +1,91 @@
+"""The discovery-document validator, and the fake refusing payloads a real API would never send."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from auditor.emulators.gcp_estate import sample_estate
+from auditor.emulators.gcp_fake import GcpFake
+from auditor.emulators.gcp_schema import SchemaViolation, Validator, iter_methods, method
+from auditor.model import UnitStatus
+
+from .conftest import anonymous_config, collect
+
+
+def _firewall() -> dict:
+    return copy.deepcopy(sample_estate().projects[0].firewalls[0])
+
+
+def test_valid_firewall_passes() -> None:
+    assert Validator("compute").errors("Firewall", _firewall()) == []
+
+
+def test_misspelt_field_is_rejected() -> None:
+    fw = _firewall()
+    fw["sourceRange"] = fw.pop("sourceRanges")
+    errors = Validator("compute").errors("Firewall", fw)
+    assert errors == ["Firewall: unknown field 'sourceRange'"]
+    with pytest.raises(SchemaViolation):
+        Validator("compute").check("Firewall", fw)
+
+
+def test_bad_enum_wrong_type_and_bad_int64_are_rejected() -> None:
+    fw = _firewall()
+    fw["direction"] = "INBOUND"
+    fw["priority"] = "1000"
+    fw["id"] = "not-a-number"
+    errors = Validator("compute").errors("Firewall", fw)
+    assert any("direction" in e and "INBOUND" in e for e in errors)
+    assert any("priority" in e and "expected integer" in e for e in errors)
+    assert any(".id" in e and "int64" in e for e in errors)
+
+
+def test_nested_refs_arrays_and_maps_are_checked() -> None:
+    v = Validator("iam")
+    provider = {"name": "p", "oidc": {"issuerUri": "https://x", "allowedAudience": ["a"]},
+                "attributeMapping": {"google.subject": 1}, "state": "LIVE"}
+    errors = v.errors("WorkloadIdentityPoolProvider", provider)
+    assert "WorkloadIdentityPoolProvider.oidc: unknown field 'allowedAudience'" in errors
+    assert any("attributeMapping.google.subject: expected string" in e for e in errors)
+    assert any("state: 'LIVE'" in e for e in errors)
+    bucket = {"name": "b", "labels": {"a": "b"}, "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": "yes"}}}
+    assert Validator("storage").errors("Bucket", bucket) == [
+        "Bucket.iamConfiguration.uniformBucketLevelAccess.enabled: expected boolean, got str"]
+
+
+def test_every_route_of_the_fake_is_a_real_discovery_method() -> None:
+    fake = GcpFake(sample_estate())
+    for route in fake.routes:
+        m = method(route.api, route.method_id)
+        assert route.response == m.response and route.http_method == m.http_method
+    assert any(m.id == "compute.instances.aggregatedList" for m in iter_methods("compute"))
+
+
+def test_every_seeded_payload_validates() -> None:
+    """The seed itself: each object against its schema (the fake checks whole responses too)."""
+    estate = sample_estate()
+    schemas = {"buckets": ("storage", "Bucket"), "instances": ("compute", "Instance"), "disks": ("compute", "Disk"),
+               "networks": ("compute", "Network"), "subnetworks": ("compute", "Subnetwork"),
+               "firewalls": ("compute", "Firewall"), "routes": ("compute", "Route"),
+               "service_accounts": ("iam", "ServiceAccount"), "pools": ("iam", "WorkloadIdentityPool")}
+    for p in estate.projects:
+        for attr, (api, schema) in schemas.items():
+            for item in getattr(p, attr):
+                assert Validator(api).errors(schema, item) == [], (p.project_id, attr, item.get("name"))
+        for provs in p.providers.values():
+            for pr in provs:
+                assert Validator("iam").errors("WorkloadIdentityPoolProvider", pr) == []
+
+
+def test_strict_fake_refuses_an_invalid_fixture_and_the_unit_fails() -> None:
+    estate = sample_estate()
+    bad = estate.projects[0].firewalls[0]
+    bad["sourceRange"] = bad.pop("sourceRanges")  # what a careless fixture author would write
+    with GcpFake(estate, strict=True) as fake:
+        cfg = anonymous_config(fake, projects=["ml-prod"], resource_types=["gcp.compute.firewall"])
+        sink, _ = collect(fake, cfg)
+    assert [u.status for u in sink.units] == [UnitStatus.ERROR]
+    assert "fake payload rejected" in (sink.units[0].error or "")
+    assert any("unknown field 'sourceRange'" in v for v in fake.violations)
