@@ -20,13 +20,13 @@ __all__ = ["SPECS", "GcpClients", "classify", "permissions", "plan"]
 
 def plan(cfg: "GcpConfig", *, clients: GcpClients | None = None) -> list["UnitTask"]:
     """One unit per (project x resource type), plus folder/org policy units; never raises."""
-    from collectors.gcp.plan import build_plan
+    from collectors.gcp.planning import build_plan
 
     return build_plan(cfg, clients or GcpClients(cfg), SPECS)
 
 
 def permissions() -> dict:
     """The custom role (``includedPermissions``) and the predefined roles that cover it."""
-    from collectors.gcp.permissions import permissions_document
+    from collectors.gcp.custom_role import permissions_document
 
     return permissions_document(SPECS)

@@ -7,7 +7,7 @@ import json
 from auditor.emulators.gcp_estate import SAMPLE_ORG, GcpProject, sample_estate
 from auditor.emulators.gcp_fake import GcpFake
 from auditor.model import UnitStatus
-from collectors.gcp.plan import DISCOVERY_TYPE
+from collectors.gcp.planning import DISCOVERY_TYPE
 
 from .conftest import ORG, Collected, anonymous_config, collect
 

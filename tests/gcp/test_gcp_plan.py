@@ -12,7 +12,7 @@ from auditor.emulators.gcp_fake import GcpFake
 from auditor.model import UnitStatus
 from collectors.gcp import GcpClients, plan
 from collectors.gcp.clients import READ_ONLY_SCOPES
-from collectors.gcp.plan import DISCOVERY_TYPE, resolve_scope
+from collectors.gcp.planning import DISCOVERY_TYPE, resolve_scope
 from collectors.spec import select_specs
 from collectors.gcp.specs import SPECS
 
