@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -43,7 +44,7 @@ def plan_all(config: AuditorConfig, providers: tuple[str, ...] | None = None,
         classifiers[name] = mod.classify
         try:
             kwargs = {"clients": clients[name]} if clients and name in clients else {}
-            if "collection" in mod.plan.__code__.co_varnames:
+            if "collection" in inspect.signature(mod.plan).parameters:
                 kwargs["collection"] = config.collection
             tasks.extend(mod.plan(section, **kwargs))
         except Exception as exc:  # noqa: BLE001 - a planning failure is recorded, not fatal

@@ -28,7 +28,7 @@ def __getattr__(name: str) -> Any:
 
 
 def plan(cfg, *, clients=None, collection=None):  # type: ignore[no-untyped-def]
-    from collectors.azure.plan import plan as _plan
+    from collectors.azure.planning import plan as _plan
 
     return _plan(cfg, clients=clients, collection=collection)
 
@@ -40,6 +40,6 @@ def classify(exc: BaseException):  # type: ignore[no-untyped-def]
 
 
 def permissions() -> dict:
-    from collectors.azure.permissions import permissions as _permissions
+    from collectors.azure.role_definition import permissions as _permissions
 
     return _permissions()
