@@ -1,0 +1,1 @@
+"""`auditor demo`: the whole product on a simulated three-cloud estate, no account needed."""
