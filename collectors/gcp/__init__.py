@@ -26,7 +26,7 @@ def plan(cfg: "GcpConfig", *, clients: GcpClients | None = None) -> list["UnitTa
 
 
 def permissions() -> dict:
-    """The custom role (``includedPermissions``) and the predefined roles that cover it."""
+    """The custom role ({title, description, stage, includedPermissions}) plus predefinedRoles and notes."""
     from collectors.gcp.custom_role import permissions_document
 
     return permissions_document(SPECS)

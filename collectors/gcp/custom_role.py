@@ -39,9 +39,13 @@ def custom_role(specs: Iterable[ResourceSpec]) -> dict:
 
 
 def permissions_document(specs: Iterable[ResourceSpec]) -> dict:
+    """The custom role's fields at the top level plus notes: which predefined roles cover it.
+
+    ``custom_role()`` alone is the file for ``gcloud iam roles create ROLE --file``.
+    """
     specs = list(specs)
     return {
-        "customRole": custom_role(specs),
+        **custom_role(specs),
         "predefinedRoles": [dict(r) for r in PREDEFINED_ROLES],
         "notes": [
             "Grant at the organisation (or each folder) so project discovery and folder/org IAM policies are "
