@@ -446,6 +446,9 @@ def sample_estate() -> GcpEstate:
                            "attribute.repository_owner_id": "assertion.repository_owner_id"},
                   condition="assertion.repository_owner_id == '1342004' && assertion.repository_id == '260064828'")
     aws_provider(ml, ci, "aws-prod", "111122223333")
+    # a GitHub provider nobody pinned to an organisation: any repository on GitHub can federate
+    oidc_provider(ml, ci, "github-unpinned", GITHUB_ISSUER, audiences=["https://iam.googleapis.com/ci"],
+                  mapping={"google.subject": "assertion.sub", "attribute.repository": "assertion.repository"})
 
     # --- data-lake: US and ASIA, public bucket, open port range
     data.iam_policy = policy(("roles/owner", ["user:bob@example.com"]),

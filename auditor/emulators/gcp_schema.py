@@ -61,11 +61,16 @@ def iter_methods(api: str) -> Iterator[Method]:
     yield from walk(doc)
 
 
+@lru_cache(maxsize=None)
+def _methods_by_id(api: str) -> dict[str, Method]:
+    return {m.id: m for m in iter_methods(api)}
+
+
 def method(api: str, method_id: str) -> Method:
-    for m in iter_methods(api):
-        if m.id == method_id:
-            return m
-    raise KeyError(f"{method_id} is not a method of the {api} discovery document")
+    try:
+        return _methods_by_id(api)[method_id]
+    except KeyError:
+        raise KeyError(f"{method_id} is not a method of the {api} discovery document") from None
 
 
 class Validator:

@@ -208,6 +208,10 @@ def test_workload_identity_pools_and_providers(clean_run: Collected) -> None:
     assert "assertion.repository_owner_id == '1342004'" in gh["attributeCondition"]
     assert gh["attributeMapping"]["google.subject"] == "assertion.sub"
     assert (gh["disabled"], gh["state"]) == (False, "ACTIVE")
+    unpinned = prov["github-unpinned"]["config"]
+    assert "attributeCondition" not in unpinned
+    assert unpinned["oidc"] == {"issuerUri": "https://token.actions.githubusercontent.com",
+                                "allowedAudiences": ["https://iam.googleapis.com/ci"]}
     assert aws["aws"] == {"accountId": "111122223333"}
     assert "attributeCondition" not in aws
     assert aws["attributeMapping"]["google.subject"] == "assertion.arn"
