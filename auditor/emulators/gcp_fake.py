@@ -167,7 +167,8 @@ class GcpFake:
 
         self._server = ThreadingHTTPServer((self.host, 0), _Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gcp-fake", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="gcp-fake", daemon=True)
         self._thread.start()
         return self.base_url
 
