@@ -15,6 +15,32 @@ from auditor.errors import UsageError
 FAIL_ON = ("info", "low", "medium", "high", "critical", "none")
 
 
+def short_id(resource_key: str | None, keep: int = 2) -> str:
+    """The readable tail of a resource key: 'security-group/sg-0abc', 'buckets/data-lake-raw'."""
+    if not resource_key:
+        return "-"
+    ident = resource_key.split("|", 1)[-1]
+    parts = [p for p in ident.replace(":", "/").split("/") if p]
+    return "/".join(parts[-keep:]) if parts else ident
+
+
+def group_incomplete(units: list[dict]) -> list[dict]:
+    """One row per (provider, account, status): many denied units of one subscription are one fact."""
+    groups: dict[tuple[str, str, str], dict] = {}
+    for u in units:
+        provider, account = (u["unit"].split("/") + ["", ""])[:2]
+        g = groups.setdefault((provider, account, u["status"]), {
+            "provider": provider, "account": account, "status": u["status"], "units": 0, "types": [], "error": u["error"]})
+        g["units"] += 1
+        g["types"].append(u["unit"].rsplit("/", 1)[-1].split(".", 1)[-1])
+    rows = []
+    for g in groups.values():
+        err = (g["error"] or "").split(". ")[0]
+        rows.append({**g, "types": ", ".join(sorted(set(g["types"]))[:4]) + (" ..." if len(set(g["types"])) > 4 else ""),
+                     "error": err[:120] + ("..." if len(err) > 120 else "")})
+    return rows
+
+
 def print_outcome(app: AppContext, outcome) -> None:  # type: ignore[no-untyped-def]
     s = outcome.summary()
     if app.fmt == "json":
@@ -25,7 +51,8 @@ def print_outcome(app: AppContext, outcome) -> None:  # type: ignore[no-untyped-
     c.print(f"[bold]snapshot {s['snapshot_id']}[/] {s['snapshot_status']}: {col.get('resources', 0)} resources, "
             f"units {col.get('units', {})}, {col.get('api_calls', 0)} API calls", highlight=False)
     if s["incomplete_units"]:
-        render(s["incomplete_units"], ["unit", "status", "error"], "table", console=c, title="incomplete collection units")
+        render(group_incomplete(s["incomplete_units"]), ["provider", "account", "status", "units", "types", "error"],
+               "table", console=c, title="collection units that did not complete (their resources are unknown, not deleted)")
     if outcome.drift is not None:
         by = {}
         for i in s["drift"]:
@@ -33,8 +60,9 @@ def print_outcome(app: AppContext, outcome) -> None:  # type: ignore[no-untyped-
         c.print(f"drift vs baseline {s['baseline']}: {len(s['drift'])} item(s) {by or ''}", highlight=False)
         top = sorted(s["drift"], key=lambda i: -FAIL_ON.index(i["severity"]) if i["severity"] in FAIL_ON else 0)[:15]
         if top:
-            render([{**i, "paths": ", ".join(ch["path"] for ch in i.get("changes", [])[:3])} for i in top],
-                   ["severity", "change", "type", "resource_key", "paths"], "table", console=c, title="drift (top 15)")
+            render([{**i, "resource": short_id(i["resource_key"]),
+                     "paths": ", ".join(ch["path"] for ch in i.get("changes", [])[:3])} for i in top],
+                   ["severity", "change", "type", "resource", "paths"], "table", console=c, title="drift (top 15)")
     elif s["drift_note"]:
         c.print(f"drift: {s['drift_note']}", highlight=False)
     fails = s["findings"]
@@ -42,7 +70,8 @@ def print_outcome(app: AppContext, outcome) -> None:  # type: ignore[no-untyped-
     if fails:
         order = {k: n for n, k in enumerate(reversed(FAIL_ON))}
         top = sorted(fails, key=lambda f: (order.get(f["severity"], 9), f["rule_id"]))[:20]
-        render(top, ["severity", "rule_id", "provider", "resource_key", "message"], "table", console=c,
+        render([{**f, "resource": short_id(f.get("resource_key")), "message": (f.get("message") or "")[:90]} for f in top],
+               ["severity", "rule_id", "provider", "resource", "message"], "table", console=c,
                title=f"failing findings (top {len(top)} of {len(fails)})")
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in s["steps_s"].items())
     c.print(f"steps: {steps}", highlight=False)

@@ -157,8 +157,12 @@ def _print_collection(console: Console, outcome: Any) -> None:
     console.print(f"snapshot {s['snapshot_id']} {s['snapshot_status']}: {col['resources']} resources in "
                   f"{sum(col['units'].values())} units {col['units']}, {col['api_calls']} API calls, "
                   f"{s['steps_s'].get('collect', 0):.1f}s", highlight=False)
-    for u in s["incomplete_units"]:
-        console.print(f"  incomplete: {u['unit']} {u['status']}: {u['error']}", highlight=False)
+    if s["incomplete_units"]:
+        from auditor.cli.audit_cmds import group_incomplete
+        from auditor.cli.output import render
+
+        render(group_incomplete(s["incomplete_units"]), ["provider", "account", "status", "units", "types", "error"],
+               "table", console=console, title="did not complete (resources there are unknown, never deleted)")
 
 
 def _print_findings(console: Console, outcome: Any, order: tuple[str, ...]) -> None:
