@@ -5,7 +5,6 @@ exceptions out of plan(), so they show up as unit statuses in the snapshot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from auditor.config.schema import AwsConfig
@@ -20,10 +19,8 @@ ENABLED_OPT_IN = ("opt-in-not-required", "opted-in")
 DISCOVERY_TYPE = "aws.discovery"
 
 
-@dataclass(frozen=True)
-class ResolvedAccount:
-    target: AccountTarget
-    account_id: str
+class AccountMismatch(RuntimeError):
+    """The credentials used for an account belong to a different account."""
 
 
 def _failing(unit: Unit, exc: BaseException) -> UnitTask:
@@ -93,6 +90,10 @@ def plan(cfg: AwsConfig, *, clients: AwsClientFactory | None = None,
         try:
             account = target.account_id or factory.caller_account()
             factory.session(target)  # assume the role once, up front
+            if not target.role_arn and factory.caller_account() != account:
+                # Never label one account's resources with another's id.
+                raise AccountMismatch(f"base credentials are for account {factory.caller_account()}, "
+                                      f"not {account}; configure role_arn/role_name for it")
             regions = cfg.regions if isinstance(cfg.regions, list) else enabled_regions(factory, target)
         except Exception as exc:  # noqa: BLE001 - every unit of this account carries the failure
             label = target.label

@@ -268,3 +268,15 @@ def test_discovery_failure_is_a_unit_status_not_an_exception(moto_url) -> None:
     assert status[(SECOND, "eu-west-1", "aws.ec2.vpc")] is UnitStatus.DENIED
     assert status[(PRIMARY, "eu-west-1", "aws.ec2.vpc")] is UnitStatus.OK
     assert all(r.account == PRIMARY for r in sink.resources)
+
+
+def test_account_without_role_must_match_the_credentials(moto_url) -> None:
+    from auditor.config.schema import AwsConfig
+
+    cfg = AwsConfig(credential_source="static-test", endpoint_url=moto_url, regions=["us-east-1"],
+                    accounts=[{"id": "999999999999"}], resource_types=["aws.iam.account_summary"])
+    sink = ListSink()
+    run_units(plan(cfg, clients=AwsClientFactory(cfg, max_attempts=1)), sink, classifiers={"aws": classify})
+    [unit] = sink.units
+    assert unit.status is UnitStatus.ERROR and "not 999999999999" in unit.error
+    assert sink.resources == []
