@@ -146,6 +146,7 @@ class _Seeder:
         self.url, self.spec = endpoint_url, spec
         self.estate = SeededEstate(endpoint_url, spec)
         self._clients: dict[tuple[str, str, str], Any] = {}
+        self._keys: dict[tuple[str, str, str], str] = {}
 
     def client(self, service: str, account: str, region: str = "us-east-1") -> Any:
         key = (service, account, region)
@@ -163,6 +164,14 @@ class _Seeder:
 
     def _count(self, **_: Any) -> None:
         self.estate.calls += 1
+
+    def kms_key(self, account: str, region: str) -> str:
+        """One customer managed key per account and region (created on first use)."""
+        key = ("kms-key", account, region)
+        if key not in self._keys:
+            kms = self.client("kms", account, region)
+            self._keys[key] = kms.create_key(Description=f"{self.spec.prefix} data key")["KeyMetadata"]["Arn"]
+        return self._keys[key]
 
     def n(self, count: int, account: str) -> int:
         if account == self.spec.accounts[0]:
@@ -229,8 +238,10 @@ class _Seeder:
         n_inst = self.n(s.instances, account)
         if n_inst:
             self.instances(ec2, account, region, n_inst, groups, subnets)
+        key = self.kms_key(account, region)
         for v in range(self.n(s.extra_volumes, account)):
-            vol = ec2.create_volume(AvailabilityZone=f"{region}a", Size=10, Encrypted=bool(v % 2),
+            enc = {"Encrypted": True, "KmsKeyId": key} if v % 2 == 0 else {"Encrypted": False}
+            vol = ec2.create_volume(AvailabilityZone=f"{region}a", Size=10, **enc,
                                     TagSpecifications=[{"ResourceType": "volume",
                                                         "Tags": [{"Key": "Name", "Value": f"{s.prefix}-data-{v}"}]}])
             e.add("aws.ec2.volume", account, region, arn("volume", vol["VolumeId"]), f"{s.prefix}-data-{v}")
@@ -314,7 +325,7 @@ class _Seeder:
                 s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
                 s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
                     {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
-                                                            "KMSMasterKeyID": f"arn:aws:kms:{region}:{account}:key/seed-{i}"}}]})
+                                                            "KMSMasterKeyID": self.kms_key(account, region)}}]})
                 s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
                     k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")})
                 s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator
 from auditor.facets import rule
 from auditor.model import Resource, make_key
 from collectors.aws.context import AwsUnitContext, paginate, tags_dict
+from collectors.aws.kms import KeyManagers
 
 ANYWHERE4, ANYWHERE6 = "0.0.0.0/0", "::/0"
 NEVER_STORED = ("UserData",)
@@ -102,18 +103,19 @@ def collect_instances(ctx: AwsUnitContext) -> Iterator[Resource]:
 
 
 def collect_volumes(ctx: AwsUnitContext) -> Iterator[Resource]:
+    keys = KeyManagers(ctx)
     for vol in _describe(ctx, "describe_volumes", "Volumes"):
         vid = vol["VolumeId"]
         encrypted = bool(vol.get("Encrypted"))
+        manager = keys.of(vol.get("KmsKeyId"), ctx.region) if encrypted else None
         tags = tags_dict(vol.get("Tags"))
         yield ctx.resource(
             native_id=ctx.arn("ec2", f"volume/{vid}"), name=tags.get("Name") or vid,
             config=_clean(vol), tags=tags,
             facets={
                 "encrypted": encrypted,
-                "kms_key": vol.get("KmsKeyId") if encrypted else None,
-                # Telling aws/ebs from a customer key needs kms:DescribeKey: unknown here.
-                "key_management": None,
+                "kms_key": vol.get("KmsKeyId") if encrypted and manager != "provider" else None,
+                "key_management": manager,
                 "locations": [ctx.region],
             },
         )

@@ -23,11 +23,8 @@ from collectors.aws.errors import DetailFailures, error_code
 REPORT_POLLS = 10
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _days_since(value: Any, now: datetime) -> int | None:
+def _iso(value: Any) -> str | None:
+    """A timestamp as ISO-8601 UTC (facets carry timestamps; rules compute ages)."""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -37,7 +34,7 @@ def _days_since(value: Any, now: datetime) -> int | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return max(0, (now - value).days)
+    return value.astimezone(timezone.utc).isoformat()
 
 
 def _auth_details(ctx: AwsUnitContext, filter_: str, key: str) -> Iterator[dict[str, Any]]:
@@ -85,7 +82,7 @@ def _flag(value: str | None) -> bool | None:
     return value.lower() == "true"
 
 
-def _access_keys(ctx: AwsUnitContext, user: str, now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _access_keys(ctx: AwsUnitContext, user: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     iam = ctx.client("iam")
     stored, facets = [], []
     for key in paginate(iam, "list_access_keys", "AccessKeyMetadata", UserName=user):
@@ -96,8 +93,7 @@ def _access_keys(ctx: AwsUnitContext, user: str, now: datetime) -> tuple[list[di
                        "CreateDate": key.get("CreateDate"), "LastUsedDate": last,
                        "LastUsedService": used.get("ServiceName"), "LastUsedRegion": used.get("Region")})
         facets.append({"id_suffix": kid[-4:], "active": key.get("Status") == "Active",
-                       "age_days": _days_since(key.get("CreateDate"), now),
-                       "last_used_days": _days_since(last, now)})
+                       "created": _iso(key.get("CreateDate")), "last_used": _iso(last)})
     return stored, facets
 
 
@@ -109,7 +105,6 @@ def collect_users(ctx: AwsUnitContext) -> Iterator[Resource]:
         failures.add("credential report", exc)
         report = None
     iam = ctx.client("iam")
-    now = _now()
     for user in _auth_details(ctx, "User", "UserDetailList"):
         name, arn = user["UserName"], user["Arn"]
         malformed: list[str] = []
@@ -129,7 +124,7 @@ def collect_users(ctx: AwsUnitContext) -> Iterator[Resource]:
             failures.add(f"{name} list_mfa_devices", exc)
             facets["mfa"] = _flag(row.get("mfa_active")) if row else None
         try:
-            cfg["AccessKeys"], facets["access_keys"] = _access_keys(ctx, name, now)
+            cfg["AccessKeys"], facets["access_keys"] = _access_keys(ctx, name)
         except ClientError as exc:
             failures.add(f"{name} list_access_keys", exc)
             cfg["AccessKeys"], facets["access_keys"] = None, None

@@ -19,6 +19,7 @@ from auditor.model import Resource
 from collectors.aws import policy
 from collectors.aws.context import AwsUnitContext, tags_dict
 from collectors.aws.errors import DetailFailures, error_code
+from collectors.aws.kms import KeyManagers
 from collectors.runner import iter_pages
 
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -126,7 +127,8 @@ def _https_only(doc: Any) -> bool:
 
 
 def bucket_facets(cfg: dict[str, Any], account_pab: dict[str, Any] | None, region: str,
-                  replica_regions: list[str] | None, failed: set[str]) -> dict[str, Any]:
+                  replica_regions: list[str] | None, failed: set[str],
+                  key_manager: str | None = None) -> dict[str, Any]:
     """Storage facets from a bucket's config; anything resting on a failed call is None."""
     bucket_pab = None if "get_public_access_block" in failed else (cfg.get("PublicAccessBlockConfiguration") or {})
     block = _effective_block(bucket_pab, account_pab)
@@ -152,14 +154,17 @@ def bucket_facets(cfg: dict[str, Any], account_pab: dict[str, Any] | None, regio
         d = r.get("ApplyServerSideEncryptionByDefault") or {}
         algo, kms = d.get("SSEAlgorithm") or algo, d.get("KMSMasterKeyID") or kms
     enc_known = "get_bucket_encryption" not in failed
-    customer = bool(kms) and "alias/aws/s3" not in str(kms)
+    if algo and not kms:
+        manager: str | None = "provider"  # SSE-S3, or SSE-KMS with the AWS managed aws/s3 key
+    else:
+        manager = key_manager if algo else None
     return {
         "public": public,
         "public_reasons": reasons,
         "public_access_blocked": _all_blocked(block),
         "encrypted": (bool(algo) if enc_known else None),
-        "key_management": (("customer" if customer else "provider") if algo else None) if enc_known else None,
-        "kms_key": kms if customer else None,
+        "key_management": manager if enc_known else None,
+        "kms_key": kms if (kms and enc_known and manager != "provider") else None,
         "versioning": ((cfg.get("Versioning") or {}).get("Status") == "Enabled"
                        if "get_bucket_versioning" not in failed else None),
         "logging": bool(cfg.get("LoggingEnabled")) if "get_bucket_logging" not in failed else None,
@@ -178,6 +183,7 @@ class _BucketReader:
     def __init__(self, ctx: AwsUnitContext, failures: DetailFailures, known_regions: dict[str, str]) -> None:
         self.ctx, self.failures, self.known_regions = ctx, failures, known_regions
         self.account_pab: dict[str, Any] | None = None
+        self.keys = KeyManagers(ctx)
 
     def region_of(self, name: str, listed: dict[str, Any]) -> str:
         if listed.get("BucketRegion"):
@@ -240,7 +246,11 @@ class _BucketReader:
             cfg["ReplicationDestinations"] = dests
             regions = [d["Region"] for d in dests]
             replica_regions = None if None in regions else sorted(set(regions) - {region})
-        facets = bucket_facets(cfg, self.account_pab, region or "unknown", replica_regions, failed)
+        kms_key = next((((r.get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID"))
+                        for r in (cfg.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+                        if (r.get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID")), None)
+        manager = self.keys.of(kms_key, region or "us-east-1") if kms_key else None
+        facets = bucket_facets(cfg, self.account_pab, region or "unknown", replica_regions, failed, manager)
         if malformed:
             facets["malformed"] = malformed
         return self.ctx.resource(native_id=f"arn:{self.ctx.partition}:s3:::{name}", name=name,

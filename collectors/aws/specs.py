@@ -23,8 +23,8 @@ def _rules(volatile: tuple[str, ...] = (), unordered: tuple[str, ...] = ()) -> H
 NET_FACETS = ("facets.ingress", "facets.egress")
 IAM_COMMON = ("config.AttachedManagedPolicies", "facets.malformed")
 
-S3_BUCKET_CALLS = tuple(f"s3:{m}" for m, *_ in s3.BUCKET_DETAILS) + ("s3:get_bucket_location",
-                                                                      "s3control:get_public_access_block")
+S3_BUCKET_CALLS = tuple(f"s3:{m}" for m, *_ in s3.BUCKET_DETAILS) + (
+    "s3:get_bucket_location", "s3control:get_public_access_block", "kms:describe_key")
 
 SPECS: tuple[ResourceSpec, ...] = (
     # ---- storage ----------------------------------------------------------------------------
@@ -36,7 +36,7 @@ SPECS: tuple[ResourceSpec, ...] = (
                      "s3:GetBucketOwnershipControls", "s3:GetEncryptionConfiguration",
                      "s3:GetBucketVersioning", "s3:GetReplicationConfiguration", "s3:GetBucketLogging",
                      "s3:GetBucketTagging", "s3:GetBucketObjectLockConfiguration",
-                     "s3:GetAccountPublicAccessBlock"),
+                     "s3:GetAccountPublicAccessBlock", "kms:DescribeKey"),
         hash_rules=_rules(unordered=("config.Acl.Grants", "config.ReplicationConfiguration.Rules",
                                      "config.ReplicationDestinations", "config.OwnershipControls.Rules",
                                      "config.ServerSideEncryptionConfiguration.Rules",
@@ -51,7 +51,8 @@ SPECS: tuple[ResourceSpec, ...] = (
     ),
     ResourceSpec(
         provider="aws", type="aws.ec2.volume", category="storage", service="ec2",
-        list_call="ec2:describe_volumes", permissions=("ec2:DescribeVolumes",),
+        list_call="ec2:describe_volumes", detail_calls=("kms:describe_key",),
+        permissions=("ec2:DescribeVolumes", "kms:DescribeKey"),
         hash_rules=_rules(unordered=("config.Attachments",)), collect=ec2.collect_volumes,
         doc="EBS volumes (a data store, so storage facets: encrypted, kms_key).",
     ),
@@ -131,7 +132,7 @@ SPECS: tuple[ResourceSpec, ...] = (
         hash_rules=_rules(
             volatile=("config.PasswordLastUsed", "config.LoginProfile.PasswordLastUsed",
                       "config.AccessKeys[*].LastUsedDate", "config.AccessKeys[*].LastUsedService",
-                      "config.AccessKeys[*].LastUsedRegion"),
+                      "config.AccessKeys[*].LastUsedRegion", "facets.access_keys[*].last_used"),
             unordered=(*_doc("config.UserPolicyList[*].PolicyDocument"), "config.UserPolicyList",
                        "config.GroupList", "config.AccessKeys", "config.MFADevices", "facets.access_keys",
                        *IAM_COMMON)),

@@ -151,7 +151,7 @@ def test_healthy_resources_have_healthy_facets(run) -> None:
     assert users["acme-user-0"]["mfa"] is True and users["acme-user-1"]["mfa"] is False
     assert users["acme-user-0"]["console_access"] is True
     key = users["acme-user-0"]["access_keys"][0]
-    assert key["active"] is True and key["age_days"] == 0 and len(key["id_suffix"]) == 4
+    assert key["active"] is True and key["created"] and len(key["id_suffix"]) == 4
     policy = next(r for r in sink.by_type("aws.iam.policy") if r.account == PRIMARY)
     versions = json.loads(policy.config)["PolicyVersionList"]
     assert [v["IsDefaultVersion"] for v in versions] == [True]
@@ -280,3 +280,12 @@ def test_account_without_role_must_match_the_credentials(moto_url) -> None:
     [unit] = sink.units
     assert unit.status is UnitStatus.ERROR and "not 999999999999" in unit.error
     assert sink.resources == []
+
+
+def test_key_management_comes_from_kms(run) -> None:
+    sink = run[0]
+    vols = [json.loads(r.facets) for r in sink.by_type("aws.ec2.volume") if r.name.startswith("acme-data-")]
+    encrypted = [v for v in vols if v["encrypted"]]
+    assert encrypted and all(v["key_management"] == "customer" and ":key/" in v["kms_key"] for v in encrypted)
+    roots = [json.loads(r.facets) for r in sink.by_type("aws.ec2.volume") if not r.name.startswith("acme-data-")]
+    assert roots and all(v["encrypted"] is False and v["key_management"] is None for v in roots)
