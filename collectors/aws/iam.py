@@ -93,7 +93,7 @@ def _access_keys(ctx: AwsUnitContext, user: str) -> tuple[list[dict[str, Any]], 
                        "CreateDate": key.get("CreateDate"), "LastUsedDate": last,
                        "LastUsedService": used.get("ServiceName"), "LastUsedRegion": used.get("Region")})
         facets.append({"id_suffix": kid[-4:], "active": key.get("Status") == "Active",
-                       "created": _iso(key.get("CreateDate")), "last_used": _iso(last)})
+                       "created": _iso(key.get("CreateDate"))})
     return stored, facets
 
 

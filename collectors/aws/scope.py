@@ -5,7 +5,7 @@ exceptions out of plan(), so they show up as unit statuses in the snapshot.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from auditor.config.schema import AwsConfig
 from auditor.model import Resource
