@@ -58,12 +58,14 @@ IAM = {
     # users
     "mfa": "bool|None: (console) user has MFA",
     "console_access": "bool|None",
-    "access_keys": "list[{id_suffix, active, age_days, last_used_days|None}] (never the secret)",
+    # Timestamps, never ages: an age changes every day by itself and would version the
+    # resource nightly. Rules compute ages against the snapshot's own time.
+    "access_keys": "list[{id_suffix, active, created: ISO-8601|None}] (never the secret; last use is volatile)",
     # policies/roles
     "admin": "bool|None: grants admin-equivalent permissions (*:* or Owner etc.)",
     "malformed": "list[str]: policy documents that could not be parsed, with reasons",
     # keys (gcp service account keys)
-    "key_age_days": "int|None",
+    "key_created": "ISO-8601|None: when a user-managed key became valid",
     "user_managed": "bool|None",
 }
 

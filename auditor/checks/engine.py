@@ -9,6 +9,7 @@ rule needs. Memory follows the identity estate, not the whole estate.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import Engine, delete
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, delete
 from auditor.canonical import canonical_json
 from auditor.checks.finding import Finding
 from auditor.checks.identity_rules import chain_results, edge_results, malformed_results
-from auditor.checks.posture import POSTURE_RULES, storage_customer_key
+from auditor.checks.posture import AS_OF, POSTURE_RULES, storage_customer_key
 from auditor.checks.result import UNKNOWN, Result
 from auditor.checks.rules import RULES, SEVERITY_RANK, Rule, select
 from auditor.errors import UsageError
@@ -65,8 +66,21 @@ class _Collector:
 
 
 def evaluate(resources_pass1: Iterable[Any], resources_pass2: Iterable[Any], config: Any, *,
-             rules: list[str] | None = None, snapshot_id: int | None = None) -> tuple[list[Finding], TrustGraph]:
-    """Run the selected rules over two iterations of the same resources (see module doc)."""
+             rules: list[str] | None = None, snapshot_id: int | None = None,
+             as_of: datetime | None = None) -> tuple[list[Finding], TrustGraph]:
+    """Run the selected rules over two iterations of the same resources (see module doc).
+
+    ``as_of`` is the snapshot's time: key ages are measured against it, not the wall clock.
+    """
+    token = AS_OF.set(as_of)
+    try:
+        return _evaluate(resources_pass1, resources_pass2, config, rules=rules, snapshot_id=snapshot_id)
+    finally:
+        AS_OF.reset(token)
+
+
+def _evaluate(resources_pass1: Iterable[Any], resources_pass2: Iterable[Any], config: Any, *,
+              rules: list[str] | None, snapshot_id: int | None) -> tuple[list[Finding], TrustGraph]:
     chosen = select(rules, list(getattr(config.checks, "disabled_rules", []) or []))
     if rules and not chosen:
         raise UsageError(f"no rule matches {rules!r}; see `auditor check --list-rules`")
@@ -127,10 +141,14 @@ def persist_findings(engine: Engine, snapshot_id: int, findings: list[Finding], 
 def run_checks(engine: Engine, config: Any, snapshot_id: int, *, rules: list[str] | None = None,
                persist: bool = True) -> list[Finding]:
     """Run posture, identity and residency rules on a snapshot; store findings and trust edges."""
-    from auditor.store.read import iter_resources
+    from auditor.store.read import get_snapshot, iter_resources
 
+    snap = get_snapshot(engine, snapshot_id) or {}
+    as_of = snap.get("started_at")
+    if as_of is not None and as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=timezone.utc)
     findings, graph = evaluate(iter_resources(engine, snapshot_id), iter_resources(engine, snapshot_id), config,
-                               rules=rules, snapshot_id=snapshot_id)
+                               rules=rules, snapshot_id=snapshot_id, as_of=as_of)
     if persist:
         chosen = select(rules, list(getattr(config.checks, "disabled_rules", []) or []))
         persist_findings(engine, snapshot_id, findings, [r.id for r in chosen])

@@ -6,9 +6,29 @@ A facet that is None was not collected: UNKNOWN, never PASS.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from auditor.checks.result import FAIL, PASS, UNKNOWN, Result
+
+# The time the snapshot was taken: ages are computed against it, so re-checking an old
+# snapshot gives the answer it would have given then (set by checks.engine.evaluate).
+AS_OF: ContextVar[datetime | None] = ContextVar("checks_as_of", default=None)
+
+
+def age_days(timestamp: Any) -> int | None:
+    """Whole days from an ISO-8601 timestamp to the snapshot time (None if unparseable)."""
+    if not isinstance(timestamp, str) or not timestamp:
+        return None
+    try:
+        then = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=timezone.utc)
+    now = AS_OF.get() or datetime.now(timezone.utc)
+    return max(0, (now - then).days)
 
 INTERNET = frozenset({"0.0.0.0/0", "::/0"})
 FLOW_LOG_TYPES = frozenset({"aws.ec2.vpc", "gcp.compute.subnetwork", "azure.network.nsg", "azure.network.vnet"})
@@ -122,10 +142,11 @@ def access_key_stale(res: Any, cfg: Any) -> Result | None:
     if keys is None:
         return _unknown("iam.access_key_stale", "access keys")
     limit = cfg.checks.access_key_max_age_days
-    active = [k for k in keys if isinstance(k, dict) and k.get("active", True)]
-    unknown = [k for k in active if k.get("age_days") is None]
-    stale = [k for k in active if isinstance(k.get("age_days"), (int, float)) and k["age_days"] > limit]
-    ev = {"max_age_days": limit, "keys": [{"id_suffix": k.get("id_suffix"), "age_days": k.get("age_days")} for k in active]}
+    active = [{**k, "age_days": age_days(k.get("created"))} for k in keys if isinstance(k, dict) and k.get("active", True)]
+    unknown = [k for k in active if k["age_days"] is None]
+    stale = [k for k in active if k["age_days"] is not None and k["age_days"] > limit]
+    ev = {"max_age_days": limit,
+          "keys": [{"id_suffix": k.get("id_suffix"), "created": k.get("created"), "age_days": k["age_days"]} for k in active]}
     if stale:
         return Result("iam.access_key_stale", FAIL, f"{len(stale)} active key(s) older than {limit} days", ev)
     if unknown:
@@ -136,12 +157,13 @@ def access_key_stale(res: Any, cfg: Any) -> Result | None:
 def sa_key_old(res: Any, cfg: Any) -> Result | None:
     if res.type != "gcp.iam.service_account_key" or res.facets.get("user_managed") is False:
         return None
-    age = res.facets.get("key_age_days")
+    created = res.facets.get("key_created")
+    age = age_days(created)
     limit = cfg.checks.sa_key_max_age_days
     if age is None:
-        return _unknown("iam.sa_key_old", "key age")
-    return Result("iam.sa_key_old", FAIL if age > limit else PASS,
-                  f"user-managed key is {age} days old (limit {limit})", {"key_age_days": age, "max_age_days": limit})
+        return _unknown("iam.sa_key_old", "key creation time")
+    return Result("iam.sa_key_old", FAIL if age > limit else PASS, f"user-managed key is {age} days old (limit {limit})",
+                  {"key_created": created, "key_age_days": age, "max_age_days": limit})
 
 
 def wildcard_admin(res: Any, cfg: Any) -> Result | None:

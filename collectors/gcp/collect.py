@@ -223,7 +223,7 @@ def collect_service_account_keys(job: GcpJob) -> Iterable[Resource]:
         for k in resp.get("keys", []):
             if k.get("keyType") != "USER_MANAGED":
                 continue
-            facets = {"key_age_days": n.key_age_days(k.get("validAfterTime")), "user_managed": True}
+            facets = {"key_created": k.get("validAfterTime"), "user_managed": True}
             yield job.resource(native_id=f"//iam.googleapis.com/{k['name']}", name=n.last(k["name"]),
                                region="global", config=n.key_config(k), facets=facets)
 

@@ -5,7 +5,6 @@ Pure functions over the API's own JSON shapes, so they are tested without any se
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from auditor.facets import rule
@@ -204,14 +203,3 @@ def firewall_facets(f: dict[str, Any]) -> dict[str, Any]:
 def key_config(k: dict[str, Any]) -> dict[str, Any]:
     """A service-account key's metadata; key material is never kept even if a caller asked for it."""
     return {kk: v for kk, v in k.items() if kk not in ("privateKeyData", "privateKeyType", "publicKeyData")}
-
-
-def key_age_days(valid_after: str | None, now: datetime | None = None) -> int | None:
-    if not valid_after:
-        return None
-    try:
-        created = datetime.fromisoformat(valid_after.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    now = now or datetime.now(timezone.utc)
-    return max(0, (now - created).days)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import json
 import os
 import subprocess
@@ -30,6 +32,13 @@ CONFIG = AuditorConfig(
 )
 FRAMEWORK_KEYS = {"CIS-AWS", "CIS-GCP", "CIS-Azure", "SOC2", "ISO27001", "GDPR"}
 
+AS_OF_TIME = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+
+def ago(days: int) -> str:
+    """A timestamp ``days`` before the snapshot time: facets carry timestamps, rules compute ages."""
+    return (AS_OF_TIME - timedelta(days=days)).isoformat()
+
 
 def res(provider, type_, category, name, facets, *, region="eu-west-1", config=None, tags=None):
     account = {"aws": AWS_ACCT, "gcp": GCP_PROJECT, "azure": SUB}[provider]
@@ -57,10 +66,10 @@ def posture_estate():
         res("aws", "aws.ec2.instance", "compute", "imdsv1", {"legacy_metadata": True, "locations": ["eu-west-1a"]}),
         res("gcp", "gcp.compute.instance", "compute", "modern", {"legacy_metadata": False}, region="europe-west1-b"),
         res("aws", "aws.iam.user", "iam", "alice", {"mfa": False, "console_access": True,
-                                                    "access_keys": [{"id_suffix": "ABCD", "active": True, "age_days": 400}]}),
+                                                    "access_keys": [{"id_suffix": "ABCD", "active": True, "created": ago(400)}]}),
         res("aws", "aws.iam.user", "iam", "robot", {"mfa": False, "console_access": False,
-                                                    "access_keys": [{"id_suffix": "WXYZ", "active": True, "age_days": 10}]}),
-        res("gcp", "gcp.iam.service_account_key", "iam", "old-key", {"key_age_days": 120, "user_managed": True},
+                                                    "access_keys": [{"id_suffix": "WXYZ", "active": True, "created": ago(10)}]}),
+        res("gcp", "gcp.iam.service_account_key", "iam", "old-key", {"key_created": ago(120), "user_managed": True},
             region="global"),
         res("aws", "aws.iam.policy", "iam", "star", {"admin": True, "malformed": []}, region="global",
             config={"Arn": "arn:aws:iam::111122223333:policy/star", "PolicyVersionList": [
@@ -74,7 +83,7 @@ def posture_estate():
 @pytest.fixture
 def findings():
     rs = [stored(r) for r in posture_estate()]
-    out, _ = evaluate(rs, rs, CONFIG)
+    out, _ = evaluate(rs, rs, CONFIG, as_of=AS_OF_TIME)
     return {(f.rule_id, f.resource_key.rsplit("/", 1)[-1]): f for f in out}
 
 

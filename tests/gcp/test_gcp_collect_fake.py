@@ -192,7 +192,7 @@ def test_iam_policies_service_accounts_and_keys(clean_run: Collected) -> None:
     assert len(keys) == 2
     for k in keys.values():
         assert k["facets"]["user_managed"] is True
-        assert isinstance(k["facets"]["key_age_days"], int) and k["facets"]["key_age_days"] > 300
+        assert k["facets"]["key_created"] == k["config"]["validAfterTime"]
         assert k["config"]["keyType"] == "USER_MANAGED"
         assert "privateKeyData" not in k["config"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from auditor.model import make_resource
 from collectors.gcp import normalise as n
@@ -60,13 +59,6 @@ def test_bucket_public_access_prevention_wins_over_allusers() -> None:
     assert n.bucket_facets(b, pol)["public"] is True
 
 
-def test_key_age_and_key_material_never_kept() -> None:
-    now = datetime(2026, 1, 11, tzinfo=timezone.utc)
-    assert n.key_age_days("2026-01-01T00:00:00Z", now) == 10
-    assert n.key_age_days(None, now) is None and n.key_age_days("garbage", now) is None
-    assert n.key_config({"name": "k", "privateKeyData": "LS0t", "keyType": "USER_MANAGED"}) == {
-        "name": "k", "keyType": "USER_MANAGED"}
-
 
 def test_volatile_fields_do_not_change_the_hash() -> None:
     spec = next(s for s in SPECS if s.type == "gcp.compute.instance")
@@ -80,3 +72,8 @@ def test_volatile_fields_do_not_change_the_hash() -> None:
 
     assert h(base) == h(moved)
     assert h(base) != h({**base, "status": "TERMINATED"})
+
+
+def test_key_material_never_kept() -> None:
+    assert n.key_config({"name": "k", "privateKeyData": "LS0t", "keyType": "USER_MANAGED"}) == {
+        "name": "k", "keyType": "USER_MANAGED"}
