@@ -205,3 +205,42 @@ def test_policy_canonicalisation_and_decoding() -> None:
     assert policy.canonical_or_note("{nope", "Policy", malformed) == "{nope"
     assert malformed and malformed[0].startswith("Policy: not JSON")
     assert policy.grants_admin(policy.canonical({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+
+
+class _DiscoveryFactory:
+    """A factory whose discovery calls fail: Organizations and DescribeRegions are denied."""
+
+    def __init__(self) -> None:
+        self.stubs = StubFactory()
+        org = self.stubs.stub("organizations")
+        org.add_client_error("list_accounts", "AccessDeniedException", http_status_code=400)
+        self.stubs.stub("ec2").add_client_error("describe_regions", "UnauthorizedOperation", http_status_code=403)
+
+    def caller_account(self) -> str:
+        return ACCOUNT
+
+    def session(self, target: AccountTarget) -> None:
+        return None
+
+    def client(self, service: str, region: str, target: AccountTarget, counter: Any = None) -> Any:
+        return self.stubs.client(service, region, target)
+
+
+def test_discovery_failures_become_unit_statuses() -> None:
+    from auditor.config.schema import AwsConfig
+    from collectors.aws import plan
+    from collectors.runner import ListSink, run_units
+
+    org_cfg = AwsConfig(credential_source="static-test", endpoint_url="http://127.0.0.1:9",
+                        organization={"role_name": "Audit"}, regions=["us-east-1"])
+    [task] = plan(org_cfg, clients=_DiscoveryFactory())  # type: ignore[arg-type]
+    assert task.unit.resource_type == "aws.discovery.accounts"
+    all_cfg = AwsConfig(credential_source="static-test", endpoint_url="http://127.0.0.1:9", regions="all",
+                        resource_types=["aws.ec2.vpc", "aws.iam.role"])
+    tasks = plan(all_cfg, clients=_DiscoveryFactory())  # type: ignore[arg-type]
+    assert sorted((t.unit.region, t.unit.resource_type) for t in tasks) == [
+        ("all", "aws.ec2.vpc"), ("global", "aws.iam.role")]
+    sink = ListSink()
+    run_units([task, *tasks], sink, classifiers={"aws": classify})
+    assert {u.status for u in sink.units} == {UnitStatus.DENIED}
+    assert all("AccessDenied" in u.error or "UnauthorizedOperation" in u.error for u in sink.units)
