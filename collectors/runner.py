@@ -163,6 +163,10 @@ class RunSummary:
 _DONE = object()
 
 
+class _Stopped(Exception):
+    """The consumer gave up (its sink failed): workers stop producing."""
+
+
 class _Progress(Protocol):
     def start(self, total: int) -> None: ...
     def advance(self, result: UnitResult) -> None: ...
@@ -218,7 +222,17 @@ def run_units(
     progress = progress or NullProgress()
     summary = RunSummary()
     q: queue.Queue = queue.Queue(maxsize=max(2, queue_batches))
+    stop = threading.Event()  # set when the consumer fails: producers must not block forever
     started = time.perf_counter()
+
+    def put(item: tuple) -> None:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped()
 
     def classify(unit: Unit, exc: BaseException) -> tuple[UnitStatus, str]:
         if isinstance(exc, UnitSkipped):
@@ -231,25 +245,32 @@ def run_units(
         t0, at = time.perf_counter(), datetime.now(timezone.utc)
         count, batch = 0, []
         status, error = UnitStatus.OK, None
+        if stop.is_set():
+            return
         try:
             for res in task.collect(ctx):
                 batch.append(res)
                 count += 1
                 if len(batch) >= batch_size:
-                    q.put(("batch", (task.unit, batch)))
+                    put(("batch", (task.unit, batch)))
                     batch = []
+        except _Stopped:
+            return
         except BaseException as exc:  # noqa: BLE001 - one unit never stops the others
             status, error = classify(task.unit, exc)
             if status is UnitStatus.ERROR:
                 log.warning("unit %s failed: %s", task.unit, error, exc_info=log.isEnabledFor(logging.DEBUG))
-        if batch:
-            q.put(("batch", (task.unit, batch)))
         if status is UnitStatus.OK and count == 0:
             status = UnitStatus.EMPTY
         if ctx.notes:
             note = "; ".join(ctx.notes)
             error = f"{error}; {note}" if error else note
-        q.put(("unit", UnitResult(task.unit, status, error, count, ctx.calls.value, at, time.perf_counter() - t0)))
+        try:
+            if batch:
+                put(("batch", (task.unit, batch)))
+            put(("unit", UnitResult(task.unit, status, error, count, ctx.calls.value, at, time.perf_counter() - t0)))
+        except _Stopped:
+            return
 
     def produce() -> None:
         try:
@@ -257,7 +278,10 @@ def run_units(
                 for f in [pool.submit(work, t) for t in task_list]:
                     f.result()
         finally:
-            q.put((_DONE, None))
+            try:
+                put((_DONE, None))
+            except _Stopped:
+                pass
 
     progress.start(len(task_list))
     producer = threading.Thread(target=produce, name="collect-producer", daemon=True)
@@ -278,6 +302,7 @@ def run_units(
                 progress.advance(payload)
     finally:
         progress.stop()
+        stop.set()  # no-op after a clean run; after a sink failure it releases blocked workers
         producer.join()
     summary.wall_s = time.perf_counter() - started
     return summary

@@ -17,10 +17,15 @@ if TYPE_CHECKING:
     from collectors.runner import UnitTask
 
 
-def plan(cfg: "AwsConfig", *, clients: AwsClientFactory | None = None) -> list["UnitTask"]:
-    """One UnitTask per (account x region x resource type); discovery failures are failing units."""
+def plan(cfg: "AwsConfig", *, clients: AwsClientFactory | None = None, collection: Any = None) -> list["UnitTask"]:
+    """One UnitTask per (account x region x resource type); discovery failures are failing units.
+
+    ``collection`` (CollectionConfig) sets the retry budget of the default client factory.
+    """
     from collectors.aws.scope import plan as _plan
 
+    if clients is None and collection is not None:
+        clients = AwsClientFactory(cfg, max_attempts=collection.max_attempts)
     return _plan(cfg, clients=clients)
 
 
