@@ -21,6 +21,7 @@ import os
 import random
 import resource
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -41,15 +42,18 @@ TYPES = [
     ("gcp", "gcp.compute.instance", "compute"), ("gcp", "gcp.compute.firewall", "network"),
     ("azure", "azure.storage.account", "storage"), ("azure", "azure.network.nsg", "network"),
 ]
-REGIONS = {"aws": ["us-east-1", "eu-west-1", "ap-southeast-2"], "gcp": ["europe-west1", "us-central1"],
-           "azure": ["westeurope", "eastus"]}
-N_ACCOUNTS = 20
+REGIONS = {"aws": ["us-east-1", "eu-west-1", "ap-southeast-2"], "gcp": ["europe-west1", "us-central1", "asia-east1"],
+           "azure": ["westeurope", "eastus", "japaneast"]}
+
+
+PER_UNIT = 250  # resources per collection unit (a unit's resources arrive together, as from a collector)
 
 
 def unit_of(i: int) -> Unit:
-    t = i % len(TYPES)
+    u = i // PER_UNIT
+    t = u % len(TYPES)
     provider = TYPES[t][0]
-    return _unit(t, (i // len(TYPES)) % len(REGIONS[provider]), (i // 97) % N_ACCOUNTS)
+    return _unit(t, (u // len(TYPES)) % 3, u // (len(TYPES) * 3))  # every unit distinct
 
 
 @lru_cache(maxsize=None)
@@ -58,10 +62,14 @@ def _unit(t: int, r: int, a: int) -> Unit:
     return Unit(provider, f"acct-{a:03d}", REGIONS[provider][r], type_)
 
 
+def type_index(i: int) -> int:
+    return (i // PER_UNIT) % len(TYPES)
+
+
 def envelope(i: int, generation: int = 0) -> Resource:
     """A realistic ~1 KB envelope: tags, nested config, rules, facets."""
     u = unit_of(i)
-    _, type_, cat = TYPES[i % len(TYPES)]
+    _, type_, cat = TYPES[type_index(i)]
     rnd = random.Random(i)
     config = {
         "Id": f"res-{i:08d}", "Arn": f"arn:{u.provider}:{type_}:{u.region}:{u.account}:res-{i:08d}",
@@ -89,7 +97,7 @@ _TEMPLATES: dict[int, Resource] = {}
 def fast_envelope(i: int, generation: int = 0) -> Resource:
     """The same envelope as ``envelope`` but derived from a per-shape template by text
     substitution, so generating input costs ~5 us and the timings measure the store."""
-    shape = i % 64
+    shape = type_index(i) * PER_UNIT + i % 8  # a template of the same type: 8 shapes per type
     tpl = _TEMPLATES.get(shape)
     if tpl is None:
         tpl = _TEMPLATES[shape] = envelope(shape)
@@ -107,9 +115,6 @@ def fast_envelope(i: int, generation: int = 0) -> Resource:
     )
 
 
-def units(n: int) -> list[Unit]:
-    return sorted({unit_of(i) for i in range(n)}, key=str)
-
 
 def ingest(engine, n: int, batch: int, changed: set[int]) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
     """Time spent in the store (begin, every write/record_unit, finish), not in making input."""
@@ -117,24 +122,20 @@ def ingest(engine, n: int, batch: int, changed: set[int]) -> tuple[float, dict]:
     t0 = time.perf_counter()
     w = SnapshotWriter(engine)
     spent += time.perf_counter() - t0
-    buf: dict[Unit, list[Resource]] = {}
+    b: list[Resource] = []
+    now = datetime.now(timezone.utc)
     for i in range(n):
         u = unit_of(i)
-        b = buf.setdefault(u, [])
         b.append(fast_envelope(i, 1 if i in changed else 0))
-        if len(b) >= batch:
+        last_of_unit = i == n - 1 or unit_of(i + 1) != u
+        if len(b) >= batch or last_of_unit:
             t0 = time.perf_counter()
             w.write(b, u)
+            if last_of_unit:
+                w.record_unit(UnitResult(u, UnitStatus.OK, None, 0, 0, now, 0.0))
             spent += time.perf_counter() - t0
-            buf[u] = []
-    now = datetime.now(timezone.utc)
-    results = [UnitResult(u, UnitStatus.OK, None, 0, 0, now, 0.0) for u in units(n)]
+            b = []
     t0 = time.perf_counter()
-    for u, b in buf.items():
-        if b:
-            w.write(b, u)
-    for r in results:
-        w.record_unit(r)
     w.finish()
     spent += time.perf_counter() - t0
     return spent, {"written": w.stats.written, "unchanged": w.stats.unchanged, "closed": w.stats.closed}
@@ -170,40 +171,46 @@ def db_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
+def one_run(n: int, batch: int, db_dir: str | None) -> dict:
+    with tempfile.TemporaryDirectory(dir=db_dir) as tmp:
+        ref_path, path = Path(tmp) / "reference.db", Path(tmp) / "inventory.db"
+        ref_s = reference(ref_path, n, batch)
+        engine = make_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        gc.collect()
+        out: dict = {"reference_s": ref_s}
+        changed = set(random.Random(7).sample(range(n), n // 100))
+        for phase, ch in (("fresh", set()), ("unchanged", set()), ("changed_1pct", changed)):
+            out[phase + "_s"], out[phase] = ingest(engine, n, batch, ch)
+            with engine.connect() as c:
+                c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            out[phase + "_bytes"] = db_size(path)
+        engine.dispose()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--resources", type=int, default=200_000)
     ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--repeat", type=int, default=3, help="independent runs; timings are medians")
     ap.add_argument("--db-dir", default=None)
     args = ap.parse_args()
     n = args.resources
-    with tempfile.TemporaryDirectory(dir=args.db_dir) as tmp:
-        ref_path, path = Path(tmp) / "reference.db", Path(tmp) / "inventory.db"
-        ref_s = reference(ref_path, n, args.batch)
-        engine = make_engine(f"sqlite:///{path}")
-        migrate.upgrade(engine)
-        gc.collect()
-        fresh_s, fresh = ingest(engine, n, args.batch, set())
-        with engine.connect() as c:
-            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        size_fresh = db_size(path)
-        same_s, same = ingest(engine, n, args.batch, set())
-        with engine.connect() as c:
-            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        size_same = db_size(path)
-        changed = set(random.Random(7).sample(range(n), n // 100))
-        chg_s, chg = ingest(engine, n, args.batch, changed)
-        with engine.connect() as c:
-            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        size_chg = db_size(path)
-        engine.dispose()
+    runs = [one_run(n, args.batch, args.db_dir) for _ in range(args.repeat)]
+
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
     t0 = time.perf_counter()
     for i in range(2000):
         envelope(i)
     build_us = (time.perf_counter() - t0) / 2000 * 1e6
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    last = runs[-1]
+    ref_s, fresh_s, same_s, chg_s = med("reference_s"), med("fresh_s"), med("unchanged_s"), med("changed_1pct_s")
     print(json.dumps({
         "resources": n,
+        "runs": args.repeat,
         "reference_executemany_s": round(ref_s, 3),
         "reference_rate_per_s": round(n / ref_s),
         "fresh_ingest_s": round(fresh_s, 3),
@@ -211,15 +218,16 @@ def main() -> None:
         "fresh_vs_reference_rate": round(ref_s / fresh_s, 3),
         "unchanged_reingest_s": round(same_s, 3),
         "unchanged_vs_fresh_time": round(same_s / fresh_s, 3),
+        "unchanged_vs_fresh_time_per_run": [round(r["unchanged_s"] / r["fresh_s"], 3) for r in runs],
         "changed_1pct_reingest_s": round(chg_s, 3),
-        "db_bytes_after_fresh": size_fresh,
-        "db_bytes_after_unchanged": size_same,
-        "unchanged_growth_pct": round(100 * (size_same - size_fresh) / size_fresh, 3),
-        "db_bytes_after_1pct_changed": size_chg,
-        "changed_growth_pct": round(100 * (size_chg - size_same) / size_same, 3),
+        "db_bytes_after_fresh": last["fresh_bytes"],
+        "db_bytes_after_unchanged": last["unchanged_bytes"],
+        "unchanged_growth_pct": round(100 * (last["unchanged_bytes"] - last["fresh_bytes"]) / last["fresh_bytes"], 3),
+        "db_bytes_after_1pct_changed": last["changed_1pct_bytes"],
+        "changed_growth_pct": round(100 * (last["changed_1pct_bytes"] - last["unchanged_bytes"]) / last["unchanged_bytes"], 3),
         "make_resource_us_per_resource": round(build_us, 1),
-        "stats": {"fresh": fresh, "unchanged": same, "changed": chg},
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "stats": {"fresh": last["fresh"], "unchanged": last["unchanged"], "changed": last["changed_1pct"]},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }, indent=2))
 
 

@@ -1,11 +1,11 @@
 """Streaming ingestion: begin snapshot -> record units -> write batches -> finish.
 
 Only changed content costs a row: each batch is compared with the open version of every
-key (by content hash); unchanged resources write nothing to the main tables. The ids of
-the open versions seen unchanged go to a per-connection temporary table (integers: cheap),
-so at the end the engine can close (i.e. mark deleted) exactly the older versions missing
-from units that *completed*. Resources of units that did not complete stay open and read
-as ``unknown``.
+key (by content hash); unchanged resources write nothing at all. The ids of the open
+versions seen unchanged are marked in an in-memory bitmap (one bit per version row ever
+written: 1M versions cost 125 KB), so at the end the engine can close (i.e. mark deleted)
+exactly the older versions missing from units that *completed*. Resources of units that
+did not complete stay open and read as ``unknown``.
 
 Each batch commits, so a crash loses at most one batch; a run that dies is rolled back by
 ``recover_dead_snapshots`` (its new versions deleted, the versions it closed reopened),
@@ -129,7 +129,7 @@ class SnapshotWriter:
         self._conn: Connection = engine.connect()
         self._sqlite = engine.dialect.name == "sqlite"
         self._ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        self._prepare_seen()
+        self._seen = bytearray()  # bit i set: open version i was seen unchanged in this run
         self._insert_sql = (
             f"INSERT INTO resource_versions ({', '.join(_RV_COLUMNS)}) "
             f"VALUES ({', '.join([self._ph] * len(_RV_COLUMNS))})"
@@ -147,21 +147,26 @@ class SnapshotWriter:
         if not self._done:
             self.fail(f"{exc_type.__name__}: {exc}" if exc_type else "aborted before finish")
 
-    def _prepare_seen(self) -> None:
-        c = self._conn
-        if self._sqlite:
-            c.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ingest_seen (version_id INTEGER PRIMARY KEY)")
-        else:
-            c.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ingest_seen (version_id BIGINT PRIMARY KEY)")
-        c.exec_driver_sql("DELETE FROM ingest_seen")
-        c.commit()
+    def _mark_seen(self, version_ids: list[int]) -> None:
+        seen = self._seen
+        top = max(version_ids) >> 3
+        if top >= len(seen):
+            seen.extend(bytes(top + 1 - len(seen) + (len(seen) >> 1)))
+        for v in version_ids:
+            seen[v >> 3] |= 1 << (v & 7)
+
+    def _was_seen(self, version_id: int) -> bool:
+        i = version_id >> 3
+        return i < len(self._seen) and bool(self._seen[i] & (1 << (version_id & 7)))
+
+    def _beat_due(self) -> bool:
+        return self._last_beat is None or (utcnow() - self._last_beat).total_seconds() >= 5
 
     def heartbeat(self) -> None:
         """Prove this run is alive (another host decides staleness from it); at most every 5 s."""
-        now = utcnow()
-        if self._last_beat is not None and (now - self._last_beat).total_seconds() < 5:
+        if not self._beat_due():
             return
-        self._last_beat = now
+        now = self._last_beat = utcnow()
         self._conn.execute(
             update(snapshots).where(snapshots.c.id == self.snapshot_id).values(heartbeat_at=now)
         )
@@ -200,7 +205,7 @@ class SnapshotWriter:
                 if cur_row is not None and cur_row[1] == r.content_hash:
                     self.stats.unchanged += 1
                     if cur_row[2] != sid:
-                        seen_ids.append((cur_row[0],))
+                        seen_ids.append(cur_row[0])
                     continue
                 if cur_row is not None:
                     (replace_ids if cur_row[2] == sid else close_ids).append(cur_row[0])
@@ -218,15 +223,17 @@ class SnapshotWriter:
             if inserts:
                 cur.executemany(self._insert_sql, inserts)
             if seen_ids:
-                conflict = "OR IGNORE " if self._sqlite else ""
-                tail = "" if self._sqlite else " ON CONFLICT DO NOTHING"
-                cur.executemany(f"INSERT {conflict}INTO ingest_seen (version_id) VALUES ({self._ph}){tail}", seen_ids)
+                self._mark_seen(seen_ids)
             self.stats.written += len(inserts)
-            self.stats.seen += len(keys)
+            self.stats.seen += len(by_key)
         finally:
             cur.close()
-        self.heartbeat()
-        c.commit()
+        if inserts or close_ids or replace_ids:
+            self.heartbeat()
+            c.commit()
+        elif self._beat_due():
+            self.heartbeat()
+            c.commit()
 
     def record_unit(self, result) -> None:  # type: ignore[no-untyped-def]
         u = result.unit
@@ -242,7 +249,11 @@ class SnapshotWriter:
                 started_at=result.started_at, duration_ms=int(result.duration_s * 1000),
             ),
         )
-        self._conn.commit()
+        # Unit rows ride on the next commit: the snapshot is invisible until finish() anyway,
+        # and a crash discards the run, so a commit per unit would only cost time.
+        if self._beat_due():
+            self.heartbeat()
+            self._conn.commit()
 
     # -- finishing ------------------------------------------------------------------------
 
@@ -251,14 +262,27 @@ class SnapshotWriter:
         sid = self.snapshot_id
         c = self._conn
         completed = ", ".join(f"'{s}'" for s in COMPLETED_STATUSES)
-        closed = c.exec_driver_sql(
-            f"UPDATE resource_versions SET valid_to = {sid} "
-            f"WHERE valid_to IS NULL AND valid_from < {sid} "
-            f"AND unit_key IN (SELECT unit_key FROM collection_units WHERE snapshot_id = {sid} "
-            f"AND status IN ({completed})) "
-            "AND id NOT IN (SELECT version_id FROM ingest_seen)"
-        ).rowcount
-        self.stats.closed = max(closed or 0, 0)
+        done_units = {
+            row[0] for row in c.exec_driver_sql(
+                f"SELECT unit_key FROM collection_units WHERE snapshot_id = {sid} AND status IN ({completed})")
+        }
+        # Older open versions of completed units that this run did not see: deleted.
+        hint = " INDEXED BY ix_resource_versions_open" if self._sqlite else ""  # index-only scan
+        cur = c.connection.dbapi_connection.cursor()
+        try:
+            cur.execute(f"SELECT id, unit_key FROM resource_versions{hint} WHERE valid_to IS NULL AND valid_from < {sid}")
+            gone: list[tuple[int]] = []
+            seen, n_seen = self._seen, len(self._seen)
+            while rows := cur.fetchmany(10_000):
+                for vid, uk in rows:
+                    i = vid >> 3
+                    if uk in done_units and not (i < n_seen and seen[i] & (1 << (vid & 7))):
+                        gone.append((vid,))
+            for i in range(0, len(gone), 5000):
+                cur.executemany(f"UPDATE resource_versions SET valid_to = {sid} WHERE id = {self._ph}", gone[i:i + 5000])
+        finally:
+            cur.close()
+        self.stats.closed = len(gone)
         statuses = set(self._units_with_status.values())
         incomplete = statuses - set(COMPLETED_STATUSES) - {"skipped"}
         status = SnapshotStatus.PARTIAL if incomplete else SnapshotStatus.COMPLETE
@@ -268,8 +292,8 @@ class SnapshotWriter:
                 changed_count=self.stats.written + self.stats.closed,
             )
         )
-        c.exec_driver_sql("DELETE FROM ingest_seen")
         c.commit()
+        self._seen = bytearray()
         self._done = True
         c.close()
         return status.value

@@ -73,6 +73,7 @@ resource_versions = Table(
 Index(
     "ix_resource_versions_open", resource_versions.c.resource_key, resource_versions.c.content_hash,
     resource_versions.c.valid_from, resource_versions.c.valid_to,  # valid_to: SQLite needs it to cover
+    resource_versions.c.unit_key,  # lets finish() find deletions from the index alone
     sqlite_where=resource_versions.c.valid_to.is_(None),
     postgresql_where=resource_versions.c.valid_to.is_(None),
 )
