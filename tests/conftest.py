@@ -70,3 +70,15 @@ def store(db_url):
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url):
+    """A migrated SQLite inventory, for tests that need no PostgreSQL twin."""
+    from auditor.store import migrate
+    from auditor.store.engine import make_engine
+
+    engine = make_engine(sqlite_url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()

@@ -118,14 +118,3 @@ def changed_estate() -> dict[Unit, list[Resource]]:
 @pytest.fixture
 def estate(store) -> Estate:
     return Estate(store)
-
-
-@pytest.fixture
-def sqlite_store(sqlite_url):
-    from auditor.store import migrate
-    from auditor.store.engine import make_engine
-
-    engine = make_engine(sqlite_url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()

@@ -38,16 +38,6 @@ def spawn(sub_env, tmp_path):
         proc.communicate(timeout=10)
 
 
-@pytest.fixture
-def sqlite_store(sqlite_url):
-    from auditor.store import migrate
-    from auditor.store.engine import make_engine
-
-    engine = make_engine(sqlite_url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def shared_db(request, tmp_path_factory):
