@@ -1,11 +1,15 @@
 """Streaming ingestion: begin snapshot -> record units -> write batches -> finish.
 
-Only changed content costs a row: each batch is compared with the open version of every
-key (by content hash); unchanged resources write nothing at all. The ids of the open
-versions seen unchanged are marked in an in-memory bitmap (one bit per version row ever
-written: 1M versions cost 125 KB), so at the end the engine can close (i.e. mark deleted)
-exactly the older versions missing from units that *completed*. Resources of units that
-did not complete stay open and read as ``unknown``.
+Only changed content costs a row. When a unit's first batch arrives, the open versions of
+that unit are read with one range scan of the open-version index (led by ``unit_key``) and
+held until the unit is recorded, so memory follows the units in flight, not the estate;
+each resource is then compared by content hash and unchanged ones write nothing at all.
+The ids of open versions seen unchanged are marked in an in-memory bitmap (one bit per
+version row: 1M versions cost 125 KB), so at the end the engine can close (i.e. mark
+deleted) exactly the older versions missing from units that *completed*. Resources of
+units that did not complete stay open and read as ``unknown``. Keys new to their unit are
+listed in a temporary table: a key that moved from another unit has its old open version
+closed at the end, so there is always one open version per key.
 
 Each batch commits, so a crash loses at most one batch; a run that dies is rolled back by
 ``recover_dead_snapshots`` (its new versions deleted, the versions it closed reopened),
@@ -61,6 +65,7 @@ class IngestStats:
     unchanged: int = 0
     seen: int = 0
     closed: int = 0  # resources deleted (missing from a completed unit)
+    moved: int = 0  # open versions superseded because their key now comes from another unit
 
 
 def recover_dead_snapshots(engine: Engine, *, stale_after_s: float = 3600) -> list[int]:
@@ -130,6 +135,12 @@ class SnapshotWriter:
         self._sqlite = engine.dialect.name == "sqlite"
         self._ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self._seen = bytearray()  # bit i set: open version i was seen unchanged in this run
+        self._heads: dict[str, dict[str, list]] = {}  # unit_key -> resource_key -> [id, hash, valid_from]
+        self._new_keys = 0
+        tmp = "CREATE TEMP TABLE IF NOT EXISTS ingest_new (resource_key TEXT NOT NULL)"
+        self._conn.exec_driver_sql(tmp)
+        self._conn.exec_driver_sql("DELETE FROM ingest_new")
+        self._conn.commit()
         self._insert_sql = (
             f"INSERT INTO resource_versions ({', '.join(_RV_COLUMNS)}) "
             f"VALUES ({', '.join([self._ph] * len(_RV_COLUMNS))})"
@@ -146,6 +157,13 @@ class SnapshotWriter:
     def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
         if not self._done:
             self.fail(f"{exc_type.__name__}: {exc}" if exc_type else "aborted before finish")
+
+    def _load_heads(self, cur, uk: str) -> dict[str, list]:  # type: ignore[no-untyped-def]
+        """Open versions of one unit: one range scan of the (unit_key, resource_key, ...) index."""
+        cur.execute(
+            "SELECT resource_key, id, content_hash, valid_from FROM resource_versions "
+            f"WHERE valid_to IS NULL AND unit_key = {self._ph}", (uk,))
+        return {k: [vid, h, vf] for k, vid, h, vf in cur.fetchall()}
 
     def _mark_seen(self, version_ids: list[int]) -> None:
         seen = self._seen
@@ -183,52 +201,53 @@ class SnapshotWriter:
         by_key: dict[str, Resource] = {}
         for r in resources:
             by_key[r.resource_key] = r  # a key repeated in one batch: last one wins
-        keys = list(by_key)
         c = self._conn
-        raw = c.connection.dbapi_connection
-        cur = raw.cursor()
+        cur = c.connection.dbapi_connection.cursor()
         try:
-            open_rows: dict[str, tuple[int, str, int]] = {}
-            for i in range(0, len(keys), _LOOKUP_CHUNK):
-                chunk = keys[i : i + _LOOKUP_CHUNK]
-                cur.execute(
-                    "SELECT resource_key, id, content_hash, valid_from FROM resource_versions "
-                    f"WHERE valid_to IS NULL AND resource_key IN ({', '.join([self._ph] * len(chunk))})",
-                    chunk,
-                )
-                for k, vid, h, vf in cur.fetchall():
-                    open_rows[k] = (vid, h, vf)
             sid = self.snapshot_id
-            inserts, close_ids, replace_ids, seen_ids = [], [], [], []
+            inserts, close_ids, replace, seen_ids, new_keys = [], [], [], [], []
             for k, r in by_key.items():
-                cur_row = open_rows.get(k)
-                if cur_row is not None and cur_row[1] == r.content_hash:
+                uk = default_unit or unit_key(r.provider, r.account, r.region, r.type)
+                heads = self._heads.get(uk)
+                if heads is None:
+                    heads = self._heads[uk] = self._load_heads(cur, uk)
+                head = heads.get(k)
+                if head is not None and head[1] == r.content_hash:
                     self.stats.unchanged += 1
-                    if cur_row[2] != sid:
-                        seen_ids.append(cur_row[0])
+                    if head[2] != sid:
+                        seen_ids.append(head[0])
                     continue
-                if cur_row is not None:
-                    (replace_ids if cur_row[2] == sid else close_ids).append(cur_row[0])
+                if head is None:
+                    new_keys.append((k,))
+                elif head[2] == sid:
+                    replace.append((uk, k))  # the same key twice in one snapshot: keep the latest
+                else:
+                    close_ids.append(head[0])
+                heads[k] = [None, r.content_hash, sid]
                 inserts.append((
-                    k, r.content_hash, sid, default_unit or unit_key(r.provider, r.account, r.region, r.type),
-                    r.provider, r.account, r.region, r.location, r.category, r.type, r.name, r.native_id,
-                    r.tags, r.facets, r.config,
+                    k, r.content_hash, sid, uk, r.provider, r.account, r.region, r.location, r.category, r.type,
+                    r.name, r.native_id, r.tags, r.facets, r.config,
                 ))
-            if replace_ids:  # the same key twice in one snapshot: keep only the latest state
-                cur.executemany(f"DELETE FROM resource_versions WHERE id = {self._ph}", [(i,) for i in replace_ids])
+            if replace:
+                cur.executemany(
+                    f"DELETE FROM resource_versions WHERE unit_key = {self._ph} AND resource_key = {self._ph} "
+                    f"AND valid_to IS NULL AND valid_from = {sid}", replace)
             if close_ids:
                 cur.executemany(
                     f"UPDATE resource_versions SET valid_to = {sid} WHERE id = {self._ph}", [(i,) for i in close_ids]
                 )
             if inserts:
                 cur.executemany(self._insert_sql, inserts)
+            if new_keys:
+                cur.executemany(f"INSERT INTO ingest_new (resource_key) VALUES ({self._ph})", new_keys)
+                self._new_keys += len(new_keys)
             if seen_ids:
                 self._mark_seen(seen_ids)
             self.stats.written += len(inserts)
             self.stats.seen += len(by_key)
         finally:
             cur.close()
-        if inserts or close_ids or replace_ids:
+        if inserts or close_ids or replace:
             self.heartbeat()
             c.commit()
         elif self._beat_due():
@@ -240,6 +259,7 @@ class SnapshotWriter:
         key = unit_key(u.provider, u.account, u.region, u.resource_type)
         status = result.status.value if hasattr(result.status, "value") else str(result.status)
         self._units_with_status[key] = status
+        self._heads.pop(key, None)  # the unit is done: its open versions need not stay in memory
         self._conn.execute(
             _UNIT_INSERT,
             dict(
@@ -280,6 +300,8 @@ class SnapshotWriter:
                         gone.append((vid,))
             for i in range(0, len(gone), 5000):
                 cur.executemany(f"UPDATE resource_versions SET valid_to = {sid} WHERE id = {self._ph}", gone[i:i + 5000])
+            if self._new_keys:
+                self._settle_new_keys(cur, sid)
         finally:
             cur.close()
         self.stats.closed = len(gone)
@@ -297,6 +319,22 @@ class SnapshotWriter:
         self._done = True
         c.close()
         return status.value
+
+    def _settle_new_keys(self, cur, sid: int) -> None:  # type: ignore[no-untyped-def]
+        """Keep one open version per key when keys changed units (or appeared in two)."""
+        hint = " INDEXED BY ix_resource_versions_open" if self._sqlite else ""
+        cur.execute(
+            f"UPDATE resource_versions{hint} SET valid_to = {sid} WHERE valid_to IS NULL AND valid_from < {sid} "
+            "AND resource_key IN (SELECT resource_key FROM ingest_new)")
+        self.stats.moved = max(cur.rowcount or 0, 0)
+        cur.execute("SELECT resource_key FROM ingest_new GROUP BY resource_key HAVING count(*) > 1")
+        dups = [(k,) for (k,) in cur.fetchall()]
+        for (k,) in dups:  # a collector bug (two units yield one key): keep the last written
+            cur.execute(
+                f"DELETE FROM resource_versions WHERE resource_key = {self._ph} AND valid_from = {sid} "
+                f"AND valid_to IS NULL AND id < (SELECT max(id) FROM resource_versions WHERE resource_key = {self._ph} "
+                f"AND valid_from = {sid})", (k, k))
+        cur.execute("DELETE FROM ingest_new")
 
     def fail(self, error: str) -> None:
         """Mark failed and undo this snapshot's version writes (earlier snapshots untouched)."""

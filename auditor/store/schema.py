@@ -67,13 +67,13 @@ resource_versions = Table(
     Column("facets", Text, nullable=False),
     Column("config", Text, nullable=False),  # largest last: small columns stay off overflow pages
 )
-# The open (current) version of each key. Covering, so the ingest hot path ("open version
-# and hash of these keys") reads no table rows. One open version per key is guaranteed by
-# the single running writer (SnapshotWriter refuses to start beside another).
+# The open (current) versions, by collection unit then key. Covering, so the ingest hot
+# path ("the open versions of this unit", one range scan) reads no table rows. One open
+# version per key is kept by the single running writer (see auditor.store.ingest).
 Index(
-    "ix_resource_versions_open", resource_versions.c.resource_key, resource_versions.c.content_hash,
-    resource_versions.c.valid_from, resource_versions.c.valid_to,  # valid_to: SQLite needs it to cover
-    resource_versions.c.unit_key,  # lets finish() find deletions from the index alone
+    "ix_resource_versions_open", resource_versions.c.unit_key, resource_versions.c.resource_key,
+    resource_versions.c.content_hash, resource_versions.c.valid_from,
+    resource_versions.c.valid_to,  # valid_to: SQLite needs it to treat the partial index as covering
     sqlite_where=resource_versions.c.valid_to.is_(None),
     postgresql_where=resource_versions.c.valid_to.is_(None),
 )

@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("config", sa.Text, nullable=False),
     )
     op.create_index(
-        "ix_resource_versions_open", "resource_versions", ["resource_key", "content_hash", "valid_from", "valid_to", "unit_key"],
+        "ix_resource_versions_open", "resource_versions", ["unit_key", "resource_key", "content_hash", "valid_from", "valid_to"],
         sqlite_where=sa.text("valid_to IS NULL"), postgresql_where=sa.text("valid_to IS NULL"),
     )
     op.create_index("ix_resource_versions_valid_from", "resource_versions", ["valid_from"])

@@ -116,3 +116,41 @@ def test_views_match_the_read_api(store):
     assert cur.rows[0][0] == 2
     units = run_readonly_query(store, f"SELECT status FROM units_v WHERE snapshot_id = {s2} ORDER BY status")
     assert [r[0] for r in units.rows] == ["error", "ok"]
+
+
+def open_versions(engine, key):
+    with engine.connect() as c:
+        return c.execute(select(func.count()).select_from(resource_versions).where(
+            resource_versions.c.resource_key == key, resource_versions.c.valid_to.is_(None))).scalar_one()
+
+
+def test_key_moving_to_another_unit_keeps_one_open_version(store):
+    from collectors.runner import Unit
+
+    other = Unit("aws", "111122223333", "eu-west-1", "aws.s3.bucket")
+    s1, *_ = snap(store, [bucket(1), bucket(2)])
+    with SnapshotWriter(store) as w:  # the same bucket now reported by a regional unit
+        w.write([bucket(1), bucket(2)], other)
+        w.record_unit(result(other, UnitStatus.OK, 2))
+        w.finish()
+    key = "aws.s3.bucket|arn:aws:s3:::bucket-1"
+    assert open_versions(store, key) == 1 and w.stats.moved == 2
+    assert keys(store, s1) == keys(store, w.snapshot_id)
+    s3, *_ = snap(store, [bucket(1)])  # bucket-1 back in the global unit; the regional unit not attempted
+    assert open_versions(store, key) == 1
+    # bucket-2's open version belongs to a unit this run did not attempt: unknown, never deleted
+    assert "aws.s3.bucket|arn:aws:s3:::bucket-2" in keys(store, s3, "unknown")
+
+
+def test_one_key_from_two_units_in_one_run_keeps_the_last(store):
+    from collectors.runner import Unit
+
+    other = Unit("aws", "111122223333", "eu-west-1", "aws.s3.bucket")
+    with SnapshotWriter(store) as w:
+        w.write([bucket(1)], BUCKETS)
+        w.write([bucket(1, public=True)], other)
+        w.record_unit(result(BUCKETS))
+        w.record_unit(result(other))
+        w.finish()
+    rows = list(read.iter_resources(store, w.snapshot_id))
+    assert len(rows) == 1 and rows[0].facets["public"] is True
