@@ -4,10 +4,9 @@ Only changed content costs a row. When a unit's first batch arrives, the open ve
 that unit are read with one range scan of the open-version index (led by ``unit_key``) and
 held until the unit is recorded, so memory follows the units in flight, not the estate;
 each resource is then compared by content hash and unchanged ones write nothing at all.
-The ids of open versions seen unchanged are marked in an in-memory bitmap (one bit per
-version row: 1M versions cost 125 KB), so at the end the engine can close (i.e. mark
-deleted) exactly the older versions missing from units that *completed*. Resources of
-units that did not complete stay open and read as ``unknown``. Keys new to their unit are
+When the unit is recorded as *completed* (ok/empty), its open versions that no resource
+matched are closed there and then (deleted); a unit that did not complete closes nothing,
+and its resources stay open and read as ``unknown``. Keys new to their unit are
 listed in a temporary table: a key that moved from another unit has its old open version
 closed at the end, so there is always one open version per key.
 
@@ -134,8 +133,8 @@ class SnapshotWriter:
         self._conn: Connection = engine.connect()
         self._sqlite = engine.dialect.name == "sqlite"
         self._ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        self._seen = bytearray()  # bit i set: open version i was seen unchanged in this run
-        self._heads: dict[str, dict[str, list]] = {}  # unit_key -> resource_key -> [id, hash, valid_from]
+        # unit_key -> resource_key -> [version id | None, content hash, valid_from, matched in this run]
+        self._heads: dict[str, dict[str, list]] = {}
         self._new_keys = 0
         tmp = "CREATE TEMP TABLE IF NOT EXISTS ingest_new (resource_key TEXT NOT NULL)"
         self._conn.exec_driver_sql(tmp)
@@ -163,19 +162,7 @@ class SnapshotWriter:
         cur.execute(
             "SELECT resource_key, id, content_hash, valid_from FROM resource_versions "
             f"WHERE valid_to IS NULL AND unit_key = {self._ph}", (uk,))
-        return {k: [vid, h, vf] for k, vid, h, vf in cur.fetchall()}
-
-    def _mark_seen(self, version_ids: list[int]) -> None:
-        seen = self._seen
-        top = max(version_ids) >> 3
-        if top >= len(seen):
-            seen.extend(bytes(top + 1 - len(seen) + (len(seen) >> 1)))
-        for v in version_ids:
-            seen[v >> 3] |= 1 << (v & 7)
-
-    def _was_seen(self, version_id: int) -> bool:
-        i = version_id >> 3
-        return i < len(self._seen) and bool(self._seen[i] & (1 << (version_id & 7)))
+        return {k: [vid, h, vf, False] for k, vid, h, vf in cur.fetchall()}
 
     def _beat_due(self) -> bool:
         return self._last_beat is None or (utcnow() - self._last_beat).total_seconds() >= 5
@@ -205,7 +192,7 @@ class SnapshotWriter:
         cur = c.connection.dbapi_connection.cursor()
         try:
             sid = self.snapshot_id
-            inserts, close_ids, replace, seen_ids, new_keys = [], [], [], [], []
+            inserts, close_ids, replace, new_keys = [], [], [], []
             for k, r in by_key.items():
                 uk = default_unit or unit_key(r.provider, r.account, r.region, r.type)
                 heads = self._heads.get(uk)
@@ -214,8 +201,7 @@ class SnapshotWriter:
                 head = heads.get(k)
                 if head is not None and head[1] == r.content_hash:
                     self.stats.unchanged += 1
-                    if head[2] != sid:
-                        seen_ids.append(head[0])
+                    head[3] = True
                     continue
                 if head is None:
                     new_keys.append((k,))
@@ -223,7 +209,7 @@ class SnapshotWriter:
                     replace.append((uk, k))  # the same key twice in one snapshot: keep the latest
                 else:
                     close_ids.append(head[0])
-                heads[k] = [None, r.content_hash, sid]
+                heads[k] = [None, r.content_hash, sid, True]
                 inserts.append((
                     k, r.content_hash, sid, uk, r.provider, r.account, r.region, r.location, r.category, r.type,
                     r.name, r.native_id, r.tags, r.facets, r.config,
@@ -241,8 +227,6 @@ class SnapshotWriter:
             if new_keys:
                 cur.executemany(f"INSERT INTO ingest_new (resource_key) VALUES ({self._ph})", new_keys)
                 self._new_keys += len(new_keys)
-            if seen_ids:
-                self._mark_seen(seen_ids)
             self.stats.written += len(inserts)
             self.stats.seen += len(by_key)
         finally:
@@ -254,12 +238,31 @@ class SnapshotWriter:
             self.heartbeat()
             c.commit()
 
+    def _close_unmatched(self, uk: str, heads: dict[str, list] | None) -> None:
+        """A completed unit proves absence: its older open versions nobody matched are deleted."""
+        cur = self._conn.connection.dbapi_connection.cursor()
+        try:
+            if heads is None:  # the unit yielded nothing: everything it held is gone
+                heads = self._load_heads(cur, uk)
+            sid = self.snapshot_id
+            gone = [(h[0],) for h in heads.values() if not h[3] and h[0] is not None and h[2] < sid]
+            if gone:
+                cur.executemany(f"UPDATE resource_versions SET valid_to = {sid} WHERE id = {self._ph}", gone)
+                self.stats.closed += len(gone)
+        finally:
+            cur.close()
+        if gone:
+            self.heartbeat()
+            self._conn.commit()
+
     def record_unit(self, result) -> None:  # type: ignore[no-untyped-def]
         u = result.unit
         key = unit_key(u.provider, u.account, u.region, u.resource_type)
         status = result.status.value if hasattr(result.status, "value") else str(result.status)
         self._units_with_status[key] = status
-        self._heads.pop(key, None)  # the unit is done: its open versions need not stay in memory
+        heads = self._heads.pop(key, None)  # the unit is done: its open versions leave memory
+        if status in COMPLETED_STATUSES:
+            self._close_unmatched(key, heads)
         self._conn.execute(
             _UNIT_INSERT,
             dict(
@@ -281,30 +284,12 @@ class SnapshotWriter:
         """Close resources missing from completed units; make the snapshot visible."""
         sid = self.snapshot_id
         c = self._conn
-        completed = ", ".join(f"'{s}'" for s in COMPLETED_STATUSES)
-        done_units = {
-            row[0] for row in c.exec_driver_sql(
-                f"SELECT unit_key FROM collection_units WHERE snapshot_id = {sid} AND status IN ({completed})")
-        }
-        # Older open versions of completed units that this run did not see: deleted.
-        hint = " INDEXED BY ix_resource_versions_open" if self._sqlite else ""  # index-only scan
-        cur = c.connection.dbapi_connection.cursor()
-        try:
-            cur.execute(f"SELECT id, unit_key FROM resource_versions{hint} WHERE valid_to IS NULL AND valid_from < {sid}")
-            gone: list[tuple[int]] = []
-            seen, n_seen = self._seen, len(self._seen)
-            while rows := cur.fetchmany(10_000):
-                for vid, uk in rows:
-                    i = vid >> 3
-                    if uk in done_units and not (i < n_seen and seen[i] & (1 << (vid & 7))):
-                        gone.append((vid,))
-            for i in range(0, len(gone), 5000):
-                cur.executemany(f"UPDATE resource_versions SET valid_to = {sid} WHERE id = {self._ph}", gone[i:i + 5000])
-            if self._new_keys:
+        if self._new_keys:
+            cur = c.connection.dbapi_connection.cursor()
+            try:
                 self._settle_new_keys(cur, sid)
-        finally:
-            cur.close()
-        self.stats.closed = len(gone)
+            finally:
+                cur.close()
         statuses = set(self._units_with_status.values())
         incomplete = statuses - set(COMPLETED_STATUSES) - {"skipped"}
         status = SnapshotStatus.PARTIAL if incomplete else SnapshotStatus.COMPLETE
@@ -315,7 +300,7 @@ class SnapshotWriter:
             )
         )
         c.commit()
-        self._seen = bytearray()
+        self._heads = {}
         self._done = True
         c.close()
         return status.value
