@@ -51,7 +51,13 @@ def collect(
         raise UsageError("no cloud is configured: add an aws, gcp or azure section to the config")
     engine = app.engine()
     progress = RichProgress(app.err) if app.interactive and cfg.collection.progress else NullProgress()
-    result = run_collection(cfg, engine, providers=tuple(provider) or None, progress=progress)
+    import os
+
+    from auditor.locking import audit_lock
+
+    # One writer at a time, whether it is `collect` or a full `audit` (the lock survives crashes).
+    with audit_lock(engine, holder=f"auditor collect (pid {os.getpid()})"):
+        result = run_collection(cfg, engine, providers=tuple(provider) or None, progress=progress)
     print_summary(app, result)
     if strict and incomplete(result.summary):
         app.err.print(f"collection incomplete: {len(incomplete(result.summary))} unit(s) did not complete (--strict)")

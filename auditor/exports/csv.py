@@ -41,9 +41,10 @@ def baseline_label(data: ExportData) -> str:
     b = data.drift.baseline
     if not data.drift.available or b is None:
         return data.drift.reason or "no baseline"
-    name = b.get("name") or "baseline"
-    version = f" v{b['version']}" if b.get("version") is not None else ""
-    return f"{name}{version} (id {b.get('id')})"
+    name, version, ident = b.get("name"), b.get("version"), b.get("id")
+    if name and version is not None:
+        return f"{name}@{version}"
+    return f"{name or 'baseline'} (id {ident})"
 
 
 def _inventory(data: ExportData) -> tuple[list[str], list[dict[str, Any]]]:

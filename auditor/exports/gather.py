@@ -173,6 +173,9 @@ def baseline_ref(baseline: Any) -> dict[str, Any] | None:
     """{id, name, version} from whatever the drift engine calls a baseline (object, dict or id)."""
     if baseline is None:
         return None
+    if isinstance(baseline, str) and "@" in baseline:  # the drift engine's "NAME@VERSION" label
+        name, _, version = baseline.rpartition("@")
+        return {"id": baseline, "name": name, "version": int(version) if version.isdigit() else None}
     if isinstance(baseline, (int, str)):
         return {"id": baseline, "name": None, "version": None}
     return {k: _attr(baseline, k) for k in ("id", "name", "version")}

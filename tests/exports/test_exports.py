@@ -149,7 +149,7 @@ def test_csv_is_spreadsheet_friendly(exported):
     role = next(r for r in inventory if r["type"] == "aws.iam.role")
     assert role["name"] == "'" + FORMULA  # formula injection neutralised
     drift = _csv(d / "drift.csv")
-    assert drift[0]["baseline"] == "prod v2 (id 7)" and drift[0]["path"] == "config.acl"
+    assert drift[0]["baseline"] == "prod@2" and drift[0]["path"] == "config.acl"
     assert drift[0]["before"] == "private" and drift[0]["after"] == "public-read"
     controls = _csv(d / "frameworks.csv")
     assert {"framework": "SOC2", "control": "CC6.1", "status": "FAIL", "pass": "1", "fail": "1", "unknown": "1"}.items() \
