@@ -27,6 +27,7 @@ STORAGE = {
     "https_only": "bool|None",
     "min_tls": "str|None, e.g. 'TLS1_2'",
     "public_network_access": "bool|None: data-plane endpoint reachable from any network",
+    "malformed": "list[str]: resource policy documents that could not be parsed, with reasons",
 }
 
 # ---- network (aws.ec2.security_group, gcp.compute.firewall, azure.network.nsg, ACLs)

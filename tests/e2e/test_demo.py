@@ -39,6 +39,12 @@ def test_demo_runs_end_to_end(tmp_path):
     cross = db.execute("SELECT count(*) FROM trust_edges WHERE cross_cloud").fetchone()[0]
     assert cross > 0
 
+    # every facet the three collectors wrote is in the shared vocabulary (auditor/facets.py)
+    from auditor.facets import unknown_facet_keys
+
+    for type_, category, facets in db.execute("SELECT type, category, facets FROM resource_versions"):
+        assert not unknown_facet_keys(category, json.loads(facets)), type_
+
     # nothing secret-shaped in any stored document
     dump = "\n".join(str(row) for row in db.execute("SELECT tags, config, facets FROM resource_versions"))
     from auditor.emulators.aws_seed import SecretMarkers
