@@ -17,7 +17,6 @@ import gc
 from functools import lru_cache
 import hashlib
 import json
-import os
 import random
 import resource
 import sqlite3
@@ -52,7 +51,6 @@ PER_UNIT = 250  # resources per collection unit (a unit's resources arrive toget
 def unit_of(i: int) -> Unit:
     u = i // PER_UNIT
     t = u % len(TYPES)
-    provider = TYPES[t][0]
     return _unit(t, (u // len(TYPES)) % 3, u // (len(TYPES) * 3))  # every unit distinct
 
 

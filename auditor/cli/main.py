@@ -15,7 +15,7 @@ import typer
 
 from auditor import __version__
 from auditor.cli.context import AppContext, setup_logging
-from auditor.errors import EXIT_RUNTIME, EXIT_USAGE, AuditorError
+from auditor.errors import EXIT_RUNTIME, AuditorError
 
 COMMAND_MODULES = (
     "auditor.cli.inventory_cmds",

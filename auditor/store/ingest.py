@@ -17,6 +17,7 @@ which leaves every earlier snapshot exactly as it was.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from auditor.errors import ConcurrentRunError
 from auditor.model import COMPLETED_STATUSES, Resource, SnapshotStatus
 from auditor.store.schema import collection_units, snapshots
 
-_LOOKUP_CHUNK = 900  # keys per IN (...) lookup; below every backend's parameter limit
+log = logging.getLogger(__name__)
 _RV_COLUMNS = (
     "resource_key", "content_hash", "valid_from", "unit_key", "provider", "account", "region", "location",
     "category", "type", "name", "native_id", "tags", "facets", "config",
@@ -329,8 +330,8 @@ class SnapshotWriter:
         try:
             self._conn.rollback()
             self._conn.close()
-        except Exception:  # noqa: BLE001 - the connection may be the thing that broke
-            pass
+        except Exception as exc:  # noqa: BLE001 - the connection may be the thing that broke
+            log.debug("closing the failed run's connection: %s", exc)
         with self.engine.begin() as c:
             _rollback_versions(c, self.snapshot_id)
             c.execute(
