@@ -16,25 +16,13 @@ import typer
 from auditor.cli.context import AppContext
 from auditor.cli.output import dumps_json, render
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.store.read import resolve_snapshot
 
 EDGE_COLUMNS = ["mechanism", "source_key", "trusted", "trusted_provider", "cross_cloud", "external", "conditions", "issues"]
 CHAIN_COLUMNS = ["chain", "cross_cloud", "external", "reaches_admin"]
 FINDING_COLUMNS = ["status", "severity", "rule_id", "provider", "account", "resource_key", "message"]
 RULE_COLUMNS = ["id", "severity", "kind", "title", "frameworks"]
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "none")
-
-
-def _snapshot(engine, snapshot: Optional[int]) -> int:  # type: ignore[no-untyped-def]
-    from auditor.store import read
-
-    if snapshot is None:
-        sid = read.latest_snapshot_id(engine)
-        if sid is None:
-            raise UsageError("no finished snapshot yet: run `auditor collect` first")
-        return sid
-    if read.get_snapshot(engine, snapshot) is None:
-        raise UsageError(f"snapshot {snapshot} does not exist")
-    return snapshot
 
 
 def _format(app: AppContext, fmt: Optional[str], allowed: tuple[str, ...]) -> str:
@@ -58,7 +46,7 @@ def identity(
     from auditor.identity.graph import build_trust_graph
 
     engine = app.engine()
-    sid = _snapshot(engine, snapshot)
+    sid = resolve_snapshot(engine, snapshot)
     graph = build_trust_graph(engine, app.config, sid, persist=not no_store)
     if svg is not None:
         data = render_svg(graph.to_dot())
@@ -113,7 +101,7 @@ def check(
         raise UsageError(f"--status {status!r} is not one of PASS, FAIL, UNKNOWN")
     wanted = [w.strip() for item in rules or [] for w in item.split(",") if w.strip()] or None
     engine = app.engine()
-    sid = _snapshot(engine, snapshot)
+    sid = resolve_snapshot(engine, snapshot)
     findings = run_checks(engine, app.config, sid, rules=wanted, persist=not no_store)
     shown = [f for f in findings if not status or f.status == status.upper()]
     render([f.as_dict() for f in shown], FINDING_COLUMNS, chosen, console=app.console,

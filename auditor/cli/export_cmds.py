@@ -9,7 +9,6 @@ import typer
 
 from auditor.cli.context import AppContext
 from auditor.cli.output import dumps_json
-from auditor.errors import UsageError
 
 
 def export_cmd(
@@ -30,9 +29,7 @@ def export_cmd(
 
     chosen = normalise_formats(formats or list(app.config.export.formats))
     engine = app.engine()
-    sid = snapshot if snapshot is not None else read.latest_snapshot_id(engine)
-    if sid is None:
-        raise UsageError("no finished snapshot yet: run `auditor collect` or `auditor audit` first")
+    sid = read.resolve_snapshot(engine, snapshot)
     out_dir = out if out is not None else Path(app.config.export.out_dir) / f"snapshot-{sid}"
     result = export_snapshot(engine, sid, out_dir, chosen, baseline=baseline or app.config.audit.baseline)
     if app.fmt == "json":

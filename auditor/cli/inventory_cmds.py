@@ -9,7 +9,7 @@ import typer
 
 from auditor.cli.context import AppContext
 from auditor.cli.output import render
-from auditor.errors import UsageError
+
 
 SNAPSHOT_COLUMNS = ["id", "status", "started_at", "finished_at", "resource_count", "changed_count", "tool_version", "error"]
 UNIT_COLUMNS = ["provider", "account", "region", "resource_type", "status", "resource_count", "api_calls", "duration_ms", "error"]
@@ -62,26 +62,13 @@ def snapshots_cmd(ctx: typer.Context, limit: int = typer.Option(50, help="How ma
     render(rows, SNAPSHOT_COLUMNS, app.fmt, console=app.console, title="snapshots")
 
 
-def _snapshot_arg(app: AppContext, engine, snapshot: Optional[int]) -> int:  # type: ignore[no-untyped-def]
-    from auditor.store import read
-
-    if snapshot is None:
-        sid = read.latest_snapshot_id(engine)
-        if sid is None:
-            raise UsageError("no finished snapshot yet: run `auditor collect` (or `auditor demo`)")
-        return sid
-    if read.get_snapshot(engine, snapshot) is None:
-        raise UsageError(f"snapshot {snapshot} does not exist")
-    return snapshot
-
-
 def units_cmd(ctx: typer.Context, snapshot: Optional[int] = typer.Argument(None, help="Snapshot id (default latest).")) -> None:
     """Collection units of a snapshot with their status and error text."""
     app: AppContext = ctx.obj
     from auditor.store import read
 
     engine = app.engine()
-    sid = _snapshot_arg(app, engine, snapshot)
+    sid = read.resolve_snapshot(engine, snapshot)
     render(read.list_units(engine, sid), UNIT_COLUMNS, app.fmt, console=app.console, title=f"units of snapshot {sid}")
 
 
@@ -98,7 +85,7 @@ def resources_cmd(
     from auditor.store import read
 
     engine = app.engine()
-    sid = _snapshot_arg(app, engine, snapshot)
+    sid = read.resolve_snapshot(engine, snapshot)
     items = read.iter_resources(engine, sid, provider=provider, type_=type_, account=account)
     if app.fmt == "json":
         import sys

@@ -42,6 +42,20 @@ def latest_snapshot_id(engine: Engine, *, statuses: tuple[str, ...] = VISIBLE_ST
         return c.execute(select(snapshots.c.id).where(snapshots.c.status.in_(statuses)).order_by(snapshots.c.id.desc()).limit(1)).scalar()
 
 
+def resolve_snapshot(engine: Engine, snapshot_id: int | None) -> int:
+    """The snapshot a command should use: the one asked for (it must exist) or the latest finished."""
+    from auditor.errors import UsageError
+
+    if snapshot_id is None:
+        sid = latest_snapshot_id(engine)
+        if sid is None:
+            raise UsageError("no finished snapshot yet: run `auditor collect` or `auditor audit` (or `auditor demo`)")
+        return sid
+    if get_snapshot(engine, snapshot_id) is None:
+        raise UsageError(f"snapshot {snapshot_id} does not exist")
+    return snapshot_id
+
+
 def get_snapshot(engine: Engine, snapshot_id: int) -> dict[str, Any] | None:
     with engine.connect() as c:
         row = c.execute(select(snapshots).where(snapshots.c.id == snapshot_id)).mappings().first()
