@@ -47,15 +47,18 @@ def baseline_label(data: ExportData) -> str:
     return f"{name or 'baseline'} (id {ident})"
 
 
-def _inventory(data: ExportData) -> tuple[list[str], list[dict[str, Any]]]:
-    rows, facet_cols = [], set()
-    for r in data.resources:
-        row = {c: r.get(c) for c in INVENTORY_COLUMNS}
-        for k, v in flatten(r.get("facets") or {}).items():
-            row[f"facet.{k}"] = v
-            facet_cols.add(f"facet.{k}")
-        rows.append(row)
-    return [*INVENTORY_COLUMNS, *sorted(facet_cols)], rows
+def _inventory(data: ExportData) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    """Columns from a first pass over the facets, then the rows as a stream (second pass)."""
+    facet_cols = {f"facet.{k}" for r in data.resources for k in flatten(r.get("facets") or {})}
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for r in data.resources:
+            row = {c: r.get(c) for c in INVENTORY_COLUMNS}
+            for k, v in flatten(r.get("facets") or {}).items():
+                row[f"facet.{k}"] = v
+            yield row
+
+    return [*INVENTORY_COLUMNS, *sorted(facet_cols)], rows()
 
 
 def _findings(data: ExportData) -> tuple[list[str], list[dict[str, Any]]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -31,12 +30,38 @@ def write_bytes(out_dir: Path, name: str, data: bytes) -> str:
 
 
 def write_csv(out_dir: Path, name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow([spreadsheet_safe(cell_text(r.get(c))) for c in columns])
-    (out_dir / name).write_bytes(buf.getvalue().encode("utf-8"))
+    """Rows go straight to the file: an inventory CSV never sits in memory whole."""
+    with (out_dir / name).open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([spreadsheet_safe(cell_text(r.get(c))) for c in columns])
+    return name
+
+
+def write_json_items(out_dir: Path, name: str, head: dict[str, Any], items: Iterable[Any]) -> str:
+    """``dumps({**head, "items": [...]})`` byte for byte, with the items streamed to the file.
+
+    orjson's 2-space indentation nests an item of the top-level "items" list at 4 spaces,
+    so each item is dumped alone and re-indented; keys are written in sorted order.
+    """
+    keys = sorted([*head, "items"])
+    with (out_dir / name).open("wb") as fh:
+        fh.write(b"{\n")
+        for i, key in enumerate(keys):
+            fh.write(b'  ' + orjson.dumps(key) + b": ")
+            if key == "items":
+                first = True
+                for item in items:
+                    fh.write(b"[\n" if first else b",\n")
+                    first = False
+                    body = orjson.dumps(item, option=_JSON_OPTS, default=str)
+                    fh.write(b"    " + body.replace(b"\n", b"\n    "))
+                fh.write(b"[]" if first else b"\n  ]")
+            else:
+                fh.write(orjson.dumps(head[key], option=_JSON_OPTS, default=str).replace(b"\n", b"\n  "))
+            fh.write(b",\n" if i < len(keys) - 1 else b"\n")
+        fh.write(b"}\n")
     return name
 
 

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Collection, Iterable, Iterator, Mapping
 
 import orjson
 from sqlalchemy import Engine, select
@@ -54,7 +54,7 @@ class DriftData:
 @dataclass(frozen=True)
 class ExportData:
     snapshot: dict[str, Any]  # id, status, started_at, finished_at (ISO text), tool_version
-    resources: list[dict[str, Any]]
+    resources: Collection[dict[str, Any]]  # re-iterable: a ResourceSource streams, a list works too
     findings: list[dict[str, Any]]
     trust_edges: list[dict[str, Any]]
     drift: DriftData
@@ -114,10 +114,38 @@ def _read_snapshot(engine: Engine, snapshot_id: int) -> dict[str, Any]:
     }
 
 
-def _read_resources(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
-    from auditor.store.read import iter_resources
+class ResourceSource:
+    """The snapshot's inventory, streamed from the database on every pass.
 
-    return [{k: getattr(r, k) for k in INVENTORY_FIELDS} for r in iter_resources(engine, snapshot_id)]
+    Exports walk the inventory a few times (CSV columns, rows, HTML counts); holding an
+    estate of hundreds of thousands of documents in memory for that would be the one giant
+    dict DESIGN.md rules out. A plain list works wherever this does (tests pass lists).
+    """
+
+    def __init__(self, engine: Engine, snapshot_id: int) -> None:
+        self.engine, self.snapshot_id = engine, snapshot_id
+        self._len: int | None = None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from auditor.store.read import iter_resources
+
+        for r in iter_resources(self.engine, self.snapshot_id):
+            yield {k: getattr(r, k) for k in INVENTORY_FIELDS}
+
+    def __len__(self) -> int:
+        if self._len is None:
+            from sqlalchemy import func, select
+
+            from auditor.store.read import as_of_query
+
+            q = as_of_query(self.snapshot_id).order_by(None).subquery()
+            with self.engine.connect() as c:
+                self._len = int(c.execute(select(func.count()).select_from(q)).scalar_one())
+        return self._len
+
+
+def _read_resources(engine: Engine, snapshot_id: int) -> ResourceSource:
+    return ResourceSource(engine, snapshot_id)
 
 
 def _read_findings(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:

@@ -67,8 +67,11 @@ def _summary(data: ExportData) -> str:
     fails = [f for f in data.findings if f["status"] == "FAIL"]
     unknown = sum(1 for f in data.findings if f["status"] == "UNKNOWN")
     by_sev = Counter(f["severity"] for f in fails)
-    providers = Counter(r["provider"] for r in data.resources)
-    unknown_res = sum(1 for r in data.resources if r["state"] != "present")
+    providers: Counter = Counter()
+    unknown_res = 0
+    for r in data.resources:  # one pass: the inventory may be streamed from the database
+        providers[r["provider"]] += 1
+        unknown_res += r["state"] != "present"
     controls_failing = sum(1 for c in data.controls if c.status == "FAIL")
     cards = [
         _card(len(data.resources), "resources (" + ", ".join(f"{p} {n}" for p, n in sorted(providers.items())) + ")"),
@@ -176,7 +179,8 @@ def _residency(data: ExportData) -> str:
         by_loc.setdefault(r["location"] or "unknown", Counter())[r["provider"]] += 1
     res_findings = [f for f in data.findings if f["rule_id"].startswith(RESIDENCY_PREFIX)]
     fail_by_loc: Counter = Counter()
-    loc_of = {r["resource_key"]: r["location"] or "unknown" for r in data.resources}
+    wanted = {f["resource_key"] for f in res_findings if f["status"] == "FAIL"}
+    loc_of = {r["resource_key"]: r["location"] or "unknown" for r in data.resources if r["resource_key"] in wanted}
     for f in res_findings:
         if f["status"] == "FAIL":
             fail_by_loc[loc_of.get(f["resource_key"], "unknown")] += 1

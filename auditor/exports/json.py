@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor.exports.files import write_json
+from auditor.exports.files import write_json, write_json_items
 from auditor.exports.framework_view import framework_summary
 from auditor.exports.gather import ExportData
 
@@ -39,7 +39,9 @@ def drift_doc(data: ExportData) -> dict[str, Any]:
 def write(data: ExportData, out_dir: Path) -> list[str]:
     controls = data.controls
     return [
-        write_json(out_dir, "inventory.json", _doc(data, "inventory", data.resources)),
+        write_json_items(out_dir, "inventory.json",  # streamed: the inventory can be the whole estate
+                         {"schema": SCHEMA, "kind": "inventory", "snapshot": data.snapshot,
+                          "count": len(data.resources)}, data.resources),
         write_json(out_dir, "findings.json", _doc(data, "findings", findings_items(data))),
         write_json(out_dir, "drift.json", drift_doc(data)),
         write_json(out_dir, "trust_edges.json", _doc(data, "trust_edges", data.trust_edges)),
