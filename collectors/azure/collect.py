@@ -52,16 +52,27 @@ def storage_accounts(ctx: AzureContext) -> Iterator[Resource]:
                      n.storage_account_facets)
 
 
+def _children(ctx: AzureContext, type_: str, parents: Any, list_children: Any, facets: Any) -> Iterator[Resource]:
+    """Resources listed per parent (containers per account, credentials per identity).
+
+    ``list_children(resource_group, parent_name)`` lists one parent's children;
+    ``facets(child_doc, parent_doc)`` builds each child's facets. Children take the
+    parent's location as their region.
+    """
+    spec = _spec(type_)
+    for model in parents:
+        parent = n.to_rest(model)
+        rg = n.arm_parts(parent["id"])["resource_group"]
+        for item in list_children(rg, parent["name"]):
+            doc = n.to_rest(item)
+            yield envelope(ctx, spec.type, spec.category, doc, facets(doc, parent), spec.hash_rules,
+                           region=parent.get("location") or "global")
+
+
 def storage_containers(ctx: AzureContext) -> Iterator[Resource]:
     client = ctx.client("storage")
-    spec = _spec("azure.storage.container")
-    for model in client.storage_accounts.list():
-        account = n.to_rest(model)
-        rg = n.arm_parts(account["id"])["resource_group"]
-        for item in client.blob_containers.list(rg, account["name"]):
-            doc = n.to_rest(item)
-            yield envelope(ctx, spec.type, spec.category, doc, n.container_facets(doc, account), spec.hash_rules,
-                           region=(account.get("location") or "global"))
+    yield from _children(ctx, "azure.storage.container", client.storage_accounts.list(),
+                         client.blob_containers.list, n.container_facets)
 
 
 # ---- compute -----------------------------------------------------------------------------------
@@ -146,11 +157,5 @@ def user_assigned_identities(ctx: AzureContext) -> Iterator[Resource]:
 
 def federated_credentials(ctx: AzureContext) -> Iterator[Resource]:
     msi = ctx.client("msi")
-    spec = _spec("azure.identity.federated_credential")
-    for model in msi.user_assigned_identities.list_by_subscription():
-        ident = n.to_rest(model)
-        rg = n.arm_parts(ident["id"])["resource_group"]
-        for fic in msi.federated_identity_credentials.list(rg, ident["name"]):
-            doc = n.to_rest(fic)
-            yield envelope(ctx, spec.type, spec.category, doc, {}, spec.hash_rules,
-                           region=ident.get("location") or "global")
+    yield from _children(ctx, "azure.identity.federated_credential", msi.user_assigned_identities.list_by_subscription(),
+                         msi.federated_identity_credentials.list, lambda doc, parent: {})
