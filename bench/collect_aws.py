@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from auditor.config.schema import AwsConfig, CollectionConfig  # noqa: E402
-from auditor.emulators.aws_seed import EstateSpec, seed_estate  # noqa: E402
+from auditor.demo.emulators.aws_seed import EstateSpec, seed_estate  # noqa: E402
 from auditor.model import Resource  # noqa: E402
 from collectors.aws import AwsClientFactory, classify, plan  # noqa: E402
 from collectors.runner import Unit, UnitResult, run_units  # noqa: E402

@@ -41,7 +41,7 @@ def _start_moto(stack: ExitStack) -> str:
 
 
 def demo_config(workdir: Path, aws_url: str, gcp_endpoints: dict[str, str], arm: str, ca: str) -> dict[str, Any]:
-    from auditor.emulators import aws_seed, azure_estate, gcp_estate
+    from auditor.demo.emulators import aws_seed, azure_estate, gcp_estate
 
     return {
         "database": {"url": f"sqlite:///{workdir / 'auditor.db'}"},
@@ -73,8 +73,8 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
     from auditor.cli.audit_cmds import FAIL_ON
     from auditor.config import load_config
     from auditor.drift import baselines
-    from auditor.emulators.azure_fake import AzureFake
-    from auditor.emulators.gcp_fake import GcpFake
+    from auditor.demo.emulators.azure_fake import AzureFake
+    from auditor.demo.emulators.gcp_fake import GcpFake
     from auditor.store import migrate
     from auditor.store.engine import make_engine
 

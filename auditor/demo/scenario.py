@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.emulators import aws_seed, azure_estate, gcp_estate
+from auditor.demo.emulators import aws_seed, azure_estate, gcp_estate
 
 AWS_REGIONS = ("us-east-1", "eu-west-1", "eu-central-1")
 

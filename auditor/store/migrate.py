@@ -15,7 +15,7 @@ from auditor.errors import SchemaOutOfDate
 
 def _alembic_config() -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("migrations")))
+    cfg.set_main_option("script_location", str(resources.files("auditor._migrations")))
     return cfg
 
 

@@ -27,6 +27,6 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def estate(moto_url: str):  # type: ignore[no-untyped-def]
-    from auditor.emulators.aws_seed import EstateSpec, seed_estate
+    from auditor.demo.emulators.aws_seed import EstateSpec, seed_estate
 
     return seed_estate(moto_url, EstateSpec(accounts=(PRIMARY, SECOND), regions=REGIONS))

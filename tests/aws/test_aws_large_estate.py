@@ -9,7 +9,7 @@ import pytest
 from aws_testlib import REGIONS
 
 from auditor.config.schema import AwsConfig
-from auditor.emulators.aws_seed import EstateSpec, seed_estate
+from auditor.demo.emulators.aws_seed import EstateSpec, seed_estate
 from auditor.facets import unknown_facet_keys
 from collectors.aws import AwsClientFactory, classify, plan
 from collectors.runner import ListSink, run_units

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.config.schema import AzureConfig
-from auditor.emulators.azure_fake import AzureFake
+from auditor.demo.emulators.azure_fake import AzureFake
 from collectors.azure.clients import AzureClients
 
 

@@ -8,8 +8,8 @@ from typing import Iterator
 import pytest
 
 from auditor.config.schema import AzureConfig
-from auditor.emulators.azure_estate import SUB_DEV, seeded_estate
-from auditor.emulators.azure_fake import AzureFake
+from auditor.demo.emulators.azure_estate import SUB_DEV, seeded_estate
+from auditor.demo.emulators.azure_fake import AzureFake
 from collectors.azure import classify, plan
 from collectors.runner import ListSink, RunSummary, run_units
 

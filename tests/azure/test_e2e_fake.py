@@ -7,9 +7,9 @@ import json
 import pytest
 
 from auditor.catalogue import location_of
-from auditor.emulators.azure_estate import (COGNITO_ISSUER, GITHUB_ISSUER, GOOGLE_ISSUER, OWNER, SUB_DENIED,
+from auditor.demo.emulators.azure_estate import (COGNITO_ISSUER, GITHUB_ISSUER, GOOGLE_ISSUER, OWNER, SUB_DENIED,
                                             SUB_DEV, SUB_PROD)
-from auditor.emulators.azure_fake import read_action_for_path
+from auditor.demo.emulators.azure_fake import read_action_for_path
 from auditor.facets import unknown_facet_keys
 from auditor.model import UnitStatus
 from collectors.azure import SPECS, classify, permissions, plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.emulators.azure_estate import security_rule, storage_account
+from auditor.demo.emulators.azure_estate import security_rule, storage_account
 from collectors.azure import normalise as n
 
 

@@ -10,8 +10,8 @@ import pytest
 import responses
 
 from auditor.config.schema import AzureConfig
-from auditor.emulators.azure_estate import SUB_DEV, SUB_PROD, seeded_estate
-from auditor.emulators.azure_fake import ArmRouter
+from auditor.demo.emulators.azure_estate import SUB_DEV, SUB_PROD, seeded_estate
+from auditor.demo.emulators.azure_fake import ArmRouter
 from auditor.model import UnitStatus
 from collectors.azure import classify, plan
 from collectors.azure.clients import AzureClients, endpoints_for, make_credential

@@ -46,7 +46,7 @@ def moto_process():
 
 @pytest.fixture(scope="module")
 def seeded(moto_process):
-    from auditor.emulators.aws_seed import EstateSpec, seed_estate
+    from auditor.demo.emulators.aws_seed import EstateSpec, seed_estate
 
     spec = EstateSpec(regions=("us-east-1", "eu-west-1"), vpcs=1, security_groups=2, instances=2, buckets=1,
                       users=2, roles=1, policies=1)
@@ -55,7 +55,7 @@ def seeded(moto_process):
 
 @pytest.fixture
 def workspace(tmp_path, moto_process, seeded):
-    from auditor.emulators.aws_seed import AUDITOR_ROLE, PRIMARY_ACCOUNT, SECOND_ACCOUNT
+    from auditor.demo.emulators.aws_seed import AUDITOR_ROLE, PRIMARY_ACCOUNT, SECOND_ACCOUNT
 
     cfg = {
         "database": {"url": f"sqlite:///{tmp_path / 'auditor.db'}"},

@@ -35,7 +35,7 @@ def test_collect_then_inspect(workspace, seeded):
     assert auditor(*c, "baseline", "approve", "--name", "prod", "--reason", "e2e", "--by", "ci", cwd=cwd).returncode == 0
     import boto3
 
-    from auditor.emulators.aws_seed import PRIMARY_ACCOUNT
+    from auditor.demo.emulators.aws_seed import PRIMARY_ACCOUNT
 
     ec2 = boto3.client("ec2", endpoint_url=seeded.endpoint_url, region_name="eu-west-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")

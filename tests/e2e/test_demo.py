@@ -47,7 +47,7 @@ def test_demo_runs_end_to_end(tmp_path):
 
     # nothing secret-shaped in any stored document
     dump = "\n".join(str(row) for row in db.execute("SELECT tags, config, facets FROM resource_versions"))
-    from auditor.emulators.aws_seed import SecretMarkers
+    from auditor.demo.emulators.aws_seed import SecretMarkers
 
     planted = (*SecretMarkers().all(), "hunter2", "Seeded-Passw0rd!", "Temp-Passw0rd-2026!", "export TOKEN=")
     for marker in planted:

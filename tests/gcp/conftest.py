@@ -8,8 +8,8 @@ from typing import Iterator
 import pytest
 
 from auditor.config.schema import GcpConfig
-from auditor.emulators.gcp_estate import GcpEstate, sample_estate
-from auditor.emulators.gcp_fake import GcpFake
+from auditor.demo.emulators.gcp_estate import GcpEstate, sample_estate
+from auditor.demo.emulators.gcp_fake import GcpFake
 from collectors.gcp import GcpClients, classify, plan
 from collectors.runner import ListSink, RunSummary, run_units
 

@@ -11,8 +11,8 @@ from googleapiclient.errors import HttpError
 from httplib2 import Response
 
 from auditor.config.schema import GcpConfig
-from auditor.emulators.gcp_fake import permission_denied, rate_limited, service_disabled
-from auditor.emulators.gcp_estate import sample_estate
+from auditor.demo.emulators.gcp_fake import permission_denied, rate_limited, service_disabled
+from auditor.demo.emulators.gcp_estate import sample_estate
 from auditor.model import UnitStatus
 from collectors.gcp import GcpClients, classify, plan
 from collectors.gcp.errors import PartialCollection, is_throttle

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from auditor.emulators.gcp_estate import SAMPLE_ORG, GcpProject, sample_estate
-from auditor.emulators.gcp_fake import GcpFake
+from auditor.demo.emulators.gcp_estate import SAMPLE_ORG, GcpProject, sample_estate
+from auditor.demo.emulators.gcp_fake import GcpFake
 from auditor.model import UnitStatus
 from collectors.gcp.planning import DISCOVERY_TYPE
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 import collectors.gcp as gcp
-from auditor.emulators.gcp_fake import GcpFake
-from auditor.emulators.gcp_schema import DOCUMENTS, iter_methods
+from auditor.demo.emulators.gcp_fake import GcpFake
+from auditor.demo.emulators.gcp_schema import DOCUMENTS, iter_methods
 from collectors.gcp.custom_role import custom_role
 from collectors.gcp.specs import CALL_PERMISSIONS, DISCOVERY_CALLS, SPECS
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from auditor.config.schema import GcpConfig
-from auditor.emulators.gcp_fake import GcpFake
+from auditor.demo.emulators.gcp_fake import GcpFake
 from auditor.model import UnitStatus
 from collectors.gcp import GcpClients, plan
 from collectors.gcp.clients import READ_ONLY_SCOPES

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
-from auditor.emulators.gcp_estate import sample_estate
-from auditor.emulators.gcp_fake import GcpFake
-from auditor.emulators.gcp_schema import SchemaViolation, Validator, iter_methods, method
+from auditor.demo.emulators.gcp_estate import sample_estate
+from auditor.demo.emulators.gcp_fake import GcpFake
+from auditor.demo.emulators.gcp_schema import SchemaViolation, Validator, iter_methods, method
 from auditor.model import UnitStatus
 
 from .conftest import anonymous_config, collect

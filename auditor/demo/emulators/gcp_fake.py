@@ -21,8 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from auditor.emulators.gcp_estate import GcpEstate, GcpProject
-from auditor.emulators.gcp_schema import SchemaViolation, Validator, method
+from auditor.demo.emulators.gcp_estate import GcpEstate, GcpProject
+from auditor.demo.emulators.gcp_schema import SchemaViolation, Validator, method
 
 SERVICE_HOSTS = {
     "compute": "compute.googleapis.com",
