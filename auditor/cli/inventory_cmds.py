@@ -128,11 +128,11 @@ def db_create_reader(
     granted = create_reader(engine, role, password=password)
     url = make_url(engine.url.render_as_string(hide_password=False)).set(drivername="postgresql", username=role,
                                                                           password=None)
-    from rich.markup import escape
-
-    app.info(f"reader role {role}: LOGIN, read-only, SELECT on {', '.join(granted)}")
-    app.info(f"set database.query_url: {escape(url.render_as_string(hide_password=True))}"
-             + (" (with its password, e.g. ${AUDITOR_READER_PASSWORD} or ~/.pgpass)" if password else ""))
+    if not app.quiet:  # plain lines, never wrapped: the URL is meant to be copied
+        typer.echo(f"reader role {role}: LOGIN, read-only, SELECT on {', '.join(granted)}", err=True)
+        typer.echo(f"set database.query_url: {url.render_as_string(hide_password=True)}"
+                   + (" (with its password, e.g. ${AUDITOR_READER_PASSWORD}, or in ~/.pgpass)" if password else ""),
+                   err=True)
 
 
 def query_cmd(

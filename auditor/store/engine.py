@@ -67,7 +67,11 @@ def normalise_url(url: str) -> str:
     try:
         u = make_url(url)
     except Exception:  # noqa: BLE001 - SQLAlchemy raises several types for bad URLs
-        raise UsageError(f"invalid database URL: {mask_url(url)!r}") from None
+        # Unparsable: nothing says where a password would be, so none of the text is shown.
+        scheme = url.split("://", 1)[0] if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", url) else None
+        shown = f" starting {scheme + '://'!r}" if scheme else ""
+        raise UsageError(f"invalid database URL{shown} (the rest is not shown: it may hold a password); "
+                         "expected dialect://user:password@host:port/database or sqlite:///path") from None
     if u.host and not _HOST.match(u.host):
         # e.g. an unescaped "@" in the password: the rest would be taken for the host and echoed
         raise UsageError(f"invalid database URL: {mask_url(url)!r}: the host part is not a host name "
