@@ -29,7 +29,7 @@ def start(
     engine = app.engine()
     url = app.db_url
     if make_url(url).password is not None:
-        # The job store must not hold the password: the job finds the URL here at run time.
+        # schedule_state must not hold the password: the job finds the URL here at run time.
         os.environ["AUDITOR_DB"] = url
     kwargs = scheduler.job_kwargs(str(app.config_path) if app.config_path else None, url)
     return scheduler.run_foreground(engine, cfg.schedule, kwargs=kwargs, every_seconds=every_seconds,
