@@ -29,6 +29,13 @@ class DatabaseConfig(Section):
         default=None,
         description="SQLAlchemy URL. Default: sqlite file auditor.db next to the config file.",
     )
+    query_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL `auditor query` connects with: the reader role (`auditor db create-reader`).",
+    )
+    statement_timeout: float = Field(
+        default=60.0, gt=0, le=86_400, description="Seconds one `auditor query` statement may run.",
+    )
 
 
 class CollectionConfig(Section):
