@@ -96,7 +96,8 @@ def verify_cmd(
         typer.echo(f"{what}: {len(problems)} problem(s)", err=True)
         return EXIT_FINDINGS
     if checked:
-        app.info(f"{what}: intact and signed by {signed_by}{head}")
+        if not app.quiet:  # plain echo: one line, never re-wrapped by the console
+            typer.echo(f"{what}: intact and signed by {signed_by}{head}", err=True)
         return EXIT_OK
     if signed_by:
         typer.echo(f"{what}: UNVERIFIED: hashes consistent and signed by {signed_by}, but that key is not trusted "
