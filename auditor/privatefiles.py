@@ -100,5 +100,6 @@ def precreate_sqlite(url: str) -> None:
     path = Path(u.database)
     refuse_symlink(path, "database")
     if not path.exists():
-        private_dir(path.parent) if not path.parent.exists() else None
+        if not path.parent.exists():
+            private_dir(path.parent)
         create_private(path, b"", what="database")
