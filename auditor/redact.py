@@ -50,59 +50,75 @@ SECRET_KEY_SUFFIXES = (
     "secretaccesskey", "credentials", "connectionstring", "connectionstrings", "sastoken", "accountkey",
 )
 
-_EXTRA_PATTERN_TEXTS: tuple[str, ...] = (
-    r"(?i)aws_secret_access_key\s*[=:]\s*\S+",
-    r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b",  # AWS access key id (also in detect-secrets; kept as a floor)
-    r"(?i)(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=\s*[^;\s]+",
-    r"(?i)\b[a-z0-9]+://[^:/\s@]+:[^@\s/]+@",  # any URL with a password
-    r"\bxox[abpr]-[A-Za-z0-9-]{10,}\b",
-    r"\bAIza[0-9A-Za-z_-]{35}\b",  # Google API key
-    r"(?i)\bsig=[A-Za-z0-9%/+=]{20,}",  # SAS signature
-    r"(?i)https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+-]+",
-    r"\bsk_(?:live|test)_[0-9A-Za-z]{10,}\b|\brk_live_[0-9A-Za-z]{10,}\b",
-    r"\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b|\bglpat-[A-Za-z0-9_-]{20}\b",
-    r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",  # JWT (header.payload.sig)
+# (literal lower-case fragments, at least one of which must be present; pattern; kind)
+_EXTRA_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
+    (gates, re.compile(pattern), kind) for gates, pattern, kind in (
+        (("aws_secret_access_key",), r"(?i)aws_secret_access_key\s*[=:]\s*\S+", "pattern"),
+        (("akia", "asia"), r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", "pattern"),
+        (("accountkey", "sharedaccess", "password", "pwd"),
+         r"(?i)(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=\s*[^;\s]+", "pattern"),
+        (("://",), r"(?<=://)[^:/\s@]+:([^@\s/]+)@", "url-password"),
+        (("xox",), r"\bxox[abpr]-[A-Za-z0-9-]{10,}\b", "pattern"),
+        (("aiza",), r"\bAIza[0-9A-Za-z_-]{35}\b", "pattern"),
+        (("sig=",), r"(?i)\bsig=[A-Za-z0-9%/+=]{20,}", "pattern"),
+        (("hooks.slack",), r"(?i)https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+-]+", "pattern"),
+        (("sk_live", "sk_test", "rk_live"), r"\b[sr]k_(?:live|test)_[0-9A-Za-z]{10,}\b", "pattern"),
+        (("gh", "glpat-"), r"\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b|\bglpat-[A-Za-z0-9_-]{20}\b",
+         "pattern"),
+        (("eyj",), r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "pattern"),  # JWT
+    )
 )
-_EXTRA_PATTERN = re.compile(
-    "|".join(f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})" for p in _EXTRA_PATTERN_TEXTS)
-)
+_EXTRA_GATES = tuple(sorted({g for gates, _p, _k in _EXTRA_PATTERNS for g in gates}))
 # ``password: x``, ``token=x``, ``"api_token": "x"``: a secret-named word assigned a value.
 # The separator needs a space or quotes around ``:`` so an ARN (``...:secret:prod/db``) is not one.
 _ASSIGNMENT = re.compile(
-    r"(?i)(?<![a-z0-9])[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|private[_-]?key)s?"
+    r"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|private[_-]?key)s?"
     r"(?:\s*=\s*[\"']?|[\"']?\s*:\s+[\"']?|[\"']\s*:\s*[\"'])([^\s\"',;&}]+)"
 )
+_ASSIGNMENT_WORDS = ("pass", "pwd", "secret", "token", "key")
 _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY")
-# A cheap C-level prefilter (lower-cased): every detector needs one of these fragments.
-_HINT = re.compile(
-    r"akia|asia|-----begin|eyj|gh[pousr]_|github_pat|glpat-|xox|hooks\.slack|sk_live|sk_test|rk_live|sk-|npm_|"
-    r"pypi-|aiza|sig=|://|pass|pwd|secret|token|key|auth|[a-z0-9/+]{40}"
+# A cheap C-level prefilter (substring tests on the lower-cased text; Python's regex engine is
+# slow on literal alternations): every detector needs one of these fragments.
+_HINTS = (
+    "akia", "asia", "abia", "acca", "a3t", "-----begin", "eyj", "gh", "glpat", "xox", "hooks.slack", "sk_",
+    "rk_live", "t3blbkfj", "npm_", "pypi-", "sg.", "aiza", "sig=", "://", "pass", "pwd", "secret", "token", "key",
 )
 
-# detect-secrets plugins used (by module and class); entropy and public-IP ones are left out.
-_PLUGINS = (
-    ("aws", "AWSKeyDetector"), ("azure_storage_key", "AzureStorageKeyDetector"),
-    ("basic_auth", "BasicAuthDetector"), ("github_token", "GitHubTokenDetector"),
-    ("gitlab_token", "GitLabTokenDetector"), ("jwt", "JwtTokenDetector"), ("private_key", "PrivateKeyDetector"),
-    ("slack", "SlackDetector"), ("stripe", "StripeDetector"), ("keyword", "KeywordDetector"),
-    ("openai", "OpenAIDetector"), ("npm", "NpmDetector"), ("pypi_token", "PypiTokenDetector"),
-    ("sendgrid", "SendGridDetector"), ("discord", "DiscordBotTokenDetector"), ("twilio", "TwilioKeyDetector"),
-    ("artifactory", "ArtifactoryDetector"), ("mailchimp", "MailchimpDetector"),
-    ("square_oauth", "SquareOAuthDetector"), ("telegram_token", "TelegramBotTokenDetector"),
+# detect-secrets plugins used, each behind the lower-case fragments its patterns need (most
+# strings then run no plugin at all). Entropy and public-IP plugins are left out (digests and
+# ARNs would match); plugins without a literal anchor (Discord, Twilio...) are too costly here.
+_PLUGINS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("aws", "AWSKeyDetector", ("akia", "asia", "abia", "acca", "a3t")),
+    ("azure_storage_key", "AzureStorageKeyDetector", ("accountkey",)),
+    ("basic_auth", "BasicAuthDetector", ("://",)),
+    ("github_token", "GitHubTokenDetector", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+    ("gitlab_token", "GitLabTokenDetector", ("glpat-", "gldt-", "glptt-", "glrt-", "gloas-", "glcbt-", "glimt-")),
+    ("jwt", "JwtTokenDetector", ("eyj",)),
+    ("private_key", "PrivateKeyDetector", ("private key", "-----begin")),
+    ("slack", "SlackDetector", ("xox", "hooks.slack")),
+    ("stripe", "StripeDetector", ("sk_live", "rk_live")),
+    ("keyword", "KeywordDetector", ('"', "'")),  # with one of _ASSIGNMENT_WORDS, checked first
+    ("openai", "OpenAIDetector", ("t3blbkfj",)),
+    ("npm", "NpmDetector", ("npm_", "_authtoken")),
+    ("pypi_token", "PypiTokenDetector", ("pypi-",)),
+    ("sendgrid", "SendGridDetector", ("sg.",)),
 )
 # Secrets of these kinds may be guessable: never fingerprinted.
 _LOW_ENTROPY_KINDS = frozenset({"Secret Keyword", "Basic Auth Credentials", "assignment", "url-password"})
 
 
+_ALL_GATES = tuple(sorted({g for _m, _c, gates in _PLUGINS for g in gates if g not in ('"', "'")}))
+
+
 @lru_cache(maxsize=1)
-def _detectors() -> tuple[Any, ...]:
-    """Instantiated on first use (importing detect-secrets is not free)."""
+def _detectors() -> tuple[tuple[Any, tuple[str, ...]], ...]:
+    """(plugin, gate) pairs, instantiated on first use (importing detect-secrets is not free)."""
     import importlib
 
     out = []
-    for module, cls in _PLUGINS:
+    for module, cls, gate in _PLUGINS:
         try:
-            out.append(getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)())
+            out.append((getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)(), gate))
         except (ImportError, AttributeError):  # a plugin renamed upstream: the other nets remain
             continue
     return tuple(out)
@@ -124,13 +140,33 @@ def _aws_secret_like(value: str) -> list[str]:
 
 def find_secrets(value: str) -> list[tuple[str, str]]:
     """(secret text, kind) pairs found in ``value``; empty for the vast majority of strings."""
-    if len(value) < 6 or _HINT.search(value.lower()) is None:
+    if len(value) < 6:
         return []
+    if len(value) > 256:
+        return list(_find(value))
+    return list(_find_cached(value))
+
+
+@lru_cache(maxsize=65536)
+def _find_cached(value: str) -> tuple[tuple[str, str], ...]:
+    """Cloud strings repeat (policy actions, descriptions, ARNs shared by many resources)."""
+    return _find(value)
+
+
+def _find(value: str) -> tuple[tuple[str, str], ...]:
+    lower = value.lower()
+    if not any(h in lower for h in _HINTS) and not (len(value) >= 40 and _aws_secret_like(value)):
+        return ()
     found: list[tuple[str, str]] = []
-    if _PRIVATE_KEY.search(value):
-        return [(value, "Private Key")]
-    for line in value.splitlines() or [value]:
-        for det in _detectors():
+    if "private key" in lower and _PRIVATE_KEY.search(value):
+        return ((value, "Private Key"),)
+    worded = ("=" in value or ": " in value or '"' in value or "'" in value) \
+        and any(w in lower for w in _ASSIGNMENT_WORDS)
+    active = [det for det, gate in _detectors()
+              if any(g in lower for g in gate) and (worded or det.__class__.__name__ != "KeywordDetector")] \
+        if worded or any(g in lower for g in _ALL_GATES) else []
+    for line in (value.splitlines() or [value]) if active else ():
+        for det in active:
             try:
                 hits = det.analyze_line(filename="cloud.txt", line=line, line_number=1)
             except Exception:  # noqa: BLE001 - a detector bug must not stop collection; other nets remain
@@ -138,17 +174,14 @@ def find_secrets(value: str) -> list[tuple[str, str]]:
             for h in hits:
                 if h.secret_value:
                     found.append((h.secret_value, h.type))
-    for m in _ASSIGNMENT.finditer(value):
-        found.append((m.group(1), "assignment"))
-    for m in _EXTRA_PATTERN.finditer(value):
-        text = m.group(0)
-        kind = "url-password" if "://" in text and "@" in text else "pattern"
-        if kind == "url-password":
-            text = text.rsplit(":", 1)[1].rstrip("@")
-        found.append((text, kind))
+    if worded:
+        found.extend((m.group(1), "assignment") for m in _ASSIGNMENT.finditer(value))
+    for gates, pattern, kind in _EXTRA_PATTERNS if any(g in lower for g in _EXTRA_GATES) else ():
+        if any(g in lower for g in gates):
+            found.extend((m.group(1) if pattern.groups else m.group(0), kind) for m in pattern.finditer(value))
     if len(value) >= 40:
         found.extend((t, "aws-secret") for t in _aws_secret_like(value))
-    return found
+    return tuple(found)
 
 
 def looks_secret(value: str) -> bool:
