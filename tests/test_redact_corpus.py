@@ -113,3 +113,13 @@ def test_log_records_are_redacted(caplog):
     text = " ".join(handler.format(r) for r in records)
     assert AKIA not in text and "XXXXXXXXXXXXXXXXXXXXXXXX" not in text and GITHUB not in text and "abc123" not in text
     assert "arn:aws:iam::1:role/<redacted:" in text
+
+
+def test_cli_logging_redacts_every_handler():
+    from auditor.cli.context import setup_logging
+
+    setup_logging(2, False)  # -vv
+    try:
+        assert all(any(isinstance(f, RedactingFilter) for f in h.filters) for h in logging.getLogger().handlers)
+    finally:
+        setup_logging(0, False)
