@@ -25,16 +25,21 @@ def _starter_config() -> str:
 def init(ctx: typer.Context, path: Path = typer.Option(Path("auditor.yaml"), "--path", help="Where to write the starter config.")) -> None:
     """Write a starter config (never overwrites) and create or upgrade the database."""
     app: AppContext = ctx.obj
+    from auditor.privatefiles import create_private, precreate_sqlite, private_dir, refuse_symlink
+
     target = Path(app.config_arg) if app.config_arg else path
+    refuse_symlink(target, "config")  # a dangling symlink too: never write through one
     if target.exists():
         app.info(f"config {target} exists; leaving it unchanged")
     else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_starter_config(), encoding="utf-8")
+        if not target.parent.exists():
+            private_dir(target.parent)
+        create_private(target, _starter_config().encode("utf-8"), what="config")
         app.info(f"wrote starter config {target}")
     app.config_arg = str(target)
     from auditor.store import migrate
 
+    precreate_sqlite(app.db_url)  # 0600 before SQLite creates it with the umask's mode
     engine = app.engine(check=False)
     before, after = migrate.upgrade(engine)
     from auditor.store.engine import display_url

@@ -208,6 +208,17 @@ class AuditConfig(Section):
     fail_on: Literal["info", "low", "medium", "high", "critical", "none"] = "high"
 
 
+class SigningConfig(Section):
+    """Ed25519 key that signs the audit log head and export manifests (``auditor keys init``).
+
+    Relative paths are relative to the config file. ``$AUDITOR_SIGNING_KEY`` overrides
+    ``private_key``; ``public_key`` defaults to the private key's path + ``.pub``.
+    """
+
+    private_key: str | None = None
+    public_key: str | None = None
+
+
 class AuditorConfig(Section):
     database: DatabaseConfig = DatabaseConfig()
     collection: CollectionConfig = CollectionConfig()
@@ -222,3 +233,4 @@ class AuditorConfig(Section):
     export: ExportConfig = ExportConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     audit: AuditConfig = AuditConfig()
+    signing: SigningConfig = SigningConfig()
