@@ -17,7 +17,7 @@ from auditor.identity.edges import TrustEdge
 from auditor.identity.index import Index, Res
 from auditor.identity.issuers import Issuer, classify, normalise_url, subject_scope, subject_tenant
 from auditor.identity.policy import (
-    NEGATED, WILDCARD_OPS, Condition, PolicyDocument, Statement, action_matches, parse_policy,
+    NEGATED, WILDCARD_OPS, Condition, PolicyDocument, Statement, action_matches, has_wildcard, parse_policy,
 )
 from auditor.model import make_key
 
@@ -104,6 +104,31 @@ def _literal_values(pins: list[Condition]) -> list[str]:
     return sorted({v for c in pins for v in c.values})
 
 
+ORG_ID_KEYS = ("aws:principalorgid", "aws:sourceorgid")
+
+
+def _owner_of(c: Condition, value: str) -> str | None:
+    """The account or organisation a condition value names; "*" when a wildcard stands there
+    (under a wildcard operator); None when the value names no owner (e.g. a bucket ARN)."""
+    wild = c.operator in WILDCARD_OPS
+    v = value.strip()
+    if c.key in ORG_ID_KEYS or c.key == "aws:principalorgpaths":
+        owner = v.split("/", 1)[0]
+    elif c.key in ("aws:principalaccount", "aws:sourceaccount"):
+        owner = v
+    else:  # aws:PrincipalArn, aws:SourceArn: the account field of the ARN
+        parts = v.split(":")
+        owner = parts[4] if len(parts) > 5 else ("*" if wild and has_wildcard(v) and len(parts) <= 5 else None)
+    if owner is not None and wild and has_wildcard(owner):
+        return "*"
+    return owner or None
+
+
+def _wildcard_only(c: Condition) -> bool:
+    """StringLike x "*": matches any value, which is no condition at all."""
+    return c.operator in WILDCARD_OPS and any(set(v) <= {"*"} for v in c.values)
+
+
 def _account_of(value: str) -> tuple[str | None, str]:
     m = ACCOUNT_RX.match(value.strip())
     if not m:
@@ -125,10 +150,10 @@ class AwsExtractor:
         deny = _deny_pins(doc)
         edges: list[TrustEdge] = []
         for st in doc.statements:
-            if not _allows_assume(st) or st.principal is None:
+            if not _allows_assume(st) or (st.principal is None and st.not_principal is None):
                 continue
             conds = [*st.conditions, *deny]
-            if st.principal.anyone:
+            if st.principal is None or st.principal.anyone:  # Allow + NotPrincipal: everyone but those named
                 edges.append(self._public(role, st, conds))
                 continue
             for value in st.principal.of("AWS"):
@@ -145,36 +170,58 @@ class AwsExtractor:
         return TrustEdge(source_key=role.resource_key, source_provider="aws", source_node=role.resource_key,
                          details=details, **kw)
 
+    def _org_pins(self, conds: list[Condition]) -> list[Condition]:
+        """Org/account conditions that really narrow the caller: a wildcard in the account or
+        organisation position (``arn:aws:iam::*:role/x``, ``aws:SourceAccount *``) admits
+        every account, so such a condition pins nothing (values are OR-ed: the widest decides)."""
+        return [c for k in ORG_KEYS for c in _pins(conds, k)
+                if not any(_owner_of(c, v) == "*" for v in c.values)]
+
+    def _owner_ours(self, c: Condition, owner: str | None) -> bool:
+        if c.key in ("aws:principalorgid", "aws:sourceorgid", "aws:principalorgpaths"):
+            return bool(self.ix.estate.aws_organization_id) and owner == self.ix.estate.aws_organization_id
+        return bool(owner) and self.ix.estate.aws_account_ours(str(owner))
+
     def _org_pinned(self, conds: list[Condition]) -> tuple[bool, bool]:
-        """(some org/account condition restricts callers, that restriction names only our estate)."""
-        pins = [c for k in ORG_KEYS for c in _pins(conds, k)]
+        """(some org/account condition restricts callers, that restriction names only our estate).
+
+        Conditions are AND-ed: one that names only our estate is enough."""
+        pins = self._org_pins(conds)
         if not pins:
             return False, False
-        ours = True
-        for c in pins:
-            for v in c.values:
-                acct, _ = _account_of(v) if not v.startswith("o-") else (None, v)
-                if c.key in ("aws:principalorgid", "aws:sourceorgid"):
-                    ours &= bool(self.ix.estate.aws_organization_id) and v == self.ix.estate.aws_organization_id
-                elif acct:
-                    ours &= self.ix.estate.aws_account_ours(acct)
-                else:
-                    ours = False
-        return True, ours
+        return True, any(all(self._owner_ours(c, _owner_of(c, v)) for v in c.values) for c in pins)
 
     def _public(self, role: Res, st: Statement, conds: list[Condition]) -> TrustEdge:
-        pinned, ours = self._org_pinned(conds)
-        issues = [] if pinned else [Issue("identity.aws.public_trust",
-                                          "trust policy allows any AWS principal (Principal \"*\") with no "
-                                          "aws:PrincipalOrgID / aws:PrincipalAccount / aws:SourceAccount condition")]
-        return self._edge(role, st, mechanism="aws_public", trusted_kind="anyone", trusted_id="*",
-                          trusted_provider="aws", conditions=_conditions_view(conds, None),
-                          external=not ours, trusted_node="anyone|aws",
-                          details={"issues": [i.as_dict() for i in issues]})
+        """Principal "*" (or Allow + NotPrincipal). Narrowed by a literal organisation or account
+        condition it is cross-account trust to that owner; otherwise public trust."""
+        who = "NotPrincipal (everyone but the named)" if st.principal is None else "any AWS principal (Principal \"*\")"
+        pins = self._org_pins(conds)
+        view = _conditions_view(conds, None)
+        if not pins:
+            wild = [c.label() for k in ORG_KEYS for c in _pins(conds, k)]
+            why = f"only wildcard account/organisation conditions {wild}" if wild else \
+                "no aws:PrincipalOrgID / aws:PrincipalAccount / aws:SourceAccount condition"
+            issue = Issue("identity.aws.public_trust", f"trust policy allows {who} with {why}")
+            return self._edge(role, st, mechanism="aws_public", trusted_kind="anyone", trusted_id="*",
+                              trusted_provider="aws", conditions=view, external=True, trusted_node="anyone|aws",
+                              details={"issues": [issue.as_dict()]})
+        _, ours = self._org_pinned(conds)
+        c = min(pins, key=lambda c: (c.key not in ORG_ID_KEYS, c.key))
+        owners = sorted({str(_owner_of(c, v)) for v in c.values})
+        org = c.key in ORG_ID_KEYS or c.key == "aws:principalorgpaths"
+        kind, prefix = ("aws_organization", "aws.org") if org else ("aws_account", "aws.account")
+        issues = [] if ours else [Issue("identity.aws.external_account",
+                                        f"role trusts any principal of {kind.split('_')[1]} {', '.join(owners)}, "
+                                        "which is not part of the declared estate")]
+        return self._edge(role, st, mechanism="aws_cross_account", trusted_kind=kind, trusted_id=",".join(owners),
+                          trusted_provider="aws", conditions=view, external=not ours,
+                          trusted_node=f"{prefix}|{','.join(owners)}",
+                          details={"issues": [i.as_dict() for i in issues], "narrowed_by": c.label(),
+                                   "external_id": []})
 
     def _aws_principal(self, role: Res, st: Statement, value: str, conds: list[Condition]) -> TrustEdge:
         acct, rest = _account_of(value)
-        ext_id = _pins(conds, "sts:externalid")
+        ext_id = [c for c in _pins(conds, "sts:externalid") if not _wildcard_only(c)]
         org_pinned, org_ours = self._org_pinned(conds)
         view = _conditions_view(conds, None)
         if acct is None:  # a unique id (AROA.../AIDA...) left behind by a deleted principal, or junk
