@@ -112,11 +112,11 @@ class AdminVerdict:
 
 
 def _admin_via(doc: PolicyDocument) -> str | None:
-    if evaluate(doc, action=ANY_ACTION_PROBE, resource="*") == "Allow":
-        return "all actions"
+    """Admin-equivalent = may grant itself anything (a self-grant action on every resource).
+    ``NotAction: [iam:*, ...]`` (PowerUserAccess) allows every other action and is not admin."""
     for probe in SELF_GRANT_PROBES:
         if evaluate(doc, action=probe, resource="*") == "Allow":
-            return probe
+            return "all actions" if evaluate(doc, action=ANY_ACTION_PROBE, resource="*") == "Allow" else probe
     return None
 
 
