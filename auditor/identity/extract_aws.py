@@ -30,13 +30,21 @@ WEB_IDENTITY_BUILTINS = {"accounts.google.com", "cognito-identity.amazonaws.com"
                          "www.amazon.com"}
 
 
+# A Google service account's unique id: a long decimal number (21 digits today).
+GOOGLE_UNIQUE_ID = re.compile(r"\d{15,30}")
+
+
 @dataclass(slots=True)
 class Issue:
     rule_id: str
     message: str
+    severity: str | None = None  # lower than the rule's default when the shape is only a hardening note
 
     def as_dict(self) -> dict[str, str]:
-        return {"rule_id": self.rule_id, "message": self.message}
+        d = {"rule_id": self.rule_id, "message": self.message}
+        if self.severity:
+            d["severity"] = self.severity
+        return d
 
 
 def _allows_assume(st: Statement) -> bool:
@@ -329,16 +337,27 @@ class AwsExtractor:
         return True
 
     def _google(self, role: Res, st: Statement, issuer: Issuer, conds: list[Condition]) -> TrustEdge:
+        """accounts.google.com: ``aud`` is compared with ``azp`` when the token has one, and a
+        Google service account's ID token carries its numeric unique id there; so a literal
+        ``aud`` naming such an id pins that one service account even without ``sub``."""
         aud = self._issuer_pins(issuer, conds, "aud")
         sub = self._issuer_pins(issuer, conds, "sub")
         oaud = self._issuer_pins(issuer, conds, "oaud")
         issues: list[Issue] = []
         missing = [n for n, p in (("aud", aud), ("sub", sub)) if _scope("google", "literal", p) == "any"]
-        if missing:
+        auds = _literal_values(aud) if "aud" not in missing else []
+        aud_pins_sa = bool(auds) and all(GOOGLE_UNIQUE_ID.fullmatch(a) for a in auds)
+        if missing == ["sub"] and aud_pins_sa:
+            issues.append(Issue("identity.aws.google_unpinned",
+                                f"accounts.google.com:aud pins service account unique id(s) {auds} (compared with "
+                                "azp); also pin accounts.google.com:sub to the same id", severity="low"))
+        elif missing:
             issues.append(Issue("identity.aws.google_unpinned",
                                 f"accounts.google.com federation without a literal {' and '.join(missing)} "
                                 "condition: any Google identity can assume the role"))
-        subs = _literal_values(sub) if not missing else []
+        subs = _literal_values(sub) if "sub" not in missing and "aud" not in missing else []
+        if not subs and aud_pins_sa:
+            subs = auds
         sa = next((self.ix.gcp_sa_by_uid[s] for s in subs if s in self.ix.gcp_sa_by_uid), None)
         if sa is None:
             sa = next((self.ix.gcp_sa_by_email[s.lower()] for s in _literal_values(aud) if s.lower() in self.ix.gcp_sa_by_email), None)

@@ -197,3 +197,28 @@ def test_narrowing_conditions_are_not_public(condition):
 def test_allow_with_not_principal_is_public():
     assert public_statements(_bucket_policy(NotPrincipal={"AWS": f"arn:aws:iam::{AWS_ACCT}:root"})) == ["s"]
     assert public_statements(_bucket_policy(Principal={"AWS": f"arn:aws:iam::{AWS_ACCT}:root"})) == []
+
+
+# ---------------------------------------------------------------- Google: aud pins one service account
+
+def test_google_aud_pinning_a_service_account_unique_id_is_pinned():
+    from tests.identity.factories import SA_UID, web_identity
+
+    from auditor.checks.identity_rules import edge_results
+    from auditor.checks.rules import RULES
+
+    def verdict(condition):
+        role = aws_role("g", trust(web_identity("accounts.google.com", condition)))
+        g = build_from_resources([stored(role)], CONFIG)
+        (res,) = [r for _, r in edge_results(g, [RULES["identity.aws.google_unpinned"]])]
+        return res
+
+    unsafe = verdict({"StringEquals": {"accounts.google.com:aud": "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur"
+                                                                  ".apps.googleusercontent.com"}})
+    assert unsafe.status == "FAIL" and unsafe.severity is None  # an OAuth client: any Google user of it
+    aud_only = verdict({"StringEquals": {"accounts.google.com:aud": SA_UID}})
+    assert aud_only.status == "FAIL" and aud_only.severity == "low"  # pinned; sub is hardening
+    assert "any Google identity" not in aud_only.message
+    both = verdict({"StringEquals": {"accounts.google.com:aud": SA_UID, "accounts.google.com:sub": SA_UID}})
+    assert both.status == "PASS"
+    assert verdict(None).status == "FAIL" and verdict(None).severity is None
