@@ -117,7 +117,7 @@ _TABLE: tuple[Rule, ...] = (
     Rule("identity.aws.external_account", "Role trusts an AWS account outside the declared estate", "low",
          "identity", "Cross-account trust to accounts you do not own must be known and reviewed.",
          "Confirm the vendor, or remove the trust; declare your own accounts in estate.aws_accounts.",
-         dict(_ACCESS), ("aws_cross_account",)),
+         dict(_ACCESS), ("aws_cross_account", "aws_resource_policy")),
     Rule("identity.aws.external_no_external_id", "Third-party account trusted without sts:ExternalId", "high",
          "identity", "Without ExternalId a vendor serving many customers can be tricked into using your role "
          "(confused deputy).", "Require StringEquals sts:ExternalId with the value the vendor issued to you.",

@@ -144,9 +144,58 @@ def _account_of(value: str) -> tuple[str | None, str]:
     return (m.group("acct") or m.group("bare")), (m.group("rest") or "root")
 
 
+# Resource types whose resource policy grants other principals access, and where it is stored.
+RESOURCE_POLICIES = {"aws.s3.bucket": "Policy", "aws.kms.key": "KeyPolicy"}
+
+
 class AwsExtractor:
     def __init__(self, index: Index) -> None:
         self.ix = index
+
+    def resource_policy_edges(self, res: Res, malformed: dict[str, list[str]]) -> list[TrustEdge]:
+        """Cross-account AWS principals of a bucket or key policy's Allow statements: each is a
+        trust edge (the other account can act on the resource), judged like a trust policy's.
+        Public principals are left to the storage facets (``public``); same-account ones are
+        ordinary IAM."""
+        key = RESOURCE_POLICIES.get(res.type)
+        raw = res.config.get(key) if key else None
+        if raw is None:
+            return []
+        doc = parse_policy(raw, needs_principal=True)
+        if doc.errors:
+            malformed.setdefault(res.resource_key, []).extend(f"{key}: {e}" for e in doc.errors)
+        edges: list[TrustEdge] = []
+        for st in doc.statements:
+            if st.effect != "Allow" or st.principal is None or st.principal.anyone:
+                continue
+            for value in st.principal.of("AWS"):
+                acct, rest = _account_of(value)
+                if acct == res.account:
+                    continue
+                edges.append(self._resource_principal(res, st, value, acct, rest))
+        return edges
+
+    def _resource_principal(self, res: Res, st: Statement, value: str, acct: str | None, rest: str) -> TrustEdge:
+        org_pinned, org_ours = self._org_pinned(list(st.conditions))
+        ours = bool(acct) and (self.ix.estate.aws_account_ours(acct) or (org_pinned and org_ours))
+        kind = "aws_account" if rest == "root" else ("aws_role" if rest.startswith("role/") else "aws_principal")
+        if acct is None:
+            kind = "aws_unique_id"
+        node = f"aws.account|{acct}" if kind == "aws_account" else (
+            self.ix.aws_roles_by_arn[value].resource_key if value in self.ix.aws_roles_by_arn else f"aws.principal|{value}")
+        issues = [] if ours else [Issue("identity.aws.external_account",
+                                        f"{res.type.rsplit('.', 1)[-1]} policy grants "
+                                        f"{list(st.actions or ['NotAction ' + ','.join(st.not_actions or [])])} to "
+                                        f"AWS {'account ' + acct if acct else 'principal ' + value}, which is not part "
+                                        "of the declared estate")]
+        details = {"issues": [i.as_dict() for i in issues], "account": acct, "statement": st.sid or st.index,
+                   "actions": list(st.actions or []), "not_actions": list(st.not_actions or []),
+                   "resource_policy": RESOURCE_POLICIES[res.type]}
+        return TrustEdge(source_key=res.resource_key, source_provider="aws", source_node=res.resource_key,
+                         mechanism="aws_resource_policy", trusted_kind=kind,
+                         trusted_id=acct if kind == "aws_account" else value, trusted_provider="aws",
+                         conditions=_conditions_view(st.conditions, None), external=not ours,
+                         trusted_node=node, details=details)
 
     def role_edges(self, role: Res, malformed: dict[str, list[str]]) -> list[TrustEdge]:
         raw = role.config.get("AssumeRolePolicyDocument")

@@ -11,9 +11,10 @@ import pytest
 from auditor.facets import unknown_facet_keys
 from collectors.aws import AwsClientFactory, classify, plan
 from collectors.runner import ListSink, run_units
-from aws_testlib import aws_config
+from aws_testlib import PRIMARY, aws_config
 
 ACCT = "333344445555"
+VENDOR = "999988887777"
 AWS_POLICY = "arn:aws:iam::aws:policy/"
 
 
@@ -59,20 +60,32 @@ def facets(moto_url, estate):  # type: ignore[no-untyped-def]
     iam.put_role_policy(RoleName="launcher", PolicyName="launch", PolicyDocument=_doc(
         {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}))
 
-    cfg = aws_config(moto_url, accounts=(ACCT,), resource_types=["aws.iam.user", "aws.iam.group", "aws.iam.role"])
+    s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url=moto_url,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.meta.events.register("before-sign", lambda request, **_: request.headers.__setitem__(
+        "x-moto-account-id", ACCT))
+    for name, principal in (("shared-with-vendor", f"arn:aws:iam::{VENDOR}:root"),
+                            ("shared-with-estate", f"arn:aws:iam::{PRIMARY}:role/reader")):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        s3.put_bucket_policy(Bucket=name, Policy=_doc(
+            {"Sid": "share", "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "s3:GetObject",
+             "Resource": f"arn:aws:s3:::{name}/*"}))
+    cfg = aws_config(moto_url, accounts=(ACCT,),
+                     resource_types=["aws.iam.user", "aws.iam.group", "aws.iam.role", "aws.s3.bucket"])
     calls: list[tuple[str, str]] = []
     factory = AwsClientFactory(cfg, max_attempts=1, observers=(lambda s, op: calls.append((s, op)),))
     sink = ListSink()
     run_units(plan(cfg, clients=factory), sink, classifiers={"aws": classify})
     assert all(u.status.completed for u in sink.units), [(str(u.unit), u.error) for u in sink.units]
-    out = {r.name: json.loads(r.facets) for r in sink.resources if r.account == ACCT}
+    out = {r.name: json.loads(r.facets) for r in sink.resources if r.account == ACCT and r.category == "iam"}
     for f in out.values():
         assert unknown_facet_keys("iam", f) == []
-    return out, calls
+    buckets = [r for r in sink.resources if r.account == ACCT and r.type == "aws.s3.bucket"]
+    return out, calls, buckets
 
 
 def test_admin_is_the_evaluators_answer_for_users_groups_and_roles(facets):
-    f, _ = facets
+    f, _, _ = facets
     assert f["admins"]["admin"] is True  # group with AWS-managed AdministratorAccess
     assert f["alice"]["admin"] is True  # through her group
     assert f["iam-operator"]["admin"] is True  # AWS-managed IAMFullAccess: iam:* is admin-equivalent
@@ -85,7 +98,7 @@ def test_admin_is_the_evaluators_answer_for_users_groups_and_roles(facets):
 
 
 def test_privilege_escalation_facet(facets):
-    f, _ = facets
+    f, _, _ = facets
     assert {p["path"] for p in f["escalator"]["privilege_escalation"]} == {"passrole_ec2"}
     assert f["escalator"]["admin"] is False
     assert "put_role_policy" in {p["path"] for p in f["iam-operator"]["privilege_escalation"]}
@@ -94,7 +107,23 @@ def test_privilege_escalation_facet(facets):
 
 
 def test_managed_policies_are_read_once_per_account(facets):
-    _, calls = facets
+    _, calls, _ = facets
     auth = [op for s, op in calls if op == "GetAccountAuthorizationDetails"]
     # users, groups, roles: one listing each, plus one shared catalogue read (single page here)
     assert len(auth) <= 3 + 2
+
+
+def test_collected_bucket_policy_cross_account_grant_is_a_trust_edge(facets):
+    from auditor.config.schema import AuditorConfig, EstateConfig
+    from auditor.identity.graph import build_from_resources
+    from tests.identity.factories import stored
+
+    _, _, buckets = facets
+    config = AuditorConfig(estate=EstateConfig(aws_accounts=[ACCT, PRIMARY]))
+    g = build_from_resources([stored(b) for b in buckets], config)
+    edges = {e.source_key.rsplit(":", 1)[-1]: e for e in g.edges}
+    assert set(edges) == {"shared-with-vendor", "shared-with-estate"}
+    vendor, estate = edges["shared-with-vendor"], edges["shared-with-estate"]
+    assert vendor.mechanism == "aws_resource_policy" and vendor.external and vendor.trusted_id == VENDOR
+    assert [i["rule_id"] for i in vendor.details["issues"]] == ["identity.aws.external_account"]
+    assert not estate.external and estate.details["issues"] == []

@@ -222,3 +222,52 @@ def test_google_aud_pinning_a_service_account_unique_id_is_pinned():
     both = verdict({"StringEquals": {"accounts.google.com:aud": SA_UID, "accounts.google.com:sub": SA_UID}})
     assert both.status == "PASS"
     assert verdict(None).status == "FAIL" and verdict(None).severity is None
+
+
+# ---------------------------------------------------------------- resource policies are trust too
+
+def _bucket(policy_doc, account=AWS_ACCT):
+    from auditor.model import make_resource
+
+    return make_resource(provider="aws", account=account, region="eu-west-1", category="storage", type="aws.s3.bucket",
+                         native_id="arn:aws:s3:::shared-data", name="shared-data",
+                         config={"Name": "shared-data", "Policy": policy_doc}, facets={})
+
+
+def _grant(principal, condition=None, effect="Allow"):
+    st = {"Sid": "g", "Effect": effect, "Principal": principal, "Action": ["s3:GetObject"],
+          "Resource": "arn:aws:s3:::shared-data/*"}
+    if condition:
+        st["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [st]}
+
+
+def test_bucket_policy_granting_a_foreign_account_is_an_external_trust_edge():
+    from auditor.checks.identity_rules import edge_results
+    from auditor.checks.rules import RULES
+
+    g = build_from_resources([stored(_bucket(_grant({"AWS": f"arn:aws:iam::{VENDOR}:root"})))], CONFIG)
+    (edge,) = g.edges
+    assert edge.mechanism == "aws_resource_policy" and edge.external and edge.trusted_id == VENDOR
+    (res,) = [r for _, r in edge_results(g, [RULES["identity.aws.external_account"]])]
+    assert res.status == "FAIL" and VENDOR in res.message
+    # safe twins: an account of the estate; the bucket's own account; a Deny
+    from tests.identity.factories import AWS_OTHER
+
+    g = build_from_resources([stored(_bucket(_grant({"AWS": f"arn:aws:iam::{AWS_OTHER}:role/reader"})))], CONFIG)
+    assert [e.external for e in g.edges] == [False]
+    assert [r.status for _, r in edge_results(g, [RULES["identity.aws.external_account"]])] == ["PASS"]
+    assert build_from_resources([stored(_bucket(_grant({"AWS": AWS_ACCT})))], CONFIG).edges == []
+    assert build_from_resources([stored(_bucket(_grant({"AWS": VENDOR}, effect="Deny")))], CONFIG).edges == []
+
+
+def test_kms_key_policy_cross_account_principal():
+    from auditor.model import make_resource
+
+    key = make_resource(provider="aws", account=AWS_ACCT, region="eu-west-1", category="iam", type="aws.kms.key",
+                        native_id=f"arn:aws:kms:eu-west-1:{AWS_ACCT}:key/1", name="k",
+                        config={"KeyPolicy": _grant({"AWS": [f"arn:aws:iam::{AWS_ACCT}:root",
+                                                            f"arn:aws:iam::{VENDOR}:role/ingest"]})}, facets={})
+    g = build_from_resources([stored(key)], CONFIG)
+    assert [(e.trusted_kind, e.trusted_id, e.external) for e in g.edges] == [
+        ("aws_role", f"arn:aws:iam::{VENDOR}:role/ingest", True)]
