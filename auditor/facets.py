@@ -27,6 +27,8 @@ STORAGE = {
     "https_only": "bool|None",
     "min_tls": "str|None, e.g. 'TLS1_2'",
     "public_network_access": "bool|None: data-plane endpoint reachable from any network",
+    "key_created": "ISO-8601|None: creation of the oldest shared access key (Azure keyCreationTime; rotation "
+                   "resets it); None when the cloud has no account keys or did not say",
     "malformed": "list[str]: resource policy documents that could not be parsed, with reasons",
 }
 

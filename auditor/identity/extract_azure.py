@@ -45,6 +45,24 @@ def parent_identity_id(fic_id: str) -> str:
     return re.split(r"/federatedidentitycredentials/", fic_id, flags=re.IGNORECASE)[0]
 
 
+def role_definition_is_admin(doc: Any) -> bool:
+    """Admin-equivalent role definition = can write role assignments (grant itself anything).
+    Contributor's "*" is cut back by its NotActions, so it is not. The one definition the
+    collector's ``admin`` facet and the trust graph share."""
+    if not isinstance(doc, dict):
+        return False
+    if role_guid(doc.get("id") or doc.get("name")) in ADMIN_ROLES:
+        return True
+    for perm in (doc.get("properties") or {}).get("permissions") or []:
+        if not isinstance(perm, dict):
+            continue
+        actions = [str(a) for a in perm.get("actions") or []]
+        not_actions = [str(a) for a in perm.get("notActions") or []]
+        if action_matches(actions, GRANT_ACTION) and not action_matches(not_actions, GRANT_ACTION):
+            return True
+    return False
+
+
 class AzureExtractor:
     def __init__(self, index: Index) -> None:
         self.ix = index
@@ -63,18 +81,9 @@ class AzureExtractor:
         d = self.ix.azure_role_defs.get(guid)
         if d is None:
             return False
-        if d.facets.get("admin"):
-            return True
-        # Admin-equivalent = can write role assignments (grant itself anything). Contributor's
-        # "*" is cut back by its NotActions, so it is not.
-        for perm in (d.config.get("properties") or {}).get("permissions") or []:
-            if not isinstance(perm, dict):
-                continue
-            actions = [str(a) for a in perm.get("actions") or []]
-            not_actions = [str(a) for a in perm.get("notActions") or []]
-            if action_matches(actions, GRANT_ACTION) and not action_matches(not_actions, GRANT_ACTION):
-                return True
-        return False
+        if isinstance(d.facets.get("admin"), bool):
+            return d.facets["admin"]
+        return role_definition_is_admin(d.config)
 
     def identity_is_privileged(self, principal_id: str) -> bool:
         return any(self.is_admin_role(role_guid((a.config.get("properties") or {}).get("roleDefinitionId")))

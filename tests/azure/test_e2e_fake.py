@@ -36,7 +36,7 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
     expected = {
         "azure.storage.account": 8, "azure.storage.container": 4, "azure.compute.vm": 4, "azure.compute.disk": 2,  # dev disks: throttled
         "azure.network.vnet": 2, "azure.network.subnet": 4, "azure.network.nsg": 3, "azure.network.public_ip": 1,
-        "azure.authorization.role_definition": 7, "azure.authorization.role_assignment": 6,
+        "azure.authorization.role_definition": 8, "azure.authorization.role_assignment": 7,
         "azure.identity.user_assigned": 2, "azure.identity.federated_credential": 4,
     }
     assert dict(e2e.summary.resources_by_type) == expected
@@ -87,6 +87,9 @@ def test_storage_residency_and_public_access(e2e) -> None:
     assert lrs["replica_locations"] == [] and lrs["location_type"] == "region"
     assert lrs["public_access_blocked"] is False and lrs["https_only"] is False and lrs["min_tls"] == "TLS1_0"
     assert lrs["public_network_access"] is True and lrs["key_management"] == "provider"
+    # keyCreationTime is configuration (rotation), kept in config and as the key-age facet
+    assert config(acc["stprodpublic01"])["properties"]["keyCreationTime"]["key1"].startswith("2025-03-01")
+    assert lrs["key_created"] == "2025-03-01T10:00:00.0000000Z"
     de = facets(acc["stdevgrs01"])
     assert de["replica_locations"] == ["germanynorth"]
     cfg = config(acc["stprodgrs01"])
@@ -148,6 +151,10 @@ def test_roles_identities_and_federation(e2e) -> None:
     assert len(contributor) == 1 and facets(contributor[0])["admin"] is False
     escalation = [r for r in assignments if config(r)["properties"]["roleDefinitionId"].endswith("e4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a7b8")]
     assert facets(escalation[0])["admin"] is True  # custom role that can write role assignments
+    # every assignment's admin is known: built-ins outside the table resolve from their definition
+    assert all(facets(r)["admin"] in (True, False) for r in assignments)
+    blob_reader = [r for r in assignments if config(r)["properties"]["roleDefinitionId"].endswith("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")]
+    assert len(blob_reader) == 1 and facets(blob_reader[0])["admin"] is False
     defs = {(r.account, config(r)["properties"]["roleName"]): r for r in e2e.sink.by_type("azure.authorization.role_definition")}
     assert set(defs) == {(SUB_PROD, "Owner"), (SUB_PROD, "Contributor"), (SUB_PROD, "User Access Administrator"),
                          (SUB_PROD, "Access Delegator"), (SUB_PROD, "Storage Reader Custom"),
