@@ -158,7 +158,7 @@ def test_roles_identities_and_federation(e2e) -> None:
     defs = {(r.account, config(r)["properties"]["roleName"]): r for r in e2e.sink.by_type("azure.authorization.role_definition")}
     assert set(defs) == {(SUB_PROD, "Owner"), (SUB_PROD, "Contributor"), (SUB_PROD, "User Access Administrator"),
                          (SUB_PROD, "Access Delegator"), (SUB_PROD, "Storage Reader Custom"),
-                         (SUB_DEV, "Owner"), (SUB_DEV, "Reader")}
+                         (SUB_DEV, "Owner"), (SUB_DEV, "Reader"), (SUB_DEV, "Storage Blob Data Reader")}
     assert facets(defs[(SUB_PROD, "Owner")])["admin"] is True
     assert facets(defs[(SUB_PROD, "Contributor")])["admin"] is False
     assert facets(defs[(SUB_PROD, "Storage Reader Custom")])["admin"] is False
