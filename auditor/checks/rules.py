@@ -169,6 +169,12 @@ _TABLE: tuple[Rule, ...] = (
          "puts the subscription one token away from an outside party.",
          "Assign least-privilege roles to federated identities; keep privileged roles for reviewed internal "
          "principals with PIM.", dict(_ACCESS, **{"CIS-Azure": ["1.23"]}), ("azure_role_assignment",)),
+    Rule("identity.azure.lighthouse_external_tenant", "Subscription delegated to an external tenant (Azure Lighthouse)",
+         "medium", "identity",
+         "A managing tenant's users act on the subscription with the delegated roles; one outside the estate must be "
+         "a known, reviewed service provider.",
+         "Remove the Lighthouse delegation, or declare the managing tenant in estate.azure_tenants once reviewed.",
+         dict(_ACCESS), ("azure_lighthouse",)),
     Rule("identity.chain_to_admin", "Federation chain reaches admin-equivalent permissions", "high", "identity",
          "A token from outside (another cloud, a CI issuer, a foreign account) that can become an admin through "
          "a chain of trusts is an admin credential in disguise.",

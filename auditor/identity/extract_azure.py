@@ -67,6 +67,26 @@ class AzureExtractor:
     def __init__(self, index: Index) -> None:
         self.ix = index
 
+    def lighthouse_edges(self, sub: Res) -> list[TrustEdge]:
+        """Azure Lighthouse: every tenant in ``managedByTenants`` manages the subscription with
+        the roles its delegation grants; one outside the declared estate is external trust."""
+        edges: list[TrustEdge] = []
+        for entry in sub.config.get("managedByTenants") or []:
+            tenant = str((entry or {}).get("tenantId") or "").lower() if isinstance(entry, dict) else ""
+            if not tenant:
+                continue
+            external = not self.ix.estate.azure_tenant_ours(tenant)
+            issues = [Issue("identity.azure.lighthouse_external_tenant",
+                            f"tenant {tenant}, outside the declared estate, manages subscription "
+                            f"{sub.account} through Azure Lighthouse")] if external else []
+            edges.append(TrustEdge(source_key=sub.resource_key, source_provider="azure", source_node=sub.resource_key,
+                                   mechanism="azure_lighthouse", trusted_kind="azure_tenant", trusted_id=tenant,
+                                   trusted_provider="azure", conditions={}, external=external,
+                                   trusted_node=f"azure.tenant|{tenant}",
+                                   details={"issues": [i.as_dict() for i in issues],
+                                            "home_tenant": sub.config.get("tenantId")}))
+        return edges
+
     def role_name(self, guid: str) -> str:
         d = self.ix.azure_role_defs.get(guid)
         if d is not None:

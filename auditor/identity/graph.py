@@ -178,6 +178,8 @@ def graph_from_index(ix: Index, snapshot_id: int | None) -> TrustGraph:
                 admin_emails |= gcp.admin_service_accounts(r)
             elif r.type == "azure.identity.federated_credential":
                 g.edges.extend(azure.fic_edges(r))
+            elif r.type == "azure.resources.subscription":
+                g.edges.extend(azure.lighthouse_edges(r))
             elif r.type == "azure.authorization.role_assignment":
                 g.edges.extend(azure.assignment_edges(r))
         except (AttributeError, TypeError, ValueError, KeyError) as exc:

@@ -158,6 +158,14 @@ def role_assignments(ctx: AzureContext) -> Iterator[Resource]:
                      lambda doc: {"admin": n.role_assignment_admin(doc, known)}, region="global")
 
 
+def subscription(ctx: AzureContext) -> Iterator[Resource]:
+    """One resource: the subscription, for its home tenant and Lighthouse ``managedByTenants``."""
+    doc = n.to_rest(ctx.client("subscriptions").subscriptions.get(ctx.subscription_id))
+    doc.setdefault("name", doc.get("displayName"))
+    yield envelope(ctx, "azure.resources.subscription", "iam", doc, {}, _spec("azure.resources.subscription").hash_rules,
+                   region="global")
+
+
 def user_assigned_identities(ctx: AzureContext) -> Iterator[Resource]:
     yield from _emit(ctx, "azure.identity.user_assigned",
                      ctx.client("msi").user_assigned_identities.list_by_subscription(), lambda doc: {})

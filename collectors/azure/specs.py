@@ -24,6 +24,7 @@ CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("authorization", "role_definitions.list"): "Microsoft.Authorization/roleDefinitions/read",
     ("authorization", "role_definitions.get_by_id"): "Microsoft.Authorization/roleDefinitions/read",
     ("authorization", "role_assignments.list_for_subscription"): "Microsoft.Authorization/roleAssignments/read",
+    ("subscriptions", "subscriptions.get"): "Microsoft.Resources/subscriptions/read",
     ("msi", "user_assigned_identities.list_by_subscription"): "Microsoft.ManagedIdentity/userAssignedIdentities/read",
     ("msi", "federated_identity_credentials.list"):
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
@@ -103,6 +104,9 @@ SPECS: tuple[ResourceSpec, ...] = (
           ("role_definitions.list", "role_definitions.get_by_id"), c.role_assignments,
           _rules(("config.properties.updatedOn", "config.properties.updatedBy")),
           "Role assignments with scope, principal type and condition."),
+    _spec("azure.resources.subscription", "iam", "subscriptions", "subscriptions.get", (), c.subscription,
+          _rules(), "The subscription itself: home tenant and Azure Lighthouse managedByTenants (delegated "
+                    "management by other tenants)."),
     _spec("azure.identity.user_assigned", "iam", "msi", "user_assigned_identities.list_by_subscription", (),
           c.user_assigned_identities, _rules(), "User-assigned managed identities."),
     _spec("azure.identity.federated_credential", "iam", "msi", "user_assigned_identities.list_by_subscription",

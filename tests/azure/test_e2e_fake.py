@@ -38,6 +38,7 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
         "azure.network.vnet": 2, "azure.network.subnet": 4, "azure.network.nsg": 3, "azure.network.public_ip": 1,
         "azure.authorization.role_definition": 8, "azure.authorization.role_assignment": 7,
         "azure.identity.user_assigned": 2, "azure.identity.federated_credential": 4,
+        "azure.resources.subscription": 2,
     }
     assert dict(e2e.summary.resources_by_type) == expected
     assert {s.type for s in SPECS} == set(expected)
@@ -218,3 +219,22 @@ def test_content_hashes_are_stable_across_runs(azure_fake, e2e) -> None:
     first = {r.resource_key: r.content_hash for r in e2e.sink.resources if r.resource_key in
              {s.resource_key for s in sink.resources}}
     assert first and first == {r.resource_key: r.content_hash for r in sink.resources}
+
+
+def test_lighthouse_managed_by_tenants_become_external_trust_edges(e2e) -> None:
+    from auditor.config.schema import AuditorConfig, EstateConfig
+    from auditor.demo.emulators.azure_estate import LIGHTHOUSE_MSP_TENANT
+    from auditor.identity.graph import build_from_resources
+    from tests.identity.factories import stored
+
+    subs = {r.account: r for r in e2e.sink.by_type("azure.resources.subscription")}
+    assert config(subs[SUB_PROD])["managedByTenants"] == [{"tenantId": LIGHTHOUSE_MSP_TENANT}]
+    assert config(subs[SUB_DEV])["managedByTenants"] == []
+    g = build_from_resources([stored(r) for r in subs.values()], AuditorConfig(estate=EstateConfig()))
+    (edge,) = g.edges
+    assert edge.mechanism == "azure_lighthouse" and edge.trusted_id == LIGHTHOUSE_MSP_TENANT and edge.external
+    assert [i["rule_id"] for i in edge.details["issues"]] == ["identity.azure.lighthouse_external_tenant"]
+    # safe twin: the managing tenant is declared part of the estate
+    ours = build_from_resources([stored(r) for r in subs.values()],
+                                AuditorConfig(estate=EstateConfig(azure_tenants=[LIGHTHOUSE_MSP_TENANT])))
+    assert [(e.external, e.details["issues"]) for e in ours.edges] == [(False, [])]

@@ -289,6 +289,7 @@ def role_definition(sub: str, guid: str, name: str, *, builtin: bool, actions: l
 
 
 STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+LIGHTHOUSE_MSP_TENANT = "8c4d2e1f-3a5b-4c6d-9e7f-0a1b2c3d4e5f"
 
 
 def builtin_roles(sub: str) -> list[dict[str, Any]]:
@@ -478,7 +479,8 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
         "tenant_id": TENANT,
         "page_size": page_size,
         "subscriptions": [
-            {"subscriptionId": SUB_PROD, "displayName": "contoso-prod"},
+            # an MSP manages prod through Azure Lighthouse (a tenant outside the estate)
+            {"subscriptionId": SUB_PROD, "displayName": "contoso-prod", "managedByTenants": [LIGHTHOUSE_MSP_TENANT]},
             {"subscriptionId": SUB_DEV, "displayName": "contoso-dev"},
             {"subscriptionId": SUB_DENIED, "displayName": "contoso-secops"},
         ],
