@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                              check=True, capture_output=True, text=True)
         seeded = int(out.stdout.strip().splitlines()[-1])
         seed_s = time.perf_counter() - t0
+        # Warm moto (its first IAM/STS calls load data and can exceed a client timeout); discarded.
+        subprocess.run([sys.executable, __file__, "--child", f"{url} 1"], check=True, capture_output=True)
         runs = []
         for n in args.accounts:
             out = subprocess.run([sys.executable, __file__, "--child", f"{url} {n}",
