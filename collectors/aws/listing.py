@@ -29,10 +29,21 @@ def pages(ctx: AwsUnitContext, service: str, method: str, key: str, *, page_size
           **kwargs: Any) -> Iterator[Any]:
     """Every item of ``key`` across all pages, with an explicit page size so paging is exercised."""
     client = ctx.client(service)
+    paginator = client.get_paginator(method)
     size = page_size if page_size is not None else PAGE_SIZE
-    config = {"PageSize": size} if size else {}
-    for page in client.get_paginator(method).paginate(PaginationConfig=config, **kwargs):
+    config = {"PageSize": max(size, _min_page(client, paginator))} if size else {}
+    for page in paginator.paginate(PaginationConfig=config, **kwargs):
         yield from page.get(key) or []
+
+
+def _min_page(client: Any, paginator: Any) -> int:
+    """The smallest page size the API accepts (SageMaker: 50); botocore rejects less."""
+    limit_key = getattr(paginator, "_limit_key", None)
+    model = getattr(paginator, "_model", None)
+    if not limit_key or model is None:
+        return 1
+    shape = model.input_shape.members.get(limit_key) if model.input_shape else None
+    return int((shape.metadata.get("min") if shape is not None else None) or 1)
 
 
 def is_gone(exc: BaseException) -> bool:

@@ -26,8 +26,8 @@ def _doc(prefix: str) -> tuple[str, ...]:
 
 def _sm(type_: str, list_call: str, *details: str, s3: bool = False, kms: bool = False,
         volatile: tuple[str, ...] = ("config.LastModifiedTime",), unordered: tuple[str, ...] = (),
-        collect, doc: str = "") -> ResourceSpec:  # type: ignore[no-untyped-def]
-    calls = [f"sagemaker:{list_call}", *(f"sagemaker:{d}" for d in details), *SM_TAGS[0]]
+        tags: bool = True, collect, doc: str = "") -> ResourceSpec:  # type: ignore[no-untyped-def]
+    calls = [f"sagemaker:{list_call}", *(f"sagemaker:{d}" for d in details), *(SM_TAGS[0] if tags else ())]
     perms = [f"sagemaker:{''.join(p.title() for p in c.split(':')[1].split('_'))}" for c in calls]
     if s3:
         calls += S3_CALLS
@@ -68,7 +68,8 @@ ML_SPECS: tuple[ResourceSpec, ...] = (
     _sm("aws.sagemaker.model_package_group", "list_model_package_groups", "describe_model_package_group",
         collect=sagemaker.collect_model_package_groups, doc="Model registry groups."),
     _sm("aws.sagemaker.model_package", "list_model_package_groups", "list_model_packages", "describe_model_package",
-        s3=True, volatile=("config.LastModifiedTime", "config.LastModifiedBy"), collect=sagemaker.collect_model_packages,
+        s3=True, tags=False, volatile=("config.LastModifiedTime", "config.LastModifiedBy"),
+        collect=sagemaker.collect_model_packages,
         doc="Model registry versions: approval status, images, artifacts."),
     # ---- containers -------------------------------------------------------------------------
     ResourceSpec(

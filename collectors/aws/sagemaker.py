@@ -41,8 +41,8 @@ def _encryption(keys: KeyManagers, ctx: AwsUnitContext, kms_key: str | None) -> 
 
 
 def _resource(ctx: AwsUnitContext, failures: DetailFailures, arn: str, name: str, cfg: dict[str, Any],
-              facets: dict[str, Any]) -> Resource | None:
-    tags = _tags(ctx, failures, arn)
+              facets: dict[str, Any], *, with_tags: bool = True) -> Resource | None:
+    tags = _tags(ctx, failures, arn) if with_tags else {}
     return ctx.resource(native_id=arn, name=name, config=cfg, tags=tags or {},
                         facets={"locations": [ctx.region], **facets})
 
@@ -359,5 +359,5 @@ def collect_model_packages(ctx: AwsUnitContext) -> Iterator[Resource]:
                 **images_facets(image_ref(c["Image"], c.get("ImageDigest") and f"x@{c['ImageDigest']}")
                                 for c in containers if c.get("Image")),
                 "state": cfg.get("ModelPackageStatus"),
-            })
+            }, with_tags=False)  # a version's tags live on its group (and moto's ListTags fails on these ARNs)
     failures.raise_if_any()
