@@ -46,7 +46,7 @@ ML_SPECS: tuple[ResourceSpec, ...] = (
     _sm("aws.sagemaker.notebook_instance", "list_notebook_instances", "describe_notebook_instance", kms=True,
         volatile=("config.LastModifiedTime", "config.Url"), collect=sagemaker.collect_notebook_instances,
         doc="Notebook instances: direct internet access, root access, role, VPC, volume key."),
-    _sm("aws.sagemaker.domain", "list_domains", "describe_domain", kms=True, collect=sagemaker.collect_domains,
+    _sm("aws.sagemaker.domain", "list_domains", "describe_domain", kms=True, tags=False, collect=sagemaker.collect_domains,
         doc="Studio domains: app network access type (public internet or VPC only), default role."),
     _sm("aws.sagemaker.user_profile", "list_domains", "list_user_profiles", "describe_user_profile",
         collect=sagemaker.collect_user_profiles, doc="Studio user profiles per domain: execution role."),

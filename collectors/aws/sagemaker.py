@@ -89,21 +89,13 @@ def collect_domains(ctx: AwsUnitContext) -> Iterator[Resource]:
         yield _resource(ctx, failures, cfg.get("DomainArn") or item["DomainArn"], cfg.get("DomainName") or did, cfg, {
             "ml_kind": "domain",
             "direct_internet_access": None if access is None else access == "PublicInternetOnly",
-            "root_access": _studio_root(settings),
             "public_ip": None if access is None else access == "PublicInternetOnly",
             "in_vpc": bool(cfg.get("SubnetIds")),
             "identity": settings.get("ExecutionRole"),
             "state": cfg.get("Status"),
             **_encryption(keys, ctx, cfg.get("KmsKeyId")),
-        })
+        }, with_tags=False)  # no rule reads a domain's tags (and moto's ListTags fails on domain ARNs)
     failures.raise_if_any()
-
-
-def _studio_root(settings: dict[str, Any]) -> bool | None:
-    root = (settings.get("StudioWebPortalSettings") or {}).get("RootAccess")
-    for app in ("JupyterLabAppSettings", "CodeEditorAppSettings"):
-        root = root or ((settings.get(app) or {}).get("AppLifecycleManagement") or {}).get("RootAccess")
-    return None if root is None else root == "ENABLED"
 
 
 def collect_user_profiles(ctx: AwsUnitContext) -> Iterator[Resource]:
@@ -121,7 +113,6 @@ def collect_user_profiles(ctx: AwsUnitContext) -> Iterator[Resource]:
             yield _resource(ctx, failures, arn, name, cfg, {
                 "ml_kind": "user_profile",
                 "identity": settings.get("ExecutionRole"),
-                "root_access": _studio_root(settings),
                 "state": cfg.get("Status"),
             })
     failures.raise_if_any()
