@@ -24,6 +24,22 @@ OPEN = frozenset({"0.0.0.0/0", "::/0"})
 PROVENANCE_KINDS = ("model", "endpoint", "job", "model_package")
 
 
+BUCKET_TYPES = ("aws.s3.bucket",)
+
+
+def remember_bucket(cache: dict[str, Any], res: Any) -> None:
+    """For the engine's first pass: record a snapshot bucket under ``BUCKETS_MEMO`` so provenance
+    knows buckets of every estate account (the collector only proves its own account's)."""
+    if getattr(res, "type", None) not in BUCKET_TYPES:
+        return
+    f = res.facets if isinstance(res.facets, dict) else {}
+    cfg = res.config if isinstance(res.config, dict) else {}
+    name = str(cfg.get("Name") or res.name or "")
+    if name:
+        cache.setdefault(BUCKETS_MEMO, {})[name] = {"account": res.account, "region": res.region,
+                                                    "public": f.get("public")}
+
+
 def _f(res: Any) -> dict[str, Any]:
     return res.facets if isinstance(res.facets, dict) else {}
 

@@ -154,3 +154,15 @@ def test_ml_data_residency() -> None:
     internal = res({"ml_kind": "job", "data_sources": [src("s3://x/y", OURS, "us-east-1")]},
                    type_="aws.sagemaker.training_job")
     assert ml.ml_data_residency(internal, ctx()).status == "PASS"  # internal: anywhere
+
+
+def test_remember_bucket_feeds_provenance() -> None:
+    c = ctx()
+    bucket = res({"public": False}, type_="aws.s3.bucket", category="storage")
+    bucket.account, bucket.name, bucket.config = "210987654321", "team-b-models", {"Name": "team-b-models"}
+    ml.remember_bucket(c.cache, bucket)
+    ml.remember_bucket(c.cache, res({}, type_="aws.ec2.volume", category="storage"))
+    assert c.cache[ml.BUCKETS_MEMO] == {"team-b-models": {"account": "210987654321", "region": "eu-west-1",
+                                                          "public": False}}
+    f = model([src("s3://team-b-models/m.tar.gz", None)], [img(f"{REG}/serve:1")])
+    assert ml.model_provenance(res(f), c).status == "PASS"
