@@ -77,9 +77,10 @@ IAM = {
 # whatever the cloud. Keys shared with storage/compute keep their meaning there (``encrypted``,
 # ``kms_key``, ``key_management``, ``identity``, ``public``, ``locations``, ``state``).
 # An S3/GCS/Blob reference is a URI string; a *source* is that URI resolved by the collector:
-#   {"uri": str, "bucket": str, "region": str|None, "account": str|None}
+#   {"uri": str, "bucket": str, "region": str|None, "account": str|None, "exists": bool|None}
 # where ``account`` is the owning account when the collector could prove it (a bucket listed by the
-# resource's own account), else None; ``region`` is None when the bucket's region could not be read.
+# resource's own account), else None; ``region`` is None when the bucket's region could not be read;
+# ``exists`` is False when the object store says there is no such bucket (anyone may claim the name).
 # An image is {"uri": str, "registry": str, "account": str|None, "region": str|None, "digest": str|None}:
 # ``registry`` is the host (``123456789012.dkr.ecr.eu-west-1.amazonaws.com``, ``docker.io``),
 # ``account`` the registry's cloud account when the host names one (ECR), ``digest`` the sha256

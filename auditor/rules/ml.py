@@ -65,6 +65,8 @@ def _source_problem(ctx: Any, res: Any, src: dict[str, Any]) -> str | None:
     account = src.get("account") or (known or {}).get("account")
     if src.get("bucket") is None:
         return f"{src.get('uri')}: not an object-store URI the auditor can place"
+    if src.get("exists") is False and known is None:
+        return f"{src['uri']}: bucket {src['bucket']} does not exist, so anyone can create it and serve the artifact"
     if known is not None and known.get("public"):
         return f"{src['uri']}: bucket {src['bucket']} is public"
     if not _ours(ctx, res, account):

@@ -63,6 +63,7 @@ class BucketRefs:
         self._own: set[str] | None = None
         self._own_failed = False
         self._regions: dict[str, str | None] = {}
+        self._missing: set[str] = set()
         self._lock = threading.Lock()
 
     def own_buckets(self) -> set[str] | None:
@@ -96,8 +97,11 @@ class BucketRefs:
             region = resp.get("BucketRegion") or resp["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region")
         except ClientError as exc:
             # 301/403 still name the region; 404 means there is no such bucket (anyone could create it).
-            region = (exc.response.get("ResponseMetadata", {}).get("HTTPHeaders") or {}).get("x-amz-bucket-region")
-            if region is None:
+            meta = exc.response.get("ResponseMetadata", {})
+            region = (meta.get("HTTPHeaders") or {}).get("x-amz-bucket-region")
+            if meta.get("HTTPStatusCode") == 404 or error_code(exc) in ("404", "NoSuchBucket"):
+                self._missing.add(bucket)
+            elif region is None:
                 self.ctx.note(f"s3 bucket {bucket}: region unknown ({error_code(exc) or 'error'})")
         self._regions[bucket] = region
         return region
@@ -105,10 +109,12 @@ class BucketRefs:
     def source(self, uri: str) -> dict[str, Any]:
         bucket = s3_bucket_of(uri)
         if bucket is None:
-            return {"uri": uri, "bucket": None, "region": None, "account": None}
+            return {"uri": uri, "bucket": None, "region": None, "account": None, "exists": None}
         own = self.own_buckets()
-        return {"uri": uri, "bucket": bucket, "region": self.region(bucket),
-                "account": self.ctx.account if own is not None and bucket in own else None}
+        region = self.region(bucket)
+        return {"uri": uri, "bucket": bucket, "region": region,
+                "account": self.ctx.account if own is not None and bucket in own else None,
+                "exists": False if bucket in self._missing else True}
 
     def sources(self, uris: Iterable[str]) -> list[dict[str, Any]]:
         return [self.source(u) for u in sorted(set(u for u in uris if isinstance(u, str) and u))]

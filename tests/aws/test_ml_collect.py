@@ -45,7 +45,7 @@ def by_name(sink: ListSink, type_: str) -> dict:
 
 
 def test_every_ml_unit_completes_and_every_seeded_ml_resource_is_collected(ml, estate) -> None:
-    bad = [(str(u.unit), u.status.value, u.error) for u in ml.units if not u.status.completed]
+    bad = [(str(u.unit), u.status.value, u.error) for u in ml.units if not u.status.completed or u.error]
     # moto lacks ListUserProfiles; the seeded estate has no Studio domain, so that unit makes no call.
     assert bad == []
     keys = {r.resource_key for r in ml.resources}
@@ -76,10 +76,10 @@ def test_model_provenance_is_resolved(ml, estate) -> None:
     models = {r.resource_key: facets(r) for r in ml.by_type("aws.sagemaker.model")}
     foreign = models[estate.problems["model_foreign_artifact"]]
     [src] = foreign["artifact_sources"]
-    assert src["bucket"] == aws_ml_seed.FOREIGN_BUCKET and src["account"] is None
+    assert src["bucket"] == aws_ml_seed.FOREIGN_BUCKET and src["account"] is None and src["exists"] is False
     own = facets(by_name(ml, "aws.sagemaker.model")["acme-churn-v1"])
     [src] = own["artifact_sources"]
-    assert src["account"] == PRIMARY and src["region"] == "eu-west-1"
+    assert src["account"] == PRIMARY and src["region"] == "eu-west-1" and src["exists"] is True
     [img] = own["images"]
     assert img["account"] == PRIMARY and img["digest"] == aws_ml_seed.DIGEST and img["region"] == "eu-west-1"
 

@@ -166,3 +166,9 @@ def test_remember_bucket_feeds_provenance() -> None:
                                                           "public": False}}
     f = model([src("s3://team-b-models/m.tar.gz", None)], [img(f"{REG}/serve:1")])
     assert ml.model_provenance(res(f), c).status == "PASS"
+
+
+def test_a_referenced_bucket_that_does_not_exist_is_a_provenance_failure() -> None:
+    gone = dict(src("s3://vendor-public-models/m.tar.gz", None, None), exists=False)
+    r = ml.model_provenance(res(model([gone], [img(f"{REG}/serve:1")])), ctx())
+    assert r.status == "FAIL" and "does not exist" in r.message

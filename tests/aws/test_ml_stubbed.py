@@ -89,7 +89,7 @@ def test_domains_on_moto_and_honest_user_profile_status(moto_url) -> None:  # ty
     """A separate account, so the shared estate stays free of Studio (moto would fail its profiles)."""
     from auditor.demo.emulators.aws_seed import DUMMY_KEYS, _account_header
 
-    account = "333333333333"
+    account = "555555555555"
     sm = boto3.Session(region_name=REGION, **DUMMY_KEYS).client("sagemaker", endpoint_url=moto_url)
     sm.meta.events.register("before-sign", _account_header(account))
     sm.create_domain(DomainName="open", AuthMode="IAM", VpcId="vpc-1", SubnetIds=["subnet-1"],
