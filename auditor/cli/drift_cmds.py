@@ -13,6 +13,7 @@ import typer
 from auditor.cli.context import AppContext
 from auditor.cli.output import dumps_json, render
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.textsafe import terminal_safe
 
 BASELINE_COLUMNS = ["baseline", "status", "snapshot_id", "entry_count", "created_at", "created_by", "reason", "scope"]
 ENTRY_COLUMNS = ["resource_key", "provider", "account", "region", "type", "content_hash"]
@@ -194,11 +195,11 @@ def drift_cmd(
 def _report_side_notes(app: AppContext, report, out_fmt: str) -> None:  # type: ignore[no-untyped-def]
     """Incomplete units and expired ignore rules always go to stderr (stdout stays parseable)."""
     for u in report.incomplete_units:
-        typer.echo(f"warning: unit {u['unit_key']} is {u['status']} in snapshot {report.snapshot_id}; "
-                   "its resources are reported as unknown", err=True)
+        typer.echo(terminal_safe(f"warning: unit {u['unit_key']} is {u['status']} in snapshot {report.snapshot_id}; "
+                                 "its resources are reported as unknown"), err=True)
     for r in report.expired_rules:
-        typer.echo(f"warning: ignore rule #{r['index']} (owner {r['owner']}: {r['reason']}) expired on "
-                   f"{r['expires']} and no longer applies", err=True)
+        typer.echo(terminal_safe(f"warning: ignore rule #{r['index']} (owner {r['owner']}: {r['reason']}) expired on "
+                                 f"{r['expires']} and no longer applies"), err=True)
 
 
 # ---- verify ------------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def verify_cmd(
         problems = verify_chain(app.engine())
         what = "audit log"
     for p in problems:
-        typer.echo(f"FAIL: {p}", err=True)
+        typer.echo(terminal_safe(f"FAIL: {p}"), err=True)
     if problems:
         typer.echo(f"{what}: {len(problems)} problem(s)", err=True)
         return EXIT_FINDINGS

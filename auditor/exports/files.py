@@ -8,6 +8,8 @@ from typing import Any, Iterable, Sequence
 
 import orjson
 
+from auditor.textsafe import spreadsheet_safe
+
 _JSON_OPTS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
@@ -63,21 +65,6 @@ def write_json_items(out_dir: Path, name: str, head: dict[str, Any], items: Iter
             fh.write(b",\n" if i < len(keys) - 1 else b"\n")
         fh.write(b"}\n")
     return name
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Neutralise CSV formula injection (OWASP): a cell a spreadsheet would evaluate gets a
-    leading apostrophe. Resource names and tags are attacker-controlled in a shared estate."""
-    if text.startswith(_FORMULA_START):
-        try:
-            float(text)
-            return text  # a plain negative number is data, not a formula
-        except ValueError:
-            return "'" + text
-    return text
 
 
 def scalar_text(value: Any) -> str:
