@@ -9,6 +9,9 @@ what is neutralised; every CLI table, message and CSV writer goes through them.
 
 from __future__ import annotations
 
+import csv
+from typing import IO, Iterable
+
 # C0 controls, DEL, C1 controls; bidi embeddings/overrides/isolates and marks; line and
 # paragraph separators (they break lines like \n in most terminals).
 _UNSAFE = [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
@@ -44,3 +47,18 @@ def spreadsheet_safe(text: str) -> str:
                 pass
         return "'" + text
     return text
+
+
+class SpreadsheetWriter:
+    """The CSV writer of every CSV the product writes (exports and ``-f csv``): LF line ends,
+    each cell through :func:`spreadsheet_safe`, and a row holding a bare CR quoted whole
+    (Python's writer leaves ``\r`` unquoted with an LF terminator, and a reader would
+    then see a forged extra row)."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self._minimal = csv.writer(fh, lineterminator="\n")
+        self._quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, cells: Iterable[str]) -> None:
+        row = [spreadsheet_safe(c) for c in cells]
+        (self._quoted if any("\r" in c for c in row) else self._minimal).writerow(row)

@@ -10,7 +10,6 @@ as whole words allow.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import sys
@@ -24,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from auditor.textsafe import spreadsheet_safe, terminal_safe
+from auditor.textsafe import SpreadsheetWriter, terminal_safe
 
 FORMATS = ("table", "json", "csv")
 
@@ -62,13 +61,11 @@ def clip_words(text: str, limit: int) -> str:
 
 
 def csv_cells(values: Iterable[Any], *, for_terminal: bool = False) -> list[str]:
-    """One CSV row through the shared formula guard (the exports use the same function)."""
+    """One CSV row as text (the formula guard is applied by the shared SpreadsheetWriter)."""
     out = []
     for v in values:
         text = "" if v is None else str(_plain(v))
-        if for_terminal:
-            text = terminal_safe(text)
-        out.append(spreadsheet_safe(text))
+        out.append(terminal_safe(text) if for_terminal else text)
     return out
 
 
@@ -140,7 +137,7 @@ def render(
     if fmt == "csv":
         tty = sys.stdout.isatty()
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = SpreadsheetWriter(buf)
         w.writerow(columns)
         for r in rows:
             w.writerow(csv_cells((r.get(c) for c in columns), for_terminal=tty))
@@ -155,7 +152,7 @@ def render(
 
 def iter_csv_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterable[str]:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = SpreadsheetWriter(buf)
     w.writerow(columns)
     yield buf.getvalue()
     for r in rows:

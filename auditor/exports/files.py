@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import orjson
 
-from auditor.textsafe import spreadsheet_safe
+from auditor.textsafe import SpreadsheetWriter, spreadsheet_safe  # noqa: F401 - re-exported
 
 _JSON_OPTS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
@@ -34,10 +33,10 @@ def write_bytes(out_dir: Path, name: str, data: bytes) -> str:
 def write_csv(out_dir: Path, name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     """Rows go straight to the file: an inventory CSV never sits in memory whole."""
     with (out_dir / name).open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = SpreadsheetWriter(fh)
         w.writerow(columns)
         for r in rows:
-            w.writerow([spreadsheet_safe(cell_text(r.get(c))) for c in columns])
+            w.writerow([cell_text(r.get(c)) for c in columns])
     return name
 
 
