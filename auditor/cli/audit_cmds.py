@@ -61,8 +61,10 @@ def print_outcome(app: AppContext, outcome, *, show_exit: bool = True) -> None: 
         top = sorted(s["drift"], key=lambda i: -FAIL_ON.index(i["severity"]) if i["severity"] in FAIL_ON else 0)[:15]
         if top:
             render([{**i, "resource": short_id(i["resource_key"]),
-                     "paths": ", ".join(ch["path"] for ch in i.get("changes", [])[:3])} for i in top],
-                   ["severity", "change", "type", "resource", "paths"], "table", console=c, title="drift (top 15)")
+                     "paths": ", ".join(ch["path"] for ch in i.get("changes", [])[:3]),
+                     "elements": "; ".join(("+ " if e["op"] == "added" else "- ") + e["text"]
+                                           for e in i.get("element_changes", [])[:4])} for i in top],
+                   ["severity", "change", "type", "resource", "paths", "elements"], "table", console=c, title="drift (top 15)")
     elif s["drift_note"]:
         c.print(safe_text(f"drift: {s['drift_note']}"))
     fails = s["findings"]

@@ -17,7 +17,8 @@ from auditor.textsafe import terminal_safe
 
 BASELINE_COLUMNS = ["baseline", "status", "snapshot_id", "entry_count", "created_at", "created_by", "reason", "scope"]
 ENTRY_COLUMNS = ["resource_key", "provider", "account", "region", "type", "content_hash"]
-DRIFT_COLUMNS = ["severity", "change", "provider", "account", "region", "type", "resource_key", "native_id", "paths"]
+DRIFT_COLUMNS = ["severity", "change", "provider", "account", "region", "type", "resource_key", "native_id", "paths",
+                 "elements"]
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "none")
 
 
@@ -179,6 +180,7 @@ def drift_cmd(
         for i in report.items:
             d = i.as_dict()
             d["paths"] = " ".join(c.path for c in i.changes)
+            d["elements"] = "; ".join(e.line() for e in i.elements)
             if show_ignored and i.ignored:
                 d["severity"] = f"{i.severity} (ignored)"
             rows.append(d)

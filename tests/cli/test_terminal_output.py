@@ -213,3 +213,13 @@ def test_help_shows_words_not_python_types(cli, verb) -> None:  # type: ignore[n
         assert "RULE_GLOB" in out and "SNAPSHOT" in out
     if verb == ["resources"]:
         assert "ACCOUNT" in out
+
+
+def test_drift_shows_added_rule_readably(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("drift", "-f", "json")
+    item = next(i for i in json.loads(out) if i["change"] == "modified")
+    assert item["changes"] and all({"path", "before", "after"} <= set(c) for c in item["changes"])
+    assert {"path": "config.IpPermissions", "op": "added", "text": "tcp/3389 from 0.0.0.0/0"}.items() <= \
+        next(e for e in item["element_changes"] if e["path"] == "config.IpPermissions").items()
+    code, out, err = cli("drift")
+    assert "+ tcp/3389 from 0.0.0.0/0" in out
