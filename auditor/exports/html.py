@@ -90,9 +90,9 @@ def _trend_pairs(now: set, before: set | None) -> dict[str, int] | None:
     return {"new": len(now - before), "resolved": len(before - now), "unchanged": len(now & before)}
 
 
-def _trend_text(t: dict[str, int] | None) -> str:
+def _trend_text(t: dict[str, int] | None, missing: str = "no previous audit") -> str:
     if t is None:
-        return '<span class="trend empty">no previous audit</span>'
+        return f'<span class="trend empty">{escape(missing)}</span>'
     return (f'<span class="trend"><b class="t-new">+{t["new"]} new</b> \u00b7 '
             f'<b class="t-res">\u2212{t["resolved"]} resolved</b> \u00b7 {t["unchanged"]} unchanged</span>')
 
@@ -109,6 +109,10 @@ def _previous_drift(data: ExportData) -> set[tuple[str, str]] | None:
     if data.previous is None or data.previous.get("drift") is None:
         return None
     return {tuple(p) for p in data.previous["drift"]}  # type: ignore[misc]
+
+
+def _no_drift_trend(data: ExportData) -> str:
+    return "no previous audit" if data.previous is None else "previous drift not available"
 
 
 def _drift_pairs(data: ExportData) -> set[tuple[str, str]]:
@@ -154,7 +158,8 @@ def _summary(data: ExportData) -> str:
         f"<td>{_trend_text(trend)}</td></tr>",
         "<tr><th>drift</th><td>" + (_sev_counts(drift_sev) if drift_sev is not None else
                                     f'<span class="empty">{e(data.drift.reason or "no baseline")}</span>')
-        + f"</td><td>{_trend_text(_trend_pairs(_drift_pairs(data), _previous_drift(data)))}</td></tr>",
+        + f"</td><td>{_trend_text(_trend_pairs(_drift_pairs(data), _previous_drift(data)), _no_drift_trend(data))}"
+        "</td></tr>",
     ]
     notes = []
     if not_ok:
@@ -270,8 +275,9 @@ def _drift(data: ExportData) -> str:
                                  "Approve a baseline to track drift.</p>", "no baseline")
     counts = Counter(i["change"] for i in d.items)
     trend = _trend_pairs(_drift_pairs(data), _previous_drift(data))
+    trend_html = _trend_text(trend, _no_drift_trend(data))
     head = (f"<p>Baseline <b>{e(baseline_label(data))}</b>: "
-            + ", ".join(f"{n} {e(c)}" for c, n in sorted(counts.items())) + f". {_trend_text(trend)}</p>") if d.items \
+            + ", ".join(f"{n} {e(c)}" for c, n in sorted(counts.items())) + f". {trend_html}</p>") if d.items \
         else f'<p>Baseline <b>{e(baseline_label(data))}</b>: <span class="empty">no drift.</span></p>'
     by_sev: dict[str, list[dict[str, Any]]] = {}
     for i in d.items:

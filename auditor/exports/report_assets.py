@@ -71,7 +71,8 @@ section > details > summary h2 { display: inline; margin: 0 0 6px; }
 .sum { color: var(--muted); font-size: 13px; }
 .card a { color: inherit; text-decoration: none; display: block; }
 .card.bad { border-color: #fca5a5; } .card.bad .n { color: var(--fail); } .card.good .n { color: var(--pass); }
-.cards .card { min-width: 140px; flex: 1 1 140px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(135px, 1fr)); gap: 10px; }
+.cards .card { min-width: 0; }
 table.overview { width: auto; margin-top: 12px; } table.overview th { background: none; text-align: left; }
 table.sevrow { width: auto; margin: 0; } table.sevrow td { border: 0; padding: 0 8px 0 0; }
 .trend { font-size: 12px; } .t-new { color: var(--fail); } .t-res { color: var(--pass); }
@@ -128,7 +129,7 @@ JS = """
     });
   });
   // Sort any table by a header click (numbers numerically).
-  each(document.querySelectorAll('table thead th'), function (th) {
+  each(document.querySelectorAll('table:not(.overview) thead th'), function (th) {
     th.setAttribute('data-sortable', '1');
     th.addEventListener('click', function () {
       var table = th.closest('table'); var body = table.tBodies[0]; if (!body) { return; }
