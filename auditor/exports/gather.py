@@ -227,6 +227,7 @@ def drift_from_report(report: Any) -> DriftData:
             {"path": str(c.get("path", "")), "before": c.get("before"), "after": c.get("after")}
             for c in (row["changes"] or [])
         ]
+        row["element_changes"] = list(row["element_changes"] or [])
         row["severity"] = (row["severity"] or "info").lower()
         items.append(row)
     items.sort(key=lambda i: (i["resource_key"] or "", i["change"] or ""))
