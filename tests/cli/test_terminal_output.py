@@ -158,7 +158,8 @@ def test_identity_and_query_piped(cli) -> None:  # type: ignore[no-untyped-def]
     assert_whole(keys + cli.store["ids"], out)
 
 
-def test_collect_summary_piped(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_collect_summary_piped(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("COLUMNS", raising=False)  # piped, no width given: natural width
     from collections import Counter
 
     from auditor.cli.collect_cmds import print_summary
