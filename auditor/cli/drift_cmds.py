@@ -13,10 +13,12 @@ import typer
 from auditor.cli.context import AppContext
 from auditor.cli.output import dumps_json, render
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.textsafe import terminal_safe
 
 BASELINE_COLUMNS = ["baseline", "status", "snapshot_id", "entry_count", "created_at", "created_by", "reason", "scope"]
 ENTRY_COLUMNS = ["resource_key", "provider", "account", "region", "type", "content_hash"]
-DRIFT_COLUMNS = ["severity", "change", "provider", "account", "region", "type", "resource_key", "native_id", "paths"]
+DRIFT_COLUMNS = ["severity", "change", "provider", "account", "region", "type", "resource_key", "native_id", "paths",
+                 "elements"]
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "none")
 
 
@@ -187,6 +189,7 @@ def drift_cmd(
         for i in report.items:
             d = i.as_dict()
             d["paths"] = " ".join(c.path for c in i.changes)
+            d["elements"] = "; ".join(e.line() for e in i.elements)
             if show_ignored and i.ignored:
                 d["severity"] = f"{i.severity} (ignored)"
             rows.append(d)
@@ -203,11 +206,11 @@ def drift_cmd(
 def _report_side_notes(app: AppContext, report, out_fmt: str) -> None:  # type: ignore[no-untyped-def]
     """Incomplete units and expired ignore rules always go to stderr (stdout stays parseable)."""
     for u in report.incomplete_units:
-        typer.echo(f"warning: unit {u['unit_key']} is {u['status']} in snapshot {report.snapshot_id}; "
-                   "its resources are reported as unknown", err=True)
+        typer.echo(terminal_safe(f"warning: unit {u['unit_key']} is {u['status']} in snapshot {report.snapshot_id}; "
+                                 "its resources are reported as unknown"), err=True)
     for r in report.expired_rules:
-        typer.echo(f"warning: ignore rule #{r['index']} (owner {r['owner']}: {r['reason']}) expired on "
-                   f"{r['expires']} and no longer applies", err=True)
+        typer.echo(terminal_safe(f"warning: ignore rule #{r['index']} (owner {r['owner']}: {r['reason']}) expired on "
+                                 f"{r['expires']} and no longer applies"), err=True)
 
 
 def register(app: typer.Typer) -> None:

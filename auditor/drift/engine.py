@@ -25,7 +25,7 @@ import orjson
 from sqlalchemy import Connection, Engine, select
 
 from auditor.drift import baselines as bl, ignore as ignore_mod, scope as scope_mod, severity, sqlsets
-from auditor.drift.diff import diff_documents
+from auditor.drift.diff import diff_documents, element_changes
 from auditor.drift.model import SEVERITY_RANK, DriftItem, DriftReport
 from auditor.errors import UsageError
 from auditor.model import COMPLETED_STATUSES, SnapshotStatus
@@ -253,6 +253,8 @@ def _items(classified: list[Classified], rows: dict[int, dict[str, Any]],
         if change == "modified" and bdoc is not None and adoc is not None:
             item.changes = diff_documents(bdoc, adoc)
         ignore_mod.apply(item, rules)
+        if item.changes:
+            item.elements = element_changes(bdoc, adoc, item.changes)
         category = meta.get("category")
         if change == "unknown":
             item.severity = severity.assess(change, category, None, None, (), params).severity

@@ -22,6 +22,7 @@ DRIFT_JSON_DOC = """\
 | type          | string          | resource type, e.g. `aws.s3.bucket` |
 | change        | string          | `added`, `removed`, `modified` or `unknown` (its collection unit did not complete in the snapshot, so nothing can be said; never reported as `removed`) |
 | changes       | array           | for `modified`: `[{"path", "before", "after"}]`, one per changed JSON path (`tags.Owner`, `config.Versioning.Status`, `facets.public`, `name`); `before`/`after` are JSON values, `null` when the path is absent on that side; empty for the other kinds |
+| element_changes | array         | for `modified`: the lists that are sets (security-group rules, network facet rules, policy statements, role bindings, grants) diffed by element: `[{"path", "op", "value", "text"}]` with `path` the list's path (`config.IpPermissions`, `facets.ingress`, `config.AssumeRolePolicyDocument.Statement`), `op` `added` or `removed`, `value` the whole element, `text` one readable line (`tcp/3389 from 0.0.0.0/0`, `Allow sts:AssumeRole by AWS:arn:...`); a policy document is thus diffed per statement; `changes` keeps the path-level view |
 | severity      | string          | `info`, `low`, `medium`, `high` or `critical` (see `auditor.drift.severity.SEVERITY_RULES`) |
 | ignored_by    | array           | only with `--show-ignored`: the ignore rules that matched (`index`, `owner`, `reason`, `path`, `expires`); an item that is fully ignored has a non-empty list and never counts for `--fail-on` |
 
@@ -43,6 +44,22 @@ class Change:
         return {"path": self.path, "before": self.before, "after": self.after}
 
 
+@dataclass(frozen=True, slots=True)
+class ElementChange:
+    """One element added to or removed from a list that is a set (rules, grants, statements)."""
+
+    path: str    # the list's path, e.g. config.IpPermissions, facets.ingress
+    op: str      # "added" | "removed"
+    value: Any   # the element as stored
+    text: str    # one readable line: "tcp/3389 from 0.0.0.0/0"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "op": self.op, "value": self.value, "text": self.text}
+
+    def line(self) -> str:
+        return f"{'+' if self.op == 'added' else '-'} {self.text}"
+
+
 @dataclass(slots=True)
 class DriftItem:
     resource_key: str
@@ -53,6 +70,7 @@ class DriftItem:
     type: str | None
     change: str
     changes: list[Change] = field(default_factory=list)
+    elements: list[ElementChange] = field(default_factory=list)
     severity: str = "info"
     ignored_by: list[dict[str, Any]] = field(default_factory=list)
     ignored: bool = False  # every change (or the whole item) is covered by ignore rules
@@ -64,6 +82,7 @@ class DriftItem:
             "resource_key": self.resource_key, "native_id": self.native_id, "provider": self.provider,
             "account": self.account, "region": self.region, "type": self.type, "change": self.change,
             "changes": [c.as_dict() for c in self.changes], "severity": self.severity,
+            "element_changes": [e.as_dict() for e in self.elements],
         }
         if self.show_ignored:
             d["ignored_by"] = list(self.ignored_by)
