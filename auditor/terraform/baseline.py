@@ -81,7 +81,7 @@ def import_states(engine: Engine, *, name: str, locations: Sequence[str], reason
                          "account": d.account, "region": d.region, "declared": text})
         c.execute(baseline_entries.insert(), entries)
         c.execute(terraform_declarations.insert(), rows)
-        ref = bl._finish_version(c, bid=bid, name=name, version=version, action="baseline.import_terraform", by=by,
+        ref = bl._finish_version(c, bid=bid, name=name, version=version, action="baseline.approve", by=by,
                                  now=now, parent=None, sid=None, scope=scope, reason=reason, entry_count=len(declared),
                                  extra={"kind": KIND, "replaces": parent.label if parent else None, "states": states,
                                         "unmapped_types": dict(sorted(result.unmapped.items()))})

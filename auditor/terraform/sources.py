@@ -68,6 +68,7 @@ class AzureBlobReader:
                  session: Any = None, verify: Any = True) -> None:
         import requests
 
+        self.account = account
         self.endpoint = (endpoint or f"https://{account}.blob.core.windows.net").rstrip("/")
         self.credential = credential
         self.session = session or requests.Session()
@@ -85,7 +86,7 @@ class AzureBlobReader:
         r = self.session.get(f"{self.endpoint}/{quote(container)}/{quote(blob)}", headers=self._headers(),
                              timeout=60, verify=self.verify)
         if r.status_code != 200:
-            raise UsageError(f"azurerm://{container}/{blob}: HTTP {r.status_code} reading the state blob")
+            raise UsageError(f"azurerm://{self.account}/{container}/{blob}: HTTP {r.status_code} reading the state blob")
         return r.content
 
     def list(self, container: str, prefix: str) -> list[str]:
@@ -100,7 +101,7 @@ class AzureBlobReader:
             r = self.session.get(f"{self.endpoint}/{quote(container)}", params=params, headers=self._headers(),
                                  timeout=60, verify=self.verify)
             if r.status_code != 200:
-                raise UsageError(f"azurerm container {container}: HTTP {r.status_code} listing blobs")
+                raise UsageError(f"azurerm://{self.account}/{container}: HTTP {r.status_code} listing blobs")
             root = ET.fromstring(r.content)
             names += [n.text or "" for n in root.iter("Name")]
             marker = (root.findtext("NextMarker") or "").strip()
