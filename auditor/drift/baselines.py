@@ -252,10 +252,10 @@ def approve(engine: Engine, *, name: str, reason: str, by: str, snapshot_id: int
     norm_scope = scope_mod.normalise(list(scope) if scope else None)
     now = datetime.now(timezone.utc)
     with engine.begin() as c:
-        sid = int(snapshot_id) if snapshot_id is not None else _latest_complete_snapshot(c)
-        _check_snapshot(c, sid, norm_scope)
         parent = _active(c, name)
         _refuse_terraform(c, parent, "approve a snapshot into")
+        sid = int(snapshot_id) if snapshot_id is not None else _latest_complete_snapshot(c)
+        _check_snapshot(c, sid, norm_scope)
         bid, version = _insert_version(c, name=name, parent=parent, sid=sid, scope=norm_scope, by=by,
                                        reason=reason, now=now)
         sqlsets.completed_units(c, _DONE, sid)

@@ -26,6 +26,7 @@ class Estate:
     gcp_fake: object
     config: object
     sid: int
+    config_path: Path
 
 
 def _tf_web_group(url: str) -> tuple[str, str]:
@@ -75,4 +76,4 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
         shutil.copytree(DATA, states)
         for f in states.rglob("*.tfstate"):
             f.write_text(f.read_text().replace("__SG_ID__", gid).replace("__VPC_ID__", vpc))
-        yield Estate(engine, work / "auditor.db", states, gcp, config, result.snapshot_id)
+        yield Estate(engine, work / "auditor.db", states, gcp, config, result.snapshot_id, cfg_path)
