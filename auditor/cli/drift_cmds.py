@@ -251,8 +251,9 @@ def verify_cmd(
         what = f"manifest of {directory}"
     else:
         from auditor.drift.auditlog import verify_chain
+        from auditor.terraform.baseline import verify_declarations
 
-        problems = verify_chain(app.engine())
+        problems = verify_chain(app.engine()) + verify_declarations(app.engine())
         what = "audit log"
     for p in problems:
         typer.echo(f"FAIL: {p}", err=True)

@@ -152,11 +152,16 @@ class MappingResult:
     problems: list[str]
 
 
-def _context(instances: list[Instance]) -> dict[tuple[str, str], dict[str, str | None]]:
-    """Per (state, provider configuration): the account and region its resources live in."""
-    votes: dict[tuple[str, str], dict[str, Counter[str]]] = defaultdict(lambda: {"account": Counter(), "region": Counter()})
+def _cloud(tf_type: str) -> str:
+    return next((p for p, prefix in PROVIDER_PREFIX.items() if tf_type.startswith(prefix)), "")
+
+
+def _context(instances: list[Instance]) -> dict[tuple[str, str, str], dict[str, str | None]]:
+    """Per (state, provider configuration, cloud): the account and region its resources live in."""
+    votes: dict[tuple[str, str, str], dict[str, Counter[str]]] = defaultdict(
+        lambda: {"account": Counter(), "region": Counter()})
     for inst in instances:
-        v = votes[(inst.source, inst.provider)]
+        v = votes[(inst.source, inst.provider, _cloud(inst.type))]
         a = inst.attributes
         for attr in ("arn",):
             acct, reg = _arn_part(a.get(attr), 4), _arn_part(a.get(attr), 3)
@@ -186,7 +191,7 @@ def map_instances(instances: Iterable[Instance]) -> MappingResult:
         if r is None:
             unmapped[inst.type] += 1
             continue
-        a, ctx = inst.attributes, ctxs[(inst.source, inst.provider)]
+        a, ctx = inst.attributes, ctxs[(inst.source, inst.provider, r.provider)]
         native = render(r.id, a, ctx)
         if native is None:
             unmapped[inst.type] += 1
@@ -196,6 +201,8 @@ def map_instances(instances: Iterable[Instance]) -> MappingResult:
         d = declared.get(key)
         if d is None:
             d = declared[key] = Declared(key, r.provider, r.type, render(r.account, a, ctx), render(r.region, a, ctx))
+        d.account = d.account or render(r.account, a, ctx)
+        d.region = d.region or render(r.region, a, ctx)
         d.addresses.append(f"{inst.source}#{inst.address}")
         try:
             _apply(r, a, d)
