@@ -67,3 +67,21 @@ def test_compare_reports_declared_paths_only() -> None:
     changes, declared_doc = drift.compare(decl, doc)
     assert [(c.path, c.before, c.after) for c in changes] == [("config.Versioning.Status", "Enabled", "Suspended")]
     assert declared_doc["config"]["Other"] == "x"
+
+
+def test_coverage_html_section_escapes_hostile_strings() -> None:
+    from auditor.exports.gather import drift_from_report
+    from auditor.terraform.report import coverage_section_html
+
+    cov = [{"provider": "aws", "account": "<script>alert(1)</script>", "type": "aws.s3.bucket", "resources": 4,
+            "managed": 1, "share": 0.25}]
+    html = coverage_section_html(cov, "iac@1")
+    assert "<script>" not in html and "&lt;script&gt;" in html and "25%" in html and "1 of 4" in html
+    assert coverage_section_html(None) == ""
+
+    class Report:
+        baseline = "iac@1"
+        items: list = []
+        iac_coverage = cov
+
+    assert drift_from_report(Report()).iac_coverage == cov
