@@ -200,7 +200,9 @@ def drift_cmd(
     if coverage is not None:
         if report.iac_coverage is None:
             raise UsageError("--coverage needs a Terraform baseline (auditor baseline import terraform)")
-        coverage.write_text(dumps_json(report.iac_coverage) + "\n", encoding="utf-8")
+        fd = os.open(coverage, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private by default
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(dumps_json(report.iac_coverage) + "\n")
     if out_fmt == "json":
         sys.stdout.write(dumps_json([i.as_dict() for i in report.items]) + "\n")
     else:

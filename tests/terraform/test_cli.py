@@ -32,6 +32,7 @@ def test_import_and_drift_with_coverage(estate, capsys, tmp_path: Path, monkeypa
     assert {"unmanaged", "missing", "modified"} <= {i["change"] for i in items}
     coverage = json.loads(cov.read_text())
     assert any(c["type"] == "azure.network.nsg" and c["managed"] == 1 for c in coverage)
+    assert cov.stat().st_mode & 0o077 == 0
     code, out, err = _cli(estate, capsys, "drift", "--baseline", "cli-iac", "--snapshot", str(estate.sid),
                           "--format", "table", "--fail-on", "high")
     assert code == 1  # the out-of-band SSH rule on tf-web is high
