@@ -157,26 +157,34 @@ def _cloud(tf_type: str) -> str:
 
 
 def _context(instances: list[Instance]) -> dict[tuple[str, str, str], dict[str, str | None]]:
-    """Per (state, provider configuration, cloud): the account and region its resources live in."""
+    """Per (state, provider configuration, cloud): the account and region its resources live in.
+
+    A provider configuration with no account evidence of its own borrows the account most
+    seen in the same state for that cloud (never the region: aliases usually differ in region).
+    """
     votes: dict[tuple[str, str, str], dict[str, Counter[str]]] = defaultdict(
         lambda: {"account": Counter(), "region": Counter()})
     for inst in instances:
-        v = votes[(inst.source, inst.provider, _cloud(inst.type))]
-        a = inst.attributes
-        for attr in ("arn",):
-            acct, reg = _arn_part(a.get(attr), 4), _arn_part(a.get(attr), 3)
+        cloud = _cloud(inst.type)
+        for key in ((inst.source, inst.provider, cloud), (inst.source, "*", cloud)):
+            v = votes[key]
+            a = inst.attributes
+            acct, reg = _arn_part(a.get("arn"), 4), _arn_part(a.get("arn"), 3)
             if acct and acct.isdigit():
                 v["account"][acct] += 1
-            if reg:
+            if reg and key[1] != "*":
                 v["region"][reg] += 1
-        if isinstance(a.get("region"), str) and a["region"]:
-            v["region"][a["region"]] += 1
-        if isinstance(a.get("project"), str) and a["project"]:
-            v["account"][a["project"]] += 1
-        sub = _arm_subscription(a.get("id"))
-        if sub:
-            v["account"][sub] += 1
-    return {k: {n: (c.most_common(1)[0][0] if c else None) for n, c in v.items()} for k, v in votes.items()}
+            if isinstance(a.get("region"), str) and a["region"] and key[1] != "*":
+                v["region"][a["region"]] += 1
+            if isinstance(a.get("project"), str) and a["project"]:
+                v["account"][a["project"]] += 1
+            sub = _arm_subscription(a.get("id"))
+            if sub:
+                v["account"][sub] += 1
+    best = {k: {n: (c.most_common(1)[0][0] if c else None) for n, c in v.items()} for k, v in votes.items()}
+    for (src, _prov, cloud), ctx in best.items():
+        ctx["account"] = ctx["account"] or best.get((src, "*", cloud), {}).get("account")
+    return best
 
 
 def map_instances(instances: Iterable[Instance]) -> MappingResult:

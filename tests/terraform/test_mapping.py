@@ -85,3 +85,11 @@ def test_coverage_html_section_escapes_hostile_strings() -> None:
         iac_coverage = cov
 
     assert drift_from_report(Report()).iac_coverage == cov
+
+
+def test_account_is_borrowed_from_another_provider_alias_of_the_same_state() -> None:
+    res = mapping.map_instances([
+        _inst("aws_s3_bucket", {"bucket": "b", "arn": "arn:aws:s3:::b"}, provider="aws"),
+        _inst("aws_vpc", {"arn": "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1"}, provider="aws.eu"),
+    ])
+    assert res.declared["aws.s3.bucket|arn:aws:s3:::b"].account == "123456789012"
