@@ -57,11 +57,6 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     work = tmp_path_factory.mktemp("tf")
     with ExitStack() as stack:
         url = demo_run._start_moto(stack)
-        # moto keeps its backends per process: start from an empty cloud even if another
-        # test module of this worker already seeded one.
-        import requests
-
-        requests.post(f"{url}/moto-api/reset", timeout=30).raise_for_status()
         seeded = scenario.seed(url)
         gid, vpc = _tf_web_group(url)
         gcp = GcpFake(seeded.gcp)
