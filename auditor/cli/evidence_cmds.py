@@ -87,8 +87,10 @@ def verify_cmd(
     else:
         from auditor.drift.auditlog import verify_log
 
+        from auditor.terraform.baseline import verify_declarations
+
         v = verify_log(app.engine(), trusted)
-        what, problems, checked = "audit log", v.problems, v.key_checked
+        what, problems, checked = "audit log", v.problems + verify_declarations(app.engine()), v.key_checked
         signed_by = signing.fingerprint(trusted) if trusted is not None and v.signed_seq else None
         head = f"; signed head seq {v.signed_seq} {v.signed_hash}" if v.signed_seq else ""
     for p in problems:

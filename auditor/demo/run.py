@@ -137,6 +137,11 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         console.print(f"approved baseline {ref.name}@{ref.version} from snapshot {first.snapshot_id}"
                       + (f" (scoped to {len(scope)} completed units)" if first.snapshot_status != "complete" else ""))
 
+        from auditor.demo.emulators import aws_seed
+        from auditor.terraform import demo as tf_demo
+
+        tf_state = tf_demo.write_state(lambda svc, region: scenario._client(aws_url, svc, aws_seed.PRIMARY_ACCOUNT, region),
+                                       aws_seed.PRIMARY_ACCOUNT, workdir / "terraform" / "terraform.tfstate")
         console.rule("overnight changes")
         for line in scenario.apply_drift(aws_url, estate):
             console.print(f"  • {line}")
@@ -149,6 +154,8 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         # The audit's own exit code is shown as what `auditor audit` would return; the line
         # "exit code N" below is the demo's, and it is the one this function returns.
         print_outcome(AppContext(fmt="table", console=console), second, show_exit=False)
+        console.rule("IaC drift: what Terraform declares vs what runs")
+        tf_demo.show_iac_drift(console, engine, tf_state, second.snapshot_id)
     _print_findings(console, second, FAIL_ON)
     elapsed = time.perf_counter() - started
     report = second.export_dir / "report.html" if second.export_dir else None

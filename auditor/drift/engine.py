@@ -205,6 +205,11 @@ def compute_drift(engine: Engine, *, baseline: str | None = None, snapshot_id: i
             name, version = bl.parse_ref(default_baseline_name(engine, baseline))
             ref = bl.get_baseline(engine, name, version)
             sid = _snapshot(conn, snapshot_id, "snapshot")
+            if bl.is_terraform(conn, ref.id):  # a baseline declared by Terraform state
+                from auditor.terraform import drift as tf_drift
+
+                return tf_drift.compute(conn, ref, sid, rules=active_rules, params=params,
+                                        show_ignored=show_ignored, expired=expired)
         try:
             sqlsets.completed_units(conn, _T_DONE, sid)
             sqlsets.create_temp(conn, _T_S, "resource_key TEXT PRIMARY KEY, version_id BIGINT, content_hash TEXT, "

@@ -31,6 +31,15 @@ Items are ordered by severity (highest first), then resource key. The same items
 next to `baseline`, `snapshot_id`, `from_snapshot`, `incomplete_units` (units of the compared
 snapshot that did not complete, or that held baseline resources but were not attempted) and
 `expired_rules` (ignore rules past their `expires` date; they no longer apply).
+
+Against a Terraform baseline (`auditor baseline import terraform`) `change` is `unmanaged` (in
+the cloud, in the baseline's accounts, declared by no state), `missing` (declared, absent, and
+every unit that could hold it completed), `modified` (a value Terraform declares differs; only
+declared paths appear in `changes`, `before` = declared, `after` = collected) or `unknown`.
+The report object then also has `iac_coverage`: `[{"provider", "account", "type", "resources",
+"managed", "share"}]`, the observed resources per account and type and how many some state
+declares; `auditor drift --coverage FILE` writes that list as a companion JSON file (stdout
+keeps the item array).
 """
 
 
@@ -99,12 +108,14 @@ class DriftReport:
     from_snapshot: int | None = None
     compared: int = 0  # resources on the baseline side
     ignored_count: int = 0
+    kinds: tuple[str, ...] = CHANGE_KINDS  # a Terraform baseline: unmanaged, missing, modified, unknown
+    iac_coverage: list[dict[str, Any]] | None = None  # Terraform baselines only (see DRIFT_JSON_DOC)
 
     def counts(self) -> dict[str, int]:
-        out = {k: 0 for k in CHANGE_KINDS}
+        out = {k: 0 for k in self.kinds}
         for i in self.items:
             if not i.ignored:
-                out[i.change] += 1
+                out[i.change] = out.get(i.change, 0) + 1
         return out
 
     def max_severity(self) -> str | None:
@@ -119,9 +130,12 @@ class DriftReport:
         return any(SEVERITY_RANK[i.severity] >= floor for i in self.items if not i.ignored)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "baseline": self.baseline, "snapshot_id": self.snapshot_id, "from_snapshot": self.from_snapshot,
             "counts": self.counts(), "ignored": self.ignored_count, "compared": self.compared,
             "incomplete_units": self.incomplete_units, "expired_rules": self.expired_rules,
             "items": [i.as_dict() for i in self.items],
         }
+        if self.iac_coverage is not None:
+            d["iac_coverage"] = self.iac_coverage
+        return d

@@ -50,6 +50,7 @@ class DriftData:
     reason: str = ""  # why there is no drift report ("no baseline", ...)
     baseline: dict[str, Any] | None = None  # {id, name, version}
     items: list[dict[str, Any]] = field(default_factory=list)
+    iac_coverage: list[dict[str, Any]] | None = None  # Terraform baselines only (auditor.terraform.drift)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def drift_from_report(report: Any) -> DriftData:
         row["severity"] = (row["severity"] or "info").lower()
         items.append(row)
     items.sort(key=lambda i: (i["resource_key"] or "", i["change"] or ""))
-    return DriftData(available=True, baseline=base, items=items)
+    return DriftData(available=True, baseline=base, items=items, iac_coverage=_attr(report, "iac_coverage", None))
 
 
 def _read_drift(engine: Engine, snapshot_id: int, baseline: Any) -> DriftData:

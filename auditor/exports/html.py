@@ -383,7 +383,10 @@ def render_report(data: ExportData) -> str:
     snap = data.snapshot
     title = f"Posture audit report \u2014 snapshot {data.snapshot_id}"
     nav = "".join(f'<a href="#{s}">{escape(SECTION_TITLES[s])}</a>' for s in SECTIONS)
-    body = "".join((_summary(data), _findings(data), _drift(data), _trust(data), _residency(data), _coverage(data),
+    from auditor.terraform.report import coverage_section_html  # a separate section, only for Terraform baselines
+
+    iac = coverage_section_html(data.drift.iac_coverage, baseline_label(data))
+    body = "".join((_summary(data), _findings(data), _drift(data), iac, _trust(data), _residency(data), _coverage(data),
                     _frameworks(data)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
