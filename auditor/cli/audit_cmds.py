@@ -50,6 +50,10 @@ def print_outcome(app: AppContext, outcome) -> None:  # type: ignore[no-untyped-
     col = s["collection"] or {}
     c.print(f"[bold]snapshot {s['snapshot_id']}[/] {s['snapshot_status']}: {col.get('resources', 0)} resources, "
             f"units {col.get('units', {})}, {col.get('api_calls', 0)} API calls", highlight=False)
+    if s.get("coverage_line"):
+        c.print(s["coverage_line"], highlight=False)
+    for b in s.get("coverage_breaches") or []:
+        app.err.print(f"[red]coverage below the floor[/]: {b}", highlight=False)
     if s["incomplete_units"]:
         render(group_incomplete(s["incomplete_units"]), ["provider", "account", "status", "units", "types", "error"],
                "table", console=c, title="collection units that did not complete (their resources are unknown, not deleted)")

@@ -14,7 +14,8 @@ from auditor.errors import EXIT_RUNTIME, UsageError
 def print_summary(app: AppContext, result) -> None:  # type: ignore[no-untyped-def]
     s = result.summary
     data = {"snapshot_id": result.snapshot_id, "status": result.status, **s.as_dict(),
-            "versions_written": result.stats.written, "deleted": result.stats.closed}
+            "versions_written": result.stats.written, "deleted": result.stats.closed,
+            "coverage": result.coverage.as_dict(), "error": result.error}
     if app.fmt == "json":
         sys.stdout.write(dumps_json(data) + "\n")
         return
@@ -31,6 +32,9 @@ def print_summary(app: AppContext, result) -> None:  # type: ignore[no-untyped-d
         f"{result.stats.written} versions written, {result.stats.closed} deleted",
         highlight=False,
     )
+    app.console.print(result.coverage.line(), highlight=False)
+    if result.error:
+        app.err.print(f"[red]snapshot {result.snapshot_id} failed[/]: {result.error}", highlight=False)
 
 
 def collect(
@@ -59,6 +63,8 @@ def collect(
     with audit_lock(engine, holder=f"auditor collect (pid {os.getpid()})"):
         result = run_collection(cfg, engine, providers=tuple(provider) or None, progress=progress)
     print_summary(app, result)
+    if result.status == "failed":
+        return EXIT_RUNTIME
     if strict and incomplete(result.summary):
         app.err.print(f"collection incomplete: {len(incomplete(result.summary))} unit(s) did not complete (--strict)")
         return EXIT_RUNTIME

@@ -29,6 +29,7 @@ class DatabaseConfig(Section):
         default=None,
         description="SQLAlchemy URL. Default: sqlite file auditor.db next to the config file.",
     )
+    connect_timeout_s: int = Field(default=10, ge=1, le=600, description="PostgreSQL connect timeout.")
 
 
 class CollectionConfig(Section):
@@ -36,6 +37,12 @@ class CollectionConfig(Section):
     batch_size: int = Field(default=500, ge=1, le=50_000)
     max_attempts: int = Field(default=6, ge=1, le=20, description="Attempts per API call on throttling.")
     progress: bool = True
+    connect_timeout_s: float = Field(default=10, gt=0, le=600, description="SDK connect timeout per attempt.")
+    read_timeout_s: float = Field(default=60, gt=0, le=3600, description="SDK read timeout per attempt.")
+    unit_deadline_s: float = Field(
+        default=900, gt=0, description="A unit still running after this is recorded 'error: timed out'.")
+    run_deadline_s: float = Field(
+        default=4 * 3600, gt=0, description="The whole collection: units not done by then are 'error: timed out'.")
 
 
 class AwsAccount(Section):
@@ -196,9 +203,18 @@ class NotificationsConfig(Section):
     webhooks: list[WebhookConfig] = []
 
 
+class CoverageFloor(Section):
+    """Below this floor an audit exits 3 and notifies, whatever --fail-on says."""
+
+    provider_without_success: bool = Field(default=True, description="Any provider with zero successful units.")
+    account_fully_denied: bool = Field(default=True, description="Any account whose every unit was denied.")
+    min_ratio: float = Field(default=0.0, ge=0.0, le=1.0, description="Successful / planned units, overall.")
+
+
 class AuditConfig(Section):
     baseline: str | None = Field(default=None, description="Baseline name drift compares against.")
     fail_on: Literal["info", "low", "medium", "high", "critical", "none"] = "high"
+    coverage_floor: CoverageFloor = CoverageFloor()
 
 
 class AuditorConfig(Section):
