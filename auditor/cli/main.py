@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "auditor.cli.audit_cmds",
     "auditor.cli.drift_cmds",
     "auditor.cli.demo_cmds",
+    "auditor.cli.lock_cmds",
 )
 
 app = typer.Typer(
@@ -70,8 +71,15 @@ def run(argv: list[str] | None = None) -> None:
     """Console-script entry: map every failure onto the exit-code contract."""
     application = build_app()
     verbosity = sum(a.count("v") for a in (argv or sys.argv[1:]) if a.startswith("-v") or a == "--verbose")
+    from auditor.signals import Terminated, stop_on_signals
+
     try:
-        result = application(args=argv, standalone_mode=False, prog_name="auditor")
+        with stop_on_signals():
+            result = application(args=argv, standalone_mode=False, prog_name="auditor")
+    except Terminated as exc:
+        typer.echo(f"error: {exc}: any snapshot being written was marked failed and its partial writes "
+                   "undone; the lock was released", err=True)
+        sys.exit(exc.exit_code)
     except AuditorError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
