@@ -45,6 +45,8 @@ def print_outcome(app: AppContext, outcome) -> None:  # type: ignore[no-untyped-
     s = outcome.summary()
     if app.fmt == "json":
         sys.stdout.write(dumps_json(s) + "\n")
+        for b in s.get("coverage_breaches") or []:  # stderr: the JSON on stdout stays parseable
+            app.err.print(f"coverage below the floor: {b}", highlight=False)
         return
     c = app.console
     col = s["collection"] or {}
