@@ -59,12 +59,15 @@ def approve_cmd(
     snapshot: Optional[int] = typer.Option(None, "--snapshot", help="Snapshot id (default: latest complete)."),
     scope: Optional[List[str]] = typer.Option(None, "--scope", help="Units covered: provider|account|region|type "
                                               "glob (or with '/'); repeatable. Needed to approve a partial snapshot."),
+    allow_partial: bool = typer.Option(False, "--allow-partial", help="Approve a partial snapshot: only units that "
+                                       "completed enter; the others are listed in the approval and stay unknown."),
 ) -> int:
     """Approve a snapshot's resources as a new, immutable baseline version."""
     app: AppContext = ctx.obj
     from auditor.drift import baselines
 
-    ref = baselines.approve(app.engine(), name=name, reason=reason, by=_actor(by), snapshot_id=snapshot, scope=scope)
+    ref = baselines.approve(app.engine(), name=name, reason=reason, by=_actor(by), snapshot_id=snapshot, scope=scope,
+                            allow_partial=allow_partial)
     app.info(f"approved {ref.label}: {ref.entry_count} resources from snapshot {ref.snapshot_id}")
     render(_rows([ref]), BASELINE_COLUMNS, app.fmt, console=app.console)
     return EXIT_OK
