@@ -104,8 +104,10 @@ def audit_cmd(
     from auditor.audit import audit, require_cloud
     from collectors.runner import NullProgress, RichProgress
 
-    if fail_on is not None and fail_on not in FAIL_ON:
-        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
+    if fail_on is not None:
+        from auditor.errors import check_fail_on
+
+        check_fail_on(fail_on)
     cfg = app.config
     require_cloud(cfg, tuple(provider) or None)
     engine = app.engine()

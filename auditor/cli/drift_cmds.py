@@ -164,8 +164,11 @@ def drift_cmd(
 
     out_fmt = _fmt(app, fmt)
     threshold = fail_on or app.config.audit.fail_on
-    if threshold not in SEVERITY_CHOICES:
-        raise UsageError(f"--fail-on {threshold!r}: use one of {', '.join(SEVERITY_CHOICES)}")
+    from auditor.errors import check_fail_on
+
+    check_fail_on(threshold)
+    if from_ is not None and to is not None and from_ > to:
+        raise UsageError(f"--from {from_} is newer than --to {to}: --from names the older snapshot")
     between = from_ is not None or to is not None
     engine = app.engine()
     report = compute_drift(  # an explicit --baseline with --from/--to is refused there

@@ -67,6 +67,12 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _is_database_error(exc: BaseException) -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in ("psycopg", "sqlite3")
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry: map every failure onto the exit-code contract."""
     application = build_app()
@@ -92,6 +98,11 @@ def run(argv: list[str] | None = None) -> None:
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_RUNTIME)
     except Exception as exc:  # noqa: BLE001 - the contract: a message and exit 3, not a traceback
+        if _is_database_error(exc) and verbosity < 2:
+            from auditor.store.engine import describe_db_error
+
+            typer.echo(f"error: {describe_db_error(exc)}", err=True)
+            sys.exit(EXIT_RUNTIME)
         # Click (vendored by Typer) usage errors carry show() and their own exit code (2).
         if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()

@@ -17,8 +17,8 @@ def resolve_url(cli_db: str | None, config_url: str | None, config_path: Path | 
     return cli_db or os.environ.get("AUDITOR_DB") or config_url or default_url(config_path)
 
 
-def open_inventory(url: str, *, check: bool = True) -> Engine:
-    engine = make_engine(url)
+def open_inventory(url: str, *, check: bool = True, connect_timeout_s: int | None = None) -> Engine:
+    engine = make_engine(url, **({"connect_timeout_s": connect_timeout_s} if connect_timeout_s else {}))
     if check:
         migrate.check_schema(engine)
     return engine
