@@ -101,6 +101,9 @@ def run_collection(
 
     import time
 
+    from auditor.store.integrity import require_intact
+
+    require_intact(engine)  # SQLite: a damaged page stops a write run before it writes
     started = time.monotonic()  # the run deadline covers planning (which calls the network too)
     tasks, classifiers = plan_all(config, providers, clients)
     remaining = max(0.001, config.collection.run_deadline_s - (time.monotonic() - started))

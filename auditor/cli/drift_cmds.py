@@ -214,7 +214,7 @@ def verify_cmd(
     directory: Optional[Path] = typer.Argument(None, help="An export directory: verify its SHA-256 manifest. "
                                                "Without it: verify the audit log's hash chain."),
 ) -> int:
-    """Verify the audit log (no argument) or an export directory's manifest."""
+    """Verify the audit log and the database file (no argument) or an export directory's manifest."""
     app: AppContext = ctx.obj
     if directory is not None:
         if not directory.exists():
@@ -225,8 +225,16 @@ def verify_cmd(
         what = f"manifest of {directory}"
     else:
         from auditor.drift.auditlog import verify_chain
+        from auditor.store.integrity import quick_check
 
-        problems = verify_chain(app.engine())
+        engine = app.engine()
+        problems = [f"database file: {p}" for p in quick_check(engine)[:20]]
+        try:
+            problems += verify_chain(engine)
+        except Exception as exc:  # noqa: BLE001 - a corrupt file can break the chain walk itself
+            if not problems:
+                raise
+            problems.append(f"audit log unreadable: {type(exc).__name__}")
         what = "audit log"
     for p in problems:
         typer.echo(f"FAIL: {p}", err=True)
