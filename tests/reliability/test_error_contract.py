@@ -100,3 +100,15 @@ def test_fail_on_has_one_wording(cli, args):
     code, _, err = cli(*args)
     assert code == 2
     assert _one_line(err) == "error: --fail-on 'severe' is not one of info, low, medium, high, critical, none"
+
+
+def test_postgresql_that_never_answers_fails_within_the_connect_timeout(cli, hung):
+    import time
+
+    t0 = time.monotonic()
+    code, _, err = cli("resources", config="database:\n  connect_timeout_s: 2\n",
+                       db=f"postgresql://auditor:pw@127.0.0.1:{hung.port}/inv")
+    assert code == 3 and time.monotonic() - t0 < 20
+    line = _one_line(err)
+    assert line.startswith(f"error: database postgresql+psycopg://auditor:***@127.0.0.1:{hung.port}/inv: ")
+    assert "timeout" in line.lower()

@@ -172,3 +172,33 @@ def test_unlock_force_removes_lock_and_is_audited(tmp_path, dead_url):
         entry = c.execute(select(audit_log.c.actor, audit_log.c.action, audit_log.c.details)).all()[-1]
     assert entry.actor == "oncall" and entry.action == "lock.force_unlock" and "pod-a" in entry.details
     engine.dispose()
+
+
+def test_no_write_transaction_stays_open_between_batches(sqlite_store, sqlite_url):
+    """After each batch and each unit record the writer's transaction is over: another process
+    can take SQLite's write lock at once while this run waits on the network for its next page."""
+    import sqlite3
+
+    from auditor.model import UnitStatus
+    from auditor.store.ingest import SnapshotWriter
+    from tests.store.helpers import BUCKETS, ROLES, bucket, result, role
+
+    path = sqlite_url.removeprefix("sqlite:///")
+
+    def other_writer_can_write_now() -> None:
+        c = sqlite3.connect(path, timeout=0)
+        try:
+            c.execute("BEGIN IMMEDIATE")  # fails at once with "database is locked" if a write txn is open
+            c.rollback()
+        finally:
+            c.close()
+
+    with SnapshotWriter(sqlite_store) as w:
+        w.write([bucket(1), bucket(2)], BUCKETS)
+        other_writer_can_write_now()
+        w.record_unit(result(BUCKETS, UnitStatus.OK, 2))
+        other_writer_can_write_now()
+        w.write([role(1)], ROLES)  # unchanged-or-new, then the unit with nothing to close
+        w.record_unit(result(ROLES, UnitStatus.DENIED))
+        other_writer_can_write_now()
+        w.finish()
