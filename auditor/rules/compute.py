@@ -1,0 +1,1 @@
+"""compute rules (see auditor.rules.registry)."""

@@ -1,0 +1,1 @@
+"""iam rules (see auditor.rules.registry)."""

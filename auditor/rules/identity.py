@@ -1,0 +1,1 @@
+"""identity rules (see auditor.rules.registry)."""

@@ -1,0 +1,1 @@
+"""network rules (see auditor.rules.registry)."""

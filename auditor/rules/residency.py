@@ -1,0 +1,1 @@
+"""residency rules (see auditor.rules.registry)."""

@@ -1,0 +1,1 @@
+"""storage rules (see auditor.rules.registry)."""
