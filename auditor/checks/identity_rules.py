@@ -35,7 +35,8 @@ APPLIES: dict[str, Callable[[TrustEdge], bool]] = {
     "identity.azure.fic_broad_expression": lambda e: bool(e.conditions.get("claimsMatchingExpression")),
     "identity.azure.privileged_external_assignment": lambda e: bool(e.details.get("privileged")),
 }
-FEDERATED_STARTS = ("oidc|", "saml|", "anyone|", "aws.account|", "aws.principal|", "gcp.sa_uid|",
+SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
+FEDERATED_STARTS = ("oidc|", "saml|", "anyone|", "aws.account|", "aws.org|", "aws.principal|", "gcp.sa_uid|",
                     "aws.cognito_pool|", "gke|", "gcp.wif_pool|")
 POLICY_TYPES = ("aws.iam.role", "aws.iam.policy", "aws.iam.user", "aws.iam.group")
 
@@ -62,7 +63,11 @@ def edge_results(graph: TrustGraph, rules: list[Rule]) -> Iterator[tuple[str, Re
             evidence = {"edges": [_edge_evidence(e) for e in edges]}
             if hits:
                 evidence["issues"] = [m for _, m in hits]
-                yield key, Result(rule.id, FAIL, "; ".join(dict.fromkeys(m for _, m in hits)), evidence)
+                # Every hit a mere hardening note (issue severity set): the highest of those, else the rule's.
+                sev = [i.get("severity") for e in edges for i in e.details.get("issues") or [] if i["rule_id"] == rule.id]
+                severity = max(sev, key=SEVERITY_ORDER.index) if sev and None not in sev else None
+                yield key, Result(rule.id, FAIL, "; ".join(dict.fromkeys(m for _, m in hits)), evidence,
+                                  severity=severity)
             else:
                 yield key, Result(rule.id, PASS, f"{len(edges)} trust relationship(s) checked", evidence)
 

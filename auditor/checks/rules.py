@@ -117,7 +117,7 @@ _TABLE: tuple[Rule, ...] = (
     Rule("identity.aws.external_account", "Role trusts an AWS account outside the declared estate", "low",
          "identity", "Cross-account trust to accounts you do not own must be known and reviewed.",
          "Confirm the vendor, or remove the trust; declare your own accounts in estate.aws_accounts.",
-         dict(_ACCESS), ("aws_cross_account",)),
+         dict(_ACCESS), ("aws_cross_account", "aws_resource_policy")),
     Rule("identity.aws.external_no_external_id", "Third-party account trusted without sts:ExternalId", "high",
          "identity", "Without ExternalId a vendor serving many customers can be tricked into using your role "
          "(confused deputy).", "Require StringEquals sts:ExternalId with the value the vendor issued to you.",
@@ -169,6 +169,12 @@ _TABLE: tuple[Rule, ...] = (
          "puts the subscription one token away from an outside party.",
          "Assign least-privilege roles to federated identities; keep privileged roles for reviewed internal "
          "principals with PIM.", dict(_ACCESS, **{"CIS-Azure": ["1.23"]}), ("azure_role_assignment",)),
+    Rule("identity.azure.lighthouse_external_tenant", "Subscription delegated to an external tenant (Azure Lighthouse)",
+         "medium", "identity",
+         "A managing tenant's users act on the subscription with the delegated roles; one outside the estate must be "
+         "a known, reviewed service provider.",
+         "Remove the Lighthouse delegation, or declare the managing tenant in estate.azure_tenants once reviewed.",
+         dict(_ACCESS), ("azure_lighthouse",)),
     Rule("identity.chain_to_admin", "Federation chain reaches admin-equivalent permissions", "high", "identity",
          "A token from outside (another cloud, a CI issuer, a foreign account) that can become an admin through "
          "a chain of trusts is an admin credential in disguise.",

@@ -54,6 +54,13 @@ class DatabaseConfig(Section):
         default=None,
         description="SQLAlchemy URL. Default: sqlite file auditor.db next to the config file.",
     )
+    query_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL `auditor query` connects with: the reader role (`auditor db create-reader`).",
+    )
+    statement_timeout: float = Field(
+        default=60.0, gt=0, le=86_400, description="Seconds one `auditor query` statement may run.",
+    )
     connect_timeout_s: int = Field(default=10, ge=1, le=600, description="PostgreSQL connect timeout.")
 
 
@@ -284,6 +291,17 @@ class AuditConfig(Section):
     coverage_floor: CoverageFloor = CoverageFloor()
 
 
+class SigningConfig(Section):
+    """Ed25519 key that signs the audit log head and export manifests (``auditor keys init``).
+
+    Relative paths are relative to the config file. ``$AUDITOR_SIGNING_KEY`` overrides
+    ``private_key``; ``public_key`` defaults to the private key's path + ``.pub``.
+    """
+
+    private_key: str | None = None
+    public_key: str | None = None
+
+
 class AuditorConfig(Section):
     database: DatabaseConfig = DatabaseConfig()
     collection: CollectionConfig = CollectionConfig()
@@ -298,3 +316,4 @@ class AuditorConfig(Section):
     export: ExportConfig = ExportConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     audit: AuditConfig = AuditConfig()
+    signing: SigningConfig = SigningConfig()

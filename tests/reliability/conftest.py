@@ -52,6 +52,11 @@ def hung() -> Iterator[HungListener]:
     listener = HungListener()
     yield listener
     listener.close()
+    # Workers abandoned at their deadline now fail on the closed sockets: let them end here, so
+    # their SDKs' last log lines do not land in the next test's log capture.
+    for t in threading.enumerate():
+        if t.daemon and t.name.startswith(("collect-", "planning ")):
+            t.join(timeout=5)
 
 
 @pytest.fixture
