@@ -75,6 +75,10 @@ SEVERITY_RULES: tuple[SeverityRule, ...] = (
     SeverityRule("mfa-off", "console user without MFA", ("iam",), ("facets", "facets.mfa"), "no_mfa", "high", "low"),
     SeverityRule("public-ip", "compute instance got a public IP", ("compute",),
                  ("facets", "facets.public_ips*"), "public_ips", "medium", "low"),
+    # ML (issue 16): what a deployed endpoint serves -- artifact, image digest, serving role.
+    SeverityRule("model-replaced", "the model a deployed endpoint serves was replaced", ("compute",),
+                 ("facets", "facets.artifact_locations*", "facets.artifact_sources*", "facets.images*",
+                  "facets.identity", "facets.roles*", "facets.models*"), "served_model", "high", "high"),
     SeverityRule("legacy-metadata", "legacy instance metadata endpoint allowed", ("compute",),
                  ("facets", "facets.legacy_metadata"), "legacy_metadata", "medium", "low"),
 )
@@ -172,6 +176,12 @@ TESTS: dict[str, Callable[[Doc, dict[str, Any]], frozenset]] = {
     and _facets(doc).get("console_access") is not False else frozenset(),
     "public_ips": lambda doc, _p: frozenset(_facets(doc).get("public_ips") or ()),
     "legacy_metadata": _flag("legacy_metadata", True),
+    "served_model": lambda doc, _p: frozenset(
+        [("artifact", str(u)) for u in _facets(doc).get("artifact_locations") or []]
+        + [("image", str(i.get("uri")), str(i.get("digest"))) for i in _facets(doc).get("images") or []
+           if isinstance(i, dict)]
+        + [("role", str(r)) for r in _facets(doc).get("roles") or []]
+    ) if _facets(doc).get("ml_kind") == "endpoint" else frozenset(),
 }
 
 

@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "auditor.rules.iam",
     "auditor.rules.identity",
     "auditor.rules.residency",
+    "auditor.rules.ml",
 )
 RuleFn = Callable[[Any, "RuleContext"], "Result | None"]
 

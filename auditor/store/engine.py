@@ -119,8 +119,10 @@ def make_engine(url: str, *, must_exist: bool = False, connect_timeout_s: int = 
             raise UsageError(
                 f"no inventory database at {path}: run `auditor init` first, or point --config/--db at one"
             )
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if path is not None and not path.exists():
+            from auditor.privatefiles import precreate_sqlite  # a new database is private (0600)
+
+            precreate_sqlite(url)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.aws import ec2, iam, s3
+from collectors.aws.ml_specs import IMAGE_SPEC, ML_SPECS
 from collectors.aws.policy import DOC_UNORDERED
 from collectors.spec import ResourceSpec
 
@@ -69,12 +70,7 @@ SPECS: tuple[ResourceSpec, ...] = (
                                      "facets.network_groups", "facets.public_ips")),
         collect=ec2.collect_instances, doc="EC2 instances; user data is never requested.",
     ),
-    ResourceSpec(
-        provider="aws", type="aws.ec2.image", category="compute", service="ec2",
-        list_call="ec2:describe_images", permissions=("ec2:DescribeImages",),
-        hash_rules=_rules(unordered=("config.BlockDeviceMappings",)), collect=ec2.collect_images,
-        doc="AMIs owned by the account; config.Public says whether anyone can launch them.",
-    ),
+    IMAGE_SPEC,  # AMIs: storage facets (public launch permission), see ml_specs
     # ---- network ----------------------------------------------------------------------------
     ResourceSpec(
         provider="aws", type="aws.ec2.vpc", category="network", service="ec2", list_call="ec2:describe_vpcs",
@@ -191,6 +187,7 @@ SPECS: tuple[ResourceSpec, ...] = (
         hash_rules=_rules(volatile=tuple(f"config.SummaryMap.{k}" for k in SUMMARY_COUNTS)),
         collect=iam.collect_account_summary,
     ),
+    *ML_SPECS,
 )
 
 # Calls plan() makes to resolve scope (not tied to one spec).
