@@ -133,6 +133,11 @@ class AzureClients:
                  connect_timeout: float = 10, read_timeout: float = 60) -> None:
         self.cfg = cfg
         self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
+        # Import the SDK core once here (planning, one thread): worker threads importing it for
+        # the first time concurrently can see a partially initialised azure.core.pipeline.
+        import azure.core.exceptions  # noqa: F401
+        import azure.core.pipeline.policies  # noqa: F401
+        import azure.mgmt.core.policies  # noqa: F401
         self.endpoints = endpoints_for(cfg)
         self.max_attempts = max(1, max_attempts)
         self.backoff = backoff
