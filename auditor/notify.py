@@ -11,7 +11,10 @@ The summary is the audit's, as a dict; the keys read here (all optional):
   ``provider``, ``account``, ``region``, ``resource_key`` / ``native_id``;
 - ``drift``: items with ``change`` (added | removed | modified), ``resource_key``, ``type``,
   ``provider`` and optionally ``severity`` (default ``DRIFT_DEFAULT_SEVERITY``);
-- ``snapshot_id``, ``baseline`` (name or id), ``exit_code``, ``report`` (path or URL).
+- ``snapshot_id``, ``baseline`` (name or id), ``exit_code``, ``report`` (path or URL);
+- ``coverage`` (units ok/planned per provider and account), ``coverage_line`` and
+  ``coverage_breaches``: a breach of the coverage floor is always sent, whatever
+  ``min_severity`` says, because a run that saw too little must not stay silent.
 
 Only these named fields are sent, never evidence or configuration, and every string is passed
 through ``auditor.redact`` so a secret-shaped value cannot leave in a notification.
@@ -104,7 +107,8 @@ def build_payload(summary: dict[str, Any], webhook: WebhookConfig) -> dict[str, 
     threshold = webhook.min_severity
     findings = _at_or_above(_failing(summary.get("findings") or []), threshold, None)
     drift = _at_or_above(summary.get("drift") or [], threshold, DRIFT_DEFAULT_SEVERITY)
-    if not findings and not drift:
+    breaches = [str(b) for b in summary.get("coverage_breaches") or []]
+    if not findings and not drift and not breaches:
         return None
     snapshot, baseline = summary.get("snapshot_id"), summary.get("baseline")
     f_counts, d_counts = _by_severity(findings, None), Counter(str(_field(d, "change") or "changed") for d in drift)
@@ -112,6 +116,10 @@ def build_payload(summary: dict[str, Any], webhook: WebhookConfig) -> dict[str, 
     where = f" in snapshot {snapshot}" if snapshot is not None else ""
     against = f" against baseline {baseline}" if baseline is not None else ""
     lines = [headline + where + against]
+    if breaches:
+        lines.insert(0, f"auditor: collection coverage below the floor{where}: " + "; ".join(breaches[:5]))
+    if summary.get("coverage_line"):
+        lines.append(str(summary["coverage_line"]))
     if f_counts:
         lines.append("findings: " + ", ".join(f"{n} {s}" for s, n in f_counts.items()))
     if d_counts:
@@ -135,6 +143,8 @@ def build_payload(summary: dict[str, Any], webhook: WebhookConfig) -> dict[str, 
             "findings": [_slim(f, FINDING_FIELDS, None) for f in findings[:MAX_ITEMS]],
             "drift": [_slim(d, DRIFT_FIELDS, DRIFT_DEFAULT_SEVERITY) for d in drift[:MAX_ITEMS]],
             "truncated": len(findings) > MAX_ITEMS or len(drift) > MAX_ITEMS,
+            "coverage": redact(summary.get("coverage")) if summary.get("coverage") is not None else None,
+            "coverage_breaches": [redact(b) for b in breaches[:MAX_ITEMS]],
         },
     }
 

@@ -95,8 +95,9 @@ def check(
                json_value=[r.as_dict() for r in RULES.values()])
         return EXIT_OK
     threshold = (fail_on or app.config.audit.fail_on).lower()
-    if threshold not in SEVERITY_CHOICES:
-        raise UsageError(f"--fail-on {fail_on!r} is not one of {', '.join(SEVERITY_CHOICES)}")
+    from auditor.errors import check_fail_on
+
+    check_fail_on(threshold)
     if status and status.upper() not in ("PASS", "FAIL", "UNKNOWN"):
         raise UsageError(f"--status {status!r} is not one of PASS, FAIL, UNKNOWN")
     wanted = [w.strip() for item in rules or [] for w in item.split(",") if w.strip()] or None

@@ -136,6 +136,23 @@ def _kv_key(kv: dict[str, Any]) -> str | None:
     return f"{key}/{kv['keyversion']}" if kv.get("keyversion") else key
 
 
+def account_exposure(facets: dict[str, Any], account: dict[str, Any],
+                     containers: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Account-level public exposure from ``allowBlobPublicAccess`` and the containers together.
+
+    Blob public access off -> not public (whatever the containers say). On -> public exactly
+    when some container grants anonymous ``blob``/``container`` access; private when every
+    container is private. ``containers`` None (not listed, e.g. denied) -> unknown.
+    """
+    if props(account).get("allowBlobPublicAccess") is not True:
+        return facets
+    if containers is None:
+        return {**facets, "public": None, "public_reasons": []}
+    open_ = sorted(f"container {c.get('name')}:publicAccess={props(c).get('publicAccess')}" for c in containers
+                   if str(props(c).get("publicAccess") or "").lower() in ("blob", "container"))
+    return {**facets, "public": bool(open_), "public_reasons": ["allowBlobPublicAccess=true", *open_] if open_ else []}
+
+
 def container_facets(doc: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:
     level = props(doc).get("publicAccess")
     account_allows = props(account).get("allowBlobPublicAccess")
