@@ -56,7 +56,7 @@ class ChangeRule:
     title: str
     types: tuple[str, ...]  # anchored globs over resource types ("*" = any)
     paths: tuple[str, ...]  # anchored globs over change paths that can affect it
-    test: str  # key of TESTS
+    test: str  # key of TESTS, or "changed": any (non-ignored) change on ``paths`` ranks ``introduced``
     introduced: str
     resolved: str
 
@@ -67,6 +67,7 @@ CHANGE_RULES: tuple[ChangeRule, ...] = (
                 "config.*subject*"), "trusted_principals", "high", "medium"),
     ChangeRule("public-ip", "compute instance got a public IP", ("*",), ("facets", "facets.public_ips*"),
                "public_ips", "medium", "low"),
+    # Sensitive attributes per type (e.g. an endpoint's model artifact) go here as "changed" entries.
 )
 
 
@@ -236,6 +237,11 @@ def assess(change: str, category: str | None, before: Doc, after: Doc, changes: 
         if not any(glob_match(t, meta.get("type") or "") for t in cr.types):
             continue
         if change == "modified" and not any(glob_match(g, p) for g in cr.paths for p in paths):
+            continue
+        if cr.test == "changed":
+            if change == "modified":
+                sev = _max(sev, cr.introduced)
+                reasons.append(f"{cr.id}: changed")
             continue
         b = TESTS[cr.test](before) if before is not None else frozenset()
         a = TESTS[cr.test](after) if after is not None else frozenset()

@@ -21,7 +21,7 @@ def test_change_table_names_known_tests_and_severities_and_rules_come_from_the_r
     from auditor.rules.verdict import SEVERITIES
 
     for r in CHANGE_RULES:
-        assert r.test in TESTS and r.introduced in SEVERITIES and r.resolved in SEVERITIES
+        assert (r.test in TESTS or r.test == "changed") and r.introduced in SEVERITIES and r.resolved in SEVERITIES
     ids = {r.id for r in flip_rules()}
     assert {"storage.public", "storage.unencrypted", "network.admin_port_open", "iam.wildcard_admin"} <= ids
 
@@ -132,3 +132,16 @@ def test_scope_normalisation_and_matching() -> None:
     assert unit_in_scope("anything", None)
     with pytest.raises(UsageError):
         normalise(["a/b/c/d/e"])
+
+
+def test_sensitive_path_entry_ranks_a_change_no_rule_covers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.drift import severity
+
+    entry = severity.ChangeRule("model-artifact", "endpoint serves another model", ("*.ml.endpoint",),
+                                ("config.ModelDataUrl",), "changed", "high", "high")
+    monkeypatch.setattr(severity, "CHANGE_RULES", (*severity.CHANGE_RULES, entry))
+    before, after = doc({"ModelDataUrl": "s3://a/model.tar.gz"}), doc({"ModelDataUrl": "s3://b/model.tar.gz"})
+    a = assess("modified", "compute", before, after, diff_documents(before, after), meta={"type": "aws.ml.endpoint"})
+    assert a.severity == "high" and a.reasons == ("model-artifact: changed",)
+    other = assess("modified", "compute", before, after, diff_documents(before, after), meta={"type": "aws.ec2.instance"})
+    assert other.severity == "medium"
