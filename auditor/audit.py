@@ -25,7 +25,6 @@ from auditor.rules.verdict import at_or_above
 log = logging.getLogger(__name__)
 
 
-
 @dataclass
 class AuditOutcome:
     exit_code: int = EXIT_OK
@@ -108,7 +107,8 @@ def _drift_step(engine: Engine, config: AuditorConfig, sid: int, baseline: str |
         outcome.drift_note = f"baseline {name!r} has no active version: run `auditor baseline approve --name {name}`"
         return
     outcome.drift = compute_drift(
-        engine, baseline=name, snapshot_id=sid, ignore_rules=config.ignore, admin_ports=config.checks.admin_ports, config=config,
+        engine, baseline=name, snapshot_id=sid, ignore_rules=config.ignore, admin_ports=config.checks.admin_ports,
+        config=config,
     )
 
 
