@@ -21,7 +21,7 @@ STORAGE = ("storage",)
 COMPUTE_TYPES = ("aws.ec2.instance", "gcp.compute.instance", "azure.compute.vm")
 MULTI = ("dual-region", "multi-region")
 # What a copy outside the primary region is called per type; every other storage type replicates.
-GEO_SECONDARY_TYPES = ("azure.storage.account",)
+GEO_SECONDARY_TYPES = ("azure.storage.account", "azure.storage.container")  # containers inherit the account's SKU
 _COMMON = dict(kind="residency")
 
 
