@@ -154,10 +154,12 @@ def audit(
         if export:
             def exports() -> None:
                 from auditor.exports.bundle import export_snapshot
+                from auditor.signing import configured_signer
 
                 base = Path(out_dir) if out_dir else Path(config.export.out_dir)
                 target = base / f"snapshot-{sid}"
-                export_snapshot(engine, sid, target, formats or list(config.export.formats), drift_report=outcome.drift)
+                export_snapshot(engine, sid, target, formats or list(config.export.formats), drift_report=outcome.drift,
+                                signer=configured_signer(config))
                 outcome.export_dir = target
 
             step("export", exports)

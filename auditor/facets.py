@@ -30,6 +30,8 @@ STORAGE = {
     "https_only": "bool|None",
     "min_tls": "str|None, e.g. 'TLS1_2'",
     "public_network_access": "bool|None: data-plane endpoint reachable from any network",
+    "key_created": "ISO-8601|None: creation of the oldest shared access key (Azure keyCreationTime; rotation "
+                   "resets it); None when the cloud has no account keys or did not say",
     "malformed": "list[str]: resource policy documents that could not be parsed, with reasons",
 }
 
@@ -66,7 +68,12 @@ IAM = {
     # resource nightly. Rules compute ages against the snapshot's own time.
     "access_keys": "list[{id_suffix, active, created: ISO-8601|None}] (never the secret; last use is volatile)",
     # policies/roles
-    "admin": "bool|None: grants admin-equivalent permissions (*:* or Owner etc.)",
+    "admin": "bool|None: grants admin-equivalent permissions (*:* or Owner etc.); AWS: the policy evaluator's "
+             "answer over inline, attached (customer and AWS managed) and group policies",
+    "admin_conditions": "list[str]|None: admin only when these conditions hold (e.g. MFA); [] = unconditional "
+                        "or not admin",
+    "privilege_escalation": "list[{path, actions: list[str], resource}]|None: escalation paths the identity's "
+                            "policies open (auditor.identity.privilege.ESCALATION_PATHS); [] none, None unread",
     "malformed": "list[str]: policy documents that could not be parsed, with reasons",
     # keys (gcp service account keys)
     "key_created": "ISO-8601|None: when a user-managed key became valid",

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from auditor.canonical import NO_RULES, HashRules, apply_rules, canonical_json, content_hash
 from auditor.catalogue import location_of
-from auditor.redact import clean
+from auditor.redact import clean, redact_identity
 
 CATEGORIES = ("storage", "compute", "iam", "network")
 
@@ -82,9 +82,17 @@ def make_resource(
     location: str | None = None,
     resource_key: str | None = None,
 ) -> Resource:
-    """Build an envelope: convert SDK values, redact secrets, drop volatile fields, hash."""
+    """Build an envelope: convert SDK values, redact secrets, drop volatile fields, hash.
+
+    Identity strings (native id, name, resource key) are redacted too, part by part, so a
+    key planted in a Name tag or role path never reaches storage while the resource key stays
+    stable and unique (see ``auditor.redact``).
+    """
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r} for {type}")
+    native_id = redact_identity(native_id)
+    name = redact_identity(name) if name is not None else None
+    resource_key = redact_identity(resource_key) if resource_key is not None else None
     doc = {
         "config": clean(dict(config)),
         "tags": clean(dict(tags or {})),

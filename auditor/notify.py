@@ -50,6 +50,13 @@ def redact_url(url: str) -> str:
     return f"{parts.scheme or '?'}://{host}{port}/***"
 
 
+def slack_escape(text: str) -> str:
+    """Slack's control sequences start with ``<`` (``<!channel>``, ``<@U123>``,
+    ``<http://evil|disguised>``); escaping ``&``, ``<`` and ``>`` as Slack documents makes a
+    cloud string display literally instead of pinging a channel or hiding a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _field(item: Any, name: str) -> Any:
     return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
 
@@ -113,7 +120,8 @@ def build_payload(summary: dict[str, Any], webhook: WebhookConfig) -> dict[str, 
     if summary.get("report"):
         lines.append(f"report: {summary['report']}")
     return {
-        "text": "\n".join(redact(line) for line in lines),  # per line: one bad value drops one line
+        # per line: one bad value drops one line; then escaped, since cloud strings are hostile
+        "text": "\n".join(slack_escape(redact(line)) for line in lines),
         "auditor": {
             "version": __version__,
             "snapshot_id": snapshot,

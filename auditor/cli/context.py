@@ -61,5 +61,8 @@ def setup_logging(verbosity: int, quiet: bool) -> None:
     elif verbosity >= 2:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    from auditor.redact import install_log_redaction
+
+    install_log_redaction()  # -vv logs carry cloud strings: never their secrets
     for noisy in ("botocore", "urllib3", "azure", "google", "apscheduler", "werkzeug", "alembic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

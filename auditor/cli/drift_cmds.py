@@ -1,4 +1,4 @@
-"""Commands: ``baseline approve|list|show|accept|revoke``, ``drift``, ``verify``."""
+"""Commands: ``baseline approve|list|show|accept|revoke``, ``drift`` (``verify`` is in evidence_cmds)."""
 
 from __future__ import annotations
 
@@ -63,9 +63,12 @@ def approve_cmd(
 ) -> int:
     """Approve a snapshot's resources as a new, immutable baseline version."""
     app: AppContext = ctx.obj
+    from auditor.cli.evidence_cmds import sign_log_head, signer
     from auditor.drift import baselines
 
+    key = signer(app)
     ref = baselines.approve(app.engine(), name=name, reason=reason, by=_actor(by), snapshot_id=snapshot, scope=scope)
+    sign_log_head(app, key)
     app.info(f"approved {ref.label}: {ref.entry_count} resources from snapshot {ref.snapshot_id}")
     render(_rows([ref]), BASELINE_COLUMNS, app.fmt, console=app.console)
     return EXIT_OK
@@ -113,10 +116,13 @@ def accept_cmd(
 ) -> int:
     """Accept the current state of some resources as a new baseline version."""
     app: AppContext = ctx.obj
+    from auditor.cli.evidence_cmds import sign_log_head, signer
     from auditor.drift import baselines
 
+    key = signer(app)
     ref = baselines.accept(app.engine(), name=name, resource_keys=resource_keys, reason=reason, by=_actor(by),
                            snapshot_id=snapshot)
+    sign_log_head(app, key)
     app.info(f"accepted {len(set(resource_keys))} resource(s) into {ref.label}")
     render(_rows([ref]), BASELINE_COLUMNS, app.fmt, console=app.console)
     return EXIT_OK
@@ -130,10 +136,13 @@ def revoke_cmd(
 ) -> int:
     """Revoke a baseline version (nothing is deleted; the act is audit-logged)."""
     app: AppContext = ctx.obj
+    from auditor.cli.evidence_cmds import sign_log_head, signer
     from auditor.drift import baselines
 
+    key = signer(app)
     name, version = baselines.parse_ref(ref)
     refs = baselines.revoke(app.engine(), name=name, version=version, reason=reason, by=_actor(by))
+    sign_log_head(app, key)
     app.info("revoked " + ", ".join(r.label for r in refs))
     render(_rows(refs), BASELINE_COLUMNS, app.fmt, console=app.console)
     return EXIT_OK
@@ -202,36 +211,6 @@ def _report_side_notes(app: AppContext, report, out_fmt: str) -> None:  # type: 
                    f"{r['expires']} and no longer applies", err=True)
 
 
-# ---- verify ------------------------------------------------------------------------------------
-
-def verify_cmd(
-    ctx: typer.Context,
-    directory: Optional[Path] = typer.Argument(None, help="An export directory: verify its SHA-256 manifest. "
-                                               "Without it: verify the audit log's hash chain."),
-) -> int:
-    """Verify the audit log (no argument) or an export directory's manifest."""
-    app: AppContext = ctx.obj
-    if directory is not None:
-        if not directory.exists():
-            raise UsageError(f"{directory} does not exist (give an export directory or its manifest.json)")
-        from auditor.exports.manifest import verify_manifest
-
-        problems = list(verify_manifest(directory))
-        what = f"manifest of {directory}"
-    else:
-        from auditor.drift.auditlog import verify_chain
-
-        problems = verify_chain(app.engine())
-        what = "audit log"
-    for p in problems:
-        typer.echo(f"FAIL: {p}", err=True)
-    if problems:
-        typer.echo(f"{what}: {len(problems)} problem(s)", err=True)
-        return EXIT_FINDINGS
-    app.info(f"{what}: intact")
-    return EXIT_OK
-
-
 def register(app: typer.Typer) -> None:
     baseline = typer.Typer(help="Approved, immutable, versioned baselines.", no_args_is_help=True)
     baseline.command("approve")(approve_cmd)
@@ -241,4 +220,3 @@ def register(app: typer.Typer) -> None:
     baseline.command("revoke")(revoke_cmd)
     app.add_typer(baseline, name="baseline")
     app.command("drift")(drift_cmd)
-    app.command("verify")(verify_cmd)

@@ -25,13 +25,15 @@ def export_cmd(
     """Write CSV, JSON, OCSF, SARIF and an offline HTML report for a snapshot, plus manifest.json."""
     app: AppContext = ctx.obj
     from auditor.exports.bundle import export_snapshot, normalise_formats
+    from auditor.signing import configured_signer
     from auditor.store import read
 
     chosen = normalise_formats(formats or list(app.config.export.formats))
     engine = app.engine()
     sid = read.resolve_snapshot(engine, snapshot)
     out_dir = out if out is not None else Path(app.config.export.out_dir) / f"snapshot-{sid}"
-    result = export_snapshot(engine, sid, out_dir, chosen, baseline=baseline or app.config.audit.baseline)
+    result = export_snapshot(engine, sid, out_dir, chosen, baseline=baseline or app.config.audit.baseline,
+                             signer=configured_signer(app.config))
     if app.fmt == "json":
         typer.echo(dumps_json({"out_dir": str(result.out_dir), "snapshot_id": sid, "formats": chosen,
                                "files": list(result.files), "manifest": str(result.manifest_path),

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "auditor.cli.export_cmds",
     "auditor.cli.audit_cmds",
     "auditor.cli.drift_cmds",
+    "auditor.cli.evidence_cmds",
     "auditor.cli.demo_cmds",
 )
 

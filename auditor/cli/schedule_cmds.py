@@ -21,7 +21,7 @@ def start(
         help="Run every N seconds instead of schedule.cron (testing and advanced use).",
     ),
 ) -> int:
-    """Run the scheduler in the foreground (job store: the inventory database) until SIGINT/SIGTERM."""
+    """Run the scheduler in the foreground until SIGINT/SIGTERM (job rebuilt from the config; run times kept in the inventory)."""
     app: AppContext = ctx.obj
     from auditor import scheduler
 
@@ -29,7 +29,7 @@ def start(
     engine = app.engine()
     url = app.db_url
     if make_url(url).password is not None:
-        # The job store must not hold the password: the job finds the URL here at run time.
+        # schedule_state must not hold the password: the job finds the URL here at run time.
         os.environ["AUDITOR_DB"] = url
     kwargs = scheduler.job_kwargs(str(app.config_path) if app.config_path else None, url)
     return scheduler.run_foreground(engine, cfg.schedule, kwargs=kwargs, every_seconds=every_seconds,
@@ -51,7 +51,7 @@ def list_cmd(
     ctx: typer.Context,
     count: int = typer.Option(3, "--count", min=1, max=50, help="How many upcoming run times per job."),
 ) -> None:
-    """Scheduled jobs and their next run times, read from the job store (no scheduler needed)."""
+    """Scheduled jobs and their next run times, read from the inventory (no scheduler needed)."""
     app: AppContext = ctx.obj
     from auditor import scheduler
 
@@ -66,6 +66,8 @@ def list_cmd(
             "following": " ".join(r.isoformat(timespec="seconds") for r in runs[1:]),
             "upcoming": [r.isoformat() for r in runs],
             "coalesce": job.coalesce, "misfire_grace_s": job.misfire_grace_time,
+            "last_run": job.last_run_at.isoformat(timespec="seconds") if job.last_run_at else None,
+            "last_outcome": job.last_outcome,
         })
     sched, audit = _holder(engine, scheduler.SCHEDULER_LOCK), _holder(engine, "audit")
     configured = [r.isoformat() for r in scheduler.configured_runs(app.config.schedule, count)]
@@ -75,12 +77,12 @@ def list_cmd(
                        "upcoming": configured},
     }
     if app.fmt != "table":
-        render(rows, JOB_COLUMNS + ["coalesce", "func"], app.fmt, console=app.console, json_value=json_value)
+        render(rows, JOB_COLUMNS + ["last_run", "last_outcome", "coalesce", "func"], app.fmt, console=app.console, json_value=json_value)
         return
     if rows:
         render(rows, JOB_COLUMNS, app.fmt, console=app.console, title="scheduled jobs")
     if not rows:
-        app.info(f"no job in the store yet (`auditor schedule start` adds it); schedule.cron "
+        app.info(f"no job recorded yet (`auditor schedule start` adds it); schedule.cron "
                  f"{app.config.schedule.cron!r} ({app.config.schedule.timezone}) would run at: {', '.join(configured)}")
     app.info(f"scheduler: running, pid {sched['pid']} on {sched['host']} since {sched['since']}" if sched
              else "scheduler: not running")
@@ -89,7 +91,7 @@ def list_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Run audits on a schedule (APScheduler; job store in the inventory database).",
+    group = typer.Typer(help="Run audits on a schedule (APScheduler; run times kept in the inventory database).",
                         no_args_is_help=True)
     group.command("start")(start)
     group.command("list")(list_cmd)

@@ -14,6 +14,79 @@ from auditor.config.schema import AuditorConfig
 from auditor.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "auditor.yaml"
+MAX_CONFIG_BYTES = 1 << 20  # a config is a page of YAML; anything larger is a mistake or an attack
+MAX_EXPANDED_NODES = 100_000  # aliases may reuse a block, never multiply the document (billion laughs)
+
+
+class _YamlRefused(Exception):
+    """A YAML construct refused before it is built: ``problem`` says what, ``line`` where."""
+
+    def __init__(self, problem: str, line: int | None = None) -> None:
+        super().__init__(problem)
+        self.problem, self.line = problem, line
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and alias expansion beyond MAX_EXPANDED_NODES.
+
+    PyYAML composes an alias as a reference to the anchored node, so composing is linear in
+    the text; the blow-up happens when the shared nodes are walked. The expanded size is
+    therefore counted on the composed graph (memoised per node) before anything is built.
+    """
+
+    def compose_document(self):  # type: ignore[no-untyped-def]
+        node = super().compose_document()
+        _check_expansion(node)
+        return node
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # ``<<`` merges may be overridden by explicit keys: that is their point
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                continue  # SafeConstructor reports unhashable keys itself
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _YamlRefused(f"duplicate key {key!r} (first on line {seen[key]})", line)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _check_expansion(root: Any) -> None:
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def size(node: Any) -> int:
+        ident = id(node)
+        if ident in sizes:
+            return sizes[ident]
+        if ident in visiting:
+            raise _YamlRefused("recursive alias", node.start_mark.line + 1)
+        visiting.add(ident)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child)
+                if total > MAX_EXPANDED_NODES:
+                    break
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+                if total > MAX_EXPANDED_NODES:
+                    break
+        visiting.discard(ident)
+        if total > MAX_EXPANDED_NODES:
+            raise _YamlRefused(f"aliases expand to more than {MAX_EXPANDED_NODES} values (refused before expansion)",
+                               node.start_mark.line + 1)
+        sizes[ident] = total
+        return total
+
+    if root is not None:
+        size(root)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -60,7 +133,12 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 def load_config_text(text: str, file: str = "<config>", env: dict[str, str] | None = None) -> AuditorConfig:
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader subclass
+    except _YamlRefused as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        raise ConfigError(file, None, f"invalid YAML: {where}{exc.problem}") from None
+    except RecursionError:
+        raise ConfigError(file, None, "invalid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -87,10 +165,27 @@ def load_config(path: str | Path | None) -> tuple[AuditorConfig, Path | None]:
     if path is None:
         return AuditorConfig(), None
     p = Path(path)
+    return load_config_text(read_config_text(p), str(p)), p
+
+
+def read_config_text(p: Path) -> str:
+    """The file as text, refusing (one line, naming the file) what is not a small UTF-8 file."""
+    if p.exists() and not p.is_file():  # a FIFO or device would block or never end
+        raise ConfigError(str(p), None, "not a regular file")
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(str(p), None, "file not found") from None
     except OSError as exc:
         raise ConfigError(str(p), None, f"cannot read: {exc.strerror}") from None
-    return load_config_text(text, str(p)), p
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(str(p), None, f"larger than {MAX_CONFIG_BYTES // 1024} KiB; this is not a config file")
+    if b"\x00" in data:
+        raise ConfigError(str(p), None, "binary file (contains NUL bytes), not YAML text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError(str(p), None, f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+                                        "save the file as UTF-8") from None

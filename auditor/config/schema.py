@@ -31,6 +31,13 @@ class DatabaseConfig(Section):
         default=None,
         description="SQLAlchemy URL. Default: sqlite file auditor.db next to the config file.",
     )
+    query_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL `auditor query` connects with: the reader role (`auditor db create-reader`).",
+    )
+    statement_timeout: float = Field(
+        default=60.0, gt=0, le=86_400, description="Seconds one `auditor query` statement may run.",
+    )
 
 
 class CollectionConfig(Section):
@@ -203,6 +210,17 @@ class AuditConfig(Section):
     fail_on: Literal[(*SEVERITIES, "none")] = "high"  # type: ignore[valid-type]
 
 
+class SigningConfig(Section):
+    """Ed25519 key that signs the audit log head and export manifests (``auditor keys init``).
+
+    Relative paths are relative to the config file. ``$AUDITOR_SIGNING_KEY`` overrides
+    ``private_key``; ``public_key`` defaults to the private key's path + ``.pub``.
+    """
+
+    private_key: str | None = None
+    public_key: str | None = None
+
+
 class AuditorConfig(Section):
     database: DatabaseConfig = DatabaseConfig()
     collection: CollectionConfig = CollectionConfig()
@@ -217,3 +235,4 @@ class AuditorConfig(Section):
     export: ExportConfig = ExportConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     audit: AuditConfig = AuditConfig()
+    signing: SigningConfig = SigningConfig()

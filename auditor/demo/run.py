@@ -65,6 +65,7 @@ def demo_config(workdir: Path, aws_url: str, gcp_endpoints: dict[str, str], arm:
         },
         "audit": {"baseline": "production", "fail_on": "high"},
         "export": {"out_dir": str(workdir / "exports")},
+        "signing": {"private_key": str(workdir / "signing.key")},
     }
 
 
@@ -103,6 +104,10 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         cfg_path = workdir / "auditor.yaml"
         cfg_path.write_text(yaml.safe_dump(demo_config(workdir, aws_url, gcp.endpoints(), arm, ca), sort_keys=False))
         config, _ = load_config(cfg_path)
+        from auditor import signing
+
+        if not (workdir / "signing.key").exists():
+            signing.generate(workdir / "signing.key")  # the demo's evidence is signed, as real use should be
         engine = make_engine(config.database.url or f"sqlite:///{db}")
         migrate.upgrade(engine)
         stack.callback(engine.dispose)
@@ -116,6 +121,9 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         ref = baselines.approve(engine, name="production", reason="demo: state reviewed after first audit",
                                 by="demo", snapshot_id=first.snapshot_id,
                                 scope=scope if first.snapshot_status != "complete" else None)
+        from auditor.drift.auditlog import sign_head
+
+        sign_head(engine, signing.configured_signer(config))
         console.print(f"approved baseline [bold]{ref.name}@{ref.version}[/] from snapshot {first.snapshot_id}"
                       + (f" (scoped to {len(scope)} completed units)" if first.snapshot_status != "complete" else ""))
 

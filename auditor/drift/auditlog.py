@@ -8,6 +8,15 @@ that entry, and ``verify_chain`` names the first bad ``seq``. Deleting the newes
 cannot break a chain on its own, so ``verify_chain`` also checks that every baseline version
 and revocation in the ``baselines`` table has its entry, and that each version's stored delta
 still matches the digest its entry recorded.
+
+Signed head (see README "Security model"): hashes alone let whoever can write the database
+recompute a consistent chain, so after every approval, acceptance or revocation the head is
+signed with the Ed25519 key from the config. The signature is itself a chained entry,
+action ``log.sign``, whose details carry ``signed_seq``, ``signed_hash``, the key fingerprint
+and the signature over ``["auditor-audit-log-head/1", signed_seq, signed_hash]``. Because every
+hash covers its predecessor, one valid signature over the head vouches for the whole prefix.
+``verify_log`` checks every signature with the public key the verifier trusts (from the
+config, never from the database) and reports any entry after the last signed head.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ from auditor.canonical import canonical_bytes, canonical_json
 from auditor.store.schema import audit_log, baseline_entries, baselines
 
 GENESIS = "0" * 64
+SIGN_ACTION = "log.sign"
+HEAD_DOMAIN = "auditor-audit-log-head/1"
 
 
 def iso_utc(at: datetime) -> str:
@@ -110,6 +121,66 @@ def delta_digest(conn: Connection, baseline_id: int) -> tuple[str, int]:
 
     digest = entries_digest(rows())
     return digest, n
+
+
+def head_message(seq: int, entry_hash_: str) -> bytes:
+    return canonical_bytes([HEAD_DOMAIN, int(seq), entry_hash_])
+
+
+def sign_head(engine: Engine, signer: Any) -> AuditEntry | None:
+    """Sign the newest entry (a ``log.sign`` entry); None when there is nothing new to sign."""
+    with engine.begin() as c:
+        last = c.execute(select(audit_log.c.seq, audit_log.c.action, audit_log.c.entry_hash)
+                         .order_by(audit_log.c.seq.desc()).limit(1)).first()
+        if last is None or last.action == SIGN_ACTION:
+            return None
+        return append(c, actor="auditor", action=SIGN_ACTION, subject=f"seq {last.seq}", details={
+            "signed_seq": int(last.seq), "signed_hash": last.entry_hash, "algorithm": "ed25519",
+            "key_fingerprint": signer.fingerprint, "signature": signer.sign(head_message(last.seq, last.entry_hash)),
+        })
+
+
+@dataclass(frozen=True, slots=True)
+class LogVerification:
+    problems: list[str]
+    entries: int
+    signed_seq: int | None  # the newest entry covered by a valid signature
+    signed_hash: str | None
+    key_checked: bool  # False: no trusted public key, so the chain is only hash-consistent
+
+
+def verify_log(engine: Engine, public_key: Any | None) -> LogVerification:
+    """Hash chain, baseline cross-checks and, with a trusted key, the signed head."""
+    from auditor import signing
+
+    problems = verify_chain(engine)
+    entries = list(iter_entries(engine))
+    hashes = {e.seq: e.entry_hash for e in entries}
+    if public_key is None:
+        return LogVerification(problems, len(entries), None, None, False)
+    fp = signing.fingerprint(public_key)
+    signed_seq: int | None = None
+    signed_hash: str | None = None
+    for e in entries:
+        if e.action != SIGN_ACTION:
+            continue
+        d = e.details
+        seq, h = d.get("signed_seq"), d.get("signed_hash")
+        if not isinstance(seq, int) or not isinstance(h, str):
+            problems.append(f"audit log seq {e.seq}: malformed signature entry")
+        elif d.get("key_fingerprint") != fp or not signing.verify(public_key, head_message(seq, h), d.get("signature")):
+            problems.append(f"audit log seq {e.seq}: signature over seq {seq} does not verify with key {fp}")
+        elif hashes.get(seq) != h:
+            problems.append(f"audit log seq {e.seq}: signed hash of seq {seq} differs from the stored entry "
+                            "(the chain was rewritten)")
+        else:
+            signed_seq, signed_hash = seq, h
+    unsigned = [e.seq for e in entries if e.action != SIGN_ACTION and (signed_seq is None or e.seq > signed_seq)]
+    if unsigned:
+        since = f"after the last signed head (seq {signed_seq})" if signed_seq else "and no signed head exists"
+        problems.append(f"audit log: {len(unsigned)} entr{'y is' if len(unsigned) == 1 else 'ies are'} not signed "
+                        f"(seq {unsigned[0]}..{unsigned[-1]}) {since}")
+    return LogVerification(problems, len(entries), signed_seq, signed_hash, True)
 
 
 def verify_chain(engine: Engine) -> list[str]:

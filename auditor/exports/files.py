@@ -1,4 +1,8 @@
-"""Deterministic file writing shared by the exporters (UTF-8, LF, sorted JSON keys)."""
+"""Deterministic file writing shared by the exporters (UTF-8, LF, sorted JSON keys).
+
+Every file is written 0600 through a temporary file renamed into place (``replace_private``):
+a symlink or FIFO planted under an export file name is replaced, never followed or opened.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import orjson
+
+from auditor.privatefiles import replace_private
 
 _JSON_OPTS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
@@ -20,18 +26,20 @@ def compact(value: Any) -> str:
 
 
 def write_json(out_dir: Path, name: str, value: Any) -> str:
-    (out_dir / name).write_bytes(dumps(value))
+    with replace_private(out_dir / name) as fh:
+        fh.write(dumps(value))
     return name
 
 
 def write_bytes(out_dir: Path, name: str, data: bytes) -> str:
-    (out_dir / name).write_bytes(data)
+    with replace_private(out_dir / name) as fh:
+        fh.write(data)
     return name
 
 
 def write_csv(out_dir: Path, name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     """Rows go straight to the file: an inventory CSV never sits in memory whole."""
-    with (out_dir / name).open("w", encoding="utf-8", newline="") as fh:
+    with replace_private(out_dir / name, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(columns)
         for r in rows:
@@ -46,7 +54,7 @@ def write_json_items(out_dir: Path, name: str, head: dict[str, Any], items: Iter
     so each item is dumped alone and re-indented; keys are written in sorted order.
     """
     keys = sorted([*head, "items"])
-    with (out_dir / name).open("wb") as fh:
+    with replace_private(out_dir / name) as fh:
         fh.write(b"{\n")
         for i, key in enumerate(keys):
             fh.write(b'  ' + orjson.dumps(key) + b": ")

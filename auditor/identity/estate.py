@@ -44,6 +44,8 @@ class Estate:
             self.azure_subscriptions.add(str(account).lower())
             props = config.get("properties") if isinstance(config, dict) else None
             tenant = props.get("tenantId") if isinstance(props, dict) else None
+            if tenant is None and isinstance(config, dict) and config.get("subscriptionId"):
+                tenant = config.get("tenantId")  # a subscription document: its home tenant is ours
             if isinstance(tenant, str):
                 self.azure_tenants.add(tenant.lower())
 

@@ -17,7 +17,7 @@ from auditor.identity.edges import TrustEdge
 from auditor.identity.index import Index, Res
 from auditor.identity.issuers import Issuer, classify, normalise_url, subject_scope, subject_tenant
 from auditor.identity.policy import (
-    NEGATED, WILDCARD_OPS, Condition, PolicyDocument, Statement, action_matches, parse_policy,
+    NEGATED, WILDCARD_OPS, Condition, PolicyDocument, Statement, action_matches, has_wildcard, parse_policy,
 )
 from auditor.model import make_key
 
@@ -30,13 +30,21 @@ WEB_IDENTITY_BUILTINS = {"accounts.google.com", "cognito-identity.amazonaws.com"
                          "www.amazon.com"}
 
 
+# A Google service account's unique id: a long decimal number (21 digits today).
+GOOGLE_UNIQUE_ID = re.compile(r"\d{15,30}")
+
+
 @dataclass(slots=True)
 class Issue:
     rule_id: str
     message: str
+    severity: str | None = None  # lower than the rule's default when the shape is only a hardening note
 
     def as_dict(self) -> dict[str, str]:
-        return {"rule_id": self.rule_id, "message": self.message}
+        d = {"rule_id": self.rule_id, "message": self.message}
+        if self.severity:
+            d["severity"] = self.severity
+        return d
 
 
 def _allows_assume(st: Statement) -> bool:
@@ -104,6 +112,31 @@ def _literal_values(pins: list[Condition]) -> list[str]:
     return sorted({v for c in pins for v in c.values})
 
 
+ORG_ID_KEYS = ("aws:principalorgid", "aws:sourceorgid")
+
+
+def _owner_of(c: Condition, value: str) -> str | None:
+    """The account or organisation a condition value names; "*" when a wildcard stands there
+    (under a wildcard operator); None when the value names no owner (e.g. a bucket ARN)."""
+    wild = c.operator in WILDCARD_OPS
+    v = value.strip()
+    if c.key in ORG_ID_KEYS or c.key == "aws:principalorgpaths":
+        owner = v.split("/", 1)[0]
+    elif c.key in ("aws:principalaccount", "aws:sourceaccount"):
+        owner = v
+    else:  # aws:PrincipalArn, aws:SourceArn: the account field of the ARN
+        parts = v.split(":")
+        owner = parts[4] if len(parts) > 5 else ("*" if wild and has_wildcard(v) and len(parts) <= 5 else None)
+    if owner is not None and wild and has_wildcard(owner):
+        return "*"
+    return owner or None
+
+
+def _wildcard_only(c: Condition) -> bool:
+    """StringLike x "*": matches any value, which is no condition at all."""
+    return c.operator in WILDCARD_OPS and any(set(v) <= {"*"} for v in c.values)
+
+
 def _account_of(value: str) -> tuple[str | None, str]:
     m = ACCOUNT_RX.match(value.strip())
     if not m:
@@ -111,9 +144,58 @@ def _account_of(value: str) -> tuple[str | None, str]:
     return (m.group("acct") or m.group("bare")), (m.group("rest") or "root")
 
 
+# Resource types whose resource policy grants other principals access, and where it is stored.
+RESOURCE_POLICIES = {"aws.s3.bucket": "Policy", "aws.kms.key": "KeyPolicy"}
+
+
 class AwsExtractor:
     def __init__(self, index: Index) -> None:
         self.ix = index
+
+    def resource_policy_edges(self, res: Res, malformed: dict[str, list[str]]) -> list[TrustEdge]:
+        """Cross-account AWS principals of a bucket or key policy's Allow statements: each is a
+        trust edge (the other account can act on the resource), judged like a trust policy's.
+        Public principals are left to the storage facets (``public``); same-account ones are
+        ordinary IAM."""
+        key = RESOURCE_POLICIES.get(res.type)
+        raw = res.config.get(key) if key else None
+        if raw is None:
+            return []
+        doc = parse_policy(raw, needs_principal=True)
+        if doc.errors:
+            malformed.setdefault(res.resource_key, []).extend(f"{key}: {e}" for e in doc.errors)
+        edges: list[TrustEdge] = []
+        for st in doc.statements:
+            if st.effect != "Allow" or st.principal is None or st.principal.anyone:
+                continue
+            for value in st.principal.of("AWS"):
+                acct, rest = _account_of(value)
+                if acct == res.account:
+                    continue
+                edges.append(self._resource_principal(res, st, value, acct, rest))
+        return edges
+
+    def _resource_principal(self, res: Res, st: Statement, value: str, acct: str | None, rest: str) -> TrustEdge:
+        org_pinned, org_ours = self._org_pinned(list(st.conditions))
+        ours = bool(acct) and (self.ix.estate.aws_account_ours(acct) or (org_pinned and org_ours))
+        kind = "aws_account" if rest == "root" else ("aws_role" if rest.startswith("role/") else "aws_principal")
+        if acct is None:
+            kind = "aws_unique_id"
+        node = f"aws.account|{acct}" if kind == "aws_account" else (
+            self.ix.aws_roles_by_arn[value].resource_key if value in self.ix.aws_roles_by_arn else f"aws.principal|{value}")
+        issues = [] if ours else [Issue("identity.aws.external_account",
+                                        f"{res.type.rsplit('.', 1)[-1]} policy grants "
+                                        f"{list(st.actions or ['NotAction ' + ','.join(st.not_actions or [])])} to "
+                                        f"AWS {'account ' + acct if acct else 'principal ' + value}, which is not part "
+                                        "of the declared estate")]
+        details = {"issues": [i.as_dict() for i in issues], "account": acct, "statement": st.sid or st.index,
+                   "actions": list(st.actions or []), "not_actions": list(st.not_actions or []),
+                   "resource_policy": RESOURCE_POLICIES[res.type]}
+        return TrustEdge(source_key=res.resource_key, source_provider="aws", source_node=res.resource_key,
+                         mechanism="aws_resource_policy", trusted_kind=kind,
+                         trusted_id=acct if kind == "aws_account" else value, trusted_provider="aws",
+                         conditions=_conditions_view(st.conditions, None), external=not ours,
+                         trusted_node=node, details=details)
 
     def role_edges(self, role: Res, malformed: dict[str, list[str]]) -> list[TrustEdge]:
         raw = role.config.get("AssumeRolePolicyDocument")
@@ -125,10 +207,10 @@ class AwsExtractor:
         deny = _deny_pins(doc)
         edges: list[TrustEdge] = []
         for st in doc.statements:
-            if not _allows_assume(st) or st.principal is None:
+            if not _allows_assume(st) or (st.principal is None and st.not_principal is None):
                 continue
             conds = [*st.conditions, *deny]
-            if st.principal.anyone:
+            if st.principal is None or st.principal.anyone:  # Allow + NotPrincipal: everyone but those named
                 edges.append(self._public(role, st, conds))
                 continue
             for value in st.principal.of("AWS"):
@@ -145,36 +227,58 @@ class AwsExtractor:
         return TrustEdge(source_key=role.resource_key, source_provider="aws", source_node=role.resource_key,
                          details=details, **kw)
 
+    def _org_pins(self, conds: list[Condition]) -> list[Condition]:
+        """Org/account conditions that really narrow the caller: a wildcard in the account or
+        organisation position (``arn:aws:iam::*:role/x``, ``aws:SourceAccount *``) admits
+        every account, so such a condition pins nothing (values are OR-ed: the widest decides)."""
+        return [c for k in ORG_KEYS for c in _pins(conds, k)
+                if not any(_owner_of(c, v) == "*" for v in c.values)]
+
+    def _owner_ours(self, c: Condition, owner: str | None) -> bool:
+        if c.key in ("aws:principalorgid", "aws:sourceorgid", "aws:principalorgpaths"):
+            return bool(self.ix.estate.aws_organization_id) and owner == self.ix.estate.aws_organization_id
+        return bool(owner) and self.ix.estate.aws_account_ours(str(owner))
+
     def _org_pinned(self, conds: list[Condition]) -> tuple[bool, bool]:
-        """(some org/account condition restricts callers, that restriction names only our estate)."""
-        pins = [c for k in ORG_KEYS for c in _pins(conds, k)]
+        """(some org/account condition restricts callers, that restriction names only our estate).
+
+        Conditions are AND-ed: one that names only our estate is enough."""
+        pins = self._org_pins(conds)
         if not pins:
             return False, False
-        ours = True
-        for c in pins:
-            for v in c.values:
-                acct, _ = _account_of(v) if not v.startswith("o-") else (None, v)
-                if c.key in ("aws:principalorgid", "aws:sourceorgid"):
-                    ours &= bool(self.ix.estate.aws_organization_id) and v == self.ix.estate.aws_organization_id
-                elif acct:
-                    ours &= self.ix.estate.aws_account_ours(acct)
-                else:
-                    ours = False
-        return True, ours
+        return True, any(all(self._owner_ours(c, _owner_of(c, v)) for v in c.values) for c in pins)
 
     def _public(self, role: Res, st: Statement, conds: list[Condition]) -> TrustEdge:
-        pinned, ours = self._org_pinned(conds)
-        issues = [] if pinned else [Issue("identity.aws.public_trust",
-                                          "trust policy allows any AWS principal (Principal \"*\") with no "
-                                          "aws:PrincipalOrgID / aws:PrincipalAccount / aws:SourceAccount condition")]
-        return self._edge(role, st, mechanism="aws_public", trusted_kind="anyone", trusted_id="*",
-                          trusted_provider="aws", conditions=_conditions_view(conds, None),
-                          external=not ours, trusted_node="anyone|aws",
-                          details={"issues": [i.as_dict() for i in issues]})
+        """Principal "*" (or Allow + NotPrincipal). Narrowed by a literal organisation or account
+        condition it is cross-account trust to that owner; otherwise public trust."""
+        who = "NotPrincipal (everyone but the named)" if st.principal is None else "any AWS principal (Principal \"*\")"
+        pins = self._org_pins(conds)
+        view = _conditions_view(conds, None)
+        if not pins:
+            wild = [c.label() for k in ORG_KEYS for c in _pins(conds, k)]
+            why = f"only wildcard account/organisation conditions {wild}" if wild else \
+                "no aws:PrincipalOrgID / aws:PrincipalAccount / aws:SourceAccount condition"
+            issue = Issue("identity.aws.public_trust", f"trust policy allows {who} with {why}")
+            return self._edge(role, st, mechanism="aws_public", trusted_kind="anyone", trusted_id="*",
+                              trusted_provider="aws", conditions=view, external=True, trusted_node="anyone|aws",
+                              details={"issues": [issue.as_dict()]})
+        _, ours = self._org_pinned(conds)
+        c = min(pins, key=lambda c: (c.key not in ORG_ID_KEYS, c.key))
+        owners = sorted({str(_owner_of(c, v)) for v in c.values})
+        org = c.key in ORG_ID_KEYS or c.key == "aws:principalorgpaths"
+        kind, prefix = ("aws_organization", "aws.org") if org else ("aws_account", "aws.account")
+        issues = [] if ours else [Issue("identity.aws.external_account",
+                                        f"role trusts any principal of {kind.split('_')[1]} {', '.join(owners)}, "
+                                        "which is not part of the declared estate")]
+        return self._edge(role, st, mechanism="aws_cross_account", trusted_kind=kind, trusted_id=",".join(owners),
+                          trusted_provider="aws", conditions=view, external=not ours,
+                          trusted_node=f"{prefix}|{','.join(owners)}",
+                          details={"issues": [i.as_dict() for i in issues], "narrowed_by": c.label(),
+                                   "external_id": []})
 
     def _aws_principal(self, role: Res, st: Statement, value: str, conds: list[Condition]) -> TrustEdge:
         acct, rest = _account_of(value)
-        ext_id = _pins(conds, "sts:externalid")
+        ext_id = [c for c in _pins(conds, "sts:externalid") if not _wildcard_only(c)]
         org_pinned, org_ours = self._org_pinned(conds)
         view = _conditions_view(conds, None)
         if acct is None:  # a unique id (AROA.../AIDA...) left behind by a deleted principal, or junk
@@ -282,16 +386,27 @@ class AwsExtractor:
         return True
 
     def _google(self, role: Res, st: Statement, issuer: Issuer, conds: list[Condition]) -> TrustEdge:
+        """accounts.google.com: ``aud`` is compared with ``azp`` when the token has one, and a
+        Google service account's ID token carries its numeric unique id there; so a literal
+        ``aud`` naming such an id pins that one service account even without ``sub``."""
         aud = self._issuer_pins(issuer, conds, "aud")
         sub = self._issuer_pins(issuer, conds, "sub")
         oaud = self._issuer_pins(issuer, conds, "oaud")
         issues: list[Issue] = []
         missing = [n for n, p in (("aud", aud), ("sub", sub)) if _scope("google", "literal", p) == "any"]
-        if missing:
+        auds = _literal_values(aud) if "aud" not in missing else []
+        aud_pins_sa = bool(auds) and all(GOOGLE_UNIQUE_ID.fullmatch(a) for a in auds)
+        if missing == ["sub"] and aud_pins_sa:
+            issues.append(Issue("identity.aws.google_unpinned",
+                                f"accounts.google.com:aud pins service account unique id(s) {auds} (compared with "
+                                "azp); also pin accounts.google.com:sub to the same id", severity="low"))
+        elif missing:
             issues.append(Issue("identity.aws.google_unpinned",
                                 f"accounts.google.com federation without a literal {' and '.join(missing)} "
                                 "condition: any Google identity can assume the role"))
-        subs = _literal_values(sub) if not missing else []
+        subs = _literal_values(sub) if "sub" not in missing and "aud" not in missing else []
+        if not subs and aud_pins_sa:
+            subs = auds
         sa = next((self.ix.gcp_sa_by_uid[s] for s in subs if s in self.ix.gcp_sa_by_uid), None)
         if sa is None:
             sa = next((self.ix.gcp_sa_by_email[s.lower()] for s in _literal_values(aud) if s.lower() in self.ix.gcp_sa_by_email), None)

@@ -45,9 +45,47 @@ def parent_identity_id(fic_id: str) -> str:
     return re.split(r"/federatedidentitycredentials/", fic_id, flags=re.IGNORECASE)[0]
 
 
+def role_definition_is_admin(doc: Any) -> bool:
+    """Admin-equivalent role definition = can write role assignments (grant itself anything).
+    Contributor's "*" is cut back by its NotActions, so it is not. The one definition the
+    collector's ``admin`` facet and the trust graph share."""
+    if not isinstance(doc, dict):
+        return False
+    if role_guid(doc.get("id") or doc.get("name")) in ADMIN_ROLES:
+        return True
+    for perm in (doc.get("properties") or {}).get("permissions") or []:
+        if not isinstance(perm, dict):
+            continue
+        actions = [str(a) for a in perm.get("actions") or []]
+        not_actions = [str(a) for a in perm.get("notActions") or []]
+        if action_matches(actions, GRANT_ACTION) and not action_matches(not_actions, GRANT_ACTION):
+            return True
+    return False
+
+
 class AzureExtractor:
     def __init__(self, index: Index) -> None:
         self.ix = index
+
+    def lighthouse_edges(self, sub: Res) -> list[TrustEdge]:
+        """Azure Lighthouse: every tenant in ``managedByTenants`` manages the subscription with
+        the roles its delegation grants; one outside the declared estate is external trust."""
+        edges: list[TrustEdge] = []
+        for entry in sub.config.get("managedByTenants") or []:
+            tenant = str((entry or {}).get("tenantId") or "").lower() if isinstance(entry, dict) else ""
+            if not tenant:
+                continue
+            external = not self.ix.estate.azure_tenant_ours(tenant)
+            issues = [Issue("identity.azure.lighthouse_external_tenant",
+                            f"tenant {tenant}, outside the declared estate, manages subscription "
+                            f"{sub.account} through Azure Lighthouse")] if external else []
+            edges.append(TrustEdge(source_key=sub.resource_key, source_provider="azure", source_node=sub.resource_key,
+                                   mechanism="azure_lighthouse", trusted_kind="azure_tenant", trusted_id=tenant,
+                                   trusted_provider="azure", conditions={}, external=external,
+                                   trusted_node=f"azure.tenant|{tenant}",
+                                   details={"issues": [i.as_dict() for i in issues],
+                                            "home_tenant": sub.config.get("tenantId")}))
+        return edges
 
     def role_name(self, guid: str) -> str:
         d = self.ix.azure_role_defs.get(guid)
@@ -63,18 +101,9 @@ class AzureExtractor:
         d = self.ix.azure_role_defs.get(guid)
         if d is None:
             return False
-        if d.facets.get("admin"):
-            return True
-        # Admin-equivalent = can write role assignments (grant itself anything). Contributor's
-        # "*" is cut back by its NotActions, so it is not.
-        for perm in (d.config.get("properties") or {}).get("permissions") or []:
-            if not isinstance(perm, dict):
-                continue
-            actions = [str(a) for a in perm.get("actions") or []]
-            not_actions = [str(a) for a in perm.get("notActions") or []]
-            if action_matches(actions, GRANT_ACTION) and not action_matches(not_actions, GRANT_ACTION):
-                return True
-        return False
+        if isinstance(d.facets.get("admin"), bool):
+            return d.facets["admin"]
+        return role_definition_is_admin(d.config)
 
     def identity_is_privileged(self, principal_id: str) -> bool:
         return any(self.is_admin_role(role_guid((a.config.get("properties") or {}).get("roleDefinitionId")))

@@ -24,6 +24,19 @@ IMPERSONATION_ROLES = frozenset({"roles/iam.workloadIdentityUser", "roles/iam.se
 PRIVILEGED_PROJECT_ROLES = frozenset({"roles/owner", "roles/editor", "roles/iam.securityAdmin",
                                       "roles/resourcemanager.projectIamAdmin", "roles/iam.serviceAccountAdmin",
                                       "roles/iam.serviceAccountTokenCreator"})
+
+
+def admin_service_accounts(policy: Any) -> set[str]:
+    """Emails (lower-case) of service accounts an IAM policy grants an admin-equivalent role
+    without a condition: the one definition the SA ``admin`` facet and the trust graph share."""
+    out: set[str] = set()
+    for b in _bindings(policy if isinstance(policy, dict) else {}):
+        if str(b.get("role")) in PRIVILEGED_PROJECT_ROLES and not b.get("condition"):
+            out.update(str(m).split(":", 1)[1].lower() for m in b.get("members") or []
+                       if str(m).startswith("serviceAccount:"))
+    return out
+
+
 MEMBER_RX = re.compile(
     r"^(?P<set>principal(?:Set)?)://iam\.googleapis\.com/projects/(?P<project>[^/]+)/locations/global/"
     r"workloadIdentityPools/(?P<pool>[^/]+)/(?P<kind>subject|group|attribute\.[a-z0-9_]+|\*)(?:/(?P<value>.*))?$")
@@ -177,12 +190,7 @@ class GcpExtractor:
 
     def admin_service_accounts(self, pol: Res) -> set[str]:
         """Emails of service accounts holding project-level admin-equivalent roles."""
-        out: set[str] = set()
-        for b in _bindings(pol.config):
-            if str(b.get("role")) in PRIVILEGED_PROJECT_ROLES and not b.get("condition"):
-                out.update(str(m).split(":", 1)[1].lower() for m in b.get("members") or []
-                           if str(m).startswith("serviceAccount:"))
-        return out
+        return admin_service_accounts(pol.config)
 
     def _member_edge(self, res: Res, member: str, role: str, condition: Any, mechanism: str) -> TrustEdge | None:
         cond_expr = condition.get("expression") if isinstance(condition, dict) else None

@@ -18,7 +18,7 @@ from auditor.canonical import canonical_json
 from auditor.identity.dot import render_dot
 from auditor.identity.edges import TrustEdge
 from auditor.identity.estate import Estate
-from auditor.identity.extract_aws import AwsExtractor
+from auditor.identity.extract_aws import RESOURCE_POLICIES, AwsExtractor
 from auditor.identity.extract_azure import AzureExtractor
 from auditor.identity.extract_gcp import GcpExtractor
 from auditor.identity.index import Index, Res
@@ -167,6 +167,8 @@ def graph_from_index(ix: Index, snapshot_id: int | None) -> TrustGraph:
                 g.edges.extend(aws.role_edges(r, g.malformed))
                 if aws_is_admin(r, ix):
                     g.admin_nodes.add(r.resource_key)
+            elif r.type in RESOURCE_POLICIES:
+                g.edges.extend(aws.resource_policy_edges(r, {}))  # malformed: the storage facet says it
             elif r.type == "gcp.iam.workload_identity_provider":
                 g.edges.extend(gcp.provider_edges(r))
             elif r.type == "gcp.iam.service_account":
@@ -176,6 +178,8 @@ def graph_from_index(ix: Index, snapshot_id: int | None) -> TrustGraph:
                 admin_emails |= gcp.admin_service_accounts(r)
             elif r.type == "azure.identity.federated_credential":
                 g.edges.extend(azure.fic_edges(r))
+            elif r.type == "azure.resources.subscription":
+                g.edges.extend(azure.lighthouse_edges(r))
             elif r.type == "azure.authorization.role_assignment":
                 g.edges.extend(azure.assignment_edges(r))
         except (AttributeError, TypeError, ValueError, KeyError) as exc:

@@ -18,7 +18,9 @@ IDENTITY_TYPES = frozenset({
     "gcp.iam.project_policy", "gcp.iam.service_account", "gcp.iam.workload_identity_pool",
     "gcp.iam.workload_identity_provider", "gcp.iam.service_account_key",
     "azure.authorization.role_definition", "azure.authorization.role_assignment",
-    "azure.identity.user_assigned", "azure.identity.federated_credential",
+    "azure.identity.user_assigned", "azure.identity.federated_credential", "azure.resources.subscription",
+    # resources whose own policy grants other principals access (cross-account trust edges)
+    "aws.s3.bucket", "aws.kms.key",
 })
 
 POOL_NAME = re.compile(r"projects/(?P<project>[^/]+)/locations/global/workloadIdentityPools/(?P<pool>[^/]+)")

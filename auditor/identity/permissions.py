@@ -6,11 +6,7 @@ from typing import Any
 
 from auditor.identity.index import Index, Res
 from auditor.identity.policy import PolicyDocument, evaluate, parse_policy
-
-ADMIN_POLICY_SUFFIX = ":iam::aws:policy/AdministratorAccess"
-# Any of these on "*" lets the holder grant itself everything: admin-equivalent.
-ADMIN_PROBES = ("iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:CreatePolicyVersion", "iam:PutUserPolicy",
-                "iam:AttachUserPolicy", "iam:UpdateAssumeRolePolicy")
+from auditor.identity.privilege import ADMIN_POLICY_SUFFIX, admin_verdict
 
 
 def _default_version_doc(policy: Res) -> Any:
@@ -47,16 +43,12 @@ def aws_principal_policies(res: Res, ix: Index, malformed: dict[str, list[str]] 
 
 
 def aws_is_admin(res: Res, ix: Index) -> bool:
-    if res.facets.get("admin") is True:
-        return True
+    """The collector's ``admin`` facet when it was decided (it saw every attached AWS-managed
+    policy); otherwise the same ``admin_verdict`` over what the snapshot holds."""
+    if isinstance(res.facets.get("admin"), bool):
+        return res.facets["admin"]
     docs, admin_attached = aws_principal_policies(res, ix)
-    if admin_attached:
-        return True
-    for probe in ADMIN_PROBES:
-        decisions = [evaluate(d, action=probe, resource="*") for d in docs]
-        if "Allow" in decisions and "Deny" not in decisions:
-            return True
-    return False
+    return admin_attached or admin_verdict(docs).admin
 
 
 def aws_can_read_object(res: Res, ix: Index, bucket: str) -> bool:

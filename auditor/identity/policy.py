@@ -434,14 +434,25 @@ def conditions_hold(conditions: Iterable[Condition], context: Mapping[str, Any])
     return all(evaluate_condition(c, context) for c in conditions)
 
 
-def _principal_matches(p: Principal, principal: Mapping[str, str] | None) -> bool:
+def _principal_matches(p: Principal, principal: Mapping[str, str] | None, *, root_is_account: bool = True) -> bool:
+    """Does the caller fall under this Principal element?
+
+    In ``Principal`` an account root stands for every principal of the account; in
+    ``NotPrincipal`` it exempts only the account root itself (IAM: "specifying the account
+    ARN does not exempt the users of that account"), so ``root_is_account=False`` there.
+    """
     if p.anyone:
         return True
     if not principal:
         return False
     for kind, value in principal.items():
         for pv in p.of(kind):
-            if pv == "*" or pv == value or (kind == "AWS" and _account_root_match(pv, value)):
+            if pv == "*" or pv == value:
+                return True
+            if kind == "AWS" and root_is_account and _account_root_match(pv, value):
+                return True
+            if kind == "AWS" and not root_is_account and re.fullmatch(r"\d{12}", pv) \
+                    and re.fullmatch(rf"arn:[\w-]+:iam::{pv}:root", value):
                 return True
     return False
 
@@ -468,7 +479,7 @@ def statement_applies(st: Statement, *, action: str, resource: str | None, princ
     if principal is not None:
         if st.principal is not None and not _principal_matches(st.principal, principal):
             return False
-        if st.not_principal is not None and _principal_matches(st.not_principal, principal):
+        if st.not_principal is not None and _principal_matches(st.not_principal, principal, root_is_account=False):
             return False
     return conditions_hold(st.conditions, context)
 

@@ -14,7 +14,7 @@ from auditor.identity.extract_gcp import TENANT_CLAIMS
 from auditor.identity.permissions import aws_principal_policies
 from auditor.identity.policy import parse_policy
 from auditor.rules.registry import RuleContext, rule
-from auditor.rules.verdict import FAIL, PASS, Result
+from auditor.rules.verdict import FAIL, PASS, Result, severity_rank
 
 _SHARED = lambda e: bool(e.details.get("shared_issuer"))  # noqa: E731
 _KIND = lambda *kinds: (lambda e: e.details.get("issuer_kind") in kinds)  # noqa: E731
@@ -24,6 +24,7 @@ FEDERATED_STARTS = (
     "saml|",
     "anyone|",
     "aws.account|",
+    "aws.org|",
     "aws.principal|",
     "gcp.sa_uid|",
     "aws.cognito_pool|",
@@ -69,11 +70,14 @@ def judge_edges(
     edges = [e for e in _edges_by_source(ctx).get(res.resource_key, ()) if e.mechanism in mechanisms and applies(e)]
     if not edges:
         return None
-    hits = [i["message"] for e in edges for i in e.details.get("issues") or [] if i["rule_id"] == rule_id]
+    found = [i for e in edges for i in e.details.get("issues") or [] if i["rule_id"] == rule_id]
     evidence: dict[str, Any] = {"edges": [edge_evidence(e) for e in edges]}
-    if hits:
-        evidence["issues"] = hits
-        return Result(FAIL, "; ".join(dict.fromkeys(hits)), evidence)
+    if found:
+        evidence["issues"] = [i["message"] for i in found]
+        # Every hit a mere hardening note (issue severity set): the highest of those, else the rule's.
+        sev = [i.get("severity") for i in found]
+        severity = max(sev, key=severity_rank) if None not in sev else None
+        return Result(FAIL, "; ".join(dict.fromkeys(evidence["issues"])), evidence, severity=severity)
     return Result(PASS, f"{len(edges)} trust relationship(s) checked", evidence)
 
 
@@ -240,7 +244,7 @@ def aws_cognito_no_amr(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Confirm the vendor, or remove the trust; declare your own accounts in estate.aws_accounts.',
 )
 def aws_external_account(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.external_account', ('aws_cross_account',))
+    return judge_edges(res, ctx, 'identity.aws.external_account', ('aws_cross_account', 'aws_resource_policy'))
 
 
 @rule(
@@ -265,7 +269,7 @@ def aws_external_no_external_id(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Name the principals, or add aws:PrincipalOrgID / aws:PrincipalAccount conditions.',
 )
 def aws_public_trust(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.public_trust', ('aws_public',))
+    return judge_edges(res, ctx, 'identity.aws.public_trust', ('aws_public', 'aws_cross_account'))
 
 
 @rule(
@@ -424,3 +428,17 @@ def azure_privileged_external_assignment(res: Any, ctx: RuleContext) -> Result |
         ('azure_role_assignment',),
         lambda e: bool(e.details.get("privileged")),
     )
+
+
+@rule(
+    id="identity.azure.lighthouse_external_tenant",
+    title="Subscription delegated to an external tenant (Azure Lighthouse)",
+    severity="medium",
+    kind="identity",
+    rationale="A managing tenant's users act on the subscription with the delegated roles; one outside the estate "
+    "must be a known, reviewed service provider.",
+    remediation="Remove the Lighthouse delegation, or declare the managing tenant in estate.azure_tenants once "
+    "reviewed.",
+)
+def azure_lighthouse_external_tenant(res: Any, ctx: RuleContext) -> Result | None:
+    return judge_edges(res, ctx, "identity.azure.lighthouse_external_tenant", ("azure_lighthouse",))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from auditor.errors import UsageError
+from auditor.errors import AuditorError, UsageError
 
 DEFAULT_DB_FILE = "auditor.db"
 
@@ -18,12 +19,63 @@ def default_url(config_path: Path | None) -> str:
     return f"sqlite:///{base / DEFAULT_DB_FILE}"
 
 
+# user:password@ in anything URL-shaped; greedy up to the last "@" of the token, so a password
+# holding "@" is masked whole (masking a host too is better than showing half a secret).
+_USERINFO_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\s]*):\S*@")
+# key=value passwords in libpq keyword strings and URL query strings.
+_KEYWORD_PASSWORD = re.compile(
+    r"(?i)(?P<head>(?:password|sslpassword)(?:\s*=\s*|%3D))(?:'(?:[^'\\]|\\.)*'|[^\s&;'\"+]+)")
+
+
+def mask_url(url: str) -> str:
+    """A database URL (or any text holding one) fit for a message: passwords replaced by ***.
+
+    Parsable URLs are first rendered by SQLAlchemy with ``hide_password``; then patterns mask
+    what a parser may have split differently and every string that does not parse at all, so
+    an error never echoes a secret."""
+    text = url
+    try:
+        u = make_url(url)
+        query = {k: "***" if "password" in k.lower() or "password" in str(v).lower() else v
+                 for k, v in u.query.items()}
+        text = u.set(query=query).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - SQLAlchemy raises several types for bad URLs
+        pass
+    text = _USERINFO_PASSWORD.sub(lambda m: f"{m.group('head')}:***@", text)
+    return _KEYWORD_PASSWORD.sub(lambda m: f"{m.group('head')}***", text)
+
+
+def mask_secrets(text: str, url: str | None = None) -> str:
+    """``text`` (a driver's error message, say) with every password-shaped part masked,
+    including the literal password of ``url`` wherever the driver repeated it."""
+    if url:
+        try:
+            password = make_url(url).password
+        except Exception:  # noqa: BLE001
+            password = None
+        if password:
+            text = text.replace(str(password), "***")
+    return mask_url(text)
+
+
+# A host as libpq accepts it in a URL: names, IPv4, [IPv6], comma-separated lists.
+_HOST = re.compile(r"^[A-Za-z0-9._~%:,\-\[\]]+$")
+
+
 def normalise_url(url: str) -> str:
     """Accept plain postgresql:// URLs and use psycopg 3 for them."""
     try:
         u = make_url(url)
     except Exception:  # noqa: BLE001 - SQLAlchemy raises several types for bad URLs
-        raise UsageError(f"invalid database URL: {url!r}") from None
+        # Unparsable: nothing says where a password would be, so none of the text is shown.
+        scheme = url.split("://", 1)[0] if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", url) else None
+        shown = f" starting {scheme + '://'!r}" if scheme else ""
+        raise UsageError(f"invalid database URL{shown} (the rest is not shown: it may hold a password); "
+                         "expected dialect://user:password@host:port/database or sqlite:///path") from None
+    if u.host and not _HOST.match(u.host):
+        # e.g. an unescaped "@" in the password: the rest would be taken for the host and echoed
+        raise UsageError(f"invalid database URL: {mask_url(url)!r}: the host part is not a host name "
+                         "(percent-encode @ : / in user names and passwords)")
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
     if u.get_backend_name() not in ("sqlite", "postgresql"):
@@ -42,16 +94,43 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
-def make_engine(url: str, **kwargs) -> Engine:  # type: ignore[no-untyped-def]
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for in-memory or another backend)."""
+    u = make_url(normalise_url(url))
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" or u.database.startswith("file:"):
+        return None
+    return Path(u.database).expanduser()
+
+
+def make_engine(url: str, *, must_exist: bool = False, **kwargs) -> Engine:  # type: ignore[no-untyped-def]
+    """An engine for ``url``. ``must_exist``: a SQLite file that is not there is an error, not
+    a new empty database (read commands must never create one)."""
     url = normalise_url(url)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
-            Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None and must_exist and not path.is_file():
+            raise UsageError(
+                f"no inventory database at {path}: run `auditor init` first, or point --config/--db at one"
+            )
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def connection_error(exc: Exception, url: str) -> AuditorError:
+    """A failure to open ``url`` as one line with no secret in it: exit 2 when the URL's
+    parameters are wrong, 3 when the server cannot be reached or refuses."""
+    from sqlalchemy import exc as sa_exc
+
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip() and not line.startswith("(Background")]
+    detail = mask_secrets("; ".join(lines[:2]) or type(orig).__name__, url)
+    cls = UsageError if isinstance(exc, (sa_exc.ProgrammingError, sa_exc.ArgumentError)) else AuditorError
+    return cls(f"cannot open the inventory {mask_url(url)}: {detail}")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -59,4 +138,4 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def display_url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return mask_url(engine.url.render_as_string(hide_password=False))

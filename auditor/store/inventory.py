@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from auditor.store import migrate
-from auditor.store.engine import default_url, make_engine
+from auditor.store.engine import connection_error, default_url, make_engine
 
 
 def resolve_url(cli_db: str | None, config_url: str | None, config_path: Path | None) -> str:
@@ -18,7 +19,13 @@ def resolve_url(cli_db: str | None, config_url: str | None, config_path: Path | 
 
 
 def open_inventory(url: str, *, check: bool = True) -> Engine:
-    engine = make_engine(url)
-    if check:
-        migrate.check_schema(engine)
+    engine = make_engine(url, must_exist=check)  # a read command never creates an empty database
+    try:
+        if check:
+            migrate.check_schema(engine)
+        else:
+            engine.connect().close()
+    except DBAPIError as exc:  # one line, password masked, instead of the driver's paragraph
+        engine.dispose()
+        raise connection_error(exc, url) from None
     return engine

@@ -4,7 +4,7 @@ tests/test_migrations.py proves that the migrated database and these definitions
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+    BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer,
     MetaData, String, Table, Text, UniqueConstraint, text,
 )
 
@@ -164,10 +164,19 @@ locks = Table(
     Column("heartbeat_at", DateTime(timezone=True), nullable=False),
 )
 
-# APScheduler's SQLAlchemyJobStore table, created here so every table has a migration.
-apscheduler_jobs = Table(
-    "apscheduler_jobs", metadata,
-    Column("id", String(191), primary_key=True),
-    Column("next_run_time", Float(25), index=True),
-    Column("job_state", LargeBinary, nullable=False),
+# The scheduler's persistent state as plain columns (migration 0002): jobs themselves are
+# rebuilt from the config at every start and never read back from the database, so whoever
+# can write this table can at most move a run time, never run code (no pickle; DESIGN 13, 16).
+schedule_state = Table(
+    "schedule_state", metadata,
+    Column("job_id", String(191), primary_key=True),
+    Column("func", String(255), nullable=False),  # textual reference: compared, never imported from here
+    Column("trigger", Text, nullable=False),  # JSON: {"kind": "cron"|"interval", "value": ..., "timezone": ...}
+    Column("kwargs", Text, nullable=False),  # JSON, password-free
+    Column("misfire_grace_seconds", Integer),
+    Column("next_run_time", DateTime(timezone=True)),  # NULL: none scheduled (paused or finished)
+    Column("last_run_at", DateTime(timezone=True)),  # scheduled time of the last run submitted
+    Column("last_outcome", String(16)),  # executed | error | missed
+    Column("last_finished_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -74,6 +74,18 @@ class AwsClientFactory:
         self._sessions: dict[AccountTarget, boto3.Session] = {}
         self._base: boto3.Session | None = None
         self._caller: str | None = None
+        self._memo: dict[Any, Any] = {}
+        self._memo_locks: dict[Any, threading.Lock] = {}
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """One value per key for this run (e.g. an account's managed policies, read once for the
+        user, group and role units). A failed computation is not cached: the next unit retries."""
+        with self._lock:
+            lock = self._memo_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
 
     # ---- sessions -------------------------------------------------------------------------
     def base_session(self) -> boto3.Session:

@@ -2,6 +2,11 @@
 GetAccountAuthorizationDetails (one paginated call per type) instead of N per-entity calls;
 console access and MFA state come from the credential report.
 
+Admin and privilege-escalation facets are the policy evaluator's answer
+(``auditor.identity.privilege``) over every policy that applies: inline, attached customer
+managed, attached AWS managed (read once per account with the AWSManagedPolicy filter of the
+same call) and, for users, those of their groups.
+
 Access keys are stored by the last four characters of their id only.
 """
 
@@ -10,11 +15,14 @@ from __future__ import annotations
 import csv
 import io
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
+from auditor.identity.policy import PolicyDocument, parse_policy
+from auditor.identity.privilege import admin_verdict, escalation_paths
 from auditor.model import Resource
 from collectors.aws import policy
 from collectors.aws.context import AwsUnitContext, paginate, tags_dict
@@ -51,10 +59,79 @@ def _inline(entries: list[dict[str, Any]] | None, label: str, malformed: list[st
     return out
 
 
-def _principal_facets(cfg: dict[str, Any], inline_key: str, malformed: list[str]) -> dict[str, Any]:
-    admin = any(p["PolicyArn"] in policy.ADMIN_POLICY_ARNS for p in cfg.get("AttachedManagedPolicies") or [])
-    admin = admin or any(policy.grants_admin(p.get("PolicyDocument")) for p in cfg.get(inline_key) or [])
-    return {"admin": admin, "malformed": malformed}
+@dataclass(slots=True)
+class PolicyCatalogue:
+    """An account's managed policies (default versions, parsed) and groups, read once per run."""
+
+    policies: dict[str, PolicyDocument] = field(default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # group name -> GroupDetail
+
+
+CATALOGUE_FILTER = ["LocalManagedPolicy", "AWSManagedPolicy", "Group"]
+
+
+def _default_document(pol: dict[str, Any]) -> Any:
+    for v in pol.get("PolicyVersionList") or []:
+        if v.get("IsDefaultVersion"):
+            return v.get("Document")
+    return None
+
+
+def read_catalogue(ctx: AwsUnitContext) -> PolicyCatalogue:
+    cat = PolicyCatalogue()
+    iam = ctx.client("iam")
+    for page in iam.get_paginator("get_account_authorization_details").paginate(Filter=CATALOGUE_FILTER):
+        for pol in page.get("Policies") or []:
+            # AWS-managed policies nobody attached cannot grant anything here.
+            if pol.get("AttachmentCount", 1) or ":iam::aws:policy/" not in pol["Arn"]:
+                cat.policies[pol["Arn"]] = parse_policy(_default_document(pol))
+        for group in page.get("GroupDetailList") or []:
+            cat.groups[group["GroupName"]] = group
+    return cat
+
+
+def catalogue(ctx: AwsUnitContext) -> PolicyCatalogue | None:
+    """The account's catalogue, shared by the user, group and role units of one run; None when
+    it cannot be read (the facets that rest on it are then unknown, never a guess)."""
+    try:
+        return ctx.factory.memo(("iam-policy-catalogue", ctx.target), lambda: read_catalogue(ctx))
+    except ClientError as exc:
+        ctx.note(f"managed policies unreadable ({error_code(exc)}): admin and escalation facets unknown")
+        return None
+
+
+def _policies_of(entity: dict[str, Any], inline_key: str, cat: PolicyCatalogue | None
+                 ) -> tuple[list[PolicyDocument], list[str], bool]:
+    """(documents, attached ARNs, every document was found)."""
+    docs = [parse_policy(p.get("PolicyDocument")) for p in entity.get(inline_key) or []]
+    arns = [str(p.get("PolicyArn")) for p in entity.get("AttachedManagedPolicies") or []]
+    complete = True
+    for arn in arns:
+        doc = cat.policies.get(arn) if cat is not None else None
+        if doc is None:
+            complete = False
+        else:
+            docs.append(doc)
+    return docs, arns, complete
+
+
+def _principal_facets(cfg: dict[str, Any], inline_key: str, malformed: list[str],
+                      cat: PolicyCatalogue | None) -> dict[str, Any]:
+    docs, arns, complete = _policies_of(cfg, inline_key, cat)
+    for group_name in cfg.get("GroupList") or []:  # users inherit their groups' policies
+        group = cat.groups.get(group_name) if cat is not None else None
+        if group is None:
+            complete = False
+            continue
+        gdocs, garns, gcomplete = _policies_of(group, "GroupPolicyList", cat)
+        docs, arns, complete = docs + gdocs, arns + garns, complete and gcomplete
+    verdict = admin_verdict(docs, arns)
+    paths = escalation_paths(docs, self_arn=cfg.get("Arn"))
+    admin: bool | None = True if verdict.admin else (False if complete else None)
+    return {"admin": admin,
+            "admin_conditions": verdict.conditions if admin is not None else None,
+            "privilege_escalation": paths if (complete or paths) else None,
+            "malformed": malformed}
 
 
 def _record_malformed(ctx: AwsUnitContext, what: str, malformed: list[str]) -> None:
@@ -105,12 +182,13 @@ def collect_users(ctx: AwsUnitContext) -> Iterator[Resource]:
         failures.add("credential report", exc)
         report = None
     iam = ctx.client("iam")
+    cat = catalogue(ctx)
     for user in _auth_details(ctx, "User", "UserDetailList"):
         name, arn = user["UserName"], user["Arn"]
         malformed: list[str] = []
         cfg = {k: v for k, v in user.items() if k != "Tags"}
         cfg["UserPolicyList"] = _inline(user.get("UserPolicyList"), "UserPolicyList", malformed)
-        facets = _principal_facets(cfg, "UserPolicyList", malformed)
+        facets = _principal_facets(cfg, "UserPolicyList", malformed, cat)
         row = (report or {}).get(arn)
         console = _flag(row.get("password_enabled")) if row else None
         cfg["LoginProfile"] = ({"PasswordEnabled": console, "PasswordLastUsed": row.get("password_last_used")}
@@ -137,16 +215,18 @@ def collect_users(ctx: AwsUnitContext) -> Iterator[Resource]:
 # ---- groups, roles, policies ------------------------------------------------------------------
 
 def collect_groups(ctx: AwsUnitContext) -> Iterator[Resource]:
+    cat = catalogue(ctx)
     for group in _auth_details(ctx, "Group", "GroupDetailList"):
         malformed: list[str] = []
         cfg = dict(group)
         cfg["GroupPolicyList"] = _inline(group.get("GroupPolicyList"), "GroupPolicyList", malformed)
         _record_malformed(ctx, group["Arn"], malformed)
         yield ctx.resource(native_id=group["Arn"], name=group["GroupName"], config=cfg,
-                           facets=_principal_facets(cfg, "GroupPolicyList", malformed))
+                           facets=_principal_facets(cfg, "GroupPolicyList", malformed, cat))
 
 
 def collect_roles(ctx: AwsUnitContext) -> Iterator[Resource]:
+    cat = catalogue(ctx)
     for role in _auth_details(ctx, "Role", "RoleDetailList"):
         malformed: list[str] = []
         cfg = {k: v for k, v in role.items() if k not in ("Tags", "InstanceProfileList")}
@@ -158,7 +238,8 @@ def collect_roles(ctx: AwsUnitContext) -> Iterator[Resource]:
                                       for p in role.get("InstanceProfileList") or []]
         _record_malformed(ctx, role["Arn"], malformed)
         yield ctx.resource(native_id=role["Arn"], name=role["RoleName"], config=cfg,
-                           tags=tags_dict(role.get("Tags")), facets=_principal_facets(cfg, "RolePolicyList", malformed))
+                           tags=tags_dict(role.get("Tags")),
+                           facets=_principal_facets(cfg, "RolePolicyList", malformed, cat))
 
 
 def collect_policies(ctx: AwsUnitContext) -> Iterator[Resource]:
@@ -170,7 +251,7 @@ def collect_policies(ctx: AwsUnitContext) -> Iterator[Resource]:
             v["Document"] = policy.canonical_or_note(v.get("Document"), f"version {v.get('VersionId')}", malformed)
         cfg["PolicyVersionList"] = default
         _record_malformed(ctx, pol["Arn"], malformed)
-        admin = any(policy.grants_admin(v.get("Document")) for v in default)
+        admin = admin_verdict([parse_policy(v.get("Document")) for v in default]).admin
         # PolicyName is always set by AWS; some emulators omit it, the ARN ends with it either way.
         name = pol.get("PolicyName") or pol["Arn"].rsplit("/", 1)[-1]
         yield ctx.resource(native_id=pol["Arn"], name=name, config=cfg,

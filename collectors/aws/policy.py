@@ -7,18 +7,15 @@ decodes them, but not always), so both shapes are accepted.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 from urllib.parse import unquote
 
 from auditor.canonical import as_list
+from auditor.identity.policy import WILDCARD_OPS, Condition, evaluate_condition, parse_policy
 
 LIST_FIELDS = ("Action", "NotAction", "Resource", "NotResource")
-ADMIN_POLICY_ARNS = frozenset({
-    "arn:aws:iam::aws:policy/AdministratorAccess",
-    "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
-    "arn:aws-cn:iam::aws:policy/AdministratorAccess",
-})
 
 # Policy paths every spec that stores documents marks order-insensitive (relative to a doc).
 # Inner lists come first: the statements are sorted by their already-canonical content.
@@ -96,28 +93,40 @@ def canonical_or_note(document: Any, label: str, malformed: list[str]) -> Any:
         return document if isinstance(document, (dict, str)) else str(document)
 
 
-def grants_admin(document: Any) -> bool:
-    """Allow of action "*" (or "*:*") on resource "*" without conditions."""
-    if not isinstance(document, dict):
-        return False
-    for st in as_list(document.get("Statement")):
-        if not isinstance(st, dict) or st.get("Effect") != "Allow" or st.get("Condition"):
-            continue
-        if {"*", "*:*"} & set(as_list(st.get("Action"))) and "*" in as_list(st.get("Resource")):
-            return True
-    return False
+# Condition keys an anonymous caller sets itself: they never make a statement private.
+CALLER_CONTROLLED_KEYS = frozenset({"aws:securetransport", "aws:referer", "aws:useragent"})
+
+
+def _condition_open(c: Condition) -> bool:
+    """Does this condition still admit an anonymous caller from anywhere on the internet?"""
+    if c.key in CALLER_CONTROLLED_KEYS:
+        return True
+    if c.key == "aws:sourceip" and c.operator in ("IpAddress", "NotIpAddress"):
+        nets = [_network(v) for v in c.values]
+        everywhere = any(n is not None and n.prefixlen == 0 for n in nets)
+        return everywhere if c.operator == "IpAddress" else not everywhere
+    if c.operator in WILDCARD_OPS and not c.negated and c.values and all(set(v) <= {"*"} for v in c.values):
+        return True
+    return evaluate_condition(c, {})  # IfExists, negated operators: an absent key passes
+
+
+def _network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
 
 
 def public_statements(document: Any) -> list[str]:
-    """Sids (or indexes) of Allow statements whose principal is anyone and that have no Condition."""
+    """Sids (or indexes) of Allow statements anyone on the internet can use: Principal "*"
+    (or Allow + NotPrincipal, which is everyone but the named) whose conditions do not narrow
+    the caller (aws:SecureTransport, aws:Referer, aws:SourceIp 0.0.0.0/0 do not)."""
+    doc = parse_policy(document)
     reasons = []
-    if not isinstance(document, dict):
-        return reasons
-    for i, st in enumerate(as_list(document.get("Statement"))):
-        if not isinstance(st, dict) or st.get("Effect") != "Allow" or st.get("Condition"):
+    for st in doc.statements:
+        if st.effect != "Allow":
             continue
-        p = st.get("Principal")
-        anyone = p == "*" or (isinstance(p, dict) and "*" in as_list(p.get("AWS")))
-        if anyone:
-            reasons.append(str(st.get("Sid") or i))
+        anyone = (st.principal is not None and st.principal.anyone) or st.not_principal is not None
+        if anyone and all(_condition_open(c) for c in st.conditions):
+            reasons.append(str(st.sid or st.index))
     return reasons

@@ -21,6 +21,10 @@ def _rules(volatile: tuple[str, ...] = (), unordered: tuple[str, ...] = ()) -> H
 
 
 NET_FACETS = ("facets.ingress", "facets.egress")
+# GetAccountSummary counts follow from other resources (a new user is that user's change, not the
+# summary's): volatile. Quotas and the Account* flags (root MFA, root keys) stay configuration.
+SUMMARY_COUNTS = ("Users", "Groups", "Roles", "Policies", "PolicyVersionsInUse", "InstanceProfiles", "Providers",
+                  "ServerCertificates", "MFADevices", "MFADevicesInUse")
 IAM_COMMON = ("config.AttachedManagedPolicies", "facets.malformed")
 
 S3_BUCKET_CALLS = tuple(f"s3:{m}" for m, *_ in s3.BUCKET_DETAILS) + (
@@ -82,7 +86,9 @@ SPECS: tuple[ResourceSpec, ...] = (
         provider="aws", type="aws.ec2.subnet", category="network", service="ec2",
         list_call="ec2:describe_subnets", detail_calls=("ec2:describe_flow_logs",),
         permissions=("ec2:DescribeSubnets", "ec2:DescribeFlowLogs"),
-        hash_rules=_rules(unordered=("config.Ipv6CidrBlockAssociationSet",)), collect=ec2.collect_subnets,
+        # free addresses move with every instance/ENI start and stop: not a configuration change
+        hash_rules=_rules(volatile=("config.AvailableIpAddressCount",),
+                          unordered=("config.Ipv6CidrBlockAssociationSet",)), collect=ec2.collect_subnets,
     ),
     ResourceSpec(
         provider="aws", type="aws.ec2.security_group", category="network", service="ec2",
@@ -157,7 +163,9 @@ SPECS: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         provider="aws", type="aws.iam.policy", category="iam", service="iam", scope="global",
         list_call="iam:get_account_authorization_details", permissions=("iam:GetAccountAuthorizationDetails",),
-        hash_rules=_rules(unordered=("facets.malformed", *_doc("config.PolicyVersionList[*].Document"))),
+        # attachment counts change when a principal attaches the policy (that principal's change)
+        hash_rules=_rules(volatile=("config.AttachmentCount", "config.PermissionsBoundaryUsageCount"),
+                          unordered=("facets.malformed", *_doc("config.PolicyVersionList[*].Document"))),
         collect=iam.collect_policies, doc="Customer managed policies with their default version document.",
     ),
     ResourceSpec(
@@ -180,6 +188,7 @@ SPECS: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         provider="aws", type="aws.iam.account_summary", category="iam", service="iam", scope="global",
         list_call="iam:get_account_summary", permissions=("iam:GetAccountSummary",),
+        hash_rules=_rules(volatile=tuple(f"config.SummaryMap.{k}" for k in SUMMARY_COUNTS)),
         collect=iam.collect_account_summary,
     ),
 )

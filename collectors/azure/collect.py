@@ -143,11 +143,27 @@ def role_definitions(ctx: AzureContext) -> Iterator[Resource]:
 
 
 def role_assignments(ctx: AzureContext) -> Iterator[Resource]:
+    """Each assignment's ``admin`` from its role definition: custom roles listed once, every
+    other referenced built-in read by id once, so no assignment is left UNKNOWN."""
     auth = ctx.client("authorization")
-    custom = {n.last_segment(d["id"]): n.role_definition_admin(d)
-              for d in (n.to_rest(m) for m in auth.role_definitions.list(ctx.scope, filter="type eq 'CustomRole'"))}
-    yield from _emit(ctx, "azure.authorization.role_assignment", auth.role_assignments.list_for_subscription(),
-                     lambda doc: {"admin": n.role_assignment_admin(doc, custom)}, region="global")
+    known = {n.last_segment(d["id"]): n.role_definition_admin(d)
+             for d in (n.to_rest(m) for m in auth.role_definitions.list(ctx.scope, filter="type eq 'CustomRole'"))}
+    docs = [n.to_rest(m) for m in auth.role_assignments.list_for_subscription()]
+    for doc in docs:
+        rd = n.props(doc).get("roleDefinitionId") or ""
+        guid = n.last_segment(rd)
+        if guid and guid not in known and guid not in n.BUILTIN_ADMIN:
+            known[guid] = n.role_definition_admin(n.to_rest(auth.role_definitions.get_by_id(rd)))
+    yield from _emit(ctx, "azure.authorization.role_assignment", docs,
+                     lambda doc: {"admin": n.role_assignment_admin(doc, known)}, region="global")
+
+
+def subscription(ctx: AzureContext) -> Iterator[Resource]:
+    """One resource: the subscription, for its home tenant and Lighthouse ``managedByTenants``."""
+    doc = n.to_rest(ctx.client("subscriptions").subscriptions.get(ctx.subscription_id))
+    doc.setdefault("name", doc.get("displayName"))
+    yield envelope(ctx, "azure.resources.subscription", "iam", doc, {}, _spec("azure.resources.subscription").hash_rules,
+                   region="global")
 
 
 def user_assigned_identities(ctx: AzureContext) -> Iterator[Resource]:

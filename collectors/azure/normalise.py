@@ -113,7 +113,16 @@ def storage_account_facets(doc: dict[str, Any]) -> dict[str, Any]:
         "https_only": p.get("supportsHttpsTrafficOnly"),
         "min_tls": p.get("minimumTlsVersion"),
         "public_network_access": network_open,
+        "key_created": _oldest_key(p.get("keyCreationTime")),
     }
+
+
+def _oldest_key(created: Any) -> str | None:
+    """The older of the account's two shared keys' creation times (key age is a rule input)."""
+    if not isinstance(created, dict):
+        return None
+    times = sorted(str(v) for v in created.values() if v)
+    return times[0] if times else None
 
 
 def _key_management(key_source: str | None) -> str | None:
@@ -262,9 +271,10 @@ def vm_facets(doc: dict[str, Any], nics: dict[str, dict[str, Any]], public_ips: 
 def vm_disk_encryption(p: dict[str, Any]) -> str | None:
     storage = p.get("storageProfile") or {}
     disks = [storage.get("osDisk") or {}, *(storage.get("dataDisks") or [])]
-    managed = [d.get("managedDisk") or {} for d in disks if d]
-    if not managed:
-        return None
+    present = [d for d in disks if d]
+    if not present or any(not d.get("managedDisk") for d in present):
+        return None  # an unmanaged (VHD in a storage account) disk: its encryption is not ours to see here
+    managed = [d["managedDisk"] for d in present]
     if all((m.get("diskEncryptionSet") or {}).get("id") for m in managed):
         return "customer"
     return "provider"  # managed disks are always encrypted at rest with platform keys
@@ -281,23 +291,17 @@ def disk_facets(doc: dict[str, Any]) -> dict[str, Any]:
 # ---- identity ----------------------------------------------------------------------------------
 
 def role_definition_admin(doc: dict[str, Any]) -> bool:
-    """Admin-equivalent: all actions not excluding authorization writes, or can write role assignments."""
+    """Admin-equivalent: may write role assignments (the trust graph's definition, shared)."""
+    from auditor.identity.extract_azure import role_definition_is_admin
+
     if last_segment(doc.get("id")) in BUILTIN_ADMIN:
         return BUILTIN_ADMIN[last_segment(doc.get("id"))]
-    for perm in props(doc).get("permissions") or []:
-        actions = [a.lower() for a in perm.get("actions") or []]
-        not_actions = [a.lower() for a in perm.get("notActions") or []]
-        blocks_auth = any(a.startswith("microsoft.authorization/*") or a.startswith("microsoft.authorization/roleassignments")
-                          for a in not_actions)
-        if "*" in actions and not blocks_auth:
-            return True
-        if any(a in ("microsoft.authorization/*", "microsoft.authorization/roleassignments/*",
-                     "microsoft.authorization/roleassignments/write") for a in actions):
-            return True
-    return False
+    return role_definition_is_admin(doc)
 
 
 def role_assignment_admin(doc: dict[str, Any], definitions: dict[str, bool] | None = None) -> bool | None:
+    """From the assignment's role definition (built-in table, or ``definitions`` read in the
+    same collection: custom roles and every built-in role an assignment references)."""
     guid = last_segment(props(doc).get("roleDefinitionId"))
     if guid in BUILTIN_ADMIN:
         return BUILTIN_ADMIN[guid]

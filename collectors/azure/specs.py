@@ -24,6 +24,7 @@ CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("authorization", "role_definitions.list"): "Microsoft.Authorization/roleDefinitions/read",
     ("authorization", "role_definitions.get_by_id"): "Microsoft.Authorization/roleDefinitions/read",
     ("authorization", "role_assignments.list_for_subscription"): "Microsoft.Authorization/roleAssignments/read",
+    ("subscriptions", "subscriptions.get"): "Microsoft.Resources/subscriptions/read",
     ("msi", "user_assigned_identities.list_by_subscription"): "Microsoft.ManagedIdentity/userAssignedIdentities/read",
     ("msi", "federated_identity_credentials.list"):
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
@@ -58,7 +59,7 @@ def _spec(type_: str, category: str, service: str, list_call: str, detail: tuple
 
 SPECS: tuple[ResourceSpec, ...] = (
     _spec("azure.storage.account", "storage", "storage", "storage_accounts.list", (), c.storage_accounts,
-          _rules(("config.properties.geoReplicationStats", "config.properties.keyCreationTime",
+          _rules(("config.properties.geoReplicationStats",
                   "config.properties.statusOfPrimary", "config.properties.statusOfSecondary"),
                  ("config.properties.networkAcls.ipRules", "config.properties.networkAcls.virtualNetworkRules",
                   "config.properties.networkAcls.resourceAccessRules")),
@@ -77,11 +78,13 @@ SPECS: tuple[ResourceSpec, ...] = (
                   "config.properties.lastOwnershipUpdateTime")),
           "Managed disks and their encryption type."),
     _spec("azure.network.vnet", "network", "network", "virtual_networks.list_all", (), c.virtual_networks,
-          _rules(("config.properties.subnets[*].etag",), ("config.properties.subnets",
+          # NIC attachments listed on subnets change with every VM created or deleted: not VNet config
+          _rules(("config.properties.subnets[*].etag", "config.properties.subnets[*].properties.ipConfigurations"),
+                 ("config.properties.subnets",
                                                            "config.properties.addressSpace.addressPrefixes")),
           "Virtual networks."),
     _spec("azure.network.subnet", "network", "network", "virtual_networks.list_all", (), c.subnets,
-          _rules((), ("config.properties.ipConfigurations",)),
+          _rules(("config.properties.ipConfigurations",)),
           "Subnets (embedded in their virtual network's listing)."),
     _spec("azure.network.nsg", "network", "network", "network_security_groups.list_all", (), c.security_groups,
           _rules(("config.properties.securityRules[*].etag", "config.properties.defaultSecurityRules[*].etag",
@@ -98,9 +101,12 @@ SPECS: tuple[ResourceSpec, ...] = (
                  ("config.properties.assignableScopes",)),
           "Custom role definitions and the built-in roles referenced by assignments."),
     _spec("azure.authorization.role_assignment", "iam", "authorization", "role_assignments.list_for_subscription",
-          ("role_definitions.list",), c.role_assignments,
+          ("role_definitions.list", "role_definitions.get_by_id"), c.role_assignments,
           _rules(("config.properties.updatedOn", "config.properties.updatedBy")),
           "Role assignments with scope, principal type and condition."),
+    _spec("azure.resources.subscription", "iam", "subscriptions", "subscriptions.get", (), c.subscription,
+          _rules(), "The subscription itself: home tenant and Azure Lighthouse managedByTenants (delegated "
+                    "management by other tenants)."),
     _spec("azure.identity.user_assigned", "iam", "msi", "user_assigned_identities.list_by_subscription", (),
           c.user_assigned_identities, _rules(), "User-assigned managed identities."),
     _spec("azure.identity.federated_credential", "iam", "msi", "user_assigned_identities.list_by_subscription",

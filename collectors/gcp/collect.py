@@ -63,7 +63,7 @@ def _to_json(msg: Any) -> dict[str, Any]:
 
 def _compute_url(self_link: str) -> str:
     """Full resource name (//compute.googleapis.com/projects/...) from a selfLink."""
-    return "//compute.googleapis.com/" + self_link.split("/compute/v1/", 1)[-1]
+    return n.compute_resource_name(self_link)
 
 
 # ------------------------------------------------------------------ compute
@@ -206,14 +206,32 @@ def _service_accounts(job: GcpJob) -> Iterator[dict[str, Any]]:
                       "accounts")
 
 
+def _project_admins(job: GcpJob) -> set[str] | None:
+    """Service accounts the project's IAM policy makes admin; None when it cannot be read."""
+    from google.api_core import exceptions as gexc
+    from google.protobuf.json_format import MessageToDict
+
+    from auditor.identity.extract_gcp import admin_service_accounts
+
+    client = job.clients.resourcemanager("Projects")
+    req = {"resource": f"projects/{job.scope}", "options": {"requested_policy_version": 3}}
+    try:
+        return admin_service_accounts(MessageToDict(job.call(lambda: client.get_iam_policy(request=req))))
+    except gexc.GoogleAPICallError as exc:
+        job.ctx.note(f"project IAM policy unreadable ({exc.__class__.__name__}): service account admin unknown")
+        return None
+
+
 def collect_service_accounts(job: GcpJob) -> Iterable[Resource]:
     accounts = job.clients.iam().projects().serviceAccounts()
+    admins = _project_admins(job)
     for sa in _service_accounts(job):
         pol = job.call(lambda: accounts.getIamPolicy(
             resource=sa["name"], options_requestedPolicyVersion=3).execute())
         config = {**sa, "iamPolicy": pol}
+        email = str(sa.get("email") or "").lower()
         yield job.resource(native_id=f"//iam.googleapis.com/{sa['name']}", name=sa.get("email"), region="global",
-                           config=config, facets={})
+                           config=config, facets={"admin": (email in admins) if admins is not None else None})
 
 
 def collect_service_account_keys(job: GcpJob) -> Iterable[Resource]:

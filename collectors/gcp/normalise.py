@@ -5,6 +5,7 @@ Pure functions over the API's own JSON shapes, so they are tested without any se
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from auditor.catalogue import gcs_members
@@ -22,6 +23,28 @@ METADATA_FLAGS = frozenset({
 })
 _TRUE = {"true", "1", "yes", "on", "y"}
 _FALSE = {"false", "0", "no", "off", "n"}
+
+
+# https://compute.googleapis.com/compute/v1/..., .../compute/beta/..., https://www.googleapis.com/compute/alpha/...
+# (any host: private endpoints and emulators serve the same paths)
+COMPUTE_LINK = re.compile(r"^(?:https?:)?//[^/\s]+/compute/(?:v\d+|beta|alpha)/"
+                          r"(?P<path>projects/[^/?#\s]+(?:/[^/?#\s]+)*)/?$")
+COMPUTE_NAME = re.compile(r"^//compute\.googleapis\.com/(?P<path>projects/[^/?#\s]+(?:/[^/?#\s]+)*)$")
+
+
+class MalformedLink(ValueError):
+    """A Compute link that is not a resource URL of any API version."""
+
+
+def compute_resource_name(link: str) -> str:
+    """The native id (full resource name ``//compute.googleapis.com/projects/...``) of a Compute
+    link of any API version or host; a link that is neither raises instead of yielding a
+    silently malformed id."""
+    text = str(link).strip()
+    m = COMPUTE_LINK.match(text) or COMPUTE_NAME.match(text)
+    if m is None:
+        raise MalformedLink(f"not a Compute resource link: {text[:120]!r}")
+    return "//compute.googleapis.com/" + m.group("path")
 
 
 def last(url: str | None) -> str | None:

@@ -161,7 +161,9 @@ def test_healthy_resources_have_healthy_facets(run) -> None:
     pp = {r.account: json.loads(r.config)["PasswordPolicy"] for r in sink.by_type("aws.iam.password_policy")}
     assert pp[PRIMARY]["MinimumPasswordLength"] == 14 and pp[SECOND] is None
     summary = next(r for r in sink.by_type("aws.iam.account_summary") if r.account == PRIMARY)
-    assert json.loads(summary.config)["SummaryMap"]["Users"] >= 2
+    summary_map = json.loads(summary.config)["SummaryMap"]
+    assert "Users" not in summary_map and "Roles" not in summary_map  # counts are volatile (issue 12)
+    assert "AccountMFAEnabled" in summary_map and "UsersQuota" in summary_map  # flags and quotas are config
 
 
 def test_no_secret_reaches_any_envelope(run, estate, moto_url) -> None:

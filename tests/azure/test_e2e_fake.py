@@ -36,8 +36,9 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
     expected = {
         "azure.storage.account": 8, "azure.storage.container": 4, "azure.compute.vm": 4, "azure.compute.disk": 2,  # dev disks: throttled
         "azure.network.vnet": 2, "azure.network.subnet": 4, "azure.network.nsg": 3, "azure.network.public_ip": 1,
-        "azure.authorization.role_definition": 7, "azure.authorization.role_assignment": 6,
+        "azure.authorization.role_definition": 8, "azure.authorization.role_assignment": 7,
         "azure.identity.user_assigned": 2, "azure.identity.federated_credential": 4,
+        "azure.resources.subscription": 2,
     }
     assert dict(e2e.summary.resources_by_type) == expected
     assert {s.type for s in SPECS} == set(expected)
@@ -87,6 +88,9 @@ def test_storage_residency_and_public_access(e2e) -> None:
     assert lrs["replica_locations"] == [] and lrs["location_type"] == "region"
     assert lrs["public_access_blocked"] is False and lrs["https_only"] is False and lrs["min_tls"] == "TLS1_0"
     assert lrs["public_network_access"] is True and lrs["key_management"] == "provider"
+    # keyCreationTime is configuration (rotation), kept in config and as the key-age facet
+    assert config(acc["stprodpublic01"])["properties"]["keyCreationTime"]["key1"].startswith("2025-03-01")
+    assert lrs["key_created"] == "2025-03-01T10:00:00.0000000Z"
     de = facets(acc["stdevgrs01"])
     assert de["replica_locations"] == ["germanynorth"]
     cfg = config(acc["stprodgrs01"])
@@ -148,10 +152,14 @@ def test_roles_identities_and_federation(e2e) -> None:
     assert len(contributor) == 1 and facets(contributor[0])["admin"] is False
     escalation = [r for r in assignments if config(r)["properties"]["roleDefinitionId"].endswith("e4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a7b8")]
     assert facets(escalation[0])["admin"] is True  # custom role that can write role assignments
+    # every assignment's admin is known: built-ins outside the table resolve from their definition
+    assert all(facets(r)["admin"] in (True, False) for r in assignments)
+    blob_reader = [r for r in assignments if config(r)["properties"]["roleDefinitionId"].endswith("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")]
+    assert len(blob_reader) == 1 and facets(blob_reader[0])["admin"] is False
     defs = {(r.account, config(r)["properties"]["roleName"]): r for r in e2e.sink.by_type("azure.authorization.role_definition")}
     assert set(defs) == {(SUB_PROD, "Owner"), (SUB_PROD, "Contributor"), (SUB_PROD, "User Access Administrator"),
                          (SUB_PROD, "Access Delegator"), (SUB_PROD, "Storage Reader Custom"),
-                         (SUB_DEV, "Owner"), (SUB_DEV, "Reader")}
+                         (SUB_DEV, "Owner"), (SUB_DEV, "Reader"), (SUB_DEV, "Storage Blob Data Reader")}
     assert facets(defs[(SUB_PROD, "Owner")])["admin"] is True
     assert facets(defs[(SUB_PROD, "Contributor")])["admin"] is False
     assert facets(defs[(SUB_PROD, "Storage Reader Custom")])["admin"] is False
@@ -211,3 +219,22 @@ def test_content_hashes_are_stable_across_runs(azure_fake, e2e) -> None:
     first = {r.resource_key: r.content_hash for r in e2e.sink.resources if r.resource_key in
              {s.resource_key for s in sink.resources}}
     assert first and first == {r.resource_key: r.content_hash for r in sink.resources}
+
+
+def test_lighthouse_managed_by_tenants_become_external_trust_edges(e2e) -> None:
+    from auditor.config.schema import AuditorConfig, EstateConfig
+    from auditor.demo.emulators.azure_estate import LIGHTHOUSE_MSP_TENANT
+    from auditor.identity.graph import build_from_resources
+    from tests.identity.factories import stored
+
+    subs = {r.account: r for r in e2e.sink.by_type("azure.resources.subscription")}
+    assert config(subs[SUB_PROD])["managedByTenants"] == [{"tenantId": LIGHTHOUSE_MSP_TENANT}]
+    assert config(subs[SUB_DEV])["managedByTenants"] == []
+    g = build_from_resources([stored(r) for r in subs.values()], AuditorConfig(estate=EstateConfig()))
+    (edge,) = g.edges
+    assert edge.mechanism == "azure_lighthouse" and edge.trusted_id == LIGHTHOUSE_MSP_TENANT and edge.external
+    assert [i["rule_id"] for i in edge.details["issues"]] == ["identity.azure.lighthouse_external_tenant"]
+    # safe twin: the managing tenant is declared part of the estate
+    ours = build_from_resources([stored(r) for r in subs.values()],
+                                AuditorConfig(estate=EstateConfig(azure_tenants=[LIGHTHOUSE_MSP_TENANT])))
+    assert [(e.external, e.details["issues"]) for e in ours.edges] == [(False, [])]

@@ -92,3 +92,23 @@ def test_to_rest_keeps_arm_shape_for_both_model_generations() -> None:
     ident = Identity.deserialize({"id": "/x", "name": "i", "location": "eastus",
                                   "properties": {"clientId": "c", "principalId": "p", "tenantId": "t"}})
     assert n.to_rest(ident)["properties"] == {"clientId": "c", "principalId": "p", "tenantId": "t"}
+
+
+def test_unmanaged_vm_disks_have_unknown_encryption() -> None:
+    managed = {"storageProfile": {"osDisk": {"managedDisk": {"id": "/d/os"}}, "dataDisks": []}}
+    assert n.vm_disk_encryption(managed) == "provider"
+    cmk = {"storageProfile": {"osDisk": {"managedDisk": {"id": "/d/os", "diskEncryptionSet": {"id": "/des"}}}}}
+    assert n.vm_disk_encryption(cmk) == "customer"
+    unmanaged = {"storageProfile": {"osDisk": {"name": "os", "vhd": {"uri": "https://st.blob.core.windows.net/vhds/os.vhd"}}}}
+    assert n.vm_disk_encryption(unmanaged) is None
+    mixed = {"storageProfile": {"osDisk": {"managedDisk": {"id": "/d/os"}},
+                                "dataDisks": [{"lun": 0, "vhd": {"uri": "https://st.blob.core.windows.net/vhds/d.vhd"}}]}}
+    assert n.vm_disk_encryption(mixed) is None
+
+
+def test_storage_key_creation_time_is_the_oldest_key() -> None:
+    doc = storage_account("s", "rg", "st", "westeurope", "Standard_LRS", allow_public=False)
+    doc["properties"]["keyCreationTime"] = {"key1": "2025-06-01T00:00:00Z", "key2": "2024-01-01T00:00:00Z"}
+    assert n.storage_account_facets(doc)["key_created"] == "2024-01-01T00:00:00Z"
+    doc["properties"]["keyCreationTime"] = {"key1": None, "key2": None}
+    assert n.storage_account_facets(doc)["key_created"] is None

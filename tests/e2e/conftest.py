@@ -64,7 +64,11 @@ def workspace(tmp_path, moto_process, seeded):
                 "accounts": [{"id": PRIMARY_ACCOUNT}, {"id": SECOND_ACCOUNT, "role_name": AUDITOR_ROLE}]},
         "estate": {"aws_accounts": [PRIMARY_ACCOUNT, SECOND_ACCOUNT]},
         "export": {"out_dir": str(tmp_path / "exports")},
+        "signing": {"private_key": str(tmp_path / "signing.key")},
     }
+    from auditor.signing import generate
+
+    generate(tmp_path / "signing.key")  # evidence is signed, so verify can say "intact"
     path = tmp_path / "auditor.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path

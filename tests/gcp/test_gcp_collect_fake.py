@@ -187,6 +187,9 @@ def test_iam_policies_service_accounts_and_keys(clean_run: Collected) -> None:
         "ci-federation/attribute.repository_id/260064828"]
     assert roles["roles/iam.serviceAccountTokenCreator"][0].endswith("/workloadIdentityPools/ci-federation/*")
     assert trainer["uniqueId"]
+    # the project's admin-equivalent grants set the admin facet (editor on data-lake; viewer is not)
+    assert sas["etl@data-lake.iam.gserviceaccount.com"]["facets"]["admin"] is True
+    assert sas["trainer@ml-prod.iam.gserviceaccount.com"]["facets"]["admin"] is False
 
     keys = _by_name(clean_run, "gcp.iam.service_account_key")
     assert len(keys) == 2

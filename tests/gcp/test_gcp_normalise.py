@@ -77,3 +77,32 @@ def test_volatile_fields_do_not_change_the_hash() -> None:
 def test_key_material_never_kept() -> None:
     assert n.key_config({"name": "k", "privateKeyData": "LS0t", "keyType": "USER_MANAGED"}) == {
         "name": "k", "keyType": "USER_MANAGED"}
+
+
+# ---- issue 12: compute links of any API version are one native id
+
+import pytest as _pytest
+
+from collectors.gcp.normalise import MalformedLink, compute_resource_name
+
+
+@_pytest.mark.parametrize("link", [
+    "https://compute.googleapis.com/compute/v1/projects/p1/zones/europe-west1-b/instances/vm-1",
+    "https://compute.googleapis.com/compute/beta/projects/p1/zones/europe-west1-b/instances/vm-1",
+    "https://www.googleapis.com/compute/v1/projects/p1/zones/europe-west1-b/instances/vm-1",
+    "https://www.googleapis.com/compute/alpha/projects/p1/zones/europe-west1-b/instances/vm-1/",
+    "//compute.googleapis.com/projects/p1/zones/europe-west1-b/instances/vm-1",
+])
+def test_compute_links_of_any_version_parse_to_one_native_id(link):
+    assert compute_resource_name(link) == "//compute.googleapis.com/projects/p1/zones/europe-west1-b/instances/vm-1"
+
+
+@_pytest.mark.parametrize("link", [
+    "https://compute.googleapis.com/compute/v2beta/projects/p1/x",  # no such version label
+    "https://storage.googleapis.com/storage/v1/b/bucket",
+    "projects/p1/zones/z/instances/vm-1",
+    "https://compute.googleapis.com/compute/v1/",
+])
+def test_a_link_that_is_not_a_compute_resource_is_an_error_not_a_silent_id(link):
+    with _pytest.raises(MalformedLink, match="not a Compute resource link"):
+        compute_resource_name(link)

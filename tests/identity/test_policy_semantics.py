@@ -40,12 +40,22 @@ def test_not_action_and_not_resource():
     assert evaluate(p, action="s3:GetObject", resource="arn:aws:s3:::secret/x") == "ImplicitDeny"
 
 
-def test_not_principal():
+def test_not_principal_account_root_exempts_only_the_root():
+    """IAM: an account ARN in NotPrincipal exempts that account's root, not its users and roles."""
     p = parse_policy(doc({"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"},
                           "Action": "s3:*", "Resource": "*"},
                          {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}))
-    assert evaluate(p, action="s3:GetObject", principal={"AWS": "arn:aws:iam::111122223333:role/x"}) == "Allow"
+    assert evaluate(p, action="s3:GetObject", principal={"AWS": "arn:aws:iam::111122223333:root"}) == "Allow"
+    assert evaluate(p, action="s3:GetObject", principal={"AWS": "arn:aws:iam::111122223333:role/x"}) == "Deny"
     assert evaluate(p, action="s3:GetObject", principal={"AWS": "arn:aws:iam::999988887777:role/x"}) == "Deny"
+    # safe twin: naming the role too exempts it
+    p = parse_policy(doc({"Effect": "Deny", "NotPrincipal": {"AWS": ["111122223333",
+                                                                    "arn:aws:iam::111122223333:role/x"]},
+                          "Action": "s3:*", "Resource": "*"},
+                         {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}))
+    assert evaluate(p, action="s3:GetObject", principal={"AWS": "arn:aws:iam::111122223333:role/x"}) == "Allow"
+    assert evaluate(p, action="s3:GetObject", principal={"AWS": "arn:aws:iam::111122223333:root"}) == "Allow"
+    assert evaluate(p, action="s3:GetObject", principal={"AWS": "arn:aws:iam::111122223333:role/y"}) == "Deny"
 
 
 def test_operator_names_and_keys_are_case_insensitive_values_are_not():

@@ -85,6 +85,14 @@ def vm(region: str) -> list[Resource]:
                           name="t", config={"name": "t"}, tags=EU, facets={"locations": [region]})]
 
 
+def subscription(*managing_tenants: str) -> list[Resource]:
+    cfg = {"id": f"/subscriptions/{SUB}", "subscriptionId": SUB, "tenantId": TENANT, "displayName": "prod",
+           "managedByTenants": [{"tenantId": t} for t in managing_tenants]}
+    return [make_resource(provider="azure", account=SUB, region="global", category="iam",
+                          type="azure.resources.subscription", native_id=f"/subscriptions/{SUB}", name="prod",
+                          config=cfg)]
+
+
 COGNITO = "cognito-identity.amazonaws.com"
 COGNITO_POOL = "us-east-1:12345678-abcd-abcd-abcd-123456789012"
 
@@ -195,6 +203,8 @@ EXAMPLES: dict[str, tuple[Estate, Estate] | tuple[Estate, Estate, AuditorConfig]
         lambda: fic(None, "claims['sub'] matches 'repo:contoso/contoso-repo:ref:refs/heads/*' and "
                           "claims['repository_id'] eq '456789'")),
     "identity.azure.fic_wildcard_subject": (lambda: fic("repo:octo-org/*"), lambda: fic(IMMUTABLE_SUBJECT)),
+    "identity.azure.lighthouse_external_tenant": (lambda: subscription("5f2a7d3e-0000-4000-8000-00000000b001"),
+                                                 lambda: subscription(TENANT)),
     "identity.azure.privileged_external_assignment": (
         lambda: [azure_assignment("a1", OWNER, "f-1", principal_type="ForeignGroup")],
         lambda: [azure_assignment("a4", OWNER, "u-1", principal_type="User")]),  # internal, not federated

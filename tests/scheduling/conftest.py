@@ -69,10 +69,10 @@ def shared_db(request, tmp_path_factory):
 @pytest.fixture
 def inventory(shared_db):
     """(engine, url) of a migrated inventory on each backend, with empty locks and job store."""
-    from auditor.store.schema import apscheduler_jobs, locks
+    from auditor.store.schema import locks, schedule_state
 
     engine, _url = shared_db
     yield shared_db
     with engine.begin() as conn:
         conn.execute(locks.delete())
-        conn.execute(apscheduler_jobs.delete())
+        conn.execute(schedule_state.delete())

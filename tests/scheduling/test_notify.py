@@ -163,3 +163,18 @@ def test_malformed_summary_is_a_problem_not_a_crash(hook_server):
 def test_redact_url_keeps_only_where_it_goes():
     assert redact_url("https://hooks.slack.com/services/T0/B0/XYZ?x=1") == "https://hooks.slack.com/***"
     assert redact_url("http://127.0.0.1:8080/a/b") == "http://127.0.0.1:8080/***"
+
+
+def test_cloud_strings_cannot_inject_slack_mentions_or_disguised_links(hook_server):
+    server, url = hook_server()
+    hostile = {"findings": [{
+        "rule_id": "storage.public", "severity": "critical", "status": "FAIL",
+        "title": "<!channel> urgent <@U024BE7LH> see <http://evil.example/login|https://console.aws.amazon.com>",
+        "resource_key": "aws.s3.bucket|a&b<!here>",
+    }]}
+    assert notify(_config((url, "high")), hostile) == []
+    text = json.loads(server.received[0]["body"])["text"]
+    assert "<" not in text and ">" not in text
+    assert "&lt;!channel&gt;" in text and "&lt;@U024BE7LH&gt;" in text
+    assert "&lt;http://evil.example/login|https://console.aws.amazon.com&gt;" in text
+    assert "a&amp;b&lt;!here&gt;" in text  # & escaped first: no double meaning

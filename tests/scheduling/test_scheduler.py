@@ -1,11 +1,10 @@
-"""Real APScheduler jobs at short intervals, with the job store in the inventory database
+"""Real APScheduler jobs at short intervals, with their state in the inventory database
 (SQLite and PostgreSQL): repeated runs, one instance at a time, misfires coalesced across a
 restart, runs beyond the grace time skipped, the stable job id, and the foreground process."""
 
 from __future__ import annotations
 
 import json
-import pickle
 import signal
 import subprocess
 import sys
@@ -13,15 +12,15 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from auditor.config.schema import ScheduleConfig
 from auditor.errors import UsageError
 from auditor.locking import audit_lock, current_holder
-from auditor.store.schema import apscheduler_jobs
+from auditor.store.schema import schedule_state
 from auditor.scheduler import (
     JOB_FUNC, JOB_ID, build_trigger, configured_runs, create_scheduler, ensure_job, job_kwargs, scheduled_audit,
-    stored_jobs,
+    stored_jobs, trigger_spec,
 )
 
 from .jobs import read_runs
@@ -41,7 +40,7 @@ def _wait_for(predicate, timeout: float = 8.0, step: float = 0.05) -> bool:
 def _background(engine, schedule: ScheduleConfig, runs_file, every: float, **kw):
     """A started BackgroundScheduler (same construction as the foreground one) with the test job."""
     scheduler = create_scheduler(engine, schedule, blocking=False)
-    ensure_job(scheduler, engine, build_trigger(schedule, every), schedule, func=RECORD,
+    ensure_job(scheduler, engine, trigger_spec(schedule, every), schedule, func=RECORD,
                kwargs={"path": str(runs_file), **kw})
     return scheduler
 
@@ -78,7 +77,7 @@ def test_one_instance_at_a_time(sqlite_store, tmp_path):
 
 
 def _stop_with_next_run_at(engine, schedule: ScheduleConfig, runs_file, every: float, when: datetime) -> None:
-    """Leave the job in the store as a scheduler that went down before ``when`` would have.
+    """Leave the job's state as a scheduler that went down before ``when`` would have.
 
     The stored run time is rewritten in the table: a paused scheduler's modify_job() races
     with APScheduler's last job-processing pass at shutdown, which would consume the run."""
@@ -86,11 +85,9 @@ def _stop_with_next_run_at(engine, schedule: ScheduleConfig, runs_file, every: f
     scheduler.start(paused=True)
     scheduler.shutdown(wait=True)
     with engine.begin() as conn:
-        blob = conn.execute(select(apscheduler_jobs.c.job_state).where(apscheduler_jobs.c.id == JOB_ID)).scalar_one()
-        state = pickle.loads(blob)
-        state["next_run_time"] = when
-        conn.execute(update(apscheduler_jobs).where(apscheduler_jobs.c.id == JOB_ID).values(
-            job_state=pickle.dumps(state, pickle.HIGHEST_PROTOCOL), next_run_time=when.timestamp()))
+        done = conn.execute(update(schedule_state).where(schedule_state.c.job_id == JOB_ID)
+                            .values(next_run_time=when))
+        assert done.rowcount == 1
 
 
 def test_missed_runs_coalesce_into_one_after_a_restart(inventory, tmp_path):
@@ -132,7 +129,7 @@ def test_stable_id_and_a_changed_schedule_replaces_the_job(sqlite_store, tmp_pat
     for cron in ("0 2 * * *", "0 2 * * *", "30 4 * * 1-5"):
         schedule = ScheduleConfig(cron=cron, timezone="Europe/Berlin")
         scheduler = create_scheduler(engine, schedule, blocking=False)
-        ensure_job(scheduler, engine, build_trigger(schedule), schedule, kwargs=job_kwargs(None, None))
+        ensure_job(scheduler, engine, trigger_spec(schedule), schedule, kwargs=job_kwargs(None, None))
         scheduler.start(paused=True)
         scheduler.shutdown()
     [job] = stored_jobs(engine)

@@ -104,8 +104,12 @@ def test_same_key_twice_in_one_snapshot_keeps_latest(store):
     assert len(rows) == 1 and rows[0].facets["public"] is True
 
 
-def test_views_match_the_read_api(store):
-    from auditor.store.readonly import run_readonly_query
+def test_views_match_the_read_api(store, query_url):
+    from functools import partial
+
+    from auditor.store.readonly import run_readonly_query as run
+
+    run_readonly_query = partial(run, query_url=query_url)  # PostgreSQL: as the reader role
 
     s1, *_ = snap(store, [bucket(1), bucket(2)], [role(1)])
     s2, *_ = snap(store, [bucket(1)], [role(1)], role_status=UnitStatus.ERROR)

@@ -288,6 +288,10 @@ def role_definition(sub: str, guid: str, name: str, *, builtin: bool, actions: l
     }
 
 
+STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+LIGHTHOUSE_MSP_TENANT = "8c4d2e1f-3a5b-4c6d-9e7f-0a1b2c3d4e5f"
+
+
 def builtin_roles(sub: str) -> list[dict[str, Any]]:
     """Built-in roles as ARM returns them at subscription scope (RoleDefinitions_Get example)."""
     return [
@@ -306,6 +310,10 @@ def builtin_roles(sub: str) -> list[dict[str, Any]]:
         role_definition(sub, USER_ACCESS_ADMINISTRATOR, "User Access Administrator", builtin=True,
                         actions=["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"],
                         description="Lets you manage user access to Azure resources."),
+        role_definition(sub, STORAGE_BLOB_DATA_READER, "Storage Blob Data Reader", builtin=True,
+                        actions=["Microsoft.Storage/storageAccounts/blobServices/containers/read",
+                                 "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action"],
+                        description="Read and list Azure Storage containers and blobs."),
     ]
 
 
@@ -461,6 +469,9 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
                                ci["properties"]["principalId"], "ServicePrincipal"))
     res.append(role_assignment(SUB_DEV, "a6b7c8d9-e0f1-4a2b-9c3d-5e6f7a8b9c0d", f"/subscriptions/{SUB_DEV}", READER,
                                "0c1d2e3f-4a5b-4c6d-9e7f-8a9b0c1d2e3f", "User"))
+    # a built-in role outside the collector's small table: admin comes from its definition
+    res.append(role_assignment(SUB_DEV, "b7c8d9e0-f1a2-4b3c-8d4e-6f7a8b9c0d1e", f"/subscriptions/{SUB_DEV}",
+                               STORAGE_BLOB_DATA_READER, ci["properties"]["principalId"], "ServicePrincipal"))
     # the denied subscription has resources the auditor must not pretend to know about
     res.append(storage_account(SUB_DENIED, "rg-secret", "stsecret01", "uksouth", "Standard_LRS", allow_public=False))
 
@@ -468,7 +479,8 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
         "tenant_id": TENANT,
         "page_size": page_size,
         "subscriptions": [
-            {"subscriptionId": SUB_PROD, "displayName": "contoso-prod"},
+            # an MSP manages prod through Azure Lighthouse (a tenant outside the estate)
+            {"subscriptionId": SUB_PROD, "displayName": "contoso-prod", "managedByTenants": [LIGHTHOUSE_MSP_TENANT]},
             {"subscriptionId": SUB_DEV, "displayName": "contoso-dev"},
             {"subscriptionId": SUB_DENIED, "displayName": "contoso-secops"},
         ],

@@ -239,6 +239,7 @@ class ArmRouter:
             "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "EnterpriseAgreement_2014-09-01",
                                      "spendingLimit": "Off"},
             "authorizationSource": "RoleBased",
+            "managedByTenants": [{"tenantId": t} for t in s.get("managedByTenants", [])],
         }
 
 

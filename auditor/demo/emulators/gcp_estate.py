@@ -452,7 +452,8 @@ def sample_estate() -> GcpEstate:
 
     # --- data-lake: US and ASIA, public bucket, open port range
     data.iam_policy = policy(("roles/owner", ["user:bob@example.com"]),
-                             ("roles/storage.objectViewer", ["domain:example.com"]))
+                             ("roles/storage.objectViewer", ["domain:example.com"]),
+                             ("roles/editor", ["serviceAccount:etl@data-lake.iam.gserviceaccount.com"]))
     bucket(data, "data-lake-public", "US", "multi-region", uniform=True, versioning=False, labels={"exposure": "public"})
     data.bucket_policies["data-lake-public"] = policy(
         ("roles/storage.objectViewer", ["allUsers"]), ("roles/storage.legacyBucketOwner", ["projectOwner:data-lake"]))
