@@ -21,17 +21,9 @@ from sqlalchemy import Engine
 
 from auditor.config import AuditorConfig
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_RUNTIME, AuditorError, UsageError
+from auditor.rules.verdict import at_or_above
 
 log = logging.getLogger(__name__)
-
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-RANK = {s: i for i, s in enumerate(SEVERITIES)}
-
-
-def at_or_above(severity: str | None, threshold: str) -> bool:
-    if threshold == "none" or severity is None:
-        return False
-    return RANK.get(str(severity).lower(), -1) >= RANK[threshold]
 
 
 @dataclass
@@ -122,6 +114,7 @@ def _drift_step(engine: Engine, config: AuditorConfig, sid: int, baseline: str |
         return
     outcome.drift = compute_drift(
         engine, baseline=name, snapshot_id=sid, ignore_rules=config.ignore, admin_ports=config.checks.admin_ports,
+        config=config,
     )
 
 
@@ -163,12 +156,11 @@ def audit(
             step("drift", lambda: _drift_step(engine, config, sid, baseline, outcome))
 
         def checks() -> None:
-            from auditor.checks.engine import run_checks
-            from auditor.identity.graph import build_trust_graph
+            from auditor.rules.engine import run_checks_with_graph
 
-            graph = build_trust_graph(engine, config, sid, persist=True)
+            # One trust graph per audit: the rules build it and persist its edges.
+            outcome.findings, graph = run_checks_with_graph(engine, config, sid, persist=True)
             outcome.trust_edges = len(graph.edges)
-            outcome.findings = run_checks(engine, config, sid, persist=True)
 
         if result.status != "failed":
             step("checks", checks)

@@ -32,11 +32,10 @@ import requests
 from auditor import __version__
 from auditor.config.schema import AuditorConfig, WebhookConfig
 from auditor.redact import redact
+from auditor.rules.verdict import SEVERITIES, at_or_above
 
 log = logging.getLogger(__name__)
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 DRIFT_DEFAULT_SEVERITY = "medium"  # an unapproved change, unrated by the drift engine
 MAX_ITEMS = 20  # per list in one message: enough to act on, small enough for chat
 FINDING_FIELDS = ("rule_id", "title", "severity", "provider", "account", "region", "resource_key", "native_id")
@@ -69,7 +68,7 @@ def _severity(item: Any, default: str | None = None) -> str | None:
     value = _field(item, "severity")
     value = getattr(value, "value", value)  # enums
     value = str(value).lower() if value is not None else default
-    return value if value in SEVERITY_RANK else default
+    return value if value in SEVERITIES else default
 
 
 def _failing(findings: Iterable[Any]) -> list[Any]:
@@ -83,8 +82,7 @@ def _failing(findings: Iterable[Any]) -> list[Any]:
 
 
 def _at_or_above(items: Iterable[Any], threshold: str, default: str | None) -> list[Any]:
-    floor = SEVERITY_RANK[threshold]
-    return [i for i in items if SEVERITY_RANK.get(_severity(i, default) or "", -1) >= floor]
+    return [i for i in items if at_or_above(_severity(i, default), threshold)]
 
 
 def _slim(item: Any, fields: tuple[str, ...], default_severity: str | None) -> dict[str, Any]:

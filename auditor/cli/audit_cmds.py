@@ -11,8 +11,9 @@ import typer
 from auditor.cli.context import AppContext
 from auditor.cli.output import clip_words, dumps_json, render, safe_text
 from auditor.errors import UsageError
+from auditor.rules.verdict import SEVERITIES
 
-FAIL_ON = ("info", "low", "medium", "high", "critical", "none")
+FAIL_ON = (*SEVERITIES, "none")
 
 
 def short_id(resource_key: str | None, keep: int = 2) -> str:

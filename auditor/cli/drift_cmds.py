@@ -13,13 +13,14 @@ import typer
 from auditor.cli.context import AppContext
 from auditor.cli.output import dumps_json, render
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.rules.verdict import SEVERITIES
 from auditor.textsafe import terminal_safe
 
 BASELINE_COLUMNS = ["baseline", "status", "snapshot_id", "entry_count", "created_at", "created_by", "reason", "scope"]
 ENTRY_COLUMNS = ["resource_key", "provider", "account", "region", "type", "content_hash"]
 DRIFT_COLUMNS = ["severity", "change", "provider", "account", "region", "type", "resource_key", "native_id", "paths",
                  "elements"]
-SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "none")
+SEVERITY_CHOICES = (*SEVERITIES, "none")
 
 
 def _actor(by: Optional[str]) -> str:
@@ -211,7 +212,7 @@ def drift_cmd(
     report = compute_drift(  # an explicit --baseline with --from/--to is refused there
         engine, baseline=baseline if between else (baseline or app.config.audit.baseline), snapshot_id=snapshot,
         from_snapshot=from_, to_snapshot=to, ignore_rules=app.config.ignore, show_ignored=show_ignored,
-        admin_ports=app.config.checks.admin_ports,
+        admin_ports=app.config.checks.admin_ports, config=app.config,
     )
     _report_side_notes(app, report, out_fmt)
     if coverage is not None:

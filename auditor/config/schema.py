@@ -9,6 +9,8 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from auditor.rules.verdict import SEVERITIES
+
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -253,7 +255,7 @@ class ExportConfig(Section):
 
 class WebhookConfig(Section):
     url: str
-    min_severity: Literal["info", "low", "medium", "high", "critical"] = "high"
+    min_severity: Literal[SEVERITIES] = "high"  # type: ignore[valid-type]
     timeout_seconds: float = Field(default=10, gt=0)
 
     @field_validator("url")
@@ -287,7 +289,7 @@ class CoverageFloor(Section):
 
 class AuditConfig(Section):
     baseline: str | None = Field(default=None, description="Baseline name drift compares against.")
-    fail_on: Literal["info", "low", "medium", "high", "critical", "none"] = "high"
+    fail_on: Literal[(*SEVERITIES, "none")] = "high"  # type: ignore[valid-type]
     coverage_floor: CoverageFloor = CoverageFloor()
 
 

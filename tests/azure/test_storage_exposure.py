@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from auditor.checks.posture import storage_public
+from auditor.rules.storage import storage_public
 from collectors.azure.normalise import account_exposure, storage_account_facets
 
 
