@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from auditor.rules.registry import rule
+from auditor.rules.registry import observer, rule
 from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 
 BUCKETS_MEMO = "ml.buckets"  # optional: {bucket: {"account": str, "region": str, "public": bool|None}}
@@ -27,6 +27,7 @@ PROVENANCE_KINDS = ("model", "endpoint", "job", "model_package")
 BUCKET_TYPES = ("aws.s3.bucket",)
 
 
+@observer
 def remember_bucket(cache: dict[str, Any], res: Any) -> None:
     """For the engine's first pass: record a snapshot bucket under ``BUCKETS_MEMO`` so provenance
     knows buckets of every estate account (the collector only proves its own account's)."""

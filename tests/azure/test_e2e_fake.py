@@ -233,7 +233,7 @@ def test_lighthouse_managed_by_tenants_become_external_trust_edges(e2e) -> None:
     g = build_from_resources([stored(r) for r in subs.values()], AuditorConfig(estate=EstateConfig()))
     (edge,) = g.edges
     assert edge.mechanism == "azure_lighthouse" and edge.trusted_id == LIGHTHOUSE_MSP_TENANT and edge.external
-    assert [i["rule_id"] for i in edge.details["issues"]] == ["identity.azure.lighthouse_external_tenant"]
+    assert [i["code"] for i in edge.details["issues"]] == ["azure.lighthouse_external_tenant"]
     # safe twin: the managing tenant is declared part of the estate
     ours = build_from_resources([stored(r) for r in subs.values()],
                                 AuditorConfig(estate=EstateConfig(azure_tenants=[LIGHTHOUSE_MSP_TENANT])))
