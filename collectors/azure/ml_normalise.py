@@ -159,9 +159,9 @@ def endpoint_facets(doc: dict[str, Any], workspace: dict[str, Any], deployments:
         model_id = dp.get("model")
         if model_id:
             model = models.get(model_id.lower())
-            if model is None:
-                unknown = True
-            elif props(model).get("modelUri"):
+            if model is None or not props(model).get("modelUri"):
+                unknown = True  # deleted or unreadable version: where the model comes from is not known
+            else:
                 artifacts.append(props(model)["modelUri"])
         env_id = dp.get("environmentId")
         if env_id:
