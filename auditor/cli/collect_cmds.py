@@ -25,12 +25,10 @@ def print_summary(app: AppContext, result) -> None:  # type: ignore[no-untyped-d
         render(rows, ["unit", "status", "resources", "api_calls", "seconds", "error"], "table",
                console=app.console, title="units that did not complete" if not app.verbosity else "units")
     by_status = ", ".join(f"{k}={v}" for k, v in sorted(s.by_status.items()))
-    app.console.print(
-        f"snapshot {result.snapshot_id} [bold]{result.status}[/]: {sum(s.resources_by_type.values())} resources, "
+    app.say(
+        f"snapshot {result.snapshot_id} {result.status}: {sum(s.resources_by_type.values())} resources, "
         f"{len(s.units)} units ({by_status}), {s.api_calls} API calls, {s.wall_s:.1f}s; "
-        f"{result.stats.written} versions written, {result.stats.closed} deleted",
-        highlight=False,
-    )
+        f"{result.stats.written} versions written, {result.stats.closed} deleted")
 
 
 def collect(
@@ -60,7 +58,7 @@ def collect(
         result = run_collection(cfg, engine, providers=tuple(provider) or None, progress=progress)
     print_summary(app, result)
     if strict and incomplete(result.summary):
-        app.err.print(f"collection incomplete: {len(incomplete(result.summary))} unit(s) did not complete (--strict)")
+        app.info(f"collection incomplete: {len(incomplete(result.summary))} unit(s) did not complete (--strict)")
         return EXIT_RUNTIME
     return 0
 

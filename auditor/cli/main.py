@@ -15,7 +15,9 @@ import typer
 
 from auditor import __version__
 from auditor.cli.context import AppContext, setup_logging
+from auditor.cli.globalopts import AuditorGroup
 from auditor.errors import EXIT_RUNTIME, AuditorError
+from auditor.textsafe import terminal_safe
 
 COMMAND_MODULES = (
     "auditor.cli.inventory_cmds",
@@ -36,6 +38,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
+    cls=AuditorGroup,  # global options before or after the verb; word metavars
 )
 
 
@@ -50,13 +53,14 @@ def main(
     ctx: typer.Context,
     config: Optional[str] = typer.Option(None, "--config", "-c", envvar="AUDITOR_CONFIG", help="Config file (default ./auditor.yaml)."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (overrides the config; env AUDITOR_DB)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table | json | csv."),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table | json | csv (identity: also dot). "
+                            "Global options may also follow the verb."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-vv for debug)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and results."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
-    if fmt not in ("table", "json", "csv"):
-        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    if fmt not in ("table", "json", "csv", "dot"):
+        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv, dot", param_hint="--format")
     setup_logging(verbose, quiet)
     ctx.obj = AppContext(config_arg=config, db_arg=db, fmt=fmt, verbosity=verbose, quiet=quiet)
 
@@ -74,7 +78,7 @@ def run(argv: list[str] | None = None) -> None:
     try:
         result = application(args=argv, standalone_mode=False, prog_name="auditor")
     except AuditorError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(terminal_safe(f"error: {exc}"), err=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -91,6 +95,6 @@ def run(argv: list[str] | None = None) -> None:
             sys.exit(exc.exit_code)
         if verbosity >= 2:
             raise
-        typer.echo(f"error: {type(exc).__name__}: {exc} (run with -vv for a traceback)", err=True)
+        typer.echo(terminal_safe(f"error: {type(exc).__name__}: {exc} (run with -vv for a traceback)"), err=True)
         sys.exit(EXIT_RUNTIME)
     sys.exit(result if isinstance(result, int) else 0)

@@ -20,7 +20,9 @@ from sqlalchemy import Connection, Engine, func, select, update
 from auditor.drift import auditlog, scope as scope_mod, sqlsets
 from auditor.errors import UsageError
 from auditor.model import COMPLETED_STATUSES, SnapshotStatus
-from auditor.store.schema import baseline_entries, baselines, collection_units, resource_versions as rv, snapshots
+from auditor.store.schema import (
+    baseline_entries, baselines, collection_units, resource_versions as rv, snapshots, terraform_declarations,
+)
 
 ACTIVE, REVOKED = "active", "revoked"
 _BASE = "baseline_parent"  # temp table names used while approving
@@ -131,6 +133,18 @@ def chain(conn: Connection, baseline_id: int) -> list[int]:
     return ids[::-1]
 
 
+def is_terraform(conn: Connection, baseline_id: int) -> bool:
+    """True for a version imported from Terraform state (its entries are declarations, not versions)."""
+    return conn.execute(select(terraform_declarations.c.baseline_id)
+                        .where(terraform_declarations.c.baseline_id == baseline_id).limit(1)).first() is not None
+
+
+def _refuse_terraform(conn: Connection, ref: BaselineRef | None, verb: str) -> None:
+    if ref is not None and is_terraform(conn, ref.id):
+        raise UsageError(f"{ref.label} is imported from Terraform state: cannot {verb} it; change the code and "
+                         "run `auditor baseline import terraform` again")
+
+
 def resolve_into(conn: Connection, ref: BaselineRef, table: str) -> int:
     """Materialise the resolved resources of ``ref`` as temp table ``table`` (see sqlsets)."""
     return sqlsets.resolve_baseline(conn, table, chain(conn, ref.id))
@@ -139,6 +153,14 @@ def resolve_into(conn: Connection, ref: BaselineRef, table: str) -> int:
 def entries(engine: Engine, ref: BaselineRef, *, limit: int | None = None) -> list[dict[str, Any]]:
     """The resolved resources of a version, by key (for ``baseline show``)."""
     with engine.connect() as c:
+        if is_terraform(c, ref.id):
+            q = select(terraform_declarations.c.resource_key, baseline_entries.c.content_hash,
+                       terraform_declarations.c.type, terraform_declarations.c.provider,
+                       terraform_declarations.c.account, terraform_declarations.c.region).join(
+                baseline_entries, (baseline_entries.c.baseline_id == terraform_declarations.c.baseline_id)
+                & (baseline_entries.c.resource_key == terraform_declarations.c.resource_key)).where(
+                terraform_declarations.c.baseline_id == ref.id).order_by(terraform_declarations.c.resource_key)
+            return [dict(r._mapping) for r in c.execute(q.limit(limit) if limit is not None else q)]
         resolve_into(c, ref, "baseline_show")
         q = ("SELECT r.resource_key, r.content_hash, b.version_id, r.type, r.provider, r.account, r.region "
              "FROM baseline_show b JOIN resource_versions r ON r.id = b.version_id ORDER BY r.resource_key")
@@ -230,9 +252,10 @@ def approve(engine: Engine, *, name: str, reason: str, by: str, snapshot_id: int
     norm_scope = scope_mod.normalise(list(scope) if scope else None)
     now = datetime.now(timezone.utc)
     with engine.begin() as c:
+        parent = _active(c, name)
+        _refuse_terraform(c, parent, "approve a snapshot into")
         sid = int(snapshot_id) if snapshot_id is not None else _latest_complete_snapshot(c)
         _check_snapshot(c, sid, norm_scope)
-        parent = _active(c, name)
         bid, version = _insert_version(c, name=name, parent=parent, sid=sid, scope=norm_scope, by=by,
                                        reason=reason, now=now)
         sqlsets.completed_units(c, _DONE, sid)
@@ -308,6 +331,7 @@ def accept(engine: Engine, *, name: str, resource_keys: Sequence[str], reason: s
         parent = _active(c, name)
         if parent is None:
             raise UsageError(f"baseline {name!r} has no active version to accept changes into: approve one first")
+        _refuse_terraform(c, parent, "accept changes into")
         if snapshot_id is None:
             snapshot_id = c.execute(
                 select(snapshots.c.id).where(snapshots.c.status.in_((SnapshotStatus.COMPLETE.value, SnapshotStatus.PARTIAL.value)))

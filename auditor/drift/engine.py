@@ -25,7 +25,7 @@ import orjson
 from sqlalchemy import Connection, Engine, select
 
 from auditor.drift import baselines as bl, ignore as ignore_mod, scope as scope_mod, severity, sqlsets
-from auditor.drift.diff import diff_documents
+from auditor.drift.diff import diff_documents, element_changes
 from auditor.drift.model import SEVERITY_RANK, DriftItem, DriftReport
 from auditor.errors import UsageError
 from auditor.model import COMPLETED_STATUSES, SnapshotStatus
@@ -205,6 +205,11 @@ def compute_drift(engine: Engine, *, baseline: str | None = None, snapshot_id: i
             name, version = bl.parse_ref(default_baseline_name(engine, baseline))
             ref = bl.get_baseline(engine, name, version)
             sid = _snapshot(conn, snapshot_id, "snapshot")
+            if bl.is_terraform(conn, ref.id):  # a baseline declared by Terraform state
+                from auditor.terraform import drift as tf_drift
+
+                return tf_drift.compute(conn, ref, sid, rules=active_rules, params=params,
+                                        show_ignored=show_ignored, expired=expired)
         try:
             sqlsets.completed_units(conn, _T_DONE, sid)
             sqlsets.create_temp(conn, _T_S, "resource_key TEXT PRIMARY KEY, version_id BIGINT, content_hash TEXT, "
@@ -253,6 +258,8 @@ def _items(classified: list[Classified], rows: dict[int, dict[str, Any]],
         if change == "modified" and bdoc is not None and adoc is not None:
             item.changes = diff_documents(bdoc, adoc)
         ignore_mod.apply(item, rules)
+        if item.changes:
+            item.elements = element_changes(bdoc, adoc, item.changes)
         category = meta.get("category")
         if change == "unknown":
             item.severity = severity.assess(change, category, None, None, (), params).severity

@@ -62,7 +62,8 @@ def test_drift_json_shape_exit_code_and_notes(cli) -> None:  # type: ignore[no-u
     assert code == 1  # critical items and fail_on high
     items = json.loads(out)
     assert {tuple(sorted(i)) for i in items} == {tuple(sorted(
-        ["resource_key", "native_id", "provider", "account", "region", "type", "change", "changes", "severity"]))}
+        ["resource_key", "native_id", "provider", "account", "region", "type", "change", "changes", "element_changes",
+         "severity"]))}
     kinds = sorted(i["change"] for i in items)
     assert kinds == ["added", "modified", "modified", "removed", "unknown"]  # the tag-only change is ignored
     assert items[0]["severity"] == "critical"
