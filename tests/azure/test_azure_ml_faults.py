@@ -93,3 +93,22 @@ def test_hostile_and_odd_model_uris(uri: str, bucket: str | None) -> None:
     assert src["bucket"] == bucket and src["account"] in (None, "abc")
     img = m.image_ref("ubuntu", {}, SUB_PROD)
     assert img["registry"] == "docker.io" and img["account"] is None
+
+
+def test_overnight_model_replacement_is_seen_and_judged() -> None:
+    from auditor.demo.emulators.azure_ml_estate import CANDIDATE_URI, replace_endpoint_model
+
+    estate = _estate()
+    with AzureFake(estate) as fake:
+        before, _ = _run(fake)
+        assert replace_endpoint_model(estate) == CANDIDATE_URI
+        after, _ = _run(fake)
+
+    def endpoint(sink):  # type: ignore[no-untyped-def]
+        return {r.name: r for r in sink.by_type("azure.ml.online_endpoint")}["ep-fraud-private"]
+
+    b, a = endpoint(before), endpoint(after)
+    assert b.resource_key == a.resource_key and b.content_hash != a.content_hash
+    assert CANDIDATE_URI in json.loads(a.facets)["artifact_locations"]
+    assert ml.model_provenance(_stored(b), RuleContext()).status == "PASS"
+    assert ml.model_provenance(_stored(a), RuleContext()).status == "FAIL"

@@ -240,6 +240,8 @@ def ml_resources(sub: str, rg: str, location: str, tenant: str, *, storage: str)
     ep_safe = online_endpoint(safe_ws, "ep-fraud-private", auth_mode="AADToken", public=False,
                               principal="7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a", tenant=tenant,
                               traffic={"green": 90, "canary": 10})
+    # registered but not deployed: the candidate the overnight drift switches to (replace_endpoint_model)
+    out.append(model_version(safe_ws, "fraud", "5", CANDIDATE_URI))
     out += [own_model, own_env, curated, ep_safe,
             online_deployment(ep_safe, "green", model_id=own_model["id"], environment_id=own_env["id"], capture=True),
             online_deployment(ep_safe, "canary", model_id=own_model["id"], environment_id=curated["id"],
@@ -254,3 +256,16 @@ def ml_resources(sub: str, rg: str, location: str, tenant: str, *, storage: str)
                                workload_identity=True, principal="0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d",
                                tenant=tenant))
     return out
+
+
+CANDIDATE_URI = "https://modelzoo.blob.core.windows.net/public/fraud/model-v5.pkl"
+
+
+def replace_endpoint_model(estate: dict[str, Any], endpoint: str = "ep-fraud-private") -> str:
+    """Overnight drift: the endpoint's first deployment switches to model version 5, registered from a
+    blob account outside the estate (model replacement as ARM shows it). Mutates in place so a running
+    fake serves it; returns the new artifact URI."""
+    resources = estate["resources"]
+    dep = next(d for d in resources if f"/onlineEndpoints/{endpoint}/deployments/" in d["id"])
+    dep["properties"]["model"] = dep["id"].split("/onlineEndpoints/")[0] + "/models/fraud/versions/5"
+    return CANDIDATE_URI
