@@ -112,3 +112,21 @@ def test_overnight_model_replacement_is_seen_and_judged() -> None:
     assert CANDIDATE_URI in json.loads(a.facets)["artifact_locations"]
     assert ml.model_provenance(_stored(b), RuleContext()).status == "PASS"
     assert ml.model_provenance(_stored(a), RuleContext()).status == "FAIL"
+
+
+def test_hostile_model_reference_is_never_fetched_and_fails_provenance() -> None:
+    """A deployment's ``model`` is a cloud string: a URL to another host must not receive a GET
+    (with the ARM bearer token); it is judged as an artifact outside the estate instead."""
+    estate = _estate()
+    evil = "https://127.0.0.1:9/subscriptions/x/models/fraud/versions/1"
+    dep = next(d for d in estate["resources"] if d["id"].endswith("/onlineEndpoints/ep-fraud-public/deployments/blue"))
+    dep["properties"]["model"] = evil
+    with AzureFake(estate) as fake:
+        sink, units = _run(fake)
+        assert fake.router is not None
+        assert not any("127.0.0.1:9" in p for _, p in fake.router.requests)
+    assert units["azure.ml.online_endpoint"].status is UnitStatus.OK  # port 9 was never contacted
+    ep = {r.name: r for r in sink.by_type("azure.ml.online_endpoint")}["ep-fraud-public"]
+    assert json.loads(ep.facets)["artifact_locations"] == [evil]
+    verdict = ml.model_provenance(_stored(ep), RuleContext())
+    assert verdict.status == "FAIL" and any("127.0.0.1" in p for p in verdict.evidence["problems"])
