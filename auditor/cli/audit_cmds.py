@@ -11,8 +11,9 @@ import typer
 from auditor.cli.context import AppContext
 from auditor.cli.output import clip_words, dumps_json, render, safe_text
 from auditor.errors import UsageError
+from auditor.rules.verdict import SEVERITIES
 
-FAIL_ON = ("info", "low", "medium", "high", "critical", "none")
+FAIL_ON = (*SEVERITIES, "none")
 
 
 def short_id(resource_key: str | None, keep: int = 2) -> str:
@@ -45,11 +46,17 @@ def print_outcome(app: AppContext, outcome, *, show_exit: bool = True) -> None: 
     s = outcome.summary()
     if app.fmt == "json":
         sys.stdout.write(dumps_json(s) + "\n")
+        for b in s.get("coverage_breaches") or []:  # stderr: the JSON on stdout stays parseable
+            app.err.print(f"coverage below the floor: {b}", highlight=False)
         return
     c = app.console
     col = s["collection"] or {}
     c.print(safe_text(f"snapshot {s['snapshot_id']} {s['snapshot_status']}: {col.get('resources', 0)} resources, "
             f"units {col.get('units', {})}, {col.get('api_calls', 0)} API calls", "bold"))
+    if s.get("coverage_line"):
+        c.print(safe_text(s["coverage_line"]))
+    for b in s.get("coverage_breaches") or []:
+        app.err.print(safe_text(f"coverage below the floor: {b}", "red"))
     if s["incomplete_units"]:
         render(group_incomplete(s["incomplete_units"]), ["provider", "account", "status", "units", "types", "error"],
                "table", console=c, title="collection units that did not complete (their resources are unknown, not deleted)")
@@ -101,8 +108,10 @@ def audit_cmd(
     from auditor.audit import audit, require_cloud
     from collectors.runner import NullProgress, RichProgress
 
-    if fail_on is not None and fail_on not in FAIL_ON:
-        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
+    if fail_on is not None:
+        from auditor.errors import check_fail_on
+
+        check_fail_on(fail_on)
     cfg = app.config
     require_cloud(cfg, tuple(provider) or None)
     engine = app.engine()

@@ -41,7 +41,7 @@ class AppContext:
         return resolve_url(self.db_arg, self.config.database.url, self.config_path)
 
     def engine(self, *, check: bool = True) -> Engine:
-        return open_inventory(self.db_url, check=check)
+        return open_inventory(self.db_url, check=check, connect_timeout_s=self.config.database.connect_timeout_s)
 
     @property
     def interactive(self) -> bool:

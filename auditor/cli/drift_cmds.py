@@ -13,13 +13,14 @@ import typer
 from auditor.cli.context import AppContext
 from auditor.cli.output import dumps_json, render
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.rules.verdict import SEVERITIES
 from auditor.textsafe import terminal_safe
 
 BASELINE_COLUMNS = ["baseline", "status", "snapshot_id", "entry_count", "created_at", "created_by", "reason", "scope"]
 ENTRY_COLUMNS = ["resource_key", "provider", "account", "region", "type", "content_hash"]
 DRIFT_COLUMNS = ["severity", "change", "provider", "account", "region", "type", "resource_key", "native_id", "paths",
                  "elements"]
-SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "none")
+SEVERITY_CHOICES = (*SEVERITIES, "none")
 
 
 def _actor(by: Optional[str]) -> str:
@@ -61,6 +62,8 @@ def approve_cmd(
     snapshot: Optional[int] = typer.Option(None, "--snapshot", help="Snapshot id (default: latest complete)."),
     scope: Optional[List[str]] = typer.Option(None, "--scope", help="Units covered: provider|account|region|type "
                                               "glob (or with '/'); repeatable. Needed to approve a partial snapshot."),
+    allow_partial: bool = typer.Option(False, "--allow-partial", help="Approve a partial snapshot: only units that "
+                                       "completed enter; the others are listed in the approval and stay unknown."),
 ) -> int:
     """Approve a snapshot's resources as a new, immutable baseline version."""
     app: AppContext = ctx.obj
@@ -68,7 +71,8 @@ def approve_cmd(
     from auditor.drift import baselines
 
     key = signer(app)
-    ref = baselines.approve(app.engine(), name=name, reason=reason, by=_actor(by), snapshot_id=snapshot, scope=scope)
+    ref = baselines.approve(app.engine(), name=name, reason=reason, by=_actor(by), snapshot_id=snapshot, scope=scope,
+                            allow_partial=allow_partial)
     sign_log_head(app, key)
     app.info(f"approved {ref.label}: {ref.entry_count} resources from snapshot {ref.snapshot_id}")
     render(_rows([ref]), BASELINE_COLUMNS, app.fmt, console=app.console)
@@ -198,14 +202,17 @@ def drift_cmd(
 
     out_fmt = _fmt(app, fmt)
     threshold = fail_on or app.config.audit.fail_on
-    if threshold not in SEVERITY_CHOICES:
-        raise UsageError(f"--fail-on {threshold!r}: use one of {', '.join(SEVERITY_CHOICES)}")
+    from auditor.errors import check_fail_on
+
+    check_fail_on(threshold)
+    if from_ is not None and to is not None and from_ > to:
+        raise UsageError(f"--from {from_} is newer than --to {to}: --from names the older snapshot")
     between = from_ is not None or to is not None
     engine = app.engine()
     report = compute_drift(  # an explicit --baseline with --from/--to is refused there
         engine, baseline=baseline if between else (baseline or app.config.audit.baseline), snapshot_id=snapshot,
         from_snapshot=from_, to_snapshot=to, ignore_rules=app.config.ignore, show_ignored=show_ignored,
-        admin_ports=app.config.checks.admin_ports,
+        admin_ports=app.config.checks.admin_ports, config=app.config,
     )
     _report_side_notes(app, report, out_fmt)
     if coverage is not None:

@@ -86,11 +86,19 @@ def verify_cmd(
         head = ""
     else:
         from auditor.drift.auditlog import verify_log
+        from auditor.store.integrity import quick_check
 
         from auditor.terraform.baseline import verify_declarations
 
-        v = verify_log(app.engine(), trusted)
-        what, problems, checked = "audit log", v.problems + verify_declarations(app.engine()), v.key_checked
+        engine = app.engine()
+        damaged = [f"database file: {p}" for p in quick_check(engine)[:20]]  # SQLite PRAGMA quick_check
+        if damaged:
+            for p in damaged:
+                typer.echo(f"FAIL: {terminal_safe(p)}", err=True)
+            typer.echo(f"database: {len(damaged)} problem(s)", err=True)
+            return EXIT_FINDINGS
+        v = verify_log(engine, trusted)
+        what, problems, checked = "audit log", v.problems + verify_declarations(engine), v.key_checked
         signed_by = signing.fingerprint(trusted) if trusted is not None and v.signed_seq else None
         head = f"; signed head seq {v.signed_seq} {v.signed_hash}" if v.signed_seq else ""
     for p in problems:

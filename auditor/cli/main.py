@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "auditor.cli.drift_cmds",
     "auditor.cli.evidence_cmds",
     "auditor.cli.demo_cmds",
+    "auditor.cli.lock_cmds",
 )
 
 app = typer.Typer(
@@ -71,12 +72,25 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _is_database_error(exc: BaseException) -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in ("psycopg", "sqlite3")
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry: map every failure onto the exit-code contract."""
     application = build_app()
     verbosity = sum(a.count("v") for a in (argv or sys.argv[1:]) if a.startswith("-v") or a == "--verbose")
+    from auditor.signals import Terminated, stop_on_signals
+
     try:
-        result = application(args=argv, standalone_mode=False, prog_name="auditor")
+        with stop_on_signals():
+            result = application(args=argv, standalone_mode=False, prog_name="auditor")
+    except Terminated as exc:
+        typer.echo(f"error: {exc}: any snapshot being written was marked failed and its partial writes "
+                   "undone; the lock was released", err=True)
+        sys.exit(exc.exit_code)
     except AuditorError as exc:
         typer.echo(terminal_safe(f"error: {exc}"), err=True)
         sys.exit(exc.exit_code)
@@ -89,6 +103,11 @@ def run(argv: list[str] | None = None) -> None:
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_RUNTIME)
     except Exception as exc:  # noqa: BLE001 - the contract: a message and exit 3, not a traceback
+        if _is_database_error(exc) and verbosity < 2:
+            from auditor.store.engine import describe_db_error
+
+            typer.echo(f"error: {describe_db_error(exc)}", err=True)
+            sys.exit(EXIT_RUNTIME)
         # Click (vendored by Typer) usage errors carry show() and their own exit code (2).
         if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()

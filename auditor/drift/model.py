@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+from auditor.rules.verdict import SEVERITIES, at_or_above, severity_rank
+
 CHANGE_KINDS = ("added", "removed", "modified", "unknown")
 
 DRIFT_JSON_DOC = """\
@@ -23,7 +23,7 @@ DRIFT_JSON_DOC = """\
 | change        | string          | `added`, `removed`, `modified` or `unknown` (its collection unit did not complete in the snapshot, so nothing can be said; never reported as `removed`) |
 | changes       | array           | for `modified`: `[{"path", "before", "after"}]`, one per changed JSON path (`tags.Owner`, `config.Versioning.Status`, `facets.public`, `name`); `before`/`after` are JSON values, `null` when the path is absent on that side; empty for the other kinds |
 | element_changes | array         | for `modified`: the lists that are sets (security-group rules, network facet rules, policy statements, role bindings, grants) diffed by element: `[{"path", "op", "value", "text"}]` with `path` the list's path (`config.IpPermissions`, `facets.ingress`, `config.AssumeRolePolicyDocument.Statement`), `op` `added` or `removed`, `value` the whole element, `text` one readable line (`tcp/3389 from 0.0.0.0/0`, `Allow sts:AssumeRole by AWS:arn:...`); a policy document is thus diffed per statement; `changes` keeps the path-level view |
-| severity      | string          | `info`, `low`, `medium`, `high` or `critical` (see `auditor.drift.severity.SEVERITY_RULES`) |
+| severity      | string          | `info`, `low`, `medium`, `high` or `critical` (the rules that flip, see `auditor.drift.severity`) |
 | ignored_by    | array           | only with `--show-ignored`: the ignore rules that matched (`index`, `owner`, `reason`, `path`, `expires`); an item that is fully ignored has a non-empty list and never counts for `--fail-on` |
 
 Items are ordered by severity (highest first), then resource key. The same items appear under
@@ -119,15 +119,14 @@ class DriftReport:
         return out
 
     def max_severity(self) -> str | None:
-        ranks = [SEVERITY_RANK[i.severity] for i in self.items if not i.ignored]
+        ranks = [severity_rank(i.severity) for i in self.items if not i.ignored]
         return SEVERITIES[max(ranks)] if ranks else None
 
     def fails(self, fail_on: str | None) -> bool:
         """True when a non-ignored item is at or above ``fail_on`` ('none'/None never fails)."""
-        if not fail_on or fail_on == "none":
+        if not fail_on:
             return False
-        floor = SEVERITY_RANK[fail_on]
-        return any(SEVERITY_RANK[i.severity] >= floor for i in self.items if not i.ignored)
+        return any(at_or_above(i.severity, fail_on) for i in self.items if not i.ignored)
 
     def as_dict(self) -> dict[str, Any]:
         d = {

@@ -18,11 +18,10 @@ from sqlalchemy import Engine, func, select
 
 from auditor import __version__
 from auditor.errors import AuditorError, UsageError
+from auditor.rules.verdict import SEVERITIES, STATUSES  # re-exported for the exporters
 
 log = logging.getLogger(__name__)
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-STATUSES = ("PASS", "FAIL", "UNKNOWN")
 PROVIDERS = ("aws", "gcp", "azure")
 RESIDENCY_PREFIX = "residency."
 
@@ -249,12 +248,10 @@ def _read_drift(engine: Engine, snapshot_id: int, baseline: Any) -> DriftData:
 
 
 def load_rules() -> dict[str, dict[str, Any]]:
-    """Rule metadata by id, from ``auditor.checks.rules.RULES`` when that module exists."""
-    try:
-        from auditor.checks.rules import RULES  # type: ignore[import-not-found]
-    except ImportError:
-        return {}
-    values = RULES.values() if isinstance(RULES, Mapping) else RULES
+    """Rule metadata by id, from the rules registry."""
+    from auditor.rules.registry import all_rules
+
+    values = all_rules().values()
     out: dict[str, dict[str, Any]] = {}
     for rule in values:
         rid = _attr(rule, "id") or _attr(rule, "rule_id")

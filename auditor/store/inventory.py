@@ -38,8 +38,10 @@ def anchor_sqlite_url(url: str, base: Path | None) -> str:
     return parsed.set(database=str((base / db).resolve())).render_as_string(hide_password=False)
 
 
-def open_inventory(url: str, *, check: bool = True) -> Engine:
-    engine = make_engine(url, must_exist=check)  # a read command never creates an empty database
+def open_inventory(url: str, *, check: bool = True, connect_timeout_s: int | None = None) -> Engine:
+    # a read command never creates an empty database
+    engine = make_engine(url, must_exist=check,
+                         **({"connect_timeout_s": connect_timeout_s} if connect_timeout_s else {}))
     try:
         if check:
             migrate.check_schema(engine)

@@ -26,7 +26,8 @@ from sqlalchemy import Connection
 
 from auditor.canonical import canonical_json
 from auditor.drift import baselines as bl, engine as drift_engine, ignore as ignore_mod, scope as scope_mod, severity, sqlsets
-from auditor.drift.model import SEVERITY_RANK, Change, DriftItem, DriftReport
+from auditor.drift.model import Change, DriftItem, DriftReport
+from auditor.rules.verdict import severity_rank
 from auditor.terraform import mapping, transforms
 
 KINDS = ("unmanaged", "missing", "modified", "unknown")
@@ -224,7 +225,7 @@ def compute(conn: Connection, ref: bl.BaselineRef, sid: int, *, rules: Sequence[
     ignored_count = sum(1 for i in items if i.ignored)
     if not show_ignored:
         items = [i for i in items if not i.ignored]
-    items.sort(key=lambda i: (-SEVERITY_RANK[i.severity], i.resource_key))
+    items.sort(key=lambda i: (-severity_rank(i.severity), i.resource_key))
     return DriftReport(items=items, incomplete_units=incomplete, expired_rules=expired, baseline=ref.label,
                        snapshot_id=sid, compared=len(declared), ignored_count=ignored_count, kinds=KINDS,
                        iac_coverage=coverage)

@@ -14,6 +14,8 @@ import boto3
 import pytest
 import yaml
 
+from tests.e2e.conftest import moto_subprocess
+
 DATA = Path(__file__).parent / "data"
 ACCOUNT = "123456789012"
 
@@ -56,7 +58,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
 
     work = tmp_path_factory.mktemp("tf")
     with ExitStack() as stack:
-        url = demo_run._start_moto(stack)
+        url = stack.enter_context(moto_subprocess())  # its own process: no state shared with other tests
         seeded = scenario.seed(url)
         gid, vpc = _tf_web_group(url)
         gcp = GcpFake(seeded.gcp)
