@@ -19,6 +19,8 @@ from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 BUCKETS_MEMO = "ml.buckets"  # optional: {bucket: {"account": str, "region": str, "public": bool|None}}
 # Registries AWS publishes SageMaker framework images from (Deep Learning Containers).
 AWS_PUBLISHED_REGISTRY_ACCOUNTS = frozenset({"763104351884"})
+# Registry hosts the cloud provider publishes curated ML images from (Azure ML curated environments).
+PROVIDER_PUBLISHED_REGISTRY_HOSTS = frozenset({"mcr.microsoft.com"})
 ISOLATION_REQUIRED_FOR = ("restricted", "confidential")
 OPEN = frozenset({"0.0.0.0/0", "::/0"})
 PROVENANCE_KINDS = ("model", "endpoint", "job", "model_package")
@@ -58,7 +60,11 @@ def _ours(ctx: Any, res: Any, account: str | None) -> bool:
     if not account:
         return False
     estate = getattr(ctx, "estate", None)
-    return account == res.account or bool(estate is not None and estate.aws_account_ours(account))
+    if account == res.account or estate is None:
+        return account == res.account
+    if getattr(res, "provider", "aws") == "azure":  # an Azure "account" is a subscription id
+        return account.lower() in {s.lower() for s in getattr(estate, "azure_subscriptions", set())}
+    return bool(estate.aws_account_ours(account))
 
 
 def _source_problem(ctx: Any, res: Any, src: dict[str, Any]) -> str | None:
@@ -78,6 +84,8 @@ def _source_problem(ctx: Any, res: Any, src: dict[str, Any]) -> str | None:
 
 def _image_problem(ctx: Any, res: Any, img: dict[str, Any]) -> str | None:
     account = img.get("account")
+    if img.get("registry") in PROVIDER_PUBLISHED_REGISTRY_HOSTS:
+        return None
     if account is None:
         return f"{img.get('uri')}: registry {img.get('registry')} is outside the estate (public or third-party)"
     if account in AWS_PUBLISHED_REGISTRY_ACCOUNTS:
