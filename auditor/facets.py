@@ -21,9 +21,12 @@ STORAGE = {
     "kms_key": "str|None: key id/ARN/name when customer-managed",
     "versioning": "bool|None",
     "logging": "bool|None: access logging enabled",
-    "locations": "list[str]: regions/locations where the primary copy lives (region names as the cloud spells them)",
-    "replica_locations": "list[str]: every other region a copy lands in (replication targets, GRS secondary, dual-region members)",
-    "location_type": "'region'|'dual-region'|'multi-region'|None",
+    "locations": "list[str]: regions/locations where the primary copy lives (region names as the cloud spells them; "
+                 "for a dual-/multi-region its name, e.g. 'EUR4')",
+    "replica_locations": "list[str]|None: every other region a copy lands in (replication targets, GRS secondary, "
+                         "dual-/multi-region members); None when a copy exists but its region is unknown. "
+                         "Residency rules read only these three facets: the collector decides every place.",
+    "location_type": "'region'|'dual-region'|'multi-region'|None (a GRS secondary is a replica of a 'region')",
     "https_only": "bool|None",
     "min_tls": "str|None, e.g. 'TLS1_2'",
     "public_network_access": "bool|None: data-plane endpoint reachable from any network",
@@ -77,17 +80,94 @@ IAM = {
     "user_managed": "bool|None",
 }
 
+
+# ---- ML platform, clusters, functions (DESIGN.md decision 19) ---------------------------------
+# Layout: FLAT keys beside the category's own facets, with ``ml_kind`` as the discriminator, so
+# a rule reads ``res.facets["network_isolation"]`` and a drift path reads ``facets.artifact_locations``
+# whatever the cloud. Keys shared with storage/compute keep their meaning there (``encrypted``,
+# ``kms_key``, ``key_management``, ``identity``, ``public``, ``locations``, ``state``).
+# An S3/GCS/Blob reference is a URI string; a *source* is that URI resolved by the collector:
+#   {"uri": str, "bucket": str, "region": str|None, "account": str|None, "exists": bool|None}
+# where ``account`` is the owning account when the collector could prove it (a bucket listed by the
+# resource's own account), else None; ``region`` is None when the bucket's region could not be read;
+# ``exists`` is False when the object store says there is no such bucket (anyone may claim the name).
+# An image is {"uri": str, "registry": str, "account": str|None, "region": str|None, "digest": str|None}:
+# ``registry`` is the host (``123456789012.dkr.ecr.eu-west-1.amazonaws.com``, ``docker.io``),
+# ``account`` the registry's cloud account when the host names one (ECR), ``digest`` the sha256
+# pinned in the URI or resolved by the platform (an endpoint's deployed image), else None.
+ML = {
+    "ml_kind": "'notebook'|'domain'|'user_profile'|'model'|'endpoint_config'|'endpoint'|'job'|"
+               "'model_package_group'|'model_package': which ML facet set applies",
+    # ml.notebook (also domain / user_profile: their default app settings)
+    "direct_internet_access": "bool|None: notebook/app traffic goes to the internet outside the customer VPC",
+    "root_access": "bool|None: users can become root on the notebook",
+    "public_ip": "bool|None: reachable from/egressing to the internet through a provider-managed public address",
+    # ml.model / ml.model_package / ml.endpoint / ml.job
+    "artifact_locations": "list[str]: URIs of model artifacts it loads (model data) or writes (job output model)",
+    "artifact_sources": "list[source]: artifact_locations resolved to bucket, region and owning account",
+    "images": "list[image]: container images it runs",
+    "image_registries": "list[str]: registry hosts of ``images`` (sorted, distinct)",
+    "network_isolation": "bool|None: containers have no outbound network access",
+    "in_vpc": "bool|None: runs attached to a customer VPC (subnets/security groups)",
+    "approval_status": "str|None: model package approval (Approved, PendingManualApproval, Rejected)",
+    # ml.endpoint / endpoint_config
+    "auth": "'iam'|'key'|'none'|None: how callers authenticate to the inference endpoint",
+    "roles": "list[str]: execution roles of the models it serves (``identity`` when there is one)",
+    "models": "list[str]: names of the models it serves (production variants)",
+    "data_capture": "bool|None: request/response capture enabled",
+    "data_capture_locations": "list[str]: URIs captured inference data is written to",
+    # ml.job (training, processing)
+    "input_locations": "list[str]: URIs of input data channels",
+    "output_locations": "list[str]: URIs the job writes to",
+    "data_sources": "list[source]: input, output, artifact and capture URIs resolved (residency, provenance)",
+    "inter_container_encryption": "bool|None: traffic between job containers is encrypted",
+}
+
+# ---- managed Kubernetes (aws.eks.cluster, gcp.container.cluster, azure.containerservice.managedcluster)
+CLUSTER = {
+    "endpoint_public": "bool|None: the control-plane API endpoint is reachable from the internet",
+    "endpoint_public_cidrs": "list[str]|None: CIDRs allowed to reach the public endpoint (0.0.0.0/0 = all)",
+    "secrets_encrypted": "bool|None: Kubernetes secrets envelope-encrypted with a customer key",
+    "control_plane_logs": "list[str]|None: enabled control-plane log types",
+    "version": "str|None: Kubernetes version",
+}
+
+# ---- serverless functions (aws.lambda.function, gcp.cloudfunctions.function, azure.web.function)
+FUNCTION = {
+    "url_auth": "'iam'|'none'|None: auth of the function's public URL; None when it has no URL",
+    "public": "bool|None: invocable by anyone (URL without auth, or a resource policy Principal *)",
+    "public_reasons": "list[str]: why it is public",
+    "env_names": "list[str]: environment variable NAMES only (values are never collected)",
+}
+
+# ---- extra storage facets for stores that are not buckets (snapshots, images, registries, secrets)
+STORE = {
+    "shared_with": "list[str]|None: other accounts granted access (snapshot restore/launch permission)",
+    "tag_immutable": "bool|None: container registry tags cannot be overwritten",
+    "scan_on_push": "bool|None: images are scanned for vulnerabilities when pushed",
+    "rotation": "bool|None: automatic rotation enabled (secrets)",
+    "ml_kind": ML["ml_kind"],
+}
+
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
     "network": NETWORK,
     "compute": COMPUTE,
     "iam": IAM,
 }
+# Facet families a category may carry besides its own (an ML job is compute, a snapshot storage).
+EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
+    "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
+                                        if k in ("encrypted", "key_management", "kms_key", "public_reasons")}),
+    "storage": (STORE,),
+}
 
 
 def unknown_facet_keys(category: str, facets: dict[str, Any]) -> list[str]:
     """Facet keys not in the contract; tests call this so typos cannot slip in."""
-    allowed = FACET_KEYS.get(category, {})
+    allowed = set(FACET_KEYS.get(category, {}))
+    for extra in EXTRA_KEYS.get(category, ()):
+        allowed |= set(extra)
     return sorted(k for k in facets if k not in allowed)
 
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.demo.emulators import aws_seed, azure_estate, gcp_estate
+from auditor.demo.emulators import aws_ml_seed, aws_seed, azure_estate, azure_ml_estate, gcp_estate
 
 AWS_REGIONS = ("us-east-1", "eu-west-1", "eu-central-1")
 
@@ -23,6 +23,10 @@ KNOWN_PROBLEMS = (
     ("EU data replicated to the US", "restricted S3 bucket in eu-west-1 replicating to us-east-1"),
     ("Azure GRS pair across a border", "storage account in northeurope (IE) with its copy in westeurope (NL)"),
     ("GCS dual-region across the EU boundary", "restricted bucket in EUR5 (Belgium + London)"),
+    ("SageMaker notebook with direct internet", "notebook with DirectInternetAccess and RootAccess enabled"),
+    ("model from outside the estate", "SageMaker model whose artifact is in a bucket no estate account owns"),
+    ("public snapshots", "an RDS snapshot restorable by all and an EBS snapshot anyone can copy"),
+    ("open Kubernetes control plane", "EKS cluster endpoint public to 0.0.0.0/0"),
 )
 
 
@@ -108,6 +112,9 @@ def apply_drift(endpoint_url: str, estate: DemoEstate) -> list[str]:
     iam.create_login_profile(UserName="contractor-temp", Password="Temp-Passw0rd-2026!")
     done.append("AWS: IAM user contractor-temp created with console access, no MFA")
 
+    artifact = aws_ml_seed.replace_endpoint_model(endpoint_url, acct, "eu-west-1", prefix=aws_spec().prefix)
+    done.append(f"AWS: SageMaker endpoint {aws_spec().prefix}-churn now serves a model from {artifact} (model replaced)")
+
     ml = estate.gcp.project("ml-prod")
     fw = next(f for f in ml.firewalls if f["name"] == "allow-internal")  # type: ignore[union-attr]
     fw["sourceRanges"] = ["0.0.0.0/0"]
@@ -120,4 +127,6 @@ def apply_drift(endpoint_url: str, estate: DemoEstate) -> list[str]:
         if res.get("name") == "stprodgrs01" and "properties" in res:
             res["properties"]["allowBlobPublicAccess"] = True
             done.append("Azure: public blob access enabled on storage account stprodgrs01")
+    uri = azure_ml_estate.replace_endpoint_model(estate.azure)  # the Azure ML slice (issue 17)
+    done.append(f"Azure: ML online endpoint ep-fraud-private now serves a model from {uri} (model replaced)")
     return done

@@ -19,6 +19,7 @@ ACTION_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("s3", "GetBucketReplication"): "s3:GetReplicationConfiguration",
     ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
     ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+    ("s3", "HeadBucket"): "s3:ListBucket",
 }
 # Read-only operations whose names do not start with Describe/Get/List/Head.
 READ_OPERATIONS = frozenset({("iam", "GenerateCredentialReport"), ("sts", "AssumeRole")})

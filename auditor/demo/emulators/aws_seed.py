@@ -19,6 +19,7 @@ from typing import Any, Callable
 import boto3
 from botocore.config import Config
 
+from auditor.demo.emulators import aws_ml_seed
 from auditor.model import make_key
 
 PRIMARY_ACCOUNT = "123456789012"
@@ -185,6 +186,7 @@ class _Seeder:
             for region in self.spec.regions:
                 self.network_and_compute(account, region)
             self.s3(account)
+            aws_ml_seed.seed(self, account)  # the ML slice (issue 16), primary account only
         return self.estate
 
     # ---- EC2 --------------------------------------------------------------------------------
