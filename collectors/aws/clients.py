@@ -74,6 +74,8 @@ class AwsClientFactory:
         self.observers = observers
         self._lock = threading.RLock()
         self._sessions: dict[AccountTarget, boto3.Session] = {}
+        self._credentials: dict[AccountTarget, RefreshableCredentials] = {}
+        self._sts: Any = None  # one STS client assumes every role
         self._base: boto3.Session | None = None
         self._caller: str | None = None
         self._memo: dict[Any, Any] = {}
@@ -88,6 +90,16 @@ class AwsClientFactory:
             if key not in self._memo:
                 self._memo[key] = compute()
             return self._memo[key]
+
+    def release(self, target: AccountTarget) -> None:
+        """Drop an account's session and memoised data once its units are done, so collection
+        memory does not grow with the number of accounts. The assumed-role credentials (a few
+        hundred bytes) are kept: a late unit rebuilds a session without assuming the role again."""
+        with self._lock:
+            self._sessions.pop(target, None)
+            for key in [k for k in self._memo if isinstance(k, tuple) and target in k]:
+                self._memo.pop(key, None)
+                self._memo_locks.pop(key, None)
 
     # ---- sessions -------------------------------------------------------------------------
     def base_session(self) -> boto3.Session:
@@ -109,7 +121,22 @@ class AwsClientFactory:
             return self._sessions[target]
 
     def _assumed_session(self, target: AccountTarget) -> boto3.Session:
-        sts = self._make_client(self.base_session(), "sts", HOME_REGION, None)
+        with self._lock:
+            creds = self._credentials.get(target)
+            if creds is None:
+                fetch = self._role_fetcher(target)
+                creds = RefreshableCredentials.create_from_metadata(fetch(), fetch, "assume-role")
+                self._credentials[target] = creds
+        core = get_session()
+        core._credentials = creds  # botocore's documented way to inject refreshable credentials
+        _share_components(self.base_session()._session, core)
+        return boto3.Session(botocore_session=core, region_name=HOME_REGION)
+
+    def _role_fetcher(self, target: AccountTarget) -> Callable[[], dict[str, Any]]:
+        with self._lock:
+            if self._sts is None:
+                self._sts = self._make_client(self.base_session(), "sts", HOME_REGION, None)
+            sts = self._sts
 
         def fetch() -> dict[str, Any]:
             kwargs: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": SESSION_NAME}
@@ -119,10 +146,12 @@ class AwsClientFactory:
             return {"access_key": c["AccessKeyId"], "secret_key": c["SecretAccessKey"],
                     "token": c["SessionToken"], "expiry_time": c["Expiration"].isoformat()}
 
-        creds = RefreshableCredentials.create_from_metadata(fetch(), fetch, "assume-role")
-        core = get_session()
-        core._credentials = creds  # botocore's documented way to inject refreshable credentials
-        return boto3.Session(botocore_session=core, region_name=HOME_REGION)
+        return fetch
+
+    def open_sessions(self) -> int:
+        """How many assumed-role sessions are held (the bench and tests watch it)."""
+        with self._lock:
+            return len(self._sessions)
 
     def caller_account(self) -> str:
         with self._lock:
@@ -157,6 +186,19 @@ class AwsClientFactory:
         if service == "s3control" and _ip_host(self.cfg.endpoint_url):
             events.register("before-sign.s3-control", _strip_account_host_prefix)
         return client
+
+
+# botocore components that hold only static data (service models, endpoint rules, error
+# classes), read once and shared by every account's session instead of parsed again per account.
+_SHARED_COMPONENTS = ("data_loader", "response_parser_factory")
+_SHARED_INTERNAL = ("endpoint_resolver", "exceptions_factory", "default_config_resolver")
+
+
+def _share_components(source: Any, target: Any) -> None:
+    for name in _SHARED_COMPONENTS:
+        target.register_component(name, source.get_component(name))
+    for name in _SHARED_INTERNAL:
+        target._register_internal_component(name, source._get_internal_component(name))
 
 
 def _observer_hook(observer: CallObserver) -> Callable[..., None]:

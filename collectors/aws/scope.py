@@ -5,7 +5,8 @@ exceptions out of plan(), so they show up as unit statuses in the snapshot.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+import threading
+from typing import Callable, Iterable, Iterator
 
 from auditor.config.schema import AwsConfig
 from auditor.model import Resource
@@ -65,12 +66,39 @@ def enabled_regions(factory: AwsClientFactory, target: AccountTarget) -> list[st
                   if r.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN)
 
 
-def _bind(spec: ResourceSpec, factory: AwsClientFactory, target: AccountTarget, account: str,
-          region: str) -> Callable[[UnitContext], Iterable[Resource]]:
-    assert spec.collect is not None, spec.type
+class AccountUnits:
+    """Counts an account's unfinished units; the last one to finish releases the account's
+    session and clients (memory then stays flat whatever the number of accounts)."""
 
-    def collect(uctx: UnitContext) -> Iterable[Resource]:
-        return spec.collect(AwsUnitContext(uctx, factory, target, account, region, spec))  # type: ignore[misc]
+    def __init__(self, factory: AwsClientFactory, target: AccountTarget) -> None:
+        self.factory, self.target = factory, target
+        self.pending = 0
+        self._lock = threading.Lock()
+
+    def add(self) -> None:
+        with self._lock:
+            self.pending += 1
+
+    def done(self) -> None:
+        with self._lock:
+            self.pending -= 1
+            last = self.pending == 0
+        if last:
+            self.factory.release(self.target)
+
+
+def _bind(spec: ResourceSpec, factory: AwsClientFactory, target: AccountTarget, account: str,
+          region: str, units: AccountUnits | None = None) -> Callable[[UnitContext], Iterable[Resource]]:
+    assert spec.collect is not None, spec.type
+    if units is not None:
+        units.add()
+
+    def collect(uctx: UnitContext) -> Iterator[Resource]:
+        try:
+            yield from spec.collect(AwsUnitContext(uctx, factory, target, account, region, spec))  # type: ignore[misc]
+        finally:
+            if units is not None:
+                units.done()
 
     return collect
 
@@ -102,8 +130,10 @@ def plan(cfg: AwsConfig, *, clients: AwsClientFactory | None = None,
                 for region in (["global"] if spec.scope == "global" else regions_for_fail):
                     tasks.append(_failing(Unit("aws", label, region, spec.type), exc))
             continue
+        factory.release(target)  # planning's session is rebuilt by the account's first unit
+        units = AccountUnits(factory, target)
         for spec in chosen:
             for region in (["global"] if spec.scope in ("global", "account") else regions):
                 tasks.append(UnitTask(Unit("aws", account, region, spec.type),
-                                      _bind(spec, factory, target, account, region)))
+                                      _bind(spec, factory, target, account, region, units)))
     return tasks
