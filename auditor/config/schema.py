@@ -86,6 +86,9 @@ class GcpEndpoints(Section):
     compute: str | None = None
     iam: str | None = None
     resourcemanager: str | None = None
+    aiplatform: str | None = None  # replaces every regional {region}-aiplatform endpoint
+    notebooks: str | None = None
+    container: str | None = None
 
 
 class GcpConfig(Section):

@@ -19,12 +19,14 @@ from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 BUCKETS_MEMO = "ml.buckets"  # optional: {bucket: {"account": str, "region": str, "public": bool|None}}
 # Registries AWS publishes SageMaker framework images from (Deep Learning Containers).
 AWS_PUBLISHED_REGISTRY_ACCOUNTS = frozenset({"763104351884"})
+# Google projects publishing Vertex AI prebuilt and Deep Learning containers.
+GCP_PUBLISHED_REGISTRY_PROJECTS = frozenset({"vertex-ai", "deeplearning-platform-release", "cloud-aiplatform"})
 ISOLATION_REQUIRED_FOR = ("restricted", "confidential")
 OPEN = frozenset({"0.0.0.0/0", "::/0"})
 PROVENANCE_KINDS = ("model", "endpoint", "job", "model_package")
 
 
-BUCKET_TYPES = ("aws.s3.bucket",)
+BUCKET_TYPES = ("aws.s3.bucket", "gcp.storage.bucket")
 
 
 def remember_bucket(cache: dict[str, Any], res: Any) -> None:
@@ -57,7 +59,11 @@ def _ours(ctx: Any, res: Any, account: str | None) -> bool:
     if not account:
         return False
     estate = getattr(ctx, "estate", None)
-    return account == res.account or bool(estate is not None and estate.aws_account_ours(account))
+    if account == res.account:
+        return True
+    if estate is None:
+        return False
+    return bool(estate.gcp_project_ours(account) if res.provider == "gcp" else estate.aws_account_ours(account))
 
 
 def _source_problem(ctx: Any, res: Any, src: dict[str, Any]) -> str | None:
@@ -79,7 +85,7 @@ def _image_problem(ctx: Any, res: Any, img: dict[str, Any]) -> str | None:
     account = img.get("account")
     if account is None:
         return f"{img.get('uri')}: registry {img.get('registry')} is outside the estate (public or third-party)"
-    if account in AWS_PUBLISHED_REGISTRY_ACCOUNTS:
+    if account in (GCP_PUBLISHED_REGISTRY_PROJECTS if res.provider == "gcp" else AWS_PUBLISHED_REGISTRY_ACCOUNTS):
         return None
     if not _ours(ctx, res, account):
         return f"{img.get('uri')}: registry account {account} is not part of the declared estate"

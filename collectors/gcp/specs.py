@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.gcp import collect as c
+from collectors.gcp import gke, vertex
 from collectors.spec import ResourceSpec
 
 _POLICY_RULES = HashRules(volatile=("config.etag",),
@@ -100,6 +101,43 @@ SPECS: tuple[ResourceSpec, ...] = (
           rules=HashRules(volatile=("config.expireTime",), unordered=("config.oidc.allowedAudiences",)),
           collect=c.collect_providers,
           doc="Pool providers: issuer, AWS account, audiences, attribute mapping and condition, state."),
+    # ---- ML platform (issue 17): Vertex AI per region, Workbench, GKE
+    _spec("gcp.aiplatform.model", "compute", "aiplatform", "aiplatform.projects.locations.models.list",
+          detail=("aiplatform.projects.locations.list", "storage.buckets.list"),
+          permissions=("aiplatform.models.list", "aiplatform.locations.list", "storage.buckets.list"),
+          scope="regional", rules=HashRules(volatile=("config.etag", "config.updateTime", "config.versionUpdateTime"),
+                                            unordered=("config.deployedModels", "config.versionAliases")),
+          collect=vertex.collect_models, doc="Vertex AI models: artifact URI (resolved to bucket), serving image."),
+    _spec("gcp.aiplatform.endpoint", "compute", "aiplatform", "aiplatform.projects.locations.endpoints.list",
+          detail=("aiplatform.projects.locations.list", "aiplatform.projects.locations.models.list",
+                  "storage.buckets.list"),
+          permissions=("aiplatform.endpoints.list", "aiplatform.models.list", "aiplatform.locations.list",
+                       "storage.buckets.list"),
+          scope="regional", rules=HashRules(volatile=("config.etag", "config.updateTime"),
+                                            unordered=("config.deployedModels",)),
+          collect=vertex.collect_endpoints,
+          doc="Vertex AI endpoints: deployed models (and their artifacts/images), private/public, CMEK, logging."),
+    _spec("gcp.aiplatform.custom_job", "compute", "aiplatform", "aiplatform.projects.locations.customJobs.list",
+          detail=("aiplatform.projects.locations.list", "storage.buckets.list"),
+          permissions=("aiplatform.customJobs.list", "aiplatform.locations.list", "storage.buckets.list"),
+          scope="regional", rules=HashRules(volatile=("config.updateTime", "config.state", "facets.state")),
+          collect=vertex.collect_custom_jobs,
+          doc="Running or recent (30 days) custom jobs: images, service account, network, output location."),
+    _spec("gcp.notebooks.instance", "compute", "notebooks", "notebooks.projects.locations.instances.list",
+          permissions=("notebooks.instances.list",), scope="zonal",
+          rules=HashRules(volatile=("config.updateTime", "config.healthState", "config.healthInfo",
+                                    "config.upgradeHistory")),
+          collect=vertex.collect_workbench,
+          doc="Workbench instances: public IP, root access, service account, proxy access (metadata values dropped)."),
+    _spec("gcp.container.cluster", "compute", "container", "container.projects.locations.clusters.list",
+          permissions=("container.clusters.list",), scope="regional",
+          rules=HashRules(volatile=("config.etag", "config.currentNodeCount", "config.conditions",
+                                    "config.nodePools[*].etag", "config.nodePools[*].conditions",
+                                    "config.instanceGroupUrls", "config.nodePools[*].instanceGroupUrls"),
+                          unordered=("config.locations", "config.nodePools",
+                                     "config.masterAuthorizedNetworksConfig.cidrBlocks")),
+          collect=gke.collect_clusters,
+          doc="GKE clusters: private endpoint, authorized networks, legacy ABAC, workload identity, node SA/scopes."),
 )
 
 # Calls made while planning (scope discovery), not by any one spec.
@@ -127,5 +165,11 @@ CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "iam.projects.serviceAccounts.keys.list": ("iam.serviceAccountKeys.list",),
     "iam.projects.locations.workloadIdentityPools.list": ("iam.workloadIdentityPools.list",),
     "iam.projects.locations.workloadIdentityPools.providers.list": ("iam.workloadIdentityPoolProviders.list",),
+    "aiplatform.projects.locations.list": ("aiplatform.locations.list",),
+    "aiplatform.projects.locations.models.list": ("aiplatform.models.list",),
+    "aiplatform.projects.locations.endpoints.list": ("aiplatform.endpoints.list",),
+    "aiplatform.projects.locations.customJobs.list": ("aiplatform.customJobs.list",),
+    "notebooks.projects.locations.instances.list": ("notebooks.instances.list",),
+    "container.projects.locations.clusters.list": ("container.clusters.list",),
     **DISCOVERY_CALLS,
 }

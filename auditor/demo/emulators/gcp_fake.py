@@ -22,6 +22,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from auditor.demo.emulators.gcp_estate import GcpEstate, GcpProject
+from auditor.demo.emulators.gcp_ml_fake import ml_handlers
 from auditor.demo.emulators.gcp_schema import SchemaViolation, Validator, method
 
 SERVICE_HOSTS = {
@@ -29,12 +30,18 @@ SERVICE_HOSTS = {
     "iam": "iam.googleapis.com",
     "storage": "storage.googleapis.com",
     "cloudresourcemanager": "cloudresourcemanager.googleapis.com",
+    "aiplatform": "aiplatform.googleapis.com",
+    "notebooks": "notebooks.googleapis.com",
+    "container": "container.googleapis.com",
 }
 SERVICE_TITLES = {
     "compute": "Compute Engine API",
     "iam": "Identity and Access Management (IAM) API",
     "storage": "Cloud Storage JSON API",
     "cloudresourcemanager": "Cloud Resource Manager API",
+    "aiplatform": "Vertex AI API",
+    "notebooks": "Notebooks API",
+    "container": "Kubernetes Engine API",
 }
 
 
@@ -197,7 +204,8 @@ class GcpFake:
 
     def endpoints(self) -> dict[str, str]:
         """Per-service endpoint overrides for GcpConfig.endpoints (one server serves all)."""
-        return {name: self.base_url for name in ("storage", "compute", "iam", "resourcemanager")}
+        return {name: self.base_url for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform",
+                                                 "notebooks", "container")}
 
     # ------------------------------------------------------------ switches
 
@@ -319,6 +327,7 @@ class GcpFake:
             r("iam", "iam.projects.serviceAccounts.getIamPolicy", self._sa_policy),
             r("iam", "iam.projects.locations.workloadIdentityPools.list", self._pools),
             r("iam", "iam.projects.locations.workloadIdentityPools.providers.list", self._providers),
+            *(r(api, method_id, handler) for api, method_id, handler in ml_handlers(self)),
         ]
         # literal paths before templated ones (":search" must not be read as a name)
         return sorted(routes, key=lambda x: x.pattern.pattern.count("(?P<"))

@@ -1,0 +1,76 @@
+"""The GCP fake's ML routes: Vertex AI (locations, models, endpoints, custom jobs), Workbench
+instances (Notebooks v2) and GKE clusters, served from ``GcpProject`` lists.
+
+Paths come from the discovery documents (gcp_fake compiles them); payloads are validated there.
+Vertex and Notebooks lists page on ``pageSize``/``pageToken``; GKE's list has no paging and
+reports unanswering locations in ``missingZones``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from auditor.demo.emulators.gcp_fake import GcpFake, Request
+
+Handler = Callable[["Request"], dict[str, Any]]
+
+
+def _location_of(name: str) -> str:
+    return name.split("/locations/", 1)[1].split("/", 1)[0]
+
+
+def ml_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
+    def listing(api: str, method_id: str, attr: str, field: str) -> Handler:
+        def handle(req: "Request") -> dict[str, Any]:
+            project = fake._project(req.params["projectsId"])
+            fake._gate(api, method_id, project)
+            where = req.params["locationsId"]
+            items = [i for i in getattr(project, attr) if where == "-" or _location_of(i["name"]) == where]
+            page, token = fake._page(items, req, "pageSize")
+            out: dict[str, Any] = {field: page}
+            if token:
+                out["nextPageToken"] = token
+            if api == "notebooks" and where == "-" and not req.q("pageToken"):
+                missing = sorted(z for z in fake.estate.unreachable_zones)
+                if missing:
+                    out["unreachable"] = [f"projects/{project.project_id}/locations/{z}" for z in missing]
+            return out
+
+        return handle
+
+    def locations(req: "Request") -> dict[str, Any]:
+        project = fake._project(req.params["projectsId"])
+        fake._gate("aiplatform", "aiplatform.projects.locations.list", project)
+        regions = sorted(set(fake.estate.regions()) | {
+            _location_of(i["name"]) for attr in ("vertex_models", "vertex_endpoints", "custom_jobs")
+            for i in getattr(project, attr)})
+        locs = [{"name": f"projects/{project.project_id}/locations/{r}", "locationId": r, "displayName": r}
+                for r in regions]
+        page, token = fake._page(locs, req, "pageSize")
+        return {"locations": page, **({"nextPageToken": token} if token else {})}
+
+    def clusters(req: "Request") -> dict[str, Any]:
+        project = fake._project(req.params["projectsId"])
+        fake._gate("container", "container.projects.locations.clusters.list", project)
+        where = req.params["locationsId"]
+        gone = fake.estate.unreachable_zones
+        items = [c for c in project.gke_clusters if (where == "-" or c["location"] == where)
+                 and c["location"] not in gone]
+        out: dict[str, Any] = {"clusters": items}
+        if where == "-" and gone:
+            out["missingZones"] = sorted(gone)
+        return out
+
+    return [
+        ("aiplatform", "aiplatform.projects.locations.list", locations),
+        ("aiplatform", "aiplatform.projects.locations.models.list",
+         listing("aiplatform", "aiplatform.projects.locations.models.list", "vertex_models", "models")),
+        ("aiplatform", "aiplatform.projects.locations.endpoints.list",
+         listing("aiplatform", "aiplatform.projects.locations.endpoints.list", "vertex_endpoints", "endpoints")),
+        ("aiplatform", "aiplatform.projects.locations.customJobs.list",
+         listing("aiplatform", "aiplatform.projects.locations.customJobs.list", "custom_jobs", "customJobs")),
+        ("notebooks", "notebooks.projects.locations.instances.list",
+         listing("notebooks", "notebooks.projects.locations.instances.list", "workbench", "instances")),
+        ("container", "container.projects.locations.clusters.list", clusters),
+    ]
