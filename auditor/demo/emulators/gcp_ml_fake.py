@@ -26,13 +26,19 @@ def ml_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
             project = fake._project(req.params["projectsId"])
             fake._gate(api, method_id, project)
             where = req.params["locationsId"]
-            items = [i for i in getattr(project, attr) if where == "-" or _location_of(i["name"]) == where]
+            items = [i for i in getattr(project, attr) if (where == "-" or _location_of(i["name"]) == where)]
+            if api == "notebooks":
+                gone = fake.estate.unreachable_zones
+                items_all, items = items, [i for i in items if _location_of(i["name"]) not in gone]
+            else:
+                items_all = items
             page, token = fake._page(items, req, "pageSize")
             out: dict[str, Any] = {field: page}
             if token:
                 out["nextPageToken"] = token
             if api == "notebooks" and where == "-" and not req.q("pageToken"):
-                missing = sorted(z for z in fake.estate.unreachable_zones)
+                # a location that does not answer is named (here: those holding the project's instances)
+                missing = sorted(fake.estate.unreachable_zones & {_location_of(i["name"]) for i in items_all})
                 if missing:
                     out["unreachable"] = [f"projects/{project.project_id}/locations/{z}" for z in missing]
             return out
@@ -55,11 +61,11 @@ def ml_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
         fake._gate("container", "container.projects.locations.clusters.list", project)
         where = req.params["locationsId"]
         gone = fake.estate.unreachable_zones
-        items = [c for c in project.gke_clusters if (where == "-" or c["location"] == where)
-                 and c["location"] not in gone]
-        out: dict[str, Any] = {"clusters": items}
-        if where == "-" and gone:
-            out["missingZones"] = sorted(gone)
+        here = [c for c in project.gke_clusters if where == "-" or c["location"] == where]
+        out: dict[str, Any] = {"clusters": [c for c in here if c["location"] not in gone]}
+        missing = sorted(gone & {c["location"] for c in here})
+        if missing:
+            out["missingZones"] = missing
         return out
 
     return [
