@@ -97,3 +97,21 @@ def test_uncollected_facet_is_unknown_never_pass(resources) -> None:  # type: ig
     ep = copy.deepcopy(resources["churn-private"])
     ep.facets.update(artifact_sources=None, images=None)  # models list was unreadable
     assert ml.model_provenance(ep, ctx()).status == "UNKNOWN"
+
+
+def test_demo_drift_replaces_the_served_model_and_provenance_flips() -> None:
+    from auditor.demo.emulators.gcp_ml_estate import replace_endpoint_model
+
+    estate = sample_estate()
+    verdicts = []
+    for step in ("before", "after"):
+        if step == "after":
+            assert replace_endpoint_model(estate).startswith("gs://partner-share-models/")
+        with GcpFake(estate, strict=True) as fake:
+            sink, _ = collect(fake, anonymous_config(fake, projects=["ml-prod"],
+                                                     resource_types=["gcp.aiplatform.endpoint"]))
+            assert fake.violations == []
+        ep = next(r for r in sink.resources if r.name == "churn-private")
+        res = SimpleNamespace(provider="gcp", account=ep.account, facets=json.loads(ep.facets))
+        verdicts.append(ml.model_provenance(res, ctx()).status)
+    assert verdicts == ["PASS", "FAIL"]

@@ -157,3 +157,17 @@ def seed_ml(estate: GcpEstate) -> None:
     cluster(ml, "europe-west4-a", "ml-gke-edge", private_endpoint=False, authorized=["203.0.113.0/24"])
     cluster(data, "us-central1", "lake-gke", private_endpoint=False, authorized=None, legacy_abac=True,
             workload_identity=False, scopes=("https://www.googleapis.com/auth/cloud-platform",), shielded=False)
+
+
+def replace_endpoint_model(estate: GcpEstate) -> str:
+    """The overnight drift: ml-prod's private churn endpoint now serves a vendor model whose artifact
+    sits in a bucket outside the estate (provenance flips to FAIL); returns that artifact URI."""
+    ml = estate.project("ml-prod")
+    assert ml is not None
+    artifact = "gs://partner-share-models/churn/v5/"
+    vendor = model(ml, "europe-west1", "churn-v5-vendor", artifact=artifact,
+                   image="docker.io/vendor/churn-server:latest")
+    ep = next(e for e in ml.vertex_endpoints if e["displayName"] == "churn-private")
+    for d in ep["deployedModels"]:
+        d.update(model=vendor["name"], displayName=vendor["displayName"])
+    return artifact
