@@ -34,7 +34,8 @@ def custom_role(specs: Iterable[ResourceSpec]) -> dict:
     """A role document accepted by ``gcloud iam roles create --file`` (YAML/JSON)."""
     return {
         "title": "Cloud Posture Auditor (read-only)",
-        "description": "Read-only inventory of storage, compute, network, IAM, Vertex AI, Workbench and GKE for the posture auditor. "
+        "description": "Read-only inventory of storage, compute, network, IAM, Vertex AI, Workbench and GKE "
+                       "for the posture auditor. "
                        "Generated from the collector's resource specs.",
         "stage": "GA",
         "includedPermissions": included_permissions(specs),

@@ -18,7 +18,8 @@ def _vertex_name(p: GcpProject, region: str, kind: str, name: str) -> str:
     return f"projects/{p.number}/locations/{region}/{kind}/{_num(p.project_id + kind + name)}"
 
 
-def model(p: GcpProject, region: str, name: str, *, artifact: str, image: str, kms: str | None = None) -> dict[str, Any]:
+def model(p: GcpProject, region: str, name: str, *, artifact: str, image: str,
+          kms: str | None = None) -> dict[str, Any]:
     m: dict[str, Any] = {
         "name": _vertex_name(p, region, "models", name), "displayName": name, "artifactUri": artifact,
         "containerSpec": {"imageUri": image, "predictRoute": "/predict", "healthRoute": "/health"},
@@ -85,7 +86,8 @@ def workbench(p: GcpProject, zone: str, name: str, *, public_ip: bool, root: boo
         "gceSetup": {"machineType": "e2-standard-4", "disablePublicIp": not public_ip, "metadata": meta,
                      "serviceAccounts": [{"email": sa, "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}],
                      "networkInterfaces": [{"network": f"projects/{p.project_id}/global/networks/ml-vpc",
-                                            "subnet": f"projects/{p.project_id}/regions/europe-west1/subnetworks/ml-ew1",
+                                            "subnet": f"projects/{p.project_id}/regions/europe-west1/"
+                                                      "subnetworks/ml-ew1",
                                             "nicType": "GVNIC"}],
                      "vmImage": {"project": "cloud-notebooks-managed", "family": "workbench-instances"}},
         "labels": {"team": "ds"},
