@@ -120,7 +120,8 @@ class GcpClients:
 
     def aiplatform(self, region: str | None) -> Any:
         """Vertex AI v1 for ``region`` (its regional endpoint); None = the global one (locations)."""
-        ep = self.endpoint("aiplatform") or (f"https://{region}-aiplatform.googleapis.com/" if region else None)
+        regional = region and region != "global"
+        ep = self.endpoint("aiplatform") or (f"https://{region}-aiplatform.googleapis.com/" if regional else None)
         return self._discovery("aiplatform", "v1", ep)
 
     def notebooks(self) -> Any:

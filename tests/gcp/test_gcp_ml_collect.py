@@ -135,3 +135,15 @@ def test_disabled_vertex_api_is_a_skipped_unit_not_an_empty_one() -> None:
     assert not sink.resources
     assert [u.status for u in sink.units] == [UnitStatus.SKIPPED]  # never "empty": nothing was seen
     assert "aiplatform.googleapis.com" in str(sink.units[0].error)
+
+
+def test_vertex_clients_use_regional_endpoints_on_real_gcp() -> None:
+    from google.auth.credentials import AnonymousCredentials
+
+    from auditor.config.schema import GcpConfig
+    from collectors.gcp.clients import GcpClients
+
+    clients = GcpClients(GcpConfig(), credentials=AnonymousCredentials())
+    assert clients.aiplatform("europe-west4")._baseUrl == "https://europe-west4-aiplatform.googleapis.com/"
+    assert clients.aiplatform(None)._baseUrl == "https://aiplatform.googleapis.com/"
+    assert clients.aiplatform("global")._baseUrl == "https://aiplatform.googleapis.com/"
