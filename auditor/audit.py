@@ -2,8 +2,9 @@
 
 Each step is also its own CLI verb; this module runs them in order under the audit lock,
 times each one, and turns the outcome into the exit-code contract (DESIGN.md decision 15):
-0 clean, 1 findings or drift at/above --fail-on, 3 runtime failure (or incomplete
-collection under --strict). A step that fails after collection is reported and makes the
+0 clean, 1 findings or drift at/above --fail-on, 3 runtime failure, coverage below the
+configured floor (audit.coverage_floor) whatever --fail-on says, or incomplete collection
+under --strict. A run that saw nothing is never "clean". A step that fails after collection is reported and makes the
 exit code 3, but never loses the snapshot already stored.
 """
 
@@ -20,17 +21,9 @@ from sqlalchemy import Engine
 
 from auditor.config import AuditorConfig
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_RUNTIME, AuditorError, UsageError
+from auditor.rules.verdict import at_or_above
 
 log = logging.getLogger(__name__)
-
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-RANK = {s: i for i, s in enumerate(SEVERITIES)}
-
-
-def at_or_above(severity: str | None, threshold: str) -> bool:
-    if threshold == "none" or severity is None:
-        return False
-    return RANK.get(str(severity).lower(), -1) >= RANK[threshold]
 
 
 @dataclass
@@ -47,6 +40,8 @@ class AuditOutcome:
     export_dir: Path | None = None
     problems: list[str] = field(default_factory=list)
     fail_on: str = "high"
+    coverage: Any = None  # auditor.coverage.Coverage
+    coverage_breaches: list[str] = field(default_factory=list)
 
     @property
     def failing_findings(self) -> list[Any]:
@@ -63,6 +58,9 @@ class AuditOutcome:
             "fail_on": self.fail_on,
             "steps_s": {k: round(v, 3) for k, v in self.steps.items()},
             "collection": self.collection.summary.as_dict() if self.collection is not None else None,
+            "coverage": self.coverage.as_dict() if self.coverage is not None else None,
+            "coverage_line": self.coverage.line() if self.coverage is not None else None,
+            "coverage_breaches": self.coverage_breaches,
             "incomplete_units": [
                 {"unit": str(u.unit), "status": u.status.value, "error": u.error}
                 for u in (self.collection.summary.units if self.collection is not None else [])
@@ -116,6 +114,7 @@ def _drift_step(engine: Engine, config: AuditorConfig, sid: int, baseline: str |
         return
     outcome.drift = compute_drift(
         engine, baseline=name, snapshot_id=sid, ignore_rules=config.ignore, admin_ports=config.checks.admin_ports,
+        config=config,
     )
 
 
@@ -135,7 +134,13 @@ def audit(
             result = run_collection(config, engine, providers=providers, progress=progress, note="audit")
         outcome.collection = result
         outcome.snapshot_id, outcome.snapshot_status = result.snapshot_id, result.status
+        outcome.coverage = result.coverage
+        outcome.coverage_breaches = outcome.coverage.breaches(config.audit.coverage_floor)
         sid = result.snapshot_id
+        if result.status == "failed":
+            # Its writes were undone: drift, checks and exports of nothing would only mislead.
+            outcome.problems.append(f"collect: snapshot {sid} failed: {result.error or 'unknown cause'}")
+            export = False
 
         def step(name: str, fn) -> None:  # type: ignore[no-untyped-def]
             with _Timer(outcome, name):
@@ -147,17 +152,18 @@ def audit(
                     log.exception("audit step %s failed", name)
                     outcome.problems.append(f"{name}: {type(exc).__name__}: {exc}")
 
-        step("drift", lambda: _drift_step(engine, config, sid, baseline, outcome))
+        if result.status != "failed":
+            step("drift", lambda: _drift_step(engine, config, sid, baseline, outcome))
 
         def checks() -> None:
-            from auditor.checks.engine import run_checks
-            from auditor.identity.graph import build_trust_graph
+            from auditor.rules.engine import run_checks_with_graph
 
-            graph = build_trust_graph(engine, config, sid, persist=True)
+            # One trust graph per audit: the rules build it and persist its edges.
+            outcome.findings, graph = run_checks_with_graph(engine, config, sid, persist=True)
             outcome.trust_edges = len(graph.edges)
-            outcome.findings = run_checks(engine, config, sid, persist=True)
 
-        step("checks", checks)
+        if result.status != "failed":
+            step("checks", checks)
 
         if export:
             def exports() -> None:
@@ -175,7 +181,7 @@ def audit(
     # exit code before notifying, so the message carries it
     failing = [f for f in outcome.failing_findings if at_or_above(getattr(f, "severity", None), outcome.fail_on)]
     drifting = [i for i in (outcome.drift.items if outcome.drift is not None else []) if at_or_above(i.severity, outcome.fail_on)]
-    if outcome.problems or (strict and incomplete(result.summary)):
+    if outcome.problems or outcome.coverage_breaches or (strict and incomplete(result.summary)):
         outcome.exit_code = EXIT_RUNTIME
     elif failing or drifting:
         outcome.exit_code = EXIT_FINDINGS

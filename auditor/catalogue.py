@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -49,6 +50,15 @@ def azure_pairs() -> dict[str, dict[str, str]]:
 @lru_cache(maxsize=1)
 def gcs_multi_locations() -> dict[str, dict[str, str]]:
     return {r["location"].strip().upper(): r for r in _rows("gcs_multi_dual_regions.csv")}
+
+
+_GCP_REGION = re.compile(r"\b[a-z]+-[a-z]+\d+\b")
+
+
+def gcs_members(location: str | None) -> list[str]:
+    """Member regions of a predefined GCS dual-/multi-region named in the catalogue ([] if undisclosed)."""
+    row = gcs_multi_locations().get(str(location or "").upper())
+    return _GCP_REGION.findall(row.get("places_data_in", "")) if row else []
 
 
 def lookup(provider: str, region: str | None) -> Region | None:

@@ -41,3 +41,13 @@ class ConcurrentRunError(AuditorError):
 
 class CollectionIncomplete(AuditorError):
     """Raised under --strict when some collection units did not complete."""
+
+
+FAIL_ON_CHOICES = ("info", "low", "medium", "high", "critical", "none")
+
+
+def check_fail_on(value: str) -> str:
+    """The one wording of a bad --fail-on, for every command that takes it."""
+    if value not in FAIL_ON_CHOICES:
+        raise UsageError(f"--fail-on {value!r} is not one of {', '.join(FAIL_ON_CHOICES)}")
+    return value

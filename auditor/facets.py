@@ -21,9 +21,12 @@ STORAGE = {
     "kms_key": "str|None: key id/ARN/name when customer-managed",
     "versioning": "bool|None",
     "logging": "bool|None: access logging enabled",
-    "locations": "list[str]: regions/locations where the primary copy lives (region names as the cloud spells them)",
-    "replica_locations": "list[str]: every other region a copy lands in (replication targets, GRS secondary, dual-region members)",
-    "location_type": "'region'|'dual-region'|'multi-region'|None",
+    "locations": "list[str]: regions/locations where the primary copy lives (region names as the cloud spells them; "
+                 "for a dual-/multi-region its name, e.g. 'EUR4')",
+    "replica_locations": "list[str]|None: every other region a copy lands in (replication targets, GRS secondary, "
+                         "dual-/multi-region members); None when a copy exists but its region is unknown. "
+                         "Residency rules read only these three facets: the collector decides every place.",
+    "location_type": "'region'|'dual-region'|'multi-region'|None (a GRS secondary is a replica of a 'region')",
     "https_only": "bool|None",
     "min_tls": "str|None, e.g. 'TLS1_2'",
     "public_network_access": "bool|None: data-plane endpoint reachable from any network",

@@ -28,8 +28,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, and_, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from auditor.errors import ConcurrentRunError
 from auditor.store.schema import locks
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HEARTBEAT_S = 15.0
 DEFAULT_STALE_AFTER_S = 300.0  # other-host holders: 20 missed heartbeats
+LOCK_BUSY_TIMEOUT_MS = 3000  # SQLite: how long the lock check waits for another writer's (short) transaction
 _TAKEOVER_ATTEMPTS = 5
 # A process that started more than this after the lock was acquired cannot be its holder.
 _PID_REUSE_SLACK_S = 2.0
@@ -141,20 +142,51 @@ class _Heartbeat(threading.Thread):
         self.lost = False
 
     def run(self) -> None:
-        while not self.stop.wait(self.interval_s):
-            try:
-                with self.engine.begin() as conn:
+        # Its own connection, opened once: never queued behind the work's pool checkouts.
+        conn: Connection | None = None
+        try:
+            while not self.stop.wait(self.interval_s):
+                try:
+                    if conn is None:
+                        conn = self.engine.connect()
+                        _short_busy_timeout(conn)
                     n = conn.execute(
                         update(locks).where(_is_mine(self.mine)).values(heartbeat_at=utcnow())
                     ).rowcount
-            except Exception as exc:  # noqa: BLE001 - a transient DB error must not kill the heartbeat
-                log.warning("lock %r heartbeat failed (will retry): %s", self.mine["name"], exc)
-                continue
-            if n == 0:
-                self.lost = True
-                log.error("lock %r was taken over by another process while this one held it",
-                          self.mine["name"])
-                return
+                    conn.commit()
+                except Exception as exc:  # noqa: BLE001 - a transient DB error must not kill the heartbeat
+                    log.warning("lock %r heartbeat failed (will retry): %s", self.mine["name"], one_line(exc))
+                    if conn is not None:
+                        try:
+                            conn.close()
+                        except Exception:  # noqa: BLE001 - already broken
+                            pass
+                    conn = None
+                    continue
+                if n == 0:
+                    self.lost = True
+                    log.error("lock %r was taken over by another process while this one held it",
+                              self.mine["name"])
+                    return
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+def one_line(exc: BaseException) -> str:
+    """A database error's first line, without SQLAlchemy's SQL echo and documentation link."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _short_busy_timeout(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_BUSY_TIMEOUT_MS}")
+
+
+def _locked(exc: OperationalError) -> bool:
+    return "locked" in str(getattr(exc, "orig", exc)).lower() or "busy" in str(getattr(exc, "orig", exc)).lower()
 
 
 def _is_mine(mine: dict):  # type: ignore[no-untyped-def]
@@ -169,11 +201,28 @@ def _try_acquire(engine: Engine, name: str, holder: str, *, host: str, stale_aft
         mine = {"name": name, "holder": holder, "host": host, "pid": os.getpid(),
                 "acquired_at": now, "heartbeat_at": now}
         try:
-            with engine.begin() as conn:
-                conn.execute(insert(locks).values(**mine))
+            with engine.connect() as conn:
+                _short_busy_timeout(conn)
+                try:
+                    conn.execute(insert(locks).values(**mine))
+                    conn.commit()
+                finally:
+                    if conn.dialect.name == "sqlite":  # pooled connection: back to the engine's default
+                        conn.rollback()
+                        conn.exec_driver_sql("PRAGMA busy_timeout=30000")
             return mine
         except IntegrityError:
             pass
+        except OperationalError as exc:
+            if not _locked(exc):
+                raise
+            # Another writer holds SQLite's write lock: say who, at once, not after a long busy wait.
+            row = current_holder(engine, name)
+            raise ConcurrentRunError(
+                f"another {name} is running: {row.describe()} (holder {row.holder!r}); this run exits without doing anything"
+                if row is not None else
+                f"another process is writing to the database (it is locked); {name} not started: try again"
+            ) from None
         row = current_holder(engine, name)
         if row is None:
             continue  # released between our INSERT and SELECT: try again
@@ -254,3 +303,41 @@ def audit_lock(
             log.error("could not release lock %r (it will be recovered once this process exits): %s", name, exc)
         else:
             log.info("released lock %r", name)
+
+
+def force_unlock(engine: Engine, name: str = "audit", *, actor: str, reason: str) -> LockHolder | None:
+    """The operator's override: drop the lock row, fail its holder's running snapshots (their
+    partial writes undone) and record it all in the audit log, in one transaction.
+
+    Returns the holder that was removed, or None when the lock was free.
+    """
+    from auditor.drift import auditlog
+    from auditor.model import SnapshotStatus
+    from auditor.store.ingest import _rollback_versions
+    from auditor.store.schema import snapshots
+
+    with engine.begin() as conn:
+        row = conn.execute(select(locks).where(locks.c.name == name)).mappings().first()
+        holder = LockHolder(**row) if row else None
+        failed: list[int] = []
+        if holder is not None:
+            conn.execute(delete(locks).where(locks.c.name == name, locks.c.pid == holder.pid,
+                                             locks.c.host == holder.host))
+            running = conn.execute(select(snapshots.c.id).where(
+                snapshots.c.status == SnapshotStatus.RUNNING.value, snapshots.c.host == holder.host,
+                snapshots.c.pid == holder.pid)).scalars().all()
+            for sid in running:
+                _rollback_versions(conn, sid)
+                conn.execute(update(snapshots).where(snapshots.c.id == sid).values(
+                    status=SnapshotStatus.FAILED.value, finished_at=utcnow(),
+                    error=f"lock removed by `auditor unlock --force` ({actor}): {reason}"[:4000]))
+                failed.append(sid)
+        auditlog.append(conn, actor=actor, action="lock.force_unlock", subject=f"lock:{name}", details={
+            "reason": reason,
+            "holder": None if holder is None else {
+                "holder": holder.holder, "host": holder.host, "pid": holder.pid,
+                "acquired_at": aware_utc(holder.acquired_at).isoformat(timespec="seconds"),
+                "heartbeat_at": aware_utc(holder.heartbeat_at).isoformat(timespec="seconds")},
+            "failed_snapshots": failed,
+        })
+    return holder

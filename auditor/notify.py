@@ -11,7 +11,10 @@ The summary is the audit's, as a dict; the keys read here (all optional):
   ``provider``, ``account``, ``region``, ``resource_key`` / ``native_id``;
 - ``drift``: items with ``change`` (added | removed | modified), ``resource_key``, ``type``,
   ``provider`` and optionally ``severity`` (default ``DRIFT_DEFAULT_SEVERITY``);
-- ``snapshot_id``, ``baseline`` (name or id), ``exit_code``, ``report`` (path or URL).
+- ``snapshot_id``, ``baseline`` (name or id), ``exit_code``, ``report`` (path or URL);
+- ``coverage`` (units ok/planned per provider and account), ``coverage_line`` and
+  ``coverage_breaches``: a breach of the coverage floor is always sent, whatever
+  ``min_severity`` says, because a run that saw too little must not stay silent.
 
 Only these named fields are sent, never evidence or configuration, and every string is passed
 through ``auditor.redact`` so a secret-shaped value cannot leave in a notification.
@@ -29,11 +32,10 @@ import requests
 from auditor import __version__
 from auditor.config.schema import AuditorConfig, WebhookConfig
 from auditor.redact import redact
+from auditor.rules.verdict import SEVERITIES, at_or_above
 
 log = logging.getLogger(__name__)
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 DRIFT_DEFAULT_SEVERITY = "medium"  # an unapproved change, unrated by the drift engine
 MAX_ITEMS = 20  # per list in one message: enough to act on, small enough for chat
 FINDING_FIELDS = ("rule_id", "title", "severity", "provider", "account", "region", "resource_key", "native_id")
@@ -66,7 +68,7 @@ def _severity(item: Any, default: str | None = None) -> str | None:
     value = _field(item, "severity")
     value = getattr(value, "value", value)  # enums
     value = str(value).lower() if value is not None else default
-    return value if value in SEVERITY_RANK else default
+    return value if value in SEVERITIES else default
 
 
 def _failing(findings: Iterable[Any]) -> list[Any]:
@@ -80,8 +82,7 @@ def _failing(findings: Iterable[Any]) -> list[Any]:
 
 
 def _at_or_above(items: Iterable[Any], threshold: str, default: str | None) -> list[Any]:
-    floor = SEVERITY_RANK[threshold]
-    return [i for i in items if SEVERITY_RANK.get(_severity(i, default) or "", -1) >= floor]
+    return [i for i in items if at_or_above(_severity(i, default), threshold)]
 
 
 def _slim(item: Any, fields: tuple[str, ...], default_severity: str | None) -> dict[str, Any]:
@@ -104,7 +105,8 @@ def build_payload(summary: dict[str, Any], webhook: WebhookConfig) -> dict[str, 
     threshold = webhook.min_severity
     findings = _at_or_above(_failing(summary.get("findings") or []), threshold, None)
     drift = _at_or_above(summary.get("drift") or [], threshold, DRIFT_DEFAULT_SEVERITY)
-    if not findings and not drift:
+    breaches = [str(b) for b in summary.get("coverage_breaches") or []]
+    if not findings and not drift and not breaches:
         return None
     snapshot, baseline = summary.get("snapshot_id"), summary.get("baseline")
     f_counts, d_counts = _by_severity(findings, None), Counter(str(_field(d, "change") or "changed") for d in drift)
@@ -112,6 +114,10 @@ def build_payload(summary: dict[str, Any], webhook: WebhookConfig) -> dict[str, 
     where = f" in snapshot {snapshot}" if snapshot is not None else ""
     against = f" against baseline {baseline}" if baseline is not None else ""
     lines = [headline + where + against]
+    if breaches:
+        lines.insert(0, f"auditor: collection coverage below the floor{where}: " + "; ".join(breaches[:5]))
+    if summary.get("coverage_line"):
+        lines.append(str(summary["coverage_line"]))
     if f_counts:
         lines.append("findings: " + ", ".join(f"{n} {s}" for s, n in f_counts.items()))
     if d_counts:
@@ -135,6 +141,8 @@ def build_payload(summary: dict[str, Any], webhook: WebhookConfig) -> dict[str, 
             "findings": [_slim(f, FINDING_FIELDS, None) for f in findings[:MAX_ITEMS]],
             "drift": [_slim(d, DRIFT_FIELDS, DRIFT_DEFAULT_SEVERITY) for d in drift[:MAX_ITEMS]],
             "truncated": len(findings) > MAX_ITEMS or len(drift) > MAX_ITEMS,
+            "coverage": redact(summary.get("coverage")) if summary.get("coverage") is not None else None,
+            "coverage_breaches": [redact(b) for b in breaches[:MAX_ITEMS]],
         },
     }
 

@@ -14,7 +14,6 @@ import random
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Protocol, TypeVar
@@ -160,11 +159,8 @@ class RunSummary:
         }
 
 
-_DONE = object()
-
-
 class _Stopped(Exception):
-    """The consumer gave up (its sink failed): workers stop producing."""
+    """The consumer gave up (sink failure, deadline, abandoned unit): the worker stops producing."""
 
 
 class _Progress(Protocol):
@@ -202,6 +198,35 @@ class RichProgress:
         self._p.stop()
 
 
+TIMED_OUT = "timed out"
+
+
+def timeout_cause(exc: BaseException) -> str | None:
+    """The SDK's connect/read timeout in ``exc`` or its causes, as 'ReadTimeoutError', else None.
+
+    Every SDK has its own timeout classes (botocore, requests, urllib3, httplib2's socket
+    timeout, azure-core); they all end in 'Timeout...' or derive from TimeoutError.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, TimeoutError) or any("Timeout" in k.__name__ for k in type(cur).__mro__):
+            return type(cur).__name__
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+@dataclass
+class _Running:
+    """A unit in flight: what the consumer needs to time it out without the worker's help."""
+
+    ctx: UnitContext
+    t0: float
+    at: datetime
+    abandoned: bool = False
+
+
 def run_units(
     tasks: Iterable[UnitTask],
     sink: Sink,
@@ -212,21 +237,33 @@ def run_units(
     classifiers: dict[str, Callable[[BaseException], tuple[UnitStatus, str]]] | None = None,
     progress: _Progress | None = None,
     queue_batches: int = 16,
+    unit_deadline_s: float | None = None,
+    run_deadline_s: float | None = None,
 ) -> RunSummary:
     """Run every unit, stream its resources to ``sink`` in batches, record each unit's status.
 
     ``classifiers`` maps provider -> error classifier (AWS codes, Google/Azure HTTP errors).
-    The sink is only ever called from this thread.
+    The sink is only ever called from this (the calling) thread.
+
+    Deadlines: a unit still running ``unit_deadline_s`` after it started, or any unit not done
+    when ``run_deadline_s`` (from the call) has passed, is recorded ``error: timed out`` with the
+    API calls it made so far, and the run goes on. Python cannot kill a thread, so the worker is
+    abandoned (daemon thread; whatever it yields later is dropped) and ends at its SDK's own
+    read timeout. A timed-out unit did not complete, so its resources stay ``unknown``.
     """
     task_list = list(tasks)
     progress = progress or NullProgress()
     summary = RunSummary()
     q: queue.Queue = queue.Queue(maxsize=max(2, queue_batches))
-    stop = threading.Event()  # set when the consumer fails: producers must not block forever
-    started = time.perf_counter()
+    stop = threading.Event()  # set when the consumer is done or failed: producers must not block forever
+    started = time.monotonic()
+    run_deadline = started + run_deadline_s if run_deadline_s else None
+    guard = threading.Lock()
+    pending = list(range(len(task_list)))[::-1]  # pop() from the end keeps plan order
+    inflight: dict[int, _Running] = {}
 
-    def put(item: tuple) -> None:
-        while not stop.is_set():
+    def put(item: tuple, run: _Running) -> None:
+        while not stop.is_set() and not run.abandoned:
             try:
                 q.put(item, timeout=0.2)
                 return
@@ -237,29 +274,35 @@ def run_units(
     def classify(unit: Unit, exc: BaseException) -> tuple[UnitStatus, str]:
         if isinstance(exc, UnitSkipped):
             return UnitStatus.SKIPPED, str(exc) or "skipped"
+        timeout = timeout_cause(exc)
+        if timeout is not None:
+            return UnitStatus.ERROR, f"{TIMED_OUT}: {timeout}"
         fn = (classifiers or {}).get(unit.provider) or classifier or default_classifier
         return fn(exc)
 
-    def work(task: UnitTask) -> None:
+    def work(idx: int) -> None:
+        task = task_list[idx]
         ctx = UnitContext(task.unit)
-        t0, at = time.perf_counter(), datetime.now(timezone.utc)
+        run = _Running(ctx, time.monotonic(), datetime.now(timezone.utc))
+        with guard:
+            inflight[idx] = run
         count, batch = 0, []
         status, error = UnitStatus.OK, None
-        if stop.is_set():
-            return
         try:
             for res in task.collect(ctx):
                 batch.append(res)
                 count += 1
                 if len(batch) >= batch_size:
-                    put(("batch", (task.unit, batch)))
+                    put(("batch", idx, batch), run)
                     batch = []
         except _Stopped:
             return
         except BaseException as exc:  # noqa: BLE001 - one unit never stops the others
             status, error = classify(task.unit, exc)
-            if status is UnitStatus.ERROR:
+            if status is UnitStatus.ERROR and not run.abandoned and not stop.is_set():
                 log.warning("unit %s failed: %s", task.unit, error, exc_info=log.isEnabledFor(logging.DEBUG))
+        if run.abandoned:
+            return
         if status is UnitStatus.OK and count == 0:
             status = UnitStatus.EMPTY
         if ctx.notes:
@@ -267,44 +310,91 @@ def run_units(
             error = f"{error}; {note}" if error else note
         try:
             if batch:
-                put(("batch", (task.unit, batch)))
-            put(("unit", UnitResult(task.unit, status, error, count, ctx.calls.value, at, time.perf_counter() - t0)))
+                put(("batch", idx, batch), run)
+            with guard:
+                if run.abandoned:
+                    return
+                del inflight[idx]  # from here on the consumer will not time it out
+            result = UnitResult(task.unit, status, error, count, ctx.calls.value, run.at, time.monotonic() - run.t0)
+            put(("unit", idx, result), _Running(ctx, 0, run.at))
         except _Stopped:
             return
 
-    def produce() -> None:
-        try:
-            with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="collect") as pool:
-                for f in [pool.submit(work, t) for t in task_list]:
-                    f.result()
-        finally:
-            try:
-                put((_DONE, None))
-            except _Stopped:
-                pass
+    def worker() -> None:
+        while not stop.is_set():
+            with guard:
+                if not pending:
+                    return
+                idx = pending.pop()
+            work(idx)
+
+    recorded: set[int] = set()
+    written: Counter[int] = Counter()
+
+    def record(idx: int, result: UnitResult) -> None:
+        recorded.add(idx)
+        sink.record_unit(result)
+        summary.units.append(result)
+        progress.advance(result)
+
+    def expire(now: float) -> None:
+        """Record every unit past its deadline (and, past the run deadline, every unit left)."""
+        late: list[tuple[int, _Running | None, str]] = []
+        run_over = run_deadline is not None and now >= run_deadline
+        with guard:
+            for idx, run in list(inflight.items()):
+                if run_over or (unit_deadline_s is not None and now - run.t0 >= unit_deadline_s):
+                    run.abandoned = True
+                    del inflight[idx]
+                    why = (f"{TIMED_OUT}: run deadline reached" if run_over
+                           else f"{TIMED_OUT} after {unit_deadline_s:g}s (unit deadline)")
+                    late.append((idx, run, why))
+            if run_over:
+                while pending:
+                    late.append((pending.pop(), None, f"{TIMED_OUT}: not started before the run deadline"))
+        for idx, run, why in late:
+            if run is not None and not run_over:
+                spawn()  # the abandoned worker is stuck in its SDK: keep the pool at full strength
+            if idx in recorded:
+                continue
+            unit = task_list[idx].unit
+            log.warning("unit %s %s", unit, why)
+            if run is None:
+                result = UnitResult(unit, UnitStatus.ERROR, why, 0, 0, datetime.now(timezone.utc), 0.0)
+            else:
+                result = UnitResult(unit, UnitStatus.ERROR, why, written[idx], run.ctx.calls.value, run.at,
+                                    now - run.t0)
+            record(idx, result)
+
+    workers: list[threading.Thread] = []
+
+    def spawn() -> None:
+        w = threading.Thread(target=worker, name=f"collect-{len(workers)}", daemon=True)
+        workers.append(w)
+        w.start()
 
     progress.start(len(task_list))
-    producer = threading.Thread(target=produce, name="collect-producer", daemon=True)
-    producer.start()
+    for _ in range(max(1, min(concurrency, len(task_list)))):
+        spawn()
     try:
-        while True:
-            kind, payload = q.get()
-            if kind is _DONE:
-                break
-            if kind == "batch":
-                unit, batch = payload
-                sink.write(batch, unit)
-                for r in batch:
+        while len(recorded) < len(task_list):
+            try:
+                kind, idx, payload = q.get(timeout=0.1)
+            except queue.Empty:
+                kind = None
+            if kind == "batch" and idx not in recorded:
+                sink.write(payload, task_list[idx].unit)
+                written[idx] += len(payload)
+                for r in payload:
                     summary.resources_by_type[r.type] += 1
-            else:
-                sink.record_unit(payload)
-                summary.units.append(payload)
-                progress.advance(payload)
+            elif kind == "unit" and idx not in recorded:
+                record(idx, payload)
+            if unit_deadline_s is not None or run_deadline is not None:
+                expire(time.monotonic())
     finally:
         progress.stop()
-        stop.set()  # no-op after a clean run; after a sink failure it releases blocked workers
-        producer.join()
-    summary.wall_s = time.perf_counter() - started
+        stop.set()  # releases workers blocked on a full queue; idle ones exit; stuck ones are daemons
+    summary.wall_s = time.monotonic() - started
     return summary
 
 

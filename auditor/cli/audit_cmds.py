@@ -9,10 +9,11 @@ from typing import Optional
 import typer
 
 from auditor.cli.context import AppContext
-from auditor.cli.output import dumps_json, render
+from auditor.cli.output import clip_words, dumps_json, render, safe_text
 from auditor.errors import UsageError
+from auditor.rules.verdict import SEVERITIES
 
-FAIL_ON = ("info", "low", "medium", "high", "critical", "none")
+FAIL_ON = (*SEVERITIES, "none")
 
 
 def short_id(resource_key: str | None, keep: int = 2) -> str:
@@ -37,19 +38,25 @@ def group_incomplete(units: list[dict]) -> list[dict]:
     for g in groups.values():
         err = (g["error"] or "").split(". ")[0]
         rows.append({**g, "types": ", ".join(sorted(set(g["types"]))[:4]) + (" ..." if len(set(g["types"])) > 4 else ""),
-                     "error": err[:120] + ("..." if len(err) > 120 else "")})
+                     "error": clip_words(err, 120)})
     return rows
 
 
-def print_outcome(app: AppContext, outcome) -> None:  # type: ignore[no-untyped-def]
+def print_outcome(app: AppContext, outcome, *, show_exit: bool = True) -> None:  # type: ignore[no-untyped-def]
     s = outcome.summary()
     if app.fmt == "json":
         sys.stdout.write(dumps_json(s) + "\n")
+        for b in s.get("coverage_breaches") or []:  # stderr: the JSON on stdout stays parseable
+            app.err.print(f"coverage below the floor: {b}", highlight=False)
         return
     c = app.console
     col = s["collection"] or {}
-    c.print(f"[bold]snapshot {s['snapshot_id']}[/] {s['snapshot_status']}: {col.get('resources', 0)} resources, "
-            f"units {col.get('units', {})}, {col.get('api_calls', 0)} API calls", highlight=False)
+    c.print(safe_text(f"snapshot {s['snapshot_id']} {s['snapshot_status']}: {col.get('resources', 0)} resources, "
+            f"units {col.get('units', {})}, {col.get('api_calls', 0)} API calls", "bold"))
+    if s.get("coverage_line"):
+        c.print(safe_text(s["coverage_line"]))
+    for b in s.get("coverage_breaches") or []:
+        app.err.print(safe_text(f"coverage below the floor: {b}", "red"))
     if s["incomplete_units"]:
         render(group_incomplete(s["incomplete_units"]), ["provider", "account", "status", "units", "types", "error"],
                "table", console=c, title="collection units that did not complete (their resources are unknown, not deleted)")
@@ -57,29 +64,32 @@ def print_outcome(app: AppContext, outcome) -> None:  # type: ignore[no-untyped-
         by = {}
         for i in s["drift"]:
             by[i["change"]] = by.get(i["change"], 0) + 1
-        c.print(f"drift vs baseline {s['baseline']}: {len(s['drift'])} item(s) {by or ''}", highlight=False)
+        c.print(safe_text(f"drift vs baseline {s['baseline']}: {len(s['drift'])} item(s) {by or ''}"))
         top = sorted(s["drift"], key=lambda i: -FAIL_ON.index(i["severity"]) if i["severity"] in FAIL_ON else 0)[:15]
         if top:
             render([{**i, "resource": short_id(i["resource_key"]),
-                     "paths": ", ".join(ch["path"] for ch in i.get("changes", [])[:3])} for i in top],
-                   ["severity", "change", "type", "resource", "paths"], "table", console=c, title="drift (top 15)")
+                     "paths": ", ".join(ch["path"] for ch in i.get("changes", [])[:3]),
+                     "elements": "; ".join(("+ " if e["op"] == "added" else "- ") + e["text"]
+                                           for e in i.get("element_changes", [])[:4])} for i in top],
+                   ["severity", "change", "type", "resource", "paths", "elements"], "table", console=c, title="drift (top 15)")
     elif s["drift_note"]:
-        c.print(f"drift: {s['drift_note']}", highlight=False)
+        c.print(safe_text(f"drift: {s['drift_note']}"))
     fails = s["findings"]
-    c.print(f"checks: {s['findings_by_status']}; trust edges: {s['trust_edges']}", highlight=False)
+    c.print(safe_text(f"checks: {s['findings_by_status']}; trust edges: {s['trust_edges']}"))
     if fails:
         order = {k: n for n, k in enumerate(reversed(FAIL_ON))}
         top = sorted(fails, key=lambda f: (order.get(f["severity"], 9), f["rule_id"]))[:20]
-        render([{**f, "resource": short_id(f.get("resource_key")), "message": (f.get("message") or "")[:90]} for f in top],
+        render([{**f, "resource": short_id(f.get("resource_key")), "message": clip_words(f.get("message") or "", 90)} for f in top],
                ["severity", "rule_id", "provider", "resource", "message"], "table", console=c,
                title=f"failing findings (top {len(top)} of {len(fails)})")
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in s["steps_s"].items())
-    c.print(f"steps: {steps}", highlight=False)
+    c.print(safe_text(f"steps: {steps}"))
     if s["export_dir"]:
-        c.print(f"exports: {s['export_dir']}" + (f" (report: {s['report']})" if s["report"] else ""), highlight=False)
+        c.print(safe_text(f"exports: {s['export_dir']}" + (f" (report: {s['report']})" if s["report"] else "")))
     for p in s["problems"]:
-        app.err.print(f"[red]problem[/]: {p}", highlight=False)
-    c.print(f"exit code {s['exit_code']} (fail-on {s['fail_on']})", highlight=False)
+        app.err.print(safe_text(f"problem: {p}", "red"))
+    if show_exit:
+        c.print(safe_text(f"exit code {s['exit_code']} (fail-on {s['fail_on']})"))
 
 
 def audit_cmd(
@@ -98,8 +108,10 @@ def audit_cmd(
     from auditor.audit import audit, require_cloud
     from collectors.runner import NullProgress, RichProgress
 
-    if fail_on is not None and fail_on not in FAIL_ON:
-        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
+    if fail_on is not None:
+        from auditor.errors import check_fail_on
+
+        check_fail_on(fail_on)
     cfg = app.config
     require_cloud(cfg, tuple(provider) or None)
     engine = app.engine()

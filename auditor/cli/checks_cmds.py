@@ -16,13 +16,14 @@ import typer
 from auditor.cli.context import AppContext
 from auditor.cli.output import dumps_json, render
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.rules.verdict import SEVERITIES
 from auditor.store.read import resolve_snapshot
 
 EDGE_COLUMNS = ["mechanism", "source_key", "trusted", "trusted_provider", "cross_cloud", "external", "conditions", "issues"]
 CHAIN_COLUMNS = ["chain", "cross_cloud", "external", "reaches_admin"]
 FINDING_COLUMNS = ["status", "severity", "rule_id", "provider", "account", "resource_key", "message"]
 RULE_COLUMNS = ["id", "severity", "kind", "title", "frameworks"]
-SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "none")
+SEVERITY_CHOICES = (*SEVERITIES, "none")
 
 
 def _format(app: AppContext, fmt: Optional[str], allowed: tuple[str, ...]) -> str:
@@ -85,18 +86,19 @@ def check(
     """Run posture, identity-federation and residency rules on a snapshot."""
     app: AppContext = ctx.obj
     chosen = _format(app, fmt, ("table", "json", "csv"))
-    from auditor.checks.engine import failing_at_or_above, run_checks
-    from auditor.checks.rules import RULES
+    from auditor.rules.engine import failing_at_or_above, run_checks
+    from auditor.rules.registry import all_rules
 
     if list_rules:
+        every = list(all_rules().values())
         rows = [{**r.as_dict(), "frameworks": "; ".join(f"{k} {','.join(v)}" for k, v in r.frameworks.items())}
-                for r in RULES.values()]
-        render(rows, RULE_COLUMNS, chosen, console=app.console, title="rules",
-               json_value=[r.as_dict() for r in RULES.values()])
+                for r in every]
+        render(rows, RULE_COLUMNS, chosen, console=app.console, title="rules", json_value=[r.as_dict() for r in every])
         return EXIT_OK
     threshold = (fail_on or app.config.audit.fail_on).lower()
-    if threshold not in SEVERITY_CHOICES:
-        raise UsageError(f"--fail-on {fail_on!r} is not one of {', '.join(SEVERITY_CHOICES)}")
+    from auditor.errors import check_fail_on
+
+    check_fail_on(threshold)
     if status and status.upper() not in ("PASS", "FAIL", "UNKNOWN"):
         raise UsageError(f"--status {status!r} is not one of PASS, FAIL, UNKNOWN")
     wanted = [w.strip() for item in rules or [] for w in item.split(",") if w.strip()] or None

@@ -7,14 +7,15 @@ import sys
 import typer
 
 from auditor.cli.context import AppContext
-from auditor.cli.output import dumps_json, render
+from auditor.cli.output import dumps_json, render, safe_text
 from auditor.errors import EXIT_RUNTIME, UsageError
 
 
 def print_summary(app: AppContext, result) -> None:  # type: ignore[no-untyped-def]
     s = result.summary
     data = {"snapshot_id": result.snapshot_id, "status": result.status, **s.as_dict(),
-            "versions_written": result.stats.written, "deleted": result.stats.closed}
+            "versions_written": result.stats.written, "deleted": result.stats.closed,
+            "coverage": result.coverage.as_dict(), "error": result.error}
     if app.fmt == "json":
         sys.stdout.write(dumps_json(data) + "\n")
         return
@@ -25,12 +26,13 @@ def print_summary(app: AppContext, result) -> None:  # type: ignore[no-untyped-d
         render(rows, ["unit", "status", "resources", "api_calls", "seconds", "error"], "table",
                console=app.console, title="units that did not complete" if not app.verbosity else "units")
     by_status = ", ".join(f"{k}={v}" for k, v in sorted(s.by_status.items()))
-    app.console.print(
-        f"snapshot {result.snapshot_id} [bold]{result.status}[/]: {sum(s.resources_by_type.values())} resources, "
+    app.say(
+        f"snapshot {result.snapshot_id} {result.status}: {sum(s.resources_by_type.values())} resources, "
         f"{len(s.units)} units ({by_status}), {s.api_calls} API calls, {s.wall_s:.1f}s; "
-        f"{result.stats.written} versions written, {result.stats.closed} deleted",
-        highlight=False,
-    )
+        f"{result.stats.written} versions written, {result.stats.closed} deleted")
+    app.console.print(safe_text(result.coverage.line()))
+    if result.error:
+        app.err.print(safe_text(f"snapshot {result.snapshot_id} failed: {result.error}", "red"))
 
 
 def collect(
@@ -59,8 +61,10 @@ def collect(
     with audit_lock(engine, holder=f"auditor collect (pid {os.getpid()})"):
         result = run_collection(cfg, engine, providers=tuple(provider) or None, progress=progress)
     print_summary(app, result)
+    if result.status == "failed":
+        return EXIT_RUNTIME
     if strict and incomplete(result.summary):
-        app.err.print(f"collection incomplete: {len(incomplete(result.summary))} unit(s) did not complete (--strict)")
+        app.info(f"collection incomplete: {len(incomplete(result.summary))} unit(s) did not complete (--strict)")
         return EXIT_RUNTIME
     return 0
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine
 
+from auditor.cli.output import safe_text
 from auditor.config import AuditorConfig, find_config_path, load_config
 from auditor.store.inventory import open_inventory, resolve_url
 
@@ -22,8 +23,9 @@ class AppContext:
     fmt: str = "table"
     verbosity: int = 0
     quiet: bool = False
-    console: Console = field(default_factory=lambda: Console(stderr=False))
-    err: Console = field(default_factory=lambda: Console(stderr=True))
+    # markup=False: cloud strings ("/[/x]/", "[link=...]") are text, never rich markup.
+    console: Console = field(default_factory=lambda: Console(stderr=False, markup=False, highlight=False, emoji=False))
+    err: Console = field(default_factory=lambda: Console(stderr=True, markup=False, highlight=False, emoji=False))
 
     @cached_property
     def config_path(self) -> Path | None:
@@ -39,7 +41,7 @@ class AppContext:
         return resolve_url(self.db_arg, self.config.database.url, self.config_path)
 
     def engine(self, *, check: bool = True) -> Engine:
-        return open_inventory(self.db_url, check=check)
+        return open_inventory(self.db_url, check=check, connect_timeout_s=self.config.database.connect_timeout_s)
 
     @property
     def interactive(self) -> bool:
@@ -49,7 +51,11 @@ class AppContext:
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            self.err.print(message, highlight=False)
+            self.err.print(safe_text(message))
+
+    def say(self, message: str, style: str | None = None) -> None:
+        """A result line on stdout (kept under --quiet), inert whatever cloud text it carries."""
+        self.console.print(safe_text(message, style))
 
 
 def setup_logging(verbosity: int, quiet: bool) -> None:
@@ -64,5 +70,16 @@ def setup_logging(verbosity: int, quiet: bool) -> None:
     from auditor.redact import install_log_redaction
 
     install_log_redaction()  # -vv logs carry cloud strings: never their secrets
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_TerminalSafeFormatter("%(levelname)s %(name)s: %(message)s"))
     for noisy in ("botocore", "urllib3", "azure", "google", "apscheduler", "werkzeug", "alembic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+class _TerminalSafeFormatter(logging.Formatter):
+    """Log lines carry cloud strings (-v, -vv): their control and bidi characters are escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from auditor.textsafe import terminal_safe
+
+        return terminal_safe(super().format(record), keep_newlines=True)

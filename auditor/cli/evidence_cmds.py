@@ -15,6 +15,7 @@ import typer
 
 from auditor.cli.context import AppContext
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.textsafe import terminal_safe
 
 DEFAULT_KEY_PATH = "auditor-signing.key"
 
@@ -85,13 +86,23 @@ def verify_cmd(
         head = ""
     else:
         from auditor.drift.auditlog import verify_log
+        from auditor.store.integrity import quick_check
 
-        v = verify_log(app.engine(), trusted)
-        what, problems, checked = "audit log", v.problems, v.key_checked
+        from auditor.terraform.baseline import verify_declarations
+
+        engine = app.engine()
+        damaged = [f"database file: {p}" for p in quick_check(engine)[:20]]  # SQLite PRAGMA quick_check
+        if damaged:
+            for p in damaged:
+                typer.echo(f"FAIL: {terminal_safe(p)}", err=True)
+            typer.echo(f"database: {len(damaged)} problem(s)", err=True)
+            return EXIT_FINDINGS
+        v = verify_log(engine, trusted)
+        what, problems, checked = "audit log", v.problems + verify_declarations(engine), v.key_checked
         signed_by = signing.fingerprint(trusted) if trusted is not None and v.signed_seq else None
         head = f"; signed head seq {v.signed_seq} {v.signed_hash}" if v.signed_seq else ""
     for p in problems:
-        typer.echo(f"FAIL: {p}", err=True)
+        typer.echo(f"FAIL: {terminal_safe(str(p))}", err=True)  # problems quote stored, hostile strings
     if problems:
         typer.echo(f"{what}: {len(problems)} problem(s)", err=True)
         return EXIT_FINDINGS

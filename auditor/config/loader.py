@@ -144,6 +144,14 @@ def load_config_text(text: str, file: str = "<config>", env: dict[str, str] | No
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(file, None, f"invalid YAML: {where}{problem}") from None
+    except ValueError as exc:  # PyYAML builds dates while parsing: 2026-02-30 fails there
+        from auditor.config.dates import impossible_date
+
+        found = impossible_date(text)
+        if found is None:
+            raise ConfigError(file, None, f"invalid value: {exc}") from None
+        line, key, value, problem = found
+        raise ConfigError(file, key, f"impossible date {value} (line {line}): {problem}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

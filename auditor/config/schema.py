@@ -9,9 +9,36 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from auditor.rules.verdict import SEVERITIES
+
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def known_regions(provider: str, regions: list[str] | str) -> list[str] | str:
+    """Every listed region must be in the region catalogue (auditor/data/regions.csv)."""
+    if isinstance(regions, str):
+        return regions
+    from auditor.catalogue import lookup
+
+    for r in regions:
+        if lookup(provider, r) is None:
+            raise ValueError(f"unknown {provider} region {r!r} (not in the region catalogue)")
+    return regions
+
+
+JURISDICTION_GROUPS = ("EU", "EEA", "*")
+
+
+def known_jurisdiction(code: str) -> str:
+    """ISO 3166-1 alpha-2 country code, EU, EEA or '*'."""
+    import pycountry
+
+    value = str(code).strip().upper()
+    if value in JURISDICTION_GROUPS or (len(value) == 2 and pycountry.countries.get(alpha_2=value) is not None):
+        return value
+    raise ValueError(f"unknown jurisdiction {code!r}: use an ISO 3166 country code (DE, US...), EU, EEA or '*'")
 
 
 def is_loopback_url(url: str) -> bool:
@@ -36,6 +63,7 @@ class DatabaseConfig(Section):
     statement_timeout: float = Field(
         default=60.0, gt=0, le=86_400, description="Seconds one `auditor query` statement may run.",
     )
+    connect_timeout_s: int = Field(default=10, ge=1, le=600, description="PostgreSQL connect timeout.")
 
 
 class CollectionConfig(Section):
@@ -43,6 +71,12 @@ class CollectionConfig(Section):
     batch_size: int = Field(default=500, ge=1, le=50_000)
     max_attempts: int = Field(default=6, ge=1, le=20, description="Attempts per API call on throttling.")
     progress: bool = True
+    connect_timeout_s: float = Field(default=10, gt=0, le=600, description="SDK connect timeout per attempt.")
+    read_timeout_s: float = Field(default=60, gt=0, le=3600, description="SDK read timeout per attempt.")
+    unit_deadline_s: float = Field(
+        default=900, gt=0, description="A unit still running after this is recorded 'error: timed out'.")
+    run_deadline_s: float = Field(
+        default=4 * 3600, gt=0, description="The whole collection: units not done by then are 'error: timed out'.")
 
 
 class AwsAccount(Section):
@@ -71,6 +105,11 @@ class AwsConfig(Section):
     regions: list[str] | Literal["all"] = ["us-east-1"]
     resource_types: list[str] | None = Field(default=None, description="Globs; default all.")
     exclude_resource_types: list[str] = []
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, v: list[str] | str) -> list[str] | str:
+        return known_regions("aws", v)
 
     @model_validator(mode="after")
     def _static_only_on_loopback(self) -> "AwsConfig":
@@ -102,6 +141,11 @@ class GcpConfig(Section):
     endpoints: GcpEndpoints = GcpEndpoints()
     resource_types: list[str] | None = None
     exclude_resource_types: list[str] = []
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, v: list[str] | str) -> list[str] | str:
+        return known_regions("gcp", v)
 
     @model_validator(mode="after")
     def _anonymous_only_on_loopback(self) -> "GcpConfig":
@@ -155,6 +199,11 @@ class ResidencyConfig(Section):
         description="classification -> allowed jurisdictions (ISO country codes, EU, EEA, or '*').",
     )
 
+    @field_validator("allowed")
+    @classmethod
+    def _known_jurisdictions(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {k: [known_jurisdiction(j) for j in codes] for k, codes in v.items()}
+
 
 class IgnoreRule(Section):
     provider: str = "*"
@@ -179,6 +228,17 @@ class ScheduleConfig(Section):
     timezone: str = "UTC"
     misfire_grace_seconds: int = Field(default=3600, ge=1)
 
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, v: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v, timezone="UTC")
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"invalid cron expression {v!r} (minute hour day month weekday): {exc}") from None
+        return v
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, v: str) -> str:
@@ -198,17 +258,42 @@ class ExportConfig(Section):
 
 class WebhookConfig(Section):
     url: str
-    min_severity: Literal["info", "low", "medium", "high", "critical"] = "high"
+    min_severity: Literal[SEVERITIES] = "high"  # type: ignore[valid-type]
     timeout_seconds: float = Field(default=10, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _valid_url(cls, v: str) -> str:
+        # The URL is the credential (and never echoed back): name the problem, not the value.
+        try:
+            parts = urlparse(v)
+            host = parts.hostname
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            raise ValueError("not a valid URL") from None
+        if parts.scheme not in ("https", "http") or not host:
+            raise ValueError("must be an https:// URL with a host")
+        if parts.scheme == "http" and not is_loopback_url(v):
+            raise ValueError("must be https:// (http:// only for a loopback receiver): the URL is a credential")
+        return v
 
 
 class NotificationsConfig(Section):
     webhooks: list[WebhookConfig] = []
 
 
+class CoverageFloor(Section):
+    """Below this floor an audit exits 3 and notifies, whatever --fail-on says."""
+
+    provider_without_success: bool = Field(default=True, description="Any provider with zero successful units.")
+    account_fully_denied: bool = Field(default=True, description="Any account whose every unit was denied.")
+    min_ratio: float = Field(default=0.0, ge=0.0, le=1.0, description="Successful / planned units, overall.")
+
+
 class AuditConfig(Section):
     baseline: str | None = Field(default=None, description="Baseline name drift compares against.")
-    fail_on: Literal["info", "low", "medium", "high", "critical", "none"] = "high"
+    fail_on: Literal[(*SEVERITIES, "none")] = "high"  # type: ignore[valid-type]
+    coverage_floor: CoverageFloor = CoverageFloor()
 
 
 class SigningConfig(Section):

@@ -69,6 +69,16 @@ def demo_config(workdir: Path, aws_url: str, gcp_endpoints: dict[str, str], arm:
     }
 
 
+def demo_workdir(requested: Path | None) -> Path:
+    """The user's directory, or a fresh temporary one: never a directory inside the checkout
+    by accident (the demo's database and exports are not source)."""
+    if requested is not None:
+        return requested.expanduser().resolve()
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="auditor-demo-"))
+
+
 def run_demo(workdir: Path, console: Console | None = None) -> int:
     from auditor.audit import audit
     from auditor.cli.audit_cmds import FAIL_ON
@@ -86,7 +96,7 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
     for leftover in workdir.glob("auditor.db*"):
         leftover.unlink()
     console.print(Panel.fit(
-        "[bold]SIMULATED ESTATE[/] — no cloud account is used.\n"
+        "SIMULATED ESTATE — no cloud account is used.\n"
         "AWS is a local moto server; GCP and Azure are loopback fakes of their APIs.\n"
         "The collectors are the production ones, pointed at these stand-ins only through\n"
         "their endpoint and credential settings.", title="auditor demo"))
@@ -124,9 +134,14 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         from auditor.drift.auditlog import sign_head
 
         sign_head(engine, signing.configured_signer(config))
-        console.print(f"approved baseline [bold]{ref.name}@{ref.version}[/] from snapshot {first.snapshot_id}"
+        console.print(f"approved baseline {ref.name}@{ref.version} from snapshot {first.snapshot_id}"
                       + (f" (scoped to {len(scope)} completed units)" if first.snapshot_status != "complete" else ""))
 
+        from auditor.demo.emulators import aws_seed
+        from auditor.terraform import demo as tf_demo
+
+        tf_state = tf_demo.write_state(lambda svc, region: scenario._client(aws_url, svc, aws_seed.PRIMARY_ACCOUNT, region),
+                                       aws_seed.PRIMARY_ACCOUNT, workdir / "terraform" / "terraform.tfstate")
         console.rule("overnight changes")
         for line in scenario.apply_drift(aws_url, estate):
             console.print(f"  • {line}")
@@ -136,7 +151,11 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         from auditor.cli.audit_cmds import print_outcome
         from auditor.cli.context import AppContext
 
-        print_outcome(AppContext(fmt="table", console=console), second)
+        # The audit's own exit code is shown as what `auditor audit` would return; the line
+        # "exit code N" below is the demo's, and it is the one this function returns.
+        print_outcome(AppContext(fmt="table", console=console), second, show_exit=False)
+        console.rule("IaC drift: what Terraform declares vs what runs")
+        tf_demo.show_iac_drift(console, engine, tf_state, second.snapshot_id)
     _print_findings(console, second, FAIL_ON)
     elapsed = time.perf_counter() - started
     report = second.export_dir / "report.html" if second.export_dir else None
@@ -144,10 +163,13 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         f"simulated estate audited twice in {elapsed:.0f}s\n"
         f"inventory: {db}\nconfig: {cfg_path}\n"
         f"exports: {second.export_dir}\n"
-        + (f"[bold]report: {report}[/]\n" if report and report.exists() else "")
+        + (f"report: {report}\n" if report and report.exists() else "")
         + f"try: auditor --config {cfg_path} drift   |   auditor --config {cfg_path} identity",
         title="done"))
-    return 0 if not second.problems else 3
+    code = 0 if not second.problems else 3
+    console.print(f"`auditor audit` on this estate would exit {second.exit_code} (fail-on {second.fail_on}); "
+                  f"exit code {code} (the demo {'ran' if code == 0 else 'had problems'})", highlight=False)
+    return code
 
 
 def _completed_scope(outcome: Any) -> list[str]:

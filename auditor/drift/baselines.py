@@ -20,7 +20,9 @@ from sqlalchemy import Connection, Engine, func, select, update
 from auditor.drift import auditlog, scope as scope_mod, sqlsets
 from auditor.errors import UsageError
 from auditor.model import COMPLETED_STATUSES, SnapshotStatus
-from auditor.store.schema import baseline_entries, baselines, collection_units, resource_versions as rv, snapshots
+from auditor.store.schema import (
+    baseline_entries, baselines, collection_units, resource_versions as rv, snapshots, terraform_declarations,
+)
 
 ACTIVE, REVOKED = "active", "revoked"
 _BASE = "baseline_parent"  # temp table names used while approving
@@ -131,6 +133,18 @@ def chain(conn: Connection, baseline_id: int) -> list[int]:
     return ids[::-1]
 
 
+def is_terraform(conn: Connection, baseline_id: int) -> bool:
+    """True for a version imported from Terraform state (its entries are declarations, not versions)."""
+    return conn.execute(select(terraform_declarations.c.baseline_id)
+                        .where(terraform_declarations.c.baseline_id == baseline_id).limit(1)).first() is not None
+
+
+def _refuse_terraform(conn: Connection, ref: BaselineRef | None, verb: str) -> None:
+    if ref is not None and is_terraform(conn, ref.id):
+        raise UsageError(f"{ref.label} is imported from Terraform state: cannot {verb} it; change the code and "
+                         "run `auditor baseline import terraform` again")
+
+
 def resolve_into(conn: Connection, ref: BaselineRef, table: str) -> int:
     """Materialise the resolved resources of ``ref`` as temp table ``table`` (see sqlsets)."""
     return sqlsets.resolve_baseline(conn, table, chain(conn, ref.id))
@@ -139,6 +153,14 @@ def resolve_into(conn: Connection, ref: BaselineRef, table: str) -> int:
 def entries(engine: Engine, ref: BaselineRef, *, limit: int | None = None) -> list[dict[str, Any]]:
     """The resolved resources of a version, by key (for ``baseline show``)."""
     with engine.connect() as c:
+        if is_terraform(c, ref.id):
+            q = select(terraform_declarations.c.resource_key, baseline_entries.c.content_hash,
+                       terraform_declarations.c.type, terraform_declarations.c.provider,
+                       terraform_declarations.c.account, terraform_declarations.c.region).join(
+                baseline_entries, (baseline_entries.c.baseline_id == terraform_declarations.c.baseline_id)
+                & (baseline_entries.c.resource_key == terraform_declarations.c.resource_key)).where(
+                terraform_declarations.c.baseline_id == ref.id).order_by(terraform_declarations.c.resource_key)
+            return [dict(r._mapping) for r in c.execute(q.limit(limit) if limit is not None else q)]
         resolve_into(c, ref, "baseline_show")
         q = ("SELECT r.resource_key, r.content_hash, b.version_id, r.type, r.provider, r.account, r.region "
              "FROM baseline_show b JOIN resource_versions r ON r.id = b.version_id ORDER BY r.resource_key")
@@ -152,19 +174,23 @@ def entries(engine: Engine, ref: BaselineRef, *, limit: int | None = None) -> li
 
 # ---- writing -------------------------------------------------------------------------------
 
-def _latest_complete_snapshot(conn: Connection) -> int:
+def _latest_complete_snapshot(conn: Connection, allow_partial: bool = False) -> int:
+    ok = [SnapshotStatus.COMPLETE.value] + ([SnapshotStatus.PARTIAL.value] if allow_partial else [])
     sid = conn.execute(
-        select(snapshots.c.id).where(snapshots.c.status == SnapshotStatus.COMPLETE.value)
-        .order_by(snapshots.c.id.desc()).limit(1)
+        select(snapshots.c.id).where(snapshots.c.status.in_(ok)).order_by(snapshots.c.id.desc()).limit(1)
     ).scalar()
     if sid is None:
-        raise UsageError("no complete snapshot to approve: run `auditor collect`, or pass --snapshot with --scope")
+        if allow_partial:
+            raise UsageError("no complete or partial snapshot to approve: run `auditor collect` first")
+        raise UsageError("no complete snapshot to approve: pass --allow-partial to approve the units that completed "
+                         "in the latest partial snapshot (the rest stay unknown), or --scope to choose units")
     return int(sid)
 
 
-def _check_snapshot(conn: Connection, sid: int, scope: list[str] | None) -> None:
+def _check_snapshot(conn: Connection, sid: int, scope: list[str] | None, allow_partial: bool = False) -> list[str]:
     """Refuse what cannot be approved honestly: unfinished or failed runs, and partial
-    snapshots unless the scope leaves out every unit that did not complete."""
+    snapshots unless the scope leaves out every unit that did not complete or the approver
+    says ``allow_partial``. Returns the in-scope units that did not complete (left out)."""
     status = conn.execute(select(snapshots.c.status).where(snapshots.c.id == sid)).scalar()
     if status is None:
         raise UsageError(f"snapshot {sid} does not exist")
@@ -177,15 +203,20 @@ def _check_snapshot(conn: Connection, sid: int, scope: list[str] | None) -> None
     if scope is not None and not in_scope:
         raise UsageError(f"--scope matches no collection unit of snapshot {sid}")
     bad = sorted(k for k, s in in_scope if s in _FAILED_UNIT_STATUSES)
+    if allow_partial:
+        return bad
     if status == SnapshotStatus.PARTIAL.value and scope is None:
         raise UsageError(
             f"snapshot {sid} is partial ({len(bad)} unit(s) did not complete, e.g. {bad[0] if bad else '?'}): "
-            "refusing to approve it; use --scope to approve only units that completed"
+            "pass --allow-partial to approve only the units that completed (the others are listed in the "
+            "approval and stay unknown in drift), or --scope to choose units"
         )
     if bad:
         raise UsageError(
-            f"--scope includes {len(bad)} unit(s) that did not complete in snapshot {sid}, e.g. {bad[0]}"
+            f"--scope includes {len(bad)} unit(s) that did not complete in snapshot {sid}, e.g. {bad[0]}: "
+            "narrow --scope or pass --allow-partial"
         )
+    return bad
 
 
 def _next_version(conn: Connection, name: str) -> int:
@@ -217,12 +248,17 @@ def _finish_version(conn: Connection, *, bid: int, name: str, version: int, acti
 
 
 def approve(engine: Engine, *, name: str, reason: str, by: str, snapshot_id: int | None = None,
-            scope: Sequence[str] | None = None) -> BaselineRef:
+            scope: Sequence[str] | None = None, allow_partial: bool = False) -> BaselineRef:
     """Approve the in-scope, observed resources of a snapshot as a new version of ``name``.
 
     The first version stores every resource; later versions store the delta from the
     current active version. Resources whose unit did not complete (state ``unknown``) are
     never approved. Everything happens in SQL, so approving a million resources is cheap.
+
+    ``allow_partial``: a partial snapshot may be approved; only resources of units that
+    completed enter the version, resources the parent approved in the other units are kept
+    as they were (never "removed" for want of an answer), and the left-out units are listed
+    in the approval record (audit log ``incomplete_units``).
     """
     _check_name(name)
     _check_text("--reason", reason)
@@ -230,13 +266,16 @@ def approve(engine: Engine, *, name: str, reason: str, by: str, snapshot_id: int
     norm_scope = scope_mod.normalise(list(scope) if scope else None)
     now = datetime.now(timezone.utc)
     with engine.begin() as c:
-        sid = int(snapshot_id) if snapshot_id is not None else _latest_complete_snapshot(c)
-        _check_snapshot(c, sid, norm_scope)
         parent = _active(c, name)
+        _refuse_terraform(c, parent, "approve a snapshot into")
+        sid = int(snapshot_id) if snapshot_id is not None else _latest_complete_snapshot(c, allow_partial)
+        left_out = _check_snapshot(c, sid, norm_scope, allow_partial)
         bid, version = _insert_version(c, name=name, parent=parent, sid=sid, scope=norm_scope, by=by,
                                        reason=reason, now=now)
         sqlsets.completed_units(c, _DONE, sid)
         present = f"{sqlsets.valid_at('r', sid)} AND (r.valid_from = {sid} OR r.unit_key IN (SELECT unit_key FROM {_DONE}))"
+        if allow_partial:  # a unit that did not complete contributes nothing, not even what it yielded
+            present += f" AND r.unit_key IN (SELECT unit_key FROM {_DONE})"
         if norm_scope is not None:
             sqlsets.scope_units(c, _SCOPE, norm_scope, [sid])
             present += f" AND r.unit_key IN (SELECT unit_key FROM {_SCOPE})"
@@ -270,6 +309,8 @@ def approve(engine: Engine, *, name: str, reason: str, by: str, snapshot_id: int
                 f"LEFT JOIN resource_versions r ON r.id = p.version_id AND {present} "
                 f"WHERE r.id IS NULL AND NOT EXISTS (SELECT 1 FROM baseline_entries e "
                 f"WHERE e.baseline_id = {bid} AND e.resource_key = pv.resource_key)"
+                # unanswered units prove no absence: their approved resources stay approved
+                + (f" AND pv.unit_key IN (SELECT unit_key FROM {_DONE})" if allow_partial else "")
             )
         count = c.exec_driver_sql(
             f"SELECT count(*) FROM resource_versions r WHERE {present}"
@@ -277,7 +318,9 @@ def approve(engine: Engine, *, name: str, reason: str, by: str, snapshot_id: int
         sqlsets.drop_temp(c, _BASE, _SCOPE, _DONE)
         return _finish_version(c, bid=bid, name=name, version=version, action="baseline.approve", by=by, now=now,
                                parent=parent, sid=sid, scope=norm_scope, reason=reason, entry_count=int(count),
-                               extra={"excluded_unknown": int(unknown)})
+                               extra={"excluded_unknown": int(unknown),
+                                      **({"allow_partial": True, "incomplete_units": left_out}
+                                         if allow_partial else {})})
 
 
 def _approved_entry(conn: Connection, chain_ids: list[int], key: str) -> tuple[str | None, int | None] | None:
@@ -308,6 +351,7 @@ def accept(engine: Engine, *, name: str, resource_keys: Sequence[str], reason: s
         parent = _active(c, name)
         if parent is None:
             raise UsageError(f"baseline {name!r} has no active version to accept changes into: approve one first")
+        _refuse_terraform(c, parent, "accept changes into")
         if snapshot_id is None:
             snapshot_id = c.execute(
                 select(snapshots.c.id).where(snapshots.c.status.in_((SnapshotStatus.COMPLETE.value, SnapshotStatus.PARTIAL.value)))

@@ -25,8 +25,9 @@ import orjson
 from sqlalchemy import Connection, Engine, select
 
 from auditor.drift import baselines as bl, ignore as ignore_mod, scope as scope_mod, severity, sqlsets
-from auditor.drift.diff import diff_documents
-from auditor.drift.model import SEVERITY_RANK, DriftItem, DriftReport
+from auditor.drift.diff import diff_documents, element_changes
+from auditor.drift.model import DriftItem, DriftReport
+from auditor.rules.verdict import severity_rank
 from auditor.errors import UsageError
 from auditor.model import COMPLETED_STATUSES, SnapshotStatus
 from auditor.store.schema import collection_units, snapshots
@@ -178,8 +179,11 @@ def _incomplete_units(conn: Connection, sid: int, unknown_units: set[str], scope
 def compute_drift(engine: Engine, *, baseline: str | None = None, snapshot_id: int | None = None,
                   from_snapshot: int | None = None, to_snapshot: int | None = None, ignore_rules: Sequence[Any] = (),
                   now: datetime | date | None = None, show_ignored: bool = False,
-                  admin_ports: Sequence[int] | None = None) -> DriftReport:
+                  admin_ports: Sequence[int] | None = None, config: Any = None) -> DriftReport:
     """Drift of a snapshot against a baseline (default) or between two snapshots.
+
+    ``config`` (the loaded config) gives the rules drift severity evaluates the same inputs
+    ``auditor check`` uses (admin ports, residency policy, key ages); defaults otherwise.
 
     ``baseline`` is ``NAME`` (its active version) or ``NAME@VERSION``; without it the only
     active baseline is used. ``snapshot_id`` defaults to the latest finished snapshot.
@@ -195,7 +199,7 @@ def compute_drift(engine: Engine, *, baseline: str | None = None, snapshot_id: i
     if between and from_snapshot is None:
         raise UsageError("--to needs --from")
     active_rules, expired = ignore_mod.split_rules(ignore_rules, now)
-    params = {"admin_ports": tuple(admin_ports) if admin_ports else severity.DEFAULT_ADMIN_PORTS}
+    params: dict[str, Any] = {"admin_ports": tuple(admin_ports) if admin_ports else None, "config": config}
     with engine.connect() as conn:
         ref: bl.BaselineRef | None = None
         if between:
@@ -205,6 +209,11 @@ def compute_drift(engine: Engine, *, baseline: str | None = None, snapshot_id: i
             name, version = bl.parse_ref(default_baseline_name(engine, baseline))
             ref = bl.get_baseline(engine, name, version)
             sid = _snapshot(conn, snapshot_id, "snapshot")
+            if bl.is_terraform(conn, ref.id):  # a baseline declared by Terraform state
+                from auditor.terraform import drift as tf_drift
+
+                return tf_drift.compute(conn, ref, sid, rules=active_rules, params=params,
+                                        show_ignored=show_ignored, expired=expired)
         try:
             sqlsets.completed_units(conn, _T_DONE, sid)
             sqlsets.create_temp(conn, _T_S, "resource_key TEXT PRIMARY KEY, version_id BIGINT, content_hash TEXT, "
@@ -218,6 +227,9 @@ def compute_drift(engine: Engine, *, baseline: str | None = None, snapshot_id: i
             classified = [c for c in (_classify(tuple(r), done) for r in _joined(conn)) if c is not None]
             changed_ids = [v for ch, b, s, _u, _k in classified if ch != "unknown" for v in (b, s)]
             meta_ids = [s if s is not None else b for ch, b, s, _u, _k in classified if ch == "unknown"]
+            from auditor.rules.engine import snapshot_time
+
+            params["as_of"] = snapshot_time(engine, sid)
             rows = _fetch(conn, changed_ids, docs=True)
             rows.update({k: v for k, v in _fetch(conn, meta_ids, docs=False).items() if k not in rows})
             items = _items(classified, rows, active_rules, params, show_ignored)
@@ -231,7 +243,7 @@ def compute_drift(engine: Engine, *, baseline: str | None = None, snapshot_id: i
     ignored_count = sum(1 for i in items if i.ignored)
     if not show_ignored:
         items = [i for i in items if not i.ignored]
-    items.sort(key=lambda i: (-SEVERITY_RANK[i.severity], i.resource_key))
+    items.sort(key=lambda i: (-severity_rank(i.severity), i.resource_key))
     return DriftReport(items=items, incomplete_units=incomplete, expired_rules=expired,
                        baseline=ref.label if ref else None, snapshot_id=sid,
                        from_snapshot=a if between else None, compared=compared, ignored_count=ignored_count)
@@ -240,6 +252,7 @@ def compute_drift(engine: Engine, *, baseline: str | None = None, snapshot_id: i
 def _items(classified: list[Classified], rows: dict[int, dict[str, Any]],
            rules: Sequence[ignore_mod.ActiveRule], params: dict[str, Any], show_ignored: bool) -> list[DriftItem]:
     out = []
+    ctx = severity.default_context(params)  # one rule context per drift run
     for change, b_vid, s_vid, unit, key in classified:
         before = rows.get(b_vid) if b_vid is not None else None
         after = rows.get(s_vid) if s_vid is not None else None
@@ -253,11 +266,14 @@ def _items(classified: list[Classified], rows: dict[int, dict[str, Any]],
         if change == "modified" and bdoc is not None and adoc is not None:
             item.changes = diff_documents(bdoc, adoc)
         ignore_mod.apply(item, rules)
+        if item.changes:
+            item.elements = element_changes(bdoc, adoc, item.changes)
         category = meta.get("category")
         if change == "unknown":
-            item.severity = severity.assess(change, category, None, None, (), params).severity
+            item.severity = severity.assess(change, category, None, None, (), params, ctx=ctx).severity
         else:
             item.severity = severity.assess(change, category, bdoc if change != "added" else None,
-                                            adoc if change != "removed" else None, item.changes, params).severity
+                                            adoc if change != "removed" else None, item.changes, params,
+                                            meta={**meta, "resource_key": key}, ctx=ctx).severity
         out.append(item)
     return out

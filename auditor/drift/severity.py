@@ -1,28 +1,30 @@
-"""How serious a drift item is: a declarative table, evaluated by one small function.
+"""How serious a drift item is: the rules registry decides, a small table covers the rest.
 
-Two kinds of facts, both data:
-
-* ``BASE_SEVERITY`` – the starting severity per change kind and category, and
-  ``LOW_PATHS`` – paths whose change alone is cosmetic (tags, display name): a modification
-  touching only those ranks low.
-* ``SEVERITY_RULES`` – security findings a drift item can introduce or remove. Each names
-  a *test* (a function over one side's document returning the set of finding instances,
-  e.g. open (cidr, port) pairs or trusted principals), the change paths that can affect it,
-  and the severity when instances appear (``introduced``) or disappear (``resolved``).
-  A rule is considered for a modification only when one of its paths is among the item's
-  (non-ignored) changes, so an ignore rule on ``facets.public`` also silences its rank.
+* ``BASE_SEVERITY`` – the starting severity per change kind and category; ``LOW_PATHS`` –
+  paths whose change alone is cosmetic (tags, display name): a modification touching only
+  those ranks low.
+* Rule flips – the posture and residency rules of the registry are evaluated on the before
+  and the after document (the same functions ``auditor check`` runs). A rule that FAILs after
+  but not before was *introduced* (the rule's severity); one that FAILed before but no longer
+  does was *resolved* (one step lower). Only facets whose change is not ignored feed the
+  after side, so an ignore rule on ``facets.public`` also silences its rank.
+* ``CHANGE_RULES`` – changes no rule judges (trust widening, new public IPs, sensitive
+  attributes per type such as an endpoint's model artifact): a test over one side's document
+  and the severities when instances appear or disappear.
 
 The final severity is the highest that applies.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator
 
 from auditor.drift.globs import glob_match
-from auditor.drift.model import SEVERITY_RANK, Change
+from auditor.drift.model import Change
+from auditor.rules.registry import Rule, RuleContext, all_rules
+from auditor.rules.verdict import FAIL, SEVERITIES, severity_rank
 
 Doc = dict[str, Any] | None
 
@@ -36,9 +38,8 @@ BASE_SEVERITY: dict[tuple[str, str], str] = {
 }
 
 LOW_PATHS: tuple[str, ...] = ("tags", "tags.*", "name")
-
-DEFAULT_ADMIN_PORTS: tuple[int, ...] = (22, 3389, 1433, 3306, 5432, 6379, 27017, 9200)
-OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+# Rule kinds judged on one resource's own document (identity rules need the whole trust graph).
+FLIP_KINDS = ("posture", "residency")
 
 # IAM roles whose grant lets someone act as (or fully control) an identity or project.
 POWERFUL_ROLES: tuple[str, ...] = (
@@ -48,75 +49,36 @@ POWERFUL_ROLES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class SeverityRule:
+class ChangeRule:
+    """Severity of a change no registered rule judges."""
+
     id: str
     title: str
-    categories: tuple[str, ...]  # "*" = any
-    paths: tuple[str, ...]  # anchored globs over change paths that can affect the finding
-    test: str  # key of TESTS
+    types: tuple[str, ...]  # anchored globs over resource types ("*" = any)
+    paths: tuple[str, ...]  # anchored globs over change paths that can affect it
+    test: str  # key of TESTS, or "changed": any (non-ignored) change on ``paths`` ranks ``introduced``
     introduced: str
     resolved: str
 
 
-SEVERITY_RULES: tuple[SeverityRule, ...] = (
-    SeverityRule("public-storage", "storage became readable by anyone", ("storage",),
-                 ("facets", "facets.public", "facets.public_reasons*"), "public", "critical", "high"),
-    SeverityRule("public-network-access", "data-plane endpoint opened to every network", ("storage",),
-                 ("facets", "facets.public_network_access"), "public_network_access", "high", "medium"),
-    SeverityRule("open-admin-port", "ingress from the internet to an admin port", ("network", "compute"),
-                 ("facets", "facets.ingress*"), "open_admin_ingress", "critical", "high"),
-    SeverityRule("encryption-off", "encryption at rest turned off", ("storage", "compute"),
-                 ("facets", "facets.encrypted", "facets.disk_encryption"), "unencrypted", "high", "medium"),
-    SeverityRule("admin-grant", "admin-equivalent permissions granted", ("iam",),
-                 ("facets", "facets.admin"), "admin", "high", "high"),
-    SeverityRule("wider-trust", "an identity trusts a new principal or issuer", ("iam", "*"),
-                 ("config", "config.*AssumeRolePolicyDocument*", "config.*bindings*", "config.*issuer*",
-                  "config.*subject*"), "trusted_principals", "high", "medium"),
-    SeverityRule("mfa-off", "console user without MFA", ("iam",), ("facets", "facets.mfa"), "no_mfa", "high", "low"),
-    SeverityRule("public-ip", "compute instance got a public IP", ("compute",),
-                 ("facets", "facets.public_ips*"), "public_ips", "medium", "low"),
+CHANGE_RULES: tuple[ChangeRule, ...] = (
+    ChangeRule("wider-trust", "an identity trusts a new principal or issuer", ("*",),
+               ("config", "config.*AssumeRolePolicyDocument*", "config.*bindings*", "config.*issuer*",
+                "config.*subject*"), "trusted_principals", "high", "medium"),
+    ChangeRule("public-ip", "compute instance got a public IP", ("*",), ("facets", "facets.public_ips*"),
+               "public_ips", "medium", "low"),
     # ML (issue 16): what a deployed endpoint serves -- artifact, image digest, serving role.
-    SeverityRule("model-replaced", "the model a deployed endpoint serves was replaced", ("compute",),
-                 ("facets", "facets.artifact_locations*", "facets.artifact_sources*", "facets.images*",
-                  "facets.identity", "facets.roles*", "facets.models*"), "served_model", "high", "high"),
-    SeverityRule("legacy-metadata", "legacy instance metadata endpoint allowed", ("compute",),
-                 ("facets", "facets.legacy_metadata"), "legacy_metadata", "medium", "low"),
+    ChangeRule("model-replaced", "the model a deployed endpoint serves was replaced", ("*",),
+               ("facets", "facets.artifact_locations*", "facets.artifact_sources*", "facets.images*",
+                "facets.identity", "facets.roles*", "facets.models*"), "served_model", "high", "high"),
+    # Sensitive attributes per type go here as "changed" entries.
 )
 
 
-# ---- tests: one side's document -> the set of finding instances it holds ------------------
+# ---- tests for CHANGE_RULES: one side's document -> the set of instances it holds ----------
 
 def _facets(doc: Doc) -> dict[str, Any]:
     return (doc or {}).get("facets") or {}
-
-
-def _flag(name: str, value: Any) -> Callable[[Doc, dict[str, Any]], frozenset]:
-    def test(doc: Doc, _params: dict[str, Any]) -> frozenset:
-        return frozenset({name}) if _facets(doc).get(name) is value else frozenset()
-
-    return test
-
-
-def _is_open(cidr: Any) -> bool:
-    if cidr in OPEN_CIDRS:
-        return True
-    try:
-        return ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
-    except ValueError:
-        return False
-
-
-def _open_admin_ingress(doc: Doc, params: dict[str, Any]) -> frozenset:
-    ports = params.get("admin_ports") or DEFAULT_ADMIN_PORTS
-    out = set()
-    for r in _facets(doc).get("ingress") or []:
-        if not isinstance(r, dict) or r.get("action", "allow") != "allow" or not _is_open(r.get("cidr")):
-            continue
-        if str(r.get("protocol", "all")) not in ("tcp", "all", "udp"):
-            continue
-        lo, hi = int(r.get("from_port", 0) or 0), int(r.get("to_port", 65535) if r.get("to_port") is not None else 65535)
-        out.update((r.get("cidr"), p) for p in ports if lo <= p <= hi)
-    return frozenset(out)
 
 
 def _walk_dicts(node: Any) -> Iterator[dict[str, Any]]:
@@ -141,7 +103,7 @@ def _strings(value: Any) -> Iterator[str]:
                 yield f"{k}:{s}"
 
 
-def _trusted_principals(doc: Doc, _params: dict[str, Any]) -> frozenset:
+def _trusted_principals(doc: Doc) -> frozenset:
     """AWS trust-policy principals (with their conditions), GCP powerful role bindings,
     Azure federated credentials (issuer, subject): anything that lets someone act as us."""
     from auditor.canonical import canonical_json
@@ -165,24 +127,68 @@ def _trusted_principals(doc: Doc, _params: dict[str, Any]) -> frozenset:
     return frozenset(out)
 
 
-TESTS: dict[str, Callable[[Doc, dict[str, Any]], frozenset]] = {
-    "public": _flag("public", True),
-    "public_network_access": _flag("public_network_access", True),
-    "open_admin_ingress": _open_admin_ingress,
-    "unencrypted": _flag("encrypted", False),
-    "admin": _flag("admin", True),
+TESTS: dict[str, Callable[[Doc], frozenset]] = {
     "trusted_principals": _trusted_principals,
-    "no_mfa": lambda doc, _p: frozenset({"no_mfa"}) if _facets(doc).get("mfa") is False
-    and _facets(doc).get("console_access") is not False else frozenset(),
-    "public_ips": lambda doc, _p: frozenset(_facets(doc).get("public_ips") or ()),
-    "legacy_metadata": _flag("legacy_metadata", True),
-    "served_model": lambda doc, _p: frozenset(
+    "public_ips": lambda doc: frozenset(_facets(doc).get("public_ips") or ()),
+    "served_model": lambda doc: frozenset(
         [("artifact", str(u)) for u in _facets(doc).get("artifact_locations") or []]
         + [("image", str(i.get("uri")), str(i.get("digest"))) for i in _facets(doc).get("images") or []
            if isinstance(i, dict)]
         + [("role", str(r)) for r in _facets(doc).get("roles") or []]
     ) if _facets(doc).get("ml_kind") == "endpoint" else frozenset(),
 }
+
+
+# ---- rule flips ---------------------------------------------------------------------------
+
+def _view(doc: Doc, meta: dict[str, Any]) -> Any:
+    """A drift document seen as the resource a rule reads."""
+    d = doc or {}
+    return SimpleNamespace(resource_key=meta.get("resource_key") or "", provider=meta.get("provider") or "",
+                           account=meta.get("account") or "", region=d.get("region") or meta.get("region") or "",
+                           location=d.get("location"), category=meta.get("category") or "",
+                           type=meta.get("type") or "", native_id=meta.get("native_id") or "", name=d.get("name"),
+                           tags=d.get("tags") or {}, config=d.get("config") or {}, facets=dict(d.get("facets") or {}),
+                           state="present")
+
+
+def flip_rules() -> list[Rule]:
+    """The registry's rules drift severity evaluates (posture and residency)."""
+    return [r for r in all_rules().values() if r.kind in FLIP_KINDS]
+
+
+def _failing(rule: Rule, res: Any, ctx: RuleContext) -> tuple[bool, str]:
+    result = rule.judge(res, ctx)
+    if result is None or result.status != FAIL:
+        return False, rule.severity
+    return True, result.severity or rule.severity
+
+
+def _one_lower(severity: str) -> str:
+    return SEVERITIES[max(1, severity_rank(severity) - 1)]
+
+
+def rule_flips(before: Doc, after: Doc, meta: dict[str, Any], ctx: RuleContext,
+               changed_facets: Iterable[str] | None = None) -> list[tuple[str, str, str]]:
+    """(rule id, 'introduced'|'resolved', severity) for every rule whose verdict flips.
+
+    ``changed_facets`` (None: all) limits the after side to those facets' new values.
+    """
+    b = _view(before, meta) if before is not None else None
+    a = _view(after, meta) if after is not None else None
+    if a is not None and b is not None and changed_facets is not None:
+        keep = set(changed_facets)
+        a.facets = {**{k: v for k, v in b.facets.items() if k not in keep},
+                    **{k: v for k, v in a.facets.items() if k in keep}}
+    out = []
+    for rule in flip_rules():
+        was, sev_b = _failing(rule, b, ctx) if b is not None else (False, rule.severity)
+        now, sev_a = _failing(rule, a, ctx) if a is not None else (False, rule.severity)
+        if now and not was:
+            out.append((rule.id, "introduced", sev_a))
+        elif was and not now:
+            out.append((rule.id, "resolved", _one_lower(sev_b)))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,36 +198,67 @@ class Assessment:
 
 
 def _max(a: str, b: str) -> str:
-    return a if SEVERITY_RANK[a] >= SEVERITY_RANK[b] else b
+    return a if severity_rank(a) >= severity_rank(b) else b
 
 
-def _applies(rule: SeverityRule, category: str | None) -> bool:
-    return "*" in rule.categories or (category or "") in rule.categories
+def _facet_of(path: str) -> str | None:
+    if not path.startswith("facets."):
+        return None
+    rest = path[len("facets."):]
+    return rest.split(".", 1)[0].split("[", 1)[0].strip('"')
+
+
+def default_context(params: dict[str, Any] | None = None) -> RuleContext:
+    """The rule context drift evaluates with: the audit's config when given, else defaults."""
+    from auditor.config.schema import AuditorConfig
+    from auditor.rules.engine import make_context
+
+    params = params or {}
+    config = params.get("config") or AuditorConfig()
+    if params.get("admin_ports"):
+        config = config.model_copy(update={"checks": config.checks.model_copy(
+            update={"admin_ports": list(params["admin_ports"])})})
+    return make_context(config, as_of=params.get("as_of"))
 
 
 def assess(change: str, category: str | None, before: Doc, after: Doc, changes: Iterable[Change] = (),
-           params: dict[str, Any] | None = None) -> Assessment:
-    """Severity of one item from the tables above. ``before``/``after`` are None when absent."""
-    params = params or {}
+           params: dict[str, Any] | None = None, *, meta: dict[str, Any] | None = None,
+           ctx: RuleContext | None = None) -> Assessment:
+    """Severity of one item. ``before``/``after`` are None when absent; ``meta`` names the
+    resource (type, provider, ...); ``ctx`` is built once per drift run (see ``default_context``)."""
+    meta = {**(meta or {}), "category": category or (meta or {}).get("category")}
     sev = BASE_SEVERITY.get((change, category or ""), BASE_SEVERITY.get((change, "*"), "medium"))
     paths = [c.path for c in changes]
     if change == "modified" and paths and all(any(glob_match(g, p) for g in LOW_PATHS) for p in paths):
         sev = "low"
-    reasons: list[str] = []
     if change == "unknown":
         return Assessment(sev, ())
-    for rule in SEVERITY_RULES:
-        if not _applies(rule, category):
+    reasons: list[str] = []
+    changed: set[str] | None = None
+    if change == "modified":
+        changed = {f for f in map(_facet_of, paths) if f}
+        if "facets" in paths:
+            changed = None  # the whole facet object changed
+    if change != "modified" or changed is None or changed:
+        for rule_id, how, rule_sev in rule_flips(before, after, meta, ctx or default_context(params), changed):
+            sev = _max(sev, rule_sev)
+            reasons.append(f"{rule_id}: {how}")
+    for cr in CHANGE_RULES:
+        if not any(glob_match(t, meta.get("type") or "") for t in cr.types):
             continue
-        if change == "modified" and not any(glob_match(g, p) for g in rule.paths for p in paths):
+        if change == "modified" and not any(glob_match(g, p) for g in cr.paths for p in paths):
             continue
-        test = TESTS[rule.test]
-        b = test(before, params) if before is not None else frozenset()
-        a = test(after, params) if after is not None else frozenset()
+        if cr.test == "changed":
+            if change == "modified":
+                sev = _max(sev, cr.introduced)
+                reasons.append(f"{cr.id}: changed")
+            continue
+        b = TESTS[cr.test](before) if before is not None else frozenset()
+        a = TESTS[cr.test](after) if after is not None else frozenset()
         if a - b:
-            sev = _max(sev, rule.introduced)
-            reasons.append(f"{rule.id}: introduced")
+            sev = _max(sev, cr.introduced)
+            reasons.append(f"{cr.id}: introduced")
         if b - a:
-            sev = _max(sev, rule.resolved)
-            reasons.append(f"{rule.id}: resolved")
+            sev = _max(sev, cr.resolved)
+            reasons.append(f"{cr.id}: resolved")
     return Assessment(sev, tuple(reasons))

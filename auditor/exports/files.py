@@ -6,12 +6,12 @@ a symlink or FIFO planted under an export file name is replaced, never followed 
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import orjson
 
+from auditor.textsafe import SpreadsheetWriter, spreadsheet_safe  # noqa: F401 - re-exported
 from auditor.privatefiles import replace_private
 
 _JSON_OPTS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -40,10 +40,10 @@ def write_bytes(out_dir: Path, name: str, data: bytes) -> str:
 def write_csv(out_dir: Path, name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     """Rows go straight to the file: an inventory CSV never sits in memory whole."""
     with replace_private(out_dir / name, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = SpreadsheetWriter(fh)
         w.writerow(columns)
         for r in rows:
-            w.writerow([spreadsheet_safe(cell_text(r.get(c))) for c in columns])
+            w.writerow([cell_text(r.get(c)) for c in columns])
     return name
 
 
@@ -71,21 +71,6 @@ def write_json_items(out_dir: Path, name: str, head: dict[str, Any], items: Iter
             fh.write(b",\n" if i < len(keys) - 1 else b"\n")
         fh.write(b"}\n")
     return name
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Neutralise CSV formula injection (OWASP): a cell a spreadsheet would evaluate gets a
-    leading apostrophe. Resource names and tags are attacker-controlled in a shared estate."""
-    if text.startswith(_FORMULA_START):
-        try:
-            float(text)
-            return text  # a plain negative number is data, not a formula
-        except ValueError:
-            return "'" + text
-    return text
 
 
 def scalar_text(value: Any) -> str:

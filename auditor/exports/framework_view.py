@@ -10,18 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-_RANK = {"PASS": 0, "UNKNOWN": 1, "FAIL": 2}
+from auditor.rules.frameworks import tables
+from auditor.rules.verdict import STATUS_WEIGHT as _RANK
 
-# Display names for the framework keys rules use; unknown keys are shown as they are.
-FRAMEWORK_TITLES = {
-    "CIS": "CIS Benchmarks",
-    "CIS-AWS": "CIS AWS Foundations Benchmark",
-    "CIS-GCP": "CIS Google Cloud Platform Foundation Benchmark",
-    "CIS-AZURE": "CIS Microsoft Azure Foundations Benchmark",
-    "SOC2": "SOC 2 Trust Services Criteria",
-    "ISO27001": "ISO/IEC 27001:2022 Annex A",
-    "GDPR": "EU General Data Protection Regulation",
-}
+
+def framework_title(key: str) -> str:
+    """The mapping table's title for a framework key (``CIS-AWS-7.0``); unknown keys as they are."""
+    return next((t.title for t in tables() if t.key.upper() == key.upper()), key)
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,7 @@ class ControlStatus:
 
     @property
     def title(self) -> str:
-        return FRAMEWORK_TITLES.get(self.framework.upper(), self.framework)
+        return framework_title(self.framework)
 
     def as_dict(self) -> dict[str, Any]:
         return {

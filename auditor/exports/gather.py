@@ -14,15 +14,14 @@ from datetime import datetime, timezone
 from typing import Any, Collection, Iterable, Iterator, Mapping
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from auditor import __version__
 from auditor.errors import AuditorError, UsageError
+from auditor.rules.verdict import SEVERITIES, STATUSES  # re-exported for the exporters
 
 log = logging.getLogger(__name__)
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-STATUSES = ("PASS", "FAIL", "UNKNOWN")
 PROVIDERS = ("aws", "gcp", "azure")
 RESIDENCY_PREFIX = "residency."
 
@@ -38,7 +37,8 @@ TRUST_EDGE_FIELDS = (
     "edge_id", "source_key", "source_provider", "mechanism", "trusted_kind", "trusted_id",
     "trusted_provider", "conditions", "cross_cloud", "external", "details",
 )
-DRIFT_FIELDS = ("resource_key", "native_id", "provider", "account", "region", "type", "change", "changes", "severity")
+DRIFT_FIELDS = ("resource_key", "native_id", "provider", "account", "region", "type", "change", "changes", "severity",
+                "element_changes")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class DriftData:
     reason: str = ""  # why there is no drift report ("no baseline", ...)
     baseline: dict[str, Any] | None = None  # {id, name, version}
     items: list[dict[str, Any]] = field(default_factory=list)
+    iac_coverage: list[dict[str, Any]] | None = None  # Terraform baselines only (auditor.terraform.drift)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class ExportData:
     drift: DriftData
     rules: dict[str, dict[str, Any]]  # rule_id -> {title, severity, rationale, remediation, frameworks}
     tool_version: str = __version__
+    units: list[dict[str, Any]] = field(default_factory=list)  # collection units: unit_key, status, error, ...
+    previous: dict[str, Any] | None = None  # the previous audit: {snapshot_id, failing: [(rule_id, resource_key)]}
 
     @property
     def snapshot_id(self) -> int:
@@ -224,10 +227,11 @@ def drift_from_report(report: Any) -> DriftData:
             {"path": str(c.get("path", "")), "before": c.get("before"), "after": c.get("after")}
             for c in (row["changes"] or [])
         ]
+        row["element_changes"] = list(row["element_changes"] or [])
         row["severity"] = (row["severity"] or "info").lower()
         items.append(row)
     items.sort(key=lambda i: (i["resource_key"] or "", i["change"] or ""))
-    return DriftData(available=True, baseline=base, items=items)
+    return DriftData(available=True, baseline=base, items=items, iac_coverage=_attr(report, "iac_coverage", None))
 
 
 def _read_drift(engine: Engine, snapshot_id: int, baseline: Any) -> DriftData:
@@ -244,12 +248,10 @@ def _read_drift(engine: Engine, snapshot_id: int, baseline: Any) -> DriftData:
 
 
 def load_rules() -> dict[str, dict[str, Any]]:
-    """Rule metadata by id, from ``auditor.checks.rules.RULES`` when that module exists."""
-    try:
-        from auditor.checks.rules import RULES  # type: ignore[import-not-found]
-    except ImportError:
-        return {}
-    values = RULES.values() if isinstance(RULES, Mapping) else RULES
+    """Rule metadata by id, from the rules registry."""
+    from auditor.rules.registry import all_rules
+
+    values = all_rules().values()
     out: dict[str, dict[str, Any]] = {}
     for rule in values:
         rid = _attr(rule, "id") or _attr(rule, "rule_id")
@@ -279,4 +281,38 @@ def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_repo
         trust_edges=_read_trust_edges(engine, snapshot_id),
         drift=drift,
         rules=load_rules(),
+        units=_read_units(engine, snapshot_id),
+        previous=_read_previous(engine, snapshot_id, drift),
     )
+
+
+def _read_units(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
+    from auditor.store.schema import collection_units as cu
+
+    with engine.connect() as c:
+        rows = c.execute(select(cu).where(cu.c.snapshot_id == snapshot_id).order_by(cu.c.unit_key)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def _read_previous(engine: Engine, snapshot_id: int, drift: DriftData | None = None) -> dict[str, Any] | None:
+    """The newest earlier snapshot with stored findings (the previous audit) and what failed there."""
+    from auditor.store.schema import findings
+
+    with engine.connect() as c:
+        prev = c.execute(select(func.max(findings.c.snapshot_id)).where(findings.c.snapshot_id < snapshot_id)).scalar()
+        if prev is None:
+            return None
+        rows = c.execute(select(findings.c.rule_id, findings.c.resource_key)
+                         .where(findings.c.snapshot_id == prev, findings.c.status == "FAIL")).all()
+    out: dict[str, Any] = {"snapshot_id": int(prev), "failing": sorted({(r[0], r[1] or "") for r in rows}),
+                           "drift": None}
+    b = drift.baseline if drift is not None and drift.available else None
+    if b and b.get("name") and b.get("version") is not None:
+        try:  # the previous audit's drift against the same baseline version (drift is not stored)
+            from auditor.drift.engine import compute_drift
+
+            report = compute_drift(engine, baseline=f"{b['name']}@{b['version']}", snapshot_id=int(prev))
+            out["drift"] = sorted({(i.resource_key, i.change) for i in report.items if not i.ignored})
+        except Exception as exc:  # noqa: BLE001 - a trend is optional; the report says it is unavailable
+            log.info("no drift trend against snapshot %s: %s", prev, exc)
+    return out

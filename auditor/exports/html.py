@@ -17,16 +17,18 @@ from auditor.exports.csv import baseline_label
 from auditor.exports.files import cell_text, compact, write_bytes
 from auditor.exports.framework_view import framework_summary
 from auditor.exports.gather import PROVIDERS, RESIDENCY_PREFIX, SEVERITIES, ExportData
-from auditor.exports.report_assets import CSP, CSS, JS
+from auditor.exports.report_assets import CSS, JS, csp
 from auditor.exports.trust_graph import trust_graph_svg
 
 FILES = ("report.html",)
-SECTIONS = ("summary", "findings", "drift", "trust-graph", "residency", "frameworks")
+SECTIONS = ("summary", "findings", "drift", "trust-graph", "residency", "coverage", "frameworks")
 SECTION_TITLES = {
-    "summary": "Summary", "findings": "Findings by severity and cloud", "drift": "Drift since the baseline",
-    "trust-graph": "Identity trust graph", "residency": "Residency by jurisdiction", "frameworks": "Framework view",
+    "summary": "Summary", "findings": "Findings by rule", "drift": "Drift since the baseline",
+    "trust-graph": "Identity trust graph", "residency": "Residency by jurisdiction",
+    "coverage": "Coverage: units not collected", "frameworks": "Framework view",
 }
 _SEV_DESC = tuple(reversed(SEVERITIES))
+TOP_N = 50  # items shown per group; the full lists are in the CSV/JSON files of the same export
 
 
 def e(value: Any) -> str:
@@ -55,42 +57,123 @@ def _status(s: str) -> str:
     return f'<span class="st st-{e(s)}">{e(s)}</span>'
 
 
-def _card(n: Any, label: str) -> str:
-    return f'<div class="card"><div class="n">{e(n)}</div><div class="l">{escape(label)}</div></div>'
+def _card(n: Any, label: str, href: str | None = None, cls: str = "") -> str:
+    inner = f'<div class="n">{e(n)}</div><div class="l">{escape(label)}</div>'
+    if href:
+        inner = f'<a href="#{escape(href)}">{inner}</a>'
+    return f'<div class="card {cls}">{inner}</div>'
 
 
-def _section(sid: str, body: str) -> str:
-    return f'<section id="{sid}" data-section="{sid}"><h2>{escape(SECTION_TITLES[sid])}</h2>{body}</section>'
+def _section(sid: str, body: str, summary: str = "") -> str:
+    """A linkable (id) and collapsible (<details>, open by default) section."""
+    extra = f' <span class="sum">{summary}</span>' if summary else ""
+    return (f'<section id="{sid}" data-section="{sid}"><details open><summary><h2>'
+            f'{escape(SECTION_TITLES[sid])}</h2>{extra}</summary>{body}</details></section>')
 
+
+def _more(shown: int, total: int, where: str) -> str:
+    if total <= shown:
+        return ""
+    return f'<p class="more">{total - shown} more not shown; the full list is in {escape(where)}.</p>'
+
+
+def _sev_counts(counter: Counter) -> str:
+    cells = "".join(f'<td class="num">{_sev(s)} {counter.get(s, 0)}</td>' for s in _SEV_DESC)
+    return f'<table class="sevrow"><tr>{cells}</tr></table>'
+
+
+# ---- trend: the previous audit's stored findings ---------------------------------------------------
+
+def _trend_pairs(now: set, before: set | None) -> dict[str, int] | None:
+    if before is None:
+        return None
+    return {"new": len(now - before), "resolved": len(before - now), "unchanged": len(now & before)}
+
+
+def _trend_text(t: dict[str, int] | None, missing: str = "no previous audit") -> str:
+    if t is None:
+        return f'<span class="trend empty">{escape(missing)}</span>'
+    return (f'<span class="trend"><b class="t-new">+{t["new"]} new</b> \u00b7 '
+            f'<b class="t-res">\u2212{t["resolved"]} resolved</b> \u00b7 {t["unchanged"]} unchanged</span>')
+
+
+def _failing_pairs(data: ExportData) -> set[tuple[str, str]]:
+    return {(f["rule_id"], f["resource_key"] or "") for f in data.findings if f["status"] == "FAIL"}
+
+
+def _previous_failing(data: ExportData) -> set[tuple[str, str]] | None:
+    return None if data.previous is None else {tuple(p) for p in data.previous["failing"]}  # type: ignore[misc]
+
+
+def _previous_drift(data: ExportData) -> set[tuple[str, str]] | None:
+    if data.previous is None or data.previous.get("drift") is None:
+        return None
+    return {tuple(p) for p in data.previous["drift"]}  # type: ignore[misc]
+
+
+def _no_drift_trend(data: ExportData) -> str:
+    return "no previous audit" if data.previous is None else "previous drift not available"
+
+
+def _drift_pairs(data: ExportData) -> set[tuple[str, str]]:
+    return {(i["resource_key"], i["change"]) for i in data.drift.items}
+
+
+def _not_ok_units(data: ExportData) -> list[dict[str, Any]]:
+    return [u for u in data.units if u.get("status") not in ("ok", "empty")]
+
+
+# ---- summary ---------------------------------------------------------------------------------------
 
 def _summary(data: ExportData) -> str:
     fails = [f for f in data.findings if f["status"] == "FAIL"]
     unknown = sum(1 for f in data.findings if f["status"] == "UNKNOWN")
-    by_sev = Counter(f["severity"] for f in fails)
     providers: Counter = Counter()
-    unknown_res = 0
+    n_resources = 0
     for r in data.resources:  # one pass: the inventory may be streamed from the database
         providers[r["provider"]] += 1
-        unknown_res += r["state"] != "present"
-    controls_failing = sum(1 for c in data.controls if c.status == "FAIL")
+        n_resources += 1
+    not_ok = _not_ok_units(data)
+    ok_units = len(data.units) - len(not_ok)
+    coverage = f"{ok_units}/{len(data.units)}" if data.units else "n/a"
+    residency = sum(1 for f in fails if f["rule_id"].startswith(RESIDENCY_PREFIX))
+    cross = sum(1 for t in data.trust_edges if t["cross_cloud"])
+    prev = data.previous["snapshot_id"] if data.previous else None
+    trend = _trend_pairs(_failing_pairs(data), _previous_failing(data))
     cards = [
-        _card(len(data.resources), "resources (" + ", ".join(f"{p} {n}" for p, n in sorted(providers.items())) + ")"),
-        _card(len(fails), "failing findings"),
-        _card(by_sev.get("critical", 0) + by_sev.get("high", 0), "critical + high failing"),
-        _card(unknown, "checks UNKNOWN (data not collected)"),
+        _card(coverage, "collection units complete", "coverage", "bad" if not_ok else "good"),
+        _card(len(not_ok), "units not collected (their resources are unknown)", "coverage", "bad" if not_ok else ""),
+        _card(n_resources, "resources (" + ", ".join(f"{p} {n}" for p, n in sorted(providers.items())) + ")"),
+        _card(len(fails), "failing findings", "findings", "bad" if fails else "good"),
+        _card(unknown, "checks UNKNOWN (data not collected)", "findings"),
         _card(len(data.drift.items) if data.drift.available else "n/a",
-              "drift items" if data.drift.available else "drift: no baseline"),
-        _card(len(data.trust_edges), f"trust edges ({sum(1 for t in data.trust_edges if t['cross_cloud'])} cross-cloud, "
-                                     f"{sum(1 for t in data.trust_edges if t['external'])} external)"),
-        _card(f"{controls_failing}/{len(data.controls)}", "framework controls failing"),
+              "drift items" if data.drift.available else "drift: no baseline", "drift"),
+        _card(cross, f"cross-cloud trust edges ({sum(1 for t in data.trust_edges if t['external'])} external)",
+              "trust-graph"),
+        _card(residency, "residency violations", "residency", "bad" if residency else ""),
+    ]
+    drift_sev = Counter(i["severity"] for i in data.drift.items) if data.drift.available else None
+    rows = [
+        f"<tr><th>failing findings</th><td>{_sev_counts(Counter(f['severity'] for f in fails))}</td>"
+        f"<td>{_trend_text(trend)}</td></tr>",
+        "<tr><th>drift</th><td>" + (_sev_counts(drift_sev) if drift_sev is not None else
+                                    f'<span class="empty">{e(data.drift.reason or "no baseline")}</span>')
+        + f"</td><td>{_trend_text(_trend_pairs(_drift_pairs(data), _previous_drift(data)), _no_drift_trend(data))}"
+        "</td></tr>",
     ]
     notes = []
-    if unknown_res:
-        notes.append(f'<p class="note">{unknown_res} resources are in units whose collection did not complete; '
-                     "their state is unknown, and checks on them are UNKNOWN, never PASS.</p>")
+    if not_ok:
+        kinds = Counter(u["status"] for u in not_ok)
+        notes.append(f'<p class="note"><a href="#coverage">{len(not_ok)} collection units did not complete</a> ('
+                     + ", ".join(f"{n} {e(k)}" for k, n in sorted(kinds.items()))
+                     + "): resources there are unknown, never reported deleted, and their checks are UNKNOWN, "
+                       "never PASS.</p>")
     if data.snapshot.get("status") == "partial":
         notes.append('<p class="note">This snapshot is <b>partial</b>: some collection units did not complete.</p>')
-    return _section("summary", f'<div class="cards">{"".join(cards)}</div>{"".join(notes)}')
+    since = f"since the previous audit (snapshot {e(prev)})" if prev is not None else "since the previous audit"
+    table = (f'<table class="overview"><thead><tr><th></th><th>by severity</th><th>{since}</th></tr></thead>'
+             f'<tbody>{"".join(rows)}</tbody></table>')
+    return _section("summary", f'<div class="cards">{"".join(cards)}</div>{table}{"".join(notes)}')
 
 
 def _heat(n: int, top: int) -> str:
@@ -98,6 +181,8 @@ def _heat(n: int, top: int) -> str:
         return "heat0"
     return "heat3" if n * 3 > top * 2 else "heat2" if n * 3 > top else "heat1"
 
+
+# ---- findings grouped by rule ----------------------------------------------------------------------
 
 def _findings(data: ExportData) -> str:
     fails = [f for f in data.findings if f["status"] == "FAIL"]
@@ -112,53 +197,121 @@ def _findings(data: ExportData) -> str:
     matrix = _table(["severity", *clouds, "total"], matrix_rows, table_id="severity-by-cloud",
                     numeric=range(1, len(clouds) + 2))
     status_counts = Counter(f["status"] for f in data.findings)
-    shown = [f for f in data.findings if f["status"] != "PASS"]
-    shown.sort(key=lambda f: (_SEV_DESC.index(f["severity"]) if f["severity"] in _SEV_DESC else 9,
-                              f["status"] != "FAIL", f["rule_id"], f["resource_key"] or ""))
-    rows = []
-    for f in shown:
-        rule = data.rule(f["rule_id"])
-        detail = f'<details><summary>evidence</summary><code>{e(compact(f["evidence"]))}</code>'
+    now, before = _failing_pairs(data), _previous_failing(data)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for f in data.findings:
+        if f["status"] != "PASS":
+            groups.setdefault(f["rule_id"], []).append(f)
+    resolved_rules = sorted({r for r, _k in (before or set()) - now} - set(groups))
+
+    def rank(fs: list[dict[str, Any]]) -> tuple:
+        worst = min((_SEV_DESC.index(f["severity"]) if f["severity"] in _SEV_DESC else 9) for f in fs)
+        return (worst, -sum(f["status"] == "FAIL" for f in fs))
+
+    blocks = []
+    for rule_id, fs in sorted(groups.items(), key=lambda kv: (rank(kv[1]), kv[0])):
+        rule = data.rule(rule_id)
+        fs.sort(key=lambda f: (f["status"] != "FAIL", f["resource_key"] or ""))
+        n_fail = sum(f["status"] == "FAIL" for f in fs)
+        sev = fs[0]["severity"] if n_fail == 0 else min(
+            (f["severity"] for f in fs if f["status"] == "FAIL"),
+            key=lambda s: _SEV_DESC.index(s) if s in _SEV_DESC else 9)
+        trend = _trend_pairs({p for p in now if p[0] == rule_id},
+                             None if before is None else {p for p in before if p[0] == rule_id})
+        rows = [[_status(f["status"]), f'<span class="mono">{e(f["native_id"] or f["resource_key"])}</span>',
+                 f'{e(f["provider"])} <span class="mono">{e(f["account"])} / {e(f["region"])}</span>',
+                 e(f["message"]) + f'<details><summary>evidence</summary><code>{e(compact(f["evidence"]))}</code>'
+                 "</details>"] for f in fs[:TOP_N]]
+        body = ""
         if rule.get("remediation"):
-            detail += f'<p><b>Remediation:</b> {e(rule["remediation"])}</p>'
-        detail += "</details>"
-        rows.append([_sev(f["severity"]), _status(f["status"]), f'<code>{e(f["rule_id"])}</code><br>{e(f["title"])}',
-                     f'{e(f["provider"])}<br><span class="mono">{e(f["account"])} / {e(f["region"])}</span>',
-                     f'<span class="mono">{e(f["native_id"] or f["resource_key"])}</span>', e(f["message"]) + detail])
-    listing = (
-        '<input class="filter" type="search" placeholder="Filter findings" data-target="findings-table" '
-        'aria-label="Filter findings">'
-        + _table(["severity", "status", "rule", "cloud / account / region", "resource", "message"], rows,
-                 table_id="findings-table")
-        if rows else '<p class="empty">No failing or unknown checks.</p>'
-    )
-    counts = (f'<p>{status_counts.get("FAIL", 0)} FAIL, {status_counts.get("UNKNOWN", 0)} UNKNOWN, '
-              f'{status_counts.get("PASS", 0)} PASS checks. Failing checks by severity and cloud:</p>')
-    return _section("findings", counts + matrix + "<h3>Failing and unknown checks</h3>" + listing)
+            body += f'<p><b>Remediation:</b> {e(rule["remediation"])}</p>'
+        body += _table(["status", "resource", "cloud / account / region", "message"], rows)
+        body += _more(min(len(fs), TOP_N), len(fs), "findings.csv")
+        blocks.append(
+            f'<details class="group" id="rule-{e(rule_id)}" data-severity="{_SEV_DESC.index(sev) if sev in _SEV_DESC else 9}"'
+            f' data-count="{len(fs)}" data-name="{e(rule_id)}"><summary>{_sev(sev)} <code>{e(rule_id)}</code> '
+            f'{e(rule.get("title") or fs[0].get("title"))} <span class="count">{n_fail} FAIL'
+            f'{f", {len(fs) - n_fail} UNKNOWN" if len(fs) > n_fail else ""}</span> {_trend_text(trend)}</summary>'
+            f"{body}</details>")
+    tools = ('<div class="tools"><input class="filter" type="search" placeholder="Filter rules and resources" '
+             'data-target="finding-groups" aria-label="Filter findings"> <label>sort <select class="sorter" '
+             'data-target="finding-groups" aria-label="Sort findings"><option value="severity">severity</option>'
+             '<option value="count">count</option><option value="name">rule id</option></select></label></div>')
+    listing = (tools + f'<div id="finding-groups" class="groups">{"".join(blocks)}</div>') if blocks else \
+        '<p class="empty">No failing or unknown checks.</p>'
+    if resolved_rules:
+        listing += ("<p>Rules with no failure left since the previous audit: "
+                    + ", ".join(f"<code>{e(r)}</code>" for r in resolved_rules) + ".</p>")
+    counts = (f'{status_counts.get("FAIL", 0)} FAIL, {status_counts.get("UNKNOWN", 0)} UNKNOWN, '
+              f'{status_counts.get("PASS", 0)} PASS')
+    return _section("findings", f"<p>{counts} checks. Failing checks by severity and cloud:</p>" + matrix
+                    + "<h3>Failing and unknown checks, by rule</h3>" + listing, counts)
+
+
+# ---- drift grouped by severity ---------------------------------------------------------------------
+
+def _change_lines(item: dict[str, Any]) -> str:
+    elements = item.get("element_changes") or []
+    lists = {el["path"] for el in elements}
+    sign = {"added": ("add", "+"), "removed": ("del", "\u2212")}
+    lines = [f'<li class="{sign.get(el["op"], sign["added"])[0]}"><code>{sign.get(el["op"], sign["added"])[1]} '
+             f'{e(el["text"])}</code> <span class="empty">{e(el["path"])}</span></li>' for el in elements[:20]]
+    for c in item.get("changes") or []:
+        if any(c["path"] == p or c["path"].startswith(p + "[") or c["path"].startswith(p + ".") for p in lists):
+            continue  # already shown element by element
+        before, after = _clip(compact(c["before"])), _clip(compact(c["after"]))
+        lines.append(f'<li><code>{e(c["path"])}</code>: <code>{e(before)}</code> \u2192 <code>{e(after)}</code></li>')
+    return f'<ul class="changes">{"".join(lines[:30])}</ul>' if lines else ""
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[:limit] + "\u2026"
 
 
 def _drift(data: ExportData) -> str:
     d = data.drift
     if not d.available:
         return _section("drift", f'<p class="note">No baseline: drift was not computed ({e(d.reason)}). '
-                                 "Approve a baseline to track drift.</p>")
+                                 "Approve a baseline to track drift.</p>", "no baseline")
     counts = Counter(i["change"] for i in d.items)
+    trend = _trend_pairs(_drift_pairs(data), _previous_drift(data))
+    trend_html = _trend_text(trend, _no_drift_trend(data))
     head = (f"<p>Baseline <b>{e(baseline_label(data))}</b>: "
-            + ", ".join(f"{n} {e(c)}" for c, n in sorted(counts.items())) + ".</p>") if d.items else \
-        f'<p>Baseline <b>{e(baseline_label(data))}</b>: <span class="empty">no drift.</span></p>'
-    rows = []
+            + ", ".join(f"{n} {e(c)}" for c, n in sorted(counts.items())) + f". {trend_html}</p>") if d.items \
+        else f'<p>Baseline <b>{e(baseline_label(data))}</b>: <span class="empty">no drift.</span></p>'
+    by_sev: dict[str, list[dict[str, Any]]] = {}
     for i in d.items:
-        changes = "".join(
-            f'<li><code>{e(c["path"])}</code>: <code>{e(compact(c["before"]))}</code> \u2192 '
-            f'<code>{e(compact(c["after"]))}</code></li>' for c in i["changes"]
-        )
-        rows.append([_sev(i["severity"]), e(i["change"]), e(i["provider"]), e(i["type"]),
-                     f'<span class="mono">{e(i["native_id"] or i["resource_key"])}</span>',
-                     f"<ul>{changes}</ul>" if changes else ""])
-    table = _table(["severity", "change", "cloud", "type", "resource", "attribute changes"], rows,
-                   table_id="drift-table") if rows else ""
-    return _section("drift", head + table)
+        by_sev.setdefault(i["severity"], []).append(i)
+    blocks = []
+    for sev in _SEV_DESC:
+        items = by_sev.get(sev) or []
+        if not items:
+            continue
+        rows = [[e(i["change"]), e(i["provider"]), e(i["type"]),
+                 f'<span class="mono">{e(i["native_id"] or i["resource_key"])}</span>', _change_lines(i)]
+                for i in items[:TOP_N]]
+        blocks.append(f'<details class="group" id="drift-{sev}" {"open" if sev in ("critical", "high") else ""}>'
+                      f'<summary>{_sev(sev)} <span class="count">{len(items)} item(s)</span></summary>'
+                      + _table(["change", "cloud", "type", "resource", "what changed"], rows)
+                      + _more(min(len(items), TOP_N), len(items), "drift.csv / drift.json") + "</details>")
+    return _section("drift", head + "".join(blocks), f"{len(d.items)} item(s)")
 
+
+# ---- coverage --------------------------------------------------------------------------------------
+
+def _coverage(data: ExportData) -> str:
+    not_ok = _not_ok_units(data)
+    if not data.units:
+        return _section("coverage", '<p class="empty">No collection units are recorded for this snapshot.</p>')
+    if not not_ok:
+        return _section("coverage", f"<p>All {len(data.units)} collection units completed.</p>", "complete")
+    rows = [[_status(u["status"].upper()), f'<span class="mono">{e(u["unit_key"])}</span>', e(u.get("error") or "")]
+            for u in not_ok[:TOP_N * 4]]
+    body = (f"<p>{len(not_ok)} of {len(data.units)} units did not complete: what they hold is unknown (never "
+            "reported as deleted) and checks on it are UNKNOWN.</p>"
+            + _table(["status", "unit (provider|account|region|type)", "reason"], rows, table_id="coverage-table")
+            + _more(min(len(not_ok), TOP_N * 4), len(not_ok), "the units of `auditor units SNAPSHOT`"))
+    return _section("coverage", body, f"{len(not_ok)} not collected")
 
 def _trust(data: ExportData) -> str:
     legend = ('<p class="legend"><span><i></i>trust within a cloud</span><span><i class="cross"></i>cross-cloud</span>'
@@ -166,10 +319,11 @@ def _trust(data: ExportData) -> str:
     rows = [[e(t["mechanism"]), f'{e(t["trusted_provider"])} {e(t["trusted_kind"])}<br><span class="mono">'
              f'{e(t["trusted_id"])}</span>', f'<span class="mono">{e(t["source_key"])}</span>',
              e(t["conditions"]) or '<span class="empty">none</span>', "yes" if t["cross_cloud"] else "",
-             "yes" if t["external"] else ""] for t in data.trust_edges]
+             "yes" if t["external"] else ""] for t in data.trust_edges[:TOP_N * 10]]
     table = (f"<details><summary>All {len(rows)} trust edges as a table</summary>"
              + _table(["mechanism", "trusted principal", "trusting identity", "conditions", "cross-cloud", "external"],
-                      rows, table_id="trust-table") + "</details>") if rows else ""
+                      rows, table_id="trust-table") + _more(len(rows), len(data.trust_edges), "trust_edges.csv")
+             + "</details>") if rows else ""
     return _section("trust-graph", legend + f'<div class="graph-wrap">{trust_graph_svg(data.trust_edges)}</div>' + table)
 
 
@@ -192,7 +346,7 @@ def _residency(data: ExportData) -> str:
     frows = [[_sev(f["severity"]), _status(f["status"]), e(loc_of.get(f["resource_key"], "unknown")),
               f'<span class="mono">{e(f["native_id"] or f["resource_key"])}</span>', e(f["message"]),
               f'<code>{e(compact(f["evidence"]))}</code>']
-             for f in res_findings if f["status"] != "PASS"]
+             for f in res_findings if f["status"] != "PASS"][:TOP_N * 4]
     flist = _table(["severity", "status", "primary location", "resource", "message", "evidence"], frows,
                    table_id="residency-findings") if frows else '<p class="empty">No residency violations.</p>'
     return _section("residency", table + "<h3>Residency findings</h3>" + flist)
@@ -216,7 +370,7 @@ def _frameworks(data: ExportData) -> str:
         res = ""
         if c.failing or c.unknown_resources:
             items = "".join(f'<li class="mono">{e(k)} ({"FAIL" if k in c.failing else "UNKNOWN"})</li>'
-                            for k in (*c.failing, *c.unknown_resources))
+                            for k in (*c.failing, *c.unknown_resources)[:TOP_N])
             res = f"<details><summary>{len(c.failing) + len(c.unknown_resources)} resources</summary><ul>{items}</ul></details>"
         rows.append([e(c.framework), f"<b>{e(c.control)}</b>", _status(c.status), str(c.failed), str(c.unknown),
                      str(c.passed), _bar(c), "<br>".join(f"<code>{e(r)}</code>" for r in c.rules), res])
@@ -229,10 +383,14 @@ def render_report(data: ExportData) -> str:
     snap = data.snapshot
     title = f"Posture audit report \u2014 snapshot {data.snapshot_id}"
     nav = "".join(f'<a href="#{s}">{escape(SECTION_TITLES[s])}</a>' for s in SECTIONS)
-    body = "".join((_summary(data), _findings(data), _drift(data), _trust(data), _residency(data), _frameworks(data)))
+    from auditor.terraform.report import coverage_section_html  # a separate section, only for Terraform baselines
+
+    iac = coverage_section_html(data.drift.iac_coverage, baseline_label(data))
+    body = "".join((_summary(data), _findings(data), _drift(data), iac, _trust(data), _residency(data), _coverage(data),
+                    _frameworks(data)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP, quote=False)}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(csp(JS), quote=False)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"

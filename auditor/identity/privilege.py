@@ -180,5 +180,5 @@ def escalation_paths(docs: Iterable[PolicyDocument], *, self_arn: str | None = N
                 res = [r for r in res if glob_match(r, ANY_ROLE_PROBE)]
             per_action.append(res)
         if all(per_action):
-            found.append({"path": path.name, "actions": list(path.actions), "resource": ",".join(per_action[0])})
+            found.append({"path": path.name, "actions": list(path.actions), "resource": ",".join(sorted(per_action[0]))})
     return found

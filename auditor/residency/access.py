@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from auditor.checks.result import FAIL, PASS, UNKNOWN, Result
 from auditor.identity.extract_azure import DATA_READ_ROLES, role_guid
 from auditor.identity.extract_gcp import MEMBER_RX, _bindings
 from auditor.identity.graph import TrustGraph
 from auditor.identity.permissions import aws_can_read_object
-from auditor.residency.places import place
-from auditor.residency.policy import permits
+from auditor.residency.jurisdiction import place
+from auditor.residency.policy import Place, permits
+from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 
-RULE_ID = "residency.foreign_identity_access"
 GCS_READ_ROLES = frozenset({"roles/storage.objectViewer", "roles/storage.objectUser", "roles/storage.objectAdmin",
                             "roles/storage.admin", "roles/storage.legacyObjectReader", "roles/owner", "roles/editor",
                             "roles/viewer"})
@@ -72,30 +71,30 @@ def _can_read(graph: TrustGraph, node: str, store: Any) -> bool:
     return False
 
 
-def foreign_access_results(graph: TrustGraph, restricted: list[tuple[Any, str, frozenset[str]]]) -> dict[str, Result]:
-    """Per restricted storage resource key: FAIL / PASS / UNKNOWN for located identities that can read it."""
-    out: dict[str, Result] = {}
+def located_reach(graph: TrustGraph) -> list[tuple[str, Place, list[list[str]]]]:
+    """(issuer node, where its workloads run, every path it can become) for located issuers."""
     located = {}
     for e in graph.edges:
         region = e.details.get("issuer_region")
         if region and e.trusted_provider in ("aws", "gcp", "azure"):
             located[e.trusted_node] = place("member", e.trusted_provider, str(region))
-    if not located or not restricted:
-        return out
-    for issuer_node, where in sorted(located.items()):
-        for path in _reachable(graph, issuer_node):
-            node = path[-1]
-            for store, classification, allowed in restricted:
-                if not _can_read(graph, node, store):
-                    continue
-                ok = permits(allowed, where)
-                status = FAIL if ok is False else PASS if ok else UNKNOWN
-                ev = {"classification": classification, "allowed": sorted(allowed), "identity_issuer": issuer_node,
-                      "identity_region": where.region, "identity_country": where.country, "path": path}
-                prev = out.get(store.resource_key)
-                if prev is not None and (prev.status == FAIL or status == PASS):
-                    continue
-                msg = (f"workloads of {issuer_node} ({where.region}, {where.country}) can read this "
-                       f"{classification} data via {' -> '.join(path[1:])}")
-                out[store.resource_key] = Result(RULE_ID, status, msg, ev)
+    return [(node, where, _reachable(graph, node)) for node, where in sorted(located.items())]
+
+
+def foreign_access(graph: TrustGraph, reach: list[tuple[str, Place, list[list[str]]]], store: Any,
+                   classification: str, allowed: frozenset[str]) -> Result | None:
+    """FAIL / PASS / UNKNOWN for located identities that can read ``store``; None when none can."""
+    out: Result | None = None
+    for issuer_node, where, paths in reach:
+        for path in paths:
+            if not _can_read(graph, path[-1], store):
+                continue
+            ok = permits(allowed, where)
+            status = FAIL if ok is False else PASS if ok else UNKNOWN
+            if out is not None and (out.status == FAIL or status == PASS):
+                continue
+            ev = {"classification": classification, "allowed": sorted(allowed), "identity_issuer": issuer_node,
+                  "identity_region": where.region, "identity_country": where.country, "path": path}
+            out = Result(status, f"workloads of {issuer_node} ({where.region}, {where.country}) can read this "
+                                 f"{classification} data via {' -> '.join(path[1:])}", ev)
     return out

@@ -283,7 +283,7 @@ def function_public(res: Any, ctx: Any) -> Result | None:
 
 def ml_places(res: Any, ctx: Any) -> list[Any]:
     """Every place ML data of ``res`` lands: its own region (processing) and each referenced bucket."""
-    from auditor.residency.places import place
+    from auditor.residency.jurisdiction import place
 
     f = _f(res)
     out = [place("processing", res.provider, r) for r in (f.get("locations") or [res.region])]

@@ -30,7 +30,8 @@ def at_or_above(severity: str, floor: str) -> bool:
     """True when ``severity`` reaches ``floor`` (the floor "none" is never reached)."""
     if floor == "none":
         return False
-    return severity_rank(severity) >= severity_rank(floor)
+    rank = _RANK.get(str(severity).lower(), -1) if severity is not None else -1
+    return rank >= severity_rank(floor)
 
 
 @dataclass(slots=True)

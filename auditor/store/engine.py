@@ -11,6 +11,10 @@ from sqlalchemy.engine import make_url
 from auditor.errors import AuditorError, UsageError
 
 DEFAULT_DB_FILE = "auditor.db"
+DEFAULT_CONNECT_TIMEOUT_S = 10  # a PostgreSQL server that never answers fails in seconds, not minutes
+
+# The database this process opened last (password masked): database errors name it.
+_opened: list[str] = []
 
 
 def default_url(config_path: Path | None) -> str:
@@ -89,7 +93,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA busy_timeout=30000")  # transactions are short; the lock check uses its own, shorter one
     cur.execute("PRAGMA cache_size=-65536")  # 64 MB page cache: the open-key index stays hot
     cur.close()
 
@@ -102,11 +106,13 @@ def sqlite_file(url: str) -> Path | None:
     return Path(u.database).expanduser()
 
 
-def make_engine(url: str, *, must_exist: bool = False, **kwargs) -> Engine:  # type: ignore[no-untyped-def]
+def make_engine(url: str, *, must_exist: bool = False, connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S,
+                **kwargs) -> Engine:  # type: ignore[no-untyped-def]
     """An engine for ``url``. ``must_exist``: a SQLite file that is not there is an error, not
     a new empty database (read commands must never create one)."""
     url = normalise_url(url)
     u = make_url(url)
+    _opened[:] = [u.render_as_string(hide_password=True)]
     if u.get_backend_name() == "sqlite":
         path = sqlite_file(url)
         if path is not None and must_exist and not path.is_file():
@@ -120,7 +126,20 @@ def make_engine(url: str, *, must_exist: bool = False, **kwargs) -> Engine:  # t
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = {"connect_timeout": int(connect_timeout_s), **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """One line for a database failure: which database (password masked) and the driver's cause,
+    never SQLAlchemy's multi-line text with the SQL and a documentation link."""
+    orig = getattr(exc, "orig", None) or exc.__cause__ or exc
+    lines = [ln.strip() for ln in str(orig).strip().splitlines() if ln.strip()]
+    cause = lines[0] if lines else type(orig).__name__
+    if "[SQL:" in cause:
+        cause = cause.split("[SQL:")[0].strip()
+    where = _opened[0] if _opened else "the inventory database"
+    return f"database {where}: {cause}"
 
 
 def connection_error(exc: Exception, url: str) -> AuditorError:

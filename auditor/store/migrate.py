@@ -31,6 +31,10 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
     """Upgrade to ``target``; returns (before, after) revisions."""
     before = current_revision(engine)
+    if before is not None and _newer_than_known(before, head_revision()):
+        raise SchemaOutOfDate(
+            f"database schema revision {before} is newer than this auditor knows: upgrade the auditor tool, "
+            "not the database")
     cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -48,6 +52,28 @@ def check_schema(engine: Engine) -> None:
             f"database {engine.url.render_as_string(hide_password=True)} has no inventory schema: "
             "run `auditor init` or `auditor db upgrade`"
         )
+    if _newer_than_known(current, head):
+        # Written by a newer auditor: `db upgrade` cannot help (this version has no such migration).
+        raise SchemaOutOfDate(
+            f"database {engine.url.render_as_string(hide_password=True)} has schema revision {current}, newer than "
+            f"this auditor knows (it needs {head}): upgrade the auditor tool, not the database"
+        )
     raise SchemaOutOfDate(
         f"database schema is at revision {current}, this version needs {head}: run `auditor db upgrade`"
     )
+
+
+def _newer_than_known(rev: str, head: str) -> bool:
+    """A revision this version has no migration for, and (ids are numbered) not an older one."""
+    if _known_revision(rev):
+        return False
+    if rev.isdigit() and head.isdigit():
+        return int(rev) > int(head)
+    return True
+
+
+def _known_revision(rev: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(_alembic_config()).get_revision(rev) is not None
+    except Exception:  # noqa: BLE001 - alembic raises several kinds for unknown revisions
+        return False

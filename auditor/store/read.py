@@ -51,8 +51,14 @@ def resolve_snapshot(engine: Engine, snapshot_id: int | None) -> int:
         if sid is None:
             raise UsageError("no finished snapshot yet: run `auditor collect` or `auditor audit` (or `auditor demo`)")
         return sid
-    if get_snapshot(engine, snapshot_id) is None:
+    snap = get_snapshot(engine, snapshot_id)
+    if snap is None:
         raise UsageError(f"snapshot {snapshot_id} does not exist")
+    if snap["status"] not in VISIBLE_STATUSES:
+        # A failed run's writes were undone; a running one is unfinished: neither is a state of the estate.
+        why = f" ({str(snap['error']).splitlines()[0][:200]})" if snap.get("error") else ""
+        raise UsageError(f"snapshot {snapshot_id} is {snap['status']}{why}: use a complete or partial snapshot "
+                         "(`auditor snapshots` lists them)")
     return snapshot_id
 
 

@@ -104,6 +104,19 @@ baseline_entries = Table(
     Column("version_id", Id),  # resource_versions.id approved (for attribute diffs)
 )
 
+# What a Terraform baseline version declares, per resource key (DESIGN.md decision 20).
+# The version's baseline_entries hold the same keys with the SHA-256 of ``declared``.
+terraform_declarations = Table(
+    "terraform_declarations", metadata,
+    Column("baseline_id", Id, ForeignKey("baselines.id"), primary_key=True),
+    Column("resource_key", String(1024), primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("account", String(255)),
+    Column("region", String(64)),
+    Column("declared", Text, nullable=False),  # JSON: values, tags, sets, addresses (redacted)
+)
+
 audit_log = Table(
     "audit_log", metadata,
     Column("seq", Id, primary_key=True, autoincrement=True),

@@ -25,7 +25,8 @@ def plan(cfg: "AwsConfig", *, clients: AwsClientFactory | None = None, collectio
     from collectors.aws.scope import plan as _plan
 
     if clients is None and collection is not None:
-        clients = AwsClientFactory(cfg, max_attempts=collection.max_attempts)
+        clients = AwsClientFactory(cfg, max_attempts=collection.max_attempts, connect_timeout=collection.connect_timeout_s,
+                                   read_timeout=collection.read_timeout_s)
     return _plan(cfg, clients=clients)
 
 

@@ -65,9 +65,11 @@ class AwsClientFactory:
     """Builds clients per (account, service, region); thread-safe; never a module singleton."""
 
     def __init__(self, cfg: AwsConfig, *, max_attempts: int = 6, retry_mode: str = "adaptive",
-                 observers: tuple[CallObserver, ...] = ()) -> None:
+                 observers: tuple[CallObserver, ...] = (), connect_timeout: float = 10,
+                 read_timeout: float = 60) -> None:
         self.cfg = cfg
         self.max_attempts = max_attempts
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self.retry_mode = retry_mode
         self.observers = observers
         self._lock = threading.RLock()
@@ -134,7 +136,7 @@ class AwsClientFactory:
         return Config(
             # total_max_attempts counts the first try; botocore's "max_attempts" would count retries only
             retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
-            connect_timeout=10, read_timeout=60, max_pool_connections=16,
+            connect_timeout=self.connect_timeout, read_timeout=self.read_timeout, max_pool_connections=16,
             user_agent_extra="posture-auditor",
         )
 

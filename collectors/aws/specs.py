@@ -27,6 +27,10 @@ NET_FACETS = ("facets.ingress", "facets.egress")
 SUMMARY_COUNTS = ("Users", "Groups", "Roles", "Policies", "PolicyVersionsInUse", "InstanceProfiles", "Providers",
                   "ServerCertificates", "MFADevices", "MFADevicesInUse")
 IAM_COMMON = ("config.AttachedManagedPolicies", "facets.malformed")
+# Users, groups and roles also read the account's policy catalogue (GetAccountAuthorizationDetails
+# with LocalManagedPolicy/AWSManagedPolicy/Group, once per account and run) for their admin and
+# privilege_escalation facets: the same call and permission as their listing.
+CATALOGUE_DOC = " Admin/escalation facets evaluate attached AWS-managed policies from the shared policy catalogue."
 
 S3_BUCKET_CALLS = tuple(f"s3:{m}" for m, *_ in s3.BUCKET_DETAILS) + (
     "s3:get_bucket_location", "s3control:get_public_access_block", "kms:describe_key")
@@ -138,14 +142,14 @@ SPECS: tuple[ResourceSpec, ...] = (
             unordered=(*_doc("config.UserPolicyList[*].PolicyDocument"), "config.UserPolicyList",
                        "config.GroupList", "config.AccessKeys", "config.MFADevices", "facets.access_keys",
                        *IAM_COMMON)),
-        collect=iam.collect_users,
+        collect=iam.collect_users, doc="IAM users, credential report, MFA and access keys." + CATALOGUE_DOC,
     ),
     ResourceSpec(
         provider="aws", type="aws.iam.group", category="iam", service="iam", scope="global",
         list_call="iam:get_account_authorization_details", permissions=("iam:GetAccountAuthorizationDetails",),
         hash_rules=_rules(unordered=(*_doc("config.GroupPolicyList[*].PolicyDocument"), "config.GroupPolicyList",
                                      *IAM_COMMON)),
-        collect=iam.collect_groups,
+        collect=iam.collect_groups, doc="IAM groups." + CATALOGUE_DOC,
     ),
     ResourceSpec(
         provider="aws", type="aws.iam.role", category="iam", service="iam", scope="global",
@@ -154,7 +158,7 @@ SPECS: tuple[ResourceSpec, ...] = (
                           unordered=(*_doc("config.AssumeRolePolicyDocument"),
                                      *_doc("config.RolePolicyList[*].PolicyDocument"), "config.RolePolicyList",
                                      "config.InstanceProfileList", *IAM_COMMON)),
-        collect=iam.collect_roles,
+        collect=iam.collect_roles, doc="IAM roles with trust policies." + CATALOGUE_DOC,
     ),
     ResourceSpec(
         provider="aws", type="aws.iam.policy", category="iam", service="iam", scope="global",

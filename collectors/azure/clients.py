@@ -129,8 +129,15 @@ class AzureClients:
     """
 
     def __init__(self, cfg: AzureConfig, *, max_attempts: int = 6, backoff: float = 0.8,
-                 backoff_max: float = 60.0, credential: Any = None, transport: Any = None) -> None:
+                 backoff_max: float = 60.0, credential: Any = None, transport: Any = None,
+                 connect_timeout: float = 10, read_timeout: float = 60) -> None:
         self.cfg = cfg
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
+        # Import the SDK core once here (planning, one thread): worker threads importing it for
+        # the first time concurrently can see a partially initialised azure.core.pipeline.
+        import azure.core.exceptions  # noqa: F401
+        import azure.core.pipeline.policies  # noqa: F401
+        import azure.mgmt.core.policies  # noqa: F401
         self.endpoints = endpoints_for(cfg)
         self.max_attempts = max(1, max_attempts)
         self.backoff = backoff
@@ -150,6 +157,9 @@ class AzureClients:
             "credential_scopes": [self.endpoints.scope],
             "policies": _policies(self.credential, self.endpoints.scope, retry_total=self.max_attempts - 1,
                                   backoff=self.backoff, backoff_max=self.backoff_max, count=count),
+            # azure-core defaults are 300 s each: a hung endpoint would hold a unit for minutes per attempt
+            "connection_timeout": self.connect_timeout,
+            "read_timeout": self.read_timeout,
         }
         if self.cfg.ca_bundle:
             kw["connection_verify"] = self.cfg.ca_bundle  # an extra trust anchor, never verify=False

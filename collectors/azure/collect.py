@@ -48,8 +48,24 @@ def _emit(ctx: AzureContext, type_: str, docs: Any, facets: FacetFn, *, region: 
 # ---- storage -----------------------------------------------------------------------------------
 
 def storage_accounts(ctx: AzureContext) -> Iterator[Resource]:
-    yield from _emit(ctx, "azure.storage.account", ctx.client("storage").storage_accounts.list(),
-                     n.storage_account_facets)
+    """Accounts; where blob public access is allowed, their containers decide the exposure."""
+    from azure.core.exceptions import HttpResponseError
+
+    client = ctx.client("storage")
+    spec = _spec("azure.storage.account")
+    for model in client.storage_accounts.list():
+        doc = n.to_rest(model)
+        facets = n.storage_account_facets(doc)
+        if n.props(doc).get("allowBlobPublicAccess") is True:
+            try:
+                rg = n.arm_parts(doc["id"])["resource_group"]
+                containers: list[dict[str, Any]] | None = [
+                    n.to_rest(c) for c in client.blob_containers.list(rg, doc["name"])]
+            except HttpResponseError as exc:  # e.g. containers/read denied: exposure stays unknown
+                ctx.unit.note(f"containers of {doc.get('name')} not listed ({exc.status_code}): public exposure unknown")
+                containers = None
+            facets = n.account_exposure(facets, doc, containers)
+        yield envelope(ctx, spec.type, spec.category, doc, facets, spec.hash_rules)
 
 
 def _children(ctx: AzureContext, type_: str, parents: Any, list_children: Any, facets: Any) -> Iterator[Resource]:

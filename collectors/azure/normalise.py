@@ -66,15 +66,18 @@ def last_segment(arm_id: str | None) -> str:
 
 # ---- storage -----------------------------------------------------------------------------------
 
-def replica_locations(sku_name: str | None, primary: str | None, secondary: str | None) -> list[str]:
-    """Where GRS-family copies land: the reported secondary, else the paired region from the table."""
+def replica_locations(sku_name: str | None, primary: str | None, secondary: str | None) -> list[str] | None:
+    """Where GRS-family copies land: the reported secondary, else the paired region from the table.
+
+    None when the SKU is geo-redundant but neither is known: a copy lands somewhere unknown.
+    """
     if secondary:
         return [secondary.lower()]
-    if not sku_name or not primary or not any(s in sku_name.upper() for s in GEO_REDUNDANT_SKUS):
+    if not sku_name or not any(s in sku_name.upper() for s in GEO_REDUNDANT_SKUS):
         return []
-    pair = azure_pairs().get(primary.lower())
+    pair = azure_pairs().get((primary or "").lower())
     target = (pair or {}).get("secondary_region", "").strip()
-    return [target] if target else []
+    return [target] if target and not target.upper().startswith("N/A") else None
 
 
 def storage_account_facets(doc: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +109,7 @@ def storage_account_facets(doc: dict[str, Any]) -> dict[str, Any]:
         "logging": None,
         "locations": [primary] if primary else [],
         "replica_locations": replicas,
-        "location_type": "dual-region" if replicas else ("region" if primary else None),
+        "location_type": "region" if primary else None,  # a GRS secondary is a replica, not a member
         "https_only": p.get("supportsHttpsTrafficOnly"),
         "min_tls": p.get("minimumTlsVersion"),
         "public_network_access": network_open,
@@ -134,6 +137,23 @@ def _kv_key(kv: dict[str, Any]) -> str | None:
         return None
     key = f"{uri.rstrip('/')}/keys/{name}"
     return f"{key}/{kv['keyversion']}" if kv.get("keyversion") else key
+
+
+def account_exposure(facets: dict[str, Any], account: dict[str, Any],
+                     containers: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Account-level public exposure from ``allowBlobPublicAccess`` and the containers together.
+
+    Blob public access off -> not public (whatever the containers say). On -> public exactly
+    when some container grants anonymous ``blob``/``container`` access; private when every
+    container is private. ``containers`` None (not listed, e.g. denied) -> unknown.
+    """
+    if props(account).get("allowBlobPublicAccess") is not True:
+        return facets
+    if containers is None:
+        return {**facets, "public": None, "public_reasons": []}
+    open_ = sorted(f"container {c.get('name')}:publicAccess={props(c).get('publicAccess')}" for c in containers
+                   if str(props(c).get("publicAccess") or "").lower() in ("blob", "container"))
+    return {**facets, "public": bool(open_), "public_reasons": ["allowBlobPublicAccess=true", *open_] if open_ else []}
 
 
 def container_facets(doc: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,9 @@ def plan(cfg: AzureConfig, *, clients: AzureClients | None = None,
     if not cfg.enabled:
         return []
     if clients is None:
-        clients = AzureClients(cfg, max_attempts=(collection or CollectionConfig()).max_attempts)
+        coll = collection or CollectionConfig()
+        clients = AzureClients(cfg, max_attempts=coll.max_attempts, connect_timeout=coll.connect_timeout_s,
+                               read_timeout=coll.read_timeout_s)
     specs = select_specs(SPECS, cfg.resource_types, cfg.exclude_resource_types)
     scope = cfg.management_group or ("all" if cfg.subscriptions == "all" else "listed")
     try:

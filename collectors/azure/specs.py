@@ -58,7 +58,8 @@ def _spec(type_: str, category: str, service: str, list_call: str, detail: tuple
 
 
 SPECS: tuple[ResourceSpec, ...] = (
-    _spec("azure.storage.account", "storage", "storage", "storage_accounts.list", (), c.storage_accounts,
+    _spec("azure.storage.account", "storage", "storage", "storage_accounts.list", ("blob_containers.list",),
+          c.storage_accounts,
           _rules(("config.properties.geoReplicationStats",
                   "config.properties.statusOfPrimary", "config.properties.statusOfSecondary"),
                  ("config.properties.networkAcls.ipRules", "config.properties.networkAcls.virtualNetworkRules",

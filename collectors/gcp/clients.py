@@ -9,10 +9,33 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
+from requests.adapters import HTTPAdapter
+
 if TYPE_CHECKING:
     from auditor.config.schema import GcpConfig
 
 READ_ONLY_SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
+
+
+def _cap(given: Any, bound: tuple[float, float]) -> tuple[float, float]:
+    if given is None:
+        return bound
+    if isinstance(given, (int, float)):
+        return (min(given, bound[0]), min(given, bound[1]))
+    c, r = given
+    return (min(c or bound[0], bound[0]), min(r or bound[1], bound[1]))
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """Caps every request's (connect, read) timeout: a hung endpoint fails the call, not the run."""
+
+    def __init__(self, bound: tuple[float, float]) -> None:
+        super().__init__()
+        self.bound = bound
+
+    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["timeout"] = _cap(kwargs.get("timeout"), self.bound)
+        return super().send(request, **kwargs)
 
 
 class GcpClients:
@@ -23,8 +46,9 @@ class GcpClients:
     """
 
     def __init__(self, cfg: "GcpConfig", *, credentials: Any = None, max_attempts: int = 6,
-                 retry_base: float = 0.25) -> None:
+                 retry_base: float = 0.25, connect_timeout: float = 10, read_timeout: float = 60) -> None:
         self.cfg = cfg
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self.max_attempts = max_attempts
         self.retry_base = retry_base
         self._credentials = credentials
@@ -80,6 +104,25 @@ class GcpClients:
                 self._cache[key] = build()
             return self._cache[key]
 
+    # ---------------------------------------------------------------- timeouts
+
+    def _mount(self, session: Any) -> None:
+        """Bound every request of a requests session by the configured connect/read timeouts."""
+        adapter = _TimeoutAdapter((self.connect_timeout, self.read_timeout))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+
+    def _bounded(self, client: Any) -> Any:
+        """A google-cloud-* REST client whose session never waits longer than the timeouts.
+
+        The generated REST transports pass per-method timeouts (often none, or 600 s); the
+        adapter caps whatever they pass.
+        """
+        session = getattr(getattr(client, "_transport", None), "_session", None)
+        if session is not None:
+            self._mount(session)
+        return client
+
     # ---------------------------------------------------------------- clients
 
     def compute(self, kind: str) -> Any:
@@ -87,24 +130,31 @@ class GcpClients:
         from google.cloud import compute_v1
 
         cls = getattr(compute_v1, f"{kind}Client")
-        return self._cached(("compute", kind), lambda: cls(
-            credentials=self.credentials(), transport="rest", client_options=self._options("compute")))
+        return self._cached(("compute", kind), lambda: self._bounded(cls(
+            credentials=self.credentials(), transport="rest", client_options=self._options("compute"))))
 
     def resourcemanager(self, kind: str) -> Any:
         """A google-cloud-resource-manager v3 client: ``"Projects"``, ``"Folders"``, ``"Organizations"``."""
         from google.cloud import resourcemanager_v3
 
         cls = getattr(resourcemanager_v3, f"{kind}Client")
-        return self._cached(("crm", kind), lambda: cls(
-            credentials=self.credentials(), transport="rest", client_options=self._options("resourcemanager")))
+        return self._cached(("crm", kind), lambda: self._bounded(cls(
+            credentials=self.credentials(), transport="rest", client_options=self._options("resourcemanager"))))
 
     def storage(self, project: str) -> Any:
         from google.cloud import storage
 
+        from google.auth.transport.requests import AuthorizedSession
+
         ep = self.endpoint("storage")
-        return self._cached(("storage", project), lambda: storage.Client(
-            project=project, credentials=self.credentials(),
-            client_options={"api_endpoint": ep} if ep else None))
+
+        def build() -> Any:
+            http = AuthorizedSession(self.credentials())
+            self._mount(http)
+            return storage.Client(project=project, credentials=self.credentials(), _http=http,
+                                  client_options={"api_endpoint": ep} if ep else None)
+
+        return self._cached(("storage", project), build)
 
     def _discovery(self, api: str, version: str, endpoint: str | None) -> Any:
         """A discovery client per thread (httplib2 is not thread-safe) and endpoint."""
@@ -139,11 +189,16 @@ class GcpClients:
         """
         service = getattr(self._local, "iam", None)
         if service is None:
+            import httplib2
+            from google_auth_httplib2 import AuthorizedHttp
             from googleapiclient.discovery import build
 
             ep = self.endpoint("iam")
             opts = {"api_endpoint": ep.rstrip("/") + "/"} if ep else None
-            service = build("iam", "v1", credentials=self.credentials(), static_discovery=True,
-                            cache_discovery=False, client_options=opts)
+            # httplib2 has one socket timeout for connect and read: the larger of the two bounds both
+            http = AuthorizedHttp(self.credentials(),
+                                  http=httplib2.Http(timeout=max(self.connect_timeout, self.read_timeout)))
+            service = build("iam", "v1", http=http, static_discovery=True, cache_discovery=False,
+                            client_options=opts)
             self._local.iam = service
         return service

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from auditor.catalogue import gcs_members
 from auditor.facets import rule
 
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
@@ -121,7 +122,8 @@ def bucket_facets(b: dict[str, Any], policy: dict[str, Any] | None) -> dict[str,
         "versioning": bool((b.get("versioning") or {}).get("enabled")),
         "logging": bool((b.get("logging") or {}).get("logBucket")),
         "locations": [location] if location else [],
-        "replica_locations": [d for d in data_locations if d != location],
+        # Every member region holds a copy: custom dataLocations, else the predefined location's members.
+        "replica_locations": [d for d in data_locations if d != location] or gcs_members(location),
         "location_type": b.get("locationType"),
     }
 

@@ -43,6 +43,9 @@ class StubFactory:
     def client(self, service: str, region: str, target: AccountTarget, counter: Any = None) -> Any:
         return self.clients[(service, region)]
 
+    def memo(self, key: Any, compute: Any) -> Any:
+        return compute()  # no caching: each stubbed call must be scripted
+
     def verify(self) -> None:
         for st in self.stubs.values():
             st.assert_no_pending_responses()
@@ -95,8 +98,14 @@ def test_authorization_details_pages_and_malformed_documents() -> None:
                                                      "Action": "sts:AssumeRole"}}
     f = StubFactory()
     st = f.stub("iam")
+    # the managed-policy catalogue is denied: facets that need it are unknown, the rest still known
+    st.add_client_error("get_account_authorization_details", "AccessDenied", http_status_code=403,
+                        expected_params={"Filter": iam.CATALOGUE_FILTER})
+    attached = _role("one", quote(json.dumps(trust)))
+    attached["AttachedManagedPolicies"] = [{"PolicyName": "ReadOnlyAccess",
+                                            "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]
     st.add_response("get_account_authorization_details",
-                    {"RoleDetailList": [_role("one", quote(json.dumps(trust)))], "IsTruncated": True, "Marker": "m1"},
+                    {"RoleDetailList": [attached], "IsTruncated": True, "Marker": "m1"},
                     {"Filter": ["Role"]})
     st.add_response("get_account_authorization_details",
                     {"RoleDetailList": [_role("two", quote(json.dumps(trust)), inline="%7B%22Statement%22%3A")],
@@ -116,6 +125,10 @@ def test_authorization_details_pages_and_malformed_documents() -> None:
     two = json.loads(out["two"].facets)
     assert two["malformed"] and "RolePolicyList/inline" in two["malformed"][0]
     assert any("malformed" in n for n in ctx.unit.notes)
+    one = json.loads(out["one"].facets)  # an attached policy could not be read: unknown, never False
+    assert one["admin"] is None and one["privilege_escalation"] is None and one["admin_conditions"] is None
+    assert two["admin"] is False and two["privilege_escalation"] == []  # nothing attached: fully known
+    assert any("managed policies unreadable (AccessDenied)" in n for n in ctx.unit.notes)
 
 
 def _bucket_stubs(f: StubFactory, name: str, *, policy_error: str | None = None) -> None:

@@ -83,7 +83,7 @@ def test_storage_residency_and_public_access(e2e) -> None:
     assert grs["key_management"] == "customer" and grs["kms_key"] == "https://kv-prod-cmk.vault.azure.net/keys/wrappingKey"
     assert grs["public_network_access"] is False and grs["public_access_blocked"] is True
     ragrs = facets(acc["stprodragrsbr"])  # no secondaryLocation reported: derived from the pair table
-    assert ragrs["replica_locations"] == ["southcentralus"] and ragrs["location_type"] == "dual-region"
+    assert ragrs["replica_locations"] == ["southcentralus"] and ragrs["location_type"] == "region"
     lrs = facets(acc["stprodpublic01"])
     assert lrs["replica_locations"] == [] and lrs["location_type"] == "region"
     assert lrs["public_access_blocked"] is False and lrs["https_only"] is False and lrs["min_tls"] == "TLS1_0"

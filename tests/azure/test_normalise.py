@@ -55,7 +55,7 @@ def test_replicas_prefer_reported_secondary_then_pair_table() -> None:
     assert n.replica_locations("Standard_GZRS", "eastasia", None) == ["southeastasia"]
     assert n.replica_locations("Standard_LRS", "westeurope", None) == []
     assert n.replica_locations("Standard_ZRS", "westeurope", None) == []
-    assert n.replica_locations("Standard_GRS", "italynorth", None) == []  # unpaired region: nothing to derive
+    assert n.replica_locations("Standard_GRS", "italynorth", None) is None  # unpaired: a copy lands somewhere unknown
 
 
 def test_storage_facets_unknowns_stay_none() -> None:

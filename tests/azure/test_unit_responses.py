@@ -67,10 +67,13 @@ def test_paging_through_every_page_and_api_version_rewrites(router: ArmRouter) -
         sink, units, _ = run(cfg, cred)
     assert units[(SUB_PROD, "azure.storage.account")].status is UnitStatus.OK
     assert len(sink.resources) == 6
-    pages = [p for _, p in router.requests if "storageAccounts" in p]
+    pages = [p for _, p in router.requests if "storageAccounts?" in p]
     assert len(pages) == 6 and sum("$skiptoken" in p for p in pages) == 5
     assert all("api-version=" in p for p in pages)
-    assert units[(SUB_PROD, "azure.storage.account")].api_calls == 6
+    # + the containers of the one account that allows blob public access (3, one per page)
+    containers = [p for _, p in router.requests if "/containers" in p]
+    assert len(containers) == 3
+    assert units[(SUB_PROD, "azure.storage.account")].api_calls == 6 + 3
     assert cred.scopes and all(s == ("https://management.azure.com/.default",) for s in cred.scopes)
 
 

@@ -59,13 +59,14 @@ def _seed(cli) -> tuple[int, int]:  # type: ignore[no-untyped-def]
 def test_drift_json_shape_exit_code_and_notes(cli) -> None:  # type: ignore[no-untyped-def]
     _s1, _s2 = _seed(cli)
     code, out, err = cli("drift", "--format", "json")
-    assert code == 1  # critical items and fail_on high
+    assert code == 1  # high items (rules that flip) and fail_on high
     items = json.loads(out)
     assert {tuple(sorted(i)) for i in items} == {tuple(sorted(
-        ["resource_key", "native_id", "provider", "account", "region", "type", "change", "changes", "severity"]))}
+        ["resource_key", "native_id", "provider", "account", "region", "type", "change", "changes", "element_changes",
+         "severity"]))}
     kinds = sorted(i["change"] for i in items)
     assert kinds == ["added", "modified", "modified", "removed", "unknown"]  # the tag-only change is ignored
-    assert items[0]["severity"] == "critical"
+    assert items[0]["severity"] == "high"
     mod = next(i for i in items if i["resource_key"].endswith("goes-public"))
     assert {"path": "facets.public", "before": False, "after": True} in mod["changes"]
     assert "unit aws|111111111111|us-west-2|aws.ec2.instance is error" in err

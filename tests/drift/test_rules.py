@@ -8,7 +8,7 @@ from auditor.drift.diff import diff_documents
 from auditor.drift.globs import glob_match
 from auditor.drift.model import Change
 from auditor.drift.scope import normalise, unit_in_scope
-from auditor.drift.severity import SEVERITY_RULES, TESTS, assess
+from auditor.drift.severity import CHANGE_RULES, TESTS, assess, flip_rules
 from auditor.errors import UsageError
 
 
@@ -17,11 +17,13 @@ def doc(config=None, tags=None, facets=None, name="x"):  # type: ignore[no-untyp
             "facets": facets or {}}
 
 
-def test_every_rule_names_a_known_test_and_severity() -> None:
-    from auditor.drift.model import SEVERITIES
+def test_change_table_names_known_tests_and_severities_and_rules_come_from_the_registry() -> None:
+    from auditor.rules.verdict import SEVERITIES
 
-    for r in SEVERITY_RULES:
-        assert r.test in TESTS and r.introduced in SEVERITIES and r.resolved in SEVERITIES
+    for r in CHANGE_RULES:
+        assert (r.test in TESTS or r.test == "changed") and r.introduced in SEVERITIES and r.resolved in SEVERITIES
+    ids = {r.id for r in flip_rules()}
+    assert {"storage.public", "storage.unencrypted", "network.admin_port_open", "iam.wildcard_admin"} <= ids
 
 
 def test_diff_paths_before_after() -> None:
@@ -47,23 +49,49 @@ def test_tag_only_is_low_and_security_flips_rank_high() -> None:
     assert assess("modified", "storage", before, after, diff_documents(before, after)).severity == "medium"
     before, after = doc(facets={"encrypted": True}), doc(facets={"encrypted": False})
     a = assess("modified", "storage", before, after, diff_documents(before, after))
-    assert a.severity == "high" and a.reasons == ("encryption-off: introduced",)
+    assert a.severity == "high" and a.reasons == ("storage.unencrypted: introduced",)
     back = assess("modified", "storage", after, before, diff_documents(after, before))
-    assert back.severity == "medium" and back.reasons == ("encryption-off: resolved",)
+    assert back.severity == "medium" and back.reasons == ("storage.unencrypted: resolved",)
 
 
 @pytest.mark.parametrize("rule,port,expected", [
-    ({"cidr": "0.0.0.0/0", "protocol": "tcp", "from_port": 3389, "to_port": 3389}, None, "critical"),
-    ({"cidr": "::/0", "protocol": "all", "from_port": 0, "to_port": 65535}, None, "critical"),
+    ({"cidr": "0.0.0.0/0", "protocol": "tcp", "from_port": 3389, "to_port": 3389}, None, "high"),
+    ({"cidr": "::/0", "protocol": "all", "from_port": 0, "to_port": 65535}, None, "high"),
+    ({"cidr": "0.0.0.0/0", "protocol": "udp", "from_port": 3389, "to_port": 3389}, None, "high"),
+    ({"cidr": "0.0.0.0/0", "protocol": "icmp", "from_port": 0, "to_port": 65535}, None, "medium"),
     ({"cidr": "0.0.0.0/0", "protocol": "tcp", "from_port": 443, "to_port": 443}, None, "medium"),
     ({"cidr": "10.0.0.0/8", "protocol": "tcp", "from_port": 22, "to_port": 22}, None, "medium"),
-    ({"cidr": "0.0.0.0/0", "protocol": "tcp", "from_port": 8080, "to_port": 8080}, [8080], "critical"),
+    ({"cidr": "0.0.0.0/0", "protocol": "tcp", "from_port": 8080, "to_port": 8080}, [8080], "high"),
 ])
 def test_open_admin_port(rule, port, expected) -> None:  # type: ignore[no-untyped-def]
     r = {"direction": "ingress", "action": "allow", "priority": None, **rule}
     before, after = doc(facets={"ingress": []}), doc(facets={"ingress": [r]})
     params = {"admin_ports": port} if port else {}
-    assert assess("modified", "network", before, after, diff_documents(before, after), params).severity == expected
+    meta = {"type": "aws.ec2.security_group"}
+    assert assess("modified", "network", before, after, diff_documents(before, after), params,
+                  meta=meta).severity == expected
+
+
+def test_admin_port_behind_an_earlier_deny_is_not_drift_severity() -> None:
+    """Same function as the posture rule: a higher-priority internet-wide deny closes the port."""
+    deny = {"direction": "ingress", "action": "deny", "priority": 100, "cidr": "0.0.0.0/0", "protocol": "tcp",
+            "from_port": 22, "to_port": 22}
+    allow = {**deny, "action": "allow", "priority": 200}
+    before, after = doc(facets={"ingress": [deny]}), doc(facets={"ingress": [deny, allow]})
+    a = assess("modified", "network", before, after, diff_documents(before, after), meta={"type": "gcp.compute.firewall"})
+    assert a.severity == "medium" and not a.reasons
+    opened = doc(facets={"ingress": [allow]})
+    assert assess("modified", "network", before, opened, diff_documents(before, opened)).severity == "high"
+
+
+def test_ignored_facet_change_does_not_rank() -> None:
+    """Only non-ignored changes feed the after side: an ignored facets.public flip ranks as a plain change."""
+    from auditor.drift.model import Change
+
+    before, after = doc(facets={"public": False, "versioning": True}), doc(facets={"public": True, "versioning": False})
+    kept = [Change("facets.versioning", True, False)]  # facets.public was ignored
+    assert assess("modified", "storage", before, after, kept).severity == "medium"
+    assert assess("modified", "storage", before, after, diff_documents(before, after)).severity == "high"
 
 
 def test_trust_widening_and_new_admin() -> None:
@@ -104,3 +132,16 @@ def test_scope_normalisation_and_matching() -> None:
     assert unit_in_scope("anything", None)
     with pytest.raises(UsageError):
         normalise(["a/b/c/d/e"])
+
+
+def test_sensitive_path_entry_ranks_a_change_no_rule_covers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.drift import severity
+
+    entry = severity.ChangeRule("model-artifact", "endpoint serves another model", ("*.ml.endpoint",),
+                                ("config.ModelDataUrl",), "changed", "high", "high")
+    monkeypatch.setattr(severity, "CHANGE_RULES", (*severity.CHANGE_RULES, entry))
+    before, after = doc({"ModelDataUrl": "s3://a/model.tar.gz"}), doc({"ModelDataUrl": "s3://b/model.tar.gz"})
+    a = assess("modified", "compute", before, after, diff_documents(before, after), meta={"type": "aws.ml.endpoint"})
+    assert a.severity == "high" and a.reasons == ("model-artifact: changed",)
+    other = assess("modified", "compute", before, after, diff_documents(before, after), meta={"type": "aws.ec2.instance"})
+    assert other.severity == "medium"

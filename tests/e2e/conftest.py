@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import requests
@@ -23,25 +25,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def moto_process():
+@contextmanager
+def moto_subprocess() -> Iterator[str]:
+    """A moto server in its own process: its state cannot mix with any in-process moto."""
     port = free_port()
     env = {**os.environ, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false", "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                requests.get(url + "/moto-api/", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None, "moto server exited"
+                assert time.time() < deadline, "moto server did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
         try:
-            requests.get(url + "/moto-api/", timeout=1)
-            break
-        except requests.ConnectionError:
-            assert proc.poll() is None, "moto server exited"
-            assert time.time() < deadline, "moto server did not start"
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def moto_process():
+    with moto_subprocess() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

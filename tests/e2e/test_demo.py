@@ -14,6 +14,7 @@ def test_demo_runs_end_to_end(tmp_path):
     r = auditor("demo", "--workdir", str(work), cwd=tmp_path, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "SIMULATED ESTATE" in r.stdout and "Traceback" not in r.stderr
+    assert "exit code 0" in r.stdout and "exit code 1" not in r.stdout  # the printed code is the returned one
 
     exports = sorted((work / "exports").glob("snapshot-*"))
     assert exports, "no export directory"

@@ -148,3 +148,21 @@ def test_a_symlink_planted_under_an_export_name_is_replaced_not_followed(seeded,
     (out / "drift.json").symlink_to(victim)
     _export(seeded, out, key, ["json"])
     assert victim.read_text() == "keep" and not (out / "drift.json").is_symlink()
+
+
+def test_verify_problem_lines_escape_hostile_file_names(seeded, tmp_path, key, monkeypatch, capsys):
+    """A forged manifest naming a file with terminal escapes must not drive the reader's terminal."""
+    from auditor.cli.main import run
+
+    out = _export(seeded, tmp_path / "out", key).out_dir
+    m = json.loads((out / "manifest.json").read_text())
+    m["files"]["evil\x1b]8;;http://x\x07\u202e.csv"] = {"sha256": "0" * 64, "bytes": 1}
+    (out / "manifest.json").write_text(json.dumps(m))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.yaml").write_text("{}\n")
+    with pytest.raises(SystemExit) as exc:
+        run(["--config", str(tmp_path / "empty.yaml"), "--db", f"sqlite:///{tmp_path / 'inv.db'}",
+             "verify", str(out), "--public-key", str(tmp_path / "k" / "evidence.key.pub")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 1 and "FAIL:" in err
+    assert "\x1b" not in err and "\u202e" not in err and "\\x1b" in err

@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any, Iterable
 
+from collectors.azure.normalise import storage_account_facets
+from collectors.gcp.normalise import bucket_facets as gcs_bucket_facets
 from auditor.model import Resource, UnitStatus, make_resource
 from collectors.runner import Unit, UnitResult
 
@@ -71,8 +73,12 @@ ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 def s3_bucket(name: str, region: str, *, tags: dict[str, str] | None = None, replicate_to: list[str] | None = None,
-              account: str = AWS_ACCT, facets: dict[str, Any] | None = None, status: str = "Enabled") -> Resource:
+              account: str = AWS_ACCT, facets: dict[str, Any] | None = None, status: str = "Enabled",
+              destination_regions: dict[str, str] | None = None) -> Resource:
+    """``destination_regions``: what the collector's GetBucketLocation answered per destination
+    bucket (a destination missing from it could not be located: replica_locations is None)."""
     cfg: dict[str, Any] = {"Name": name, "BucketRegion": region}
+    replicas: list[str] | None = []
     if replicate_to:
         cfg["ReplicationConfiguration"] = {
             "Role": f"arn:aws:iam::{account}:role/s3-replication",
@@ -80,8 +86,11 @@ def s3_bucket(name: str, region: str, *, tags: dict[str, str] | None = None, rep
                        "DeleteMarkerReplication": {"Status": "Disabled"},
                        "Destination": {"Bucket": f"arn:aws:s3:::{d}", "StorageClass": "STANDARD"}}
                       for i, d in enumerate(replicate_to)]}
+        if status == "Enabled":
+            found = [(destination_regions or {}).get(d) for d in replicate_to]
+            replicas = None if None in found else sorted(set(found) - {region})  # type: ignore[arg-type]
     base = {"public": False, "public_reasons": [], "encrypted": True, "key_management": "provider",
-            "locations": [region], "replica_locations": []}
+            "locations": [region], "replica_locations": replicas, "location_type": "region"}
     return make_resource(provider="aws", account=account, region=region, category="storage", type="aws.s3.bucket",
                          native_id=f"arn:aws:s3:::{name}", name=name, config=cfg, tags=tags or {},
                          facets={**base, **(facets or {})})
@@ -152,7 +161,7 @@ def gcs_bucket(name: str, location: str, location_type: str, *, labels: dict[str
     return make_resource(provider="gcp", account=GCP_PROJECT, region=location.lower(), category="storage",
                          type="gcp.storage.bucket", native_id=f"//storage.googleapis.com/projects/_/buckets/{name}",
                          name=name, config=cfg, tags=labels or {},
-                         facets={"public": False, "location_type": location_type, "key_management": "provider"})
+                         facets=gcs_bucket_facets(cfg, cfg["iamPolicy"]))
 
 
 # ---------------------------------------------------------------- Azure
@@ -215,7 +224,7 @@ def azure_storage(name: str, location: str, sku: str, *, tags: dict[str, str] | 
            "kind": "StorageV2", "sku": {"name": sku, "tier": "Standard"}, "tags": tags or {}, "properties": props}
     return make_resource(provider="azure", account=SUB, region=location, category="storage",
                          type="azure.storage.account", native_id=rid, name=name, config=cfg, tags=tags or {},
-                         facets={"public": False, "key_management": "provider", "locations": [location]})
+                         facets=storage_account_facets(cfg))
 
 
 # ---------------------------------------------------------------- storage of envelopes

@@ -6,7 +6,8 @@ import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from auditor.checks.identity_rules import malformed_results
+from auditor.rules.engine import make_context
+from auditor.rules.identity import policy_malformed
 from auditor.config.schema import AuditorConfig
 from auditor.identity.graph import build_from_resources
 from auditor.identity.policy import Condition, evaluate, evaluate_condition, parse_policy, split_operator
@@ -153,6 +154,5 @@ def test_arbitrary_trust_documents_become_malformed_findings(trust_doc):
     parsed = parse_policy(trust_doc, needs_principal=True)
     if trust_doc is not None and parsed.errors:
         assert graph.malformed.get(role.resource_key), "a malformed trust policy is recorded, not raised"
-        verdicts = dict(malformed_results(graph))
-        assert verdicts[role.resource_key].status == "FAIL"
-        assert verdicts[role.resource_key].rule_id == "identity.policy_malformed"
+        verdict = policy_malformed(role, make_context(AuditorConfig(), graph=graph))
+        assert verdict is not None and verdict.status == "FAIL"

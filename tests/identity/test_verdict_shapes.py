@@ -204,14 +204,13 @@ def test_allow_with_not_principal_is_public():
 def test_google_aud_pinning_a_service_account_unique_id_is_pinned():
     from tests.identity.factories import SA_UID, web_identity
 
-    from auditor.checks.identity_rules import edge_results
-    from auditor.checks.rules import RULES
+    from auditor.rules.engine import make_context
+    from auditor.rules.registry import get
 
     def verdict(condition):
-        role = aws_role("g", trust(web_identity("accounts.google.com", condition)))
-        g = build_from_resources([stored(role)], CONFIG)
-        (res,) = [r for _, r in edge_results(g, [RULES["identity.aws.google_unpinned"]])]
-        return res
+        role = stored(aws_role("g", trust(web_identity("accounts.google.com", condition))))
+        g = build_from_resources([role], CONFIG)
+        return get("identity.aws.google_unpinned").judge(role, make_context(CONFIG, graph=g))
 
     unsafe = verdict({"StringEquals": {"accounts.google.com:aud": "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur"
                                                                   ".apps.googleusercontent.com"}})
@@ -243,20 +242,23 @@ def _grant(principal, condition=None, effect="Allow"):
 
 
 def test_bucket_policy_granting_a_foreign_account_is_an_external_trust_edge():
-    from auditor.checks.identity_rules import edge_results
-    from auditor.checks.rules import RULES
+    from auditor.rules.engine import make_context
+    from auditor.rules.registry import get
 
-    g = build_from_resources([stored(_bucket(_grant({"AWS": f"arn:aws:iam::{VENDOR}:root"})))], CONFIG)
+    def external_account(bucket):  # type: ignore[no-untyped-def]
+        g = build_from_resources([bucket], CONFIG)
+        return g, get("identity.aws.external_account").judge(bucket, make_context(CONFIG, graph=g))
+
+    g, res = external_account(stored(_bucket(_grant({"AWS": f"arn:aws:iam::{VENDOR}:root"}))))
     (edge,) = g.edges
     assert edge.mechanism == "aws_resource_policy" and edge.external and edge.trusted_id == VENDOR
-    (res,) = [r for _, r in edge_results(g, [RULES["identity.aws.external_account"]])]
     assert res.status == "FAIL" and VENDOR in res.message
     # safe twins: an account of the estate; the bucket's own account; a Deny
     from tests.identity.factories import AWS_OTHER
 
-    g = build_from_resources([stored(_bucket(_grant({"AWS": f"arn:aws:iam::{AWS_OTHER}:role/reader"})))], CONFIG)
+    g, res = external_account(stored(_bucket(_grant({"AWS": f"arn:aws:iam::{AWS_OTHER}:role/reader"}))))
     assert [e.external for e in g.edges] == [False]
-    assert [r.status for _, r in edge_results(g, [RULES["identity.aws.external_account"]])] == ["PASS"]
+    assert res.status == "PASS"
     assert build_from_resources([stored(_bucket(_grant({"AWS": AWS_ACCT})))], CONFIG).edges == []
     assert build_from_resources([stored(_bucket(_grant({"AWS": VENDOR}, effect="Deny")))], CONFIG).edges == []
 

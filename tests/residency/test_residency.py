@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from auditor.config.schema import AuditorConfig, EstateConfig, ResidencyConfig
-from auditor.checks.engine import evaluate
 from auditor.model import make_resource
-from auditor.residency.evaluate import evaluate_resource
-from auditor.residency.policy import Place, ResidencyPolicy, permits
+from auditor.residency.policy import Place, permits
+from auditor.rules.engine import evaluate, make_context
+from auditor.rules.registry import select
 from tests.identity.factories import (
     AWS_ACCT, EU_ACCOUNT, GCP_PROJECT, TENANT, azure_storage, gcs_bucket, s3_bucket, stored, three_cloud_estate,
 )
@@ -16,23 +16,28 @@ from tests.identity.factories import (
 RESIDENCY = ResidencyConfig(default_classification="internal",
                             allowed={"internal": ["*"], "restricted": ["EU"], "br-only": ["BR"], "eea": ["EEA"],
                                      "de-only": ["DE"]})
-POLICY = ResidencyPolicy.from_config(RESIDENCY)
+CTX = make_context(AuditorConfig(residency=RESIDENCY))
 EU = {"data-classification": "restricted"}
 
 
-def verdict(res, rule, bucket_regions=None):
-    found = {r.rule_id: r for r in evaluate_resource(stored(res), POLICY, bucket_regions or {})}
-    return found.get(rule)
+def verdicts(res):
+    """Every residency rule's verdict on one resource (rule id -> Result), as the engine runs them."""
+    r = stored(res)
+    return {rule.id: v for rule in select(["residency."]) if (v := rule.judge(r, CTX)) is not None}
+
+
+def verdict(res, rule):
+    return verdicts(res).get(rule)
 
 
 # ---------------------------------------------------------------- S3 replication
 
 def test_eu_bucket_replicated_to_us_is_flagged_and_eu_twin_is_not():
     regions = {"analytics-us": "us-east-1", "analytics-fra": "eu-central-1"}
-    bad = verdict(s3_bucket("analytics-eu", "eu-west-1", tags=EU, replicate_to=["analytics-us"]),
-                  "residency.replica_location", regions)
-    good = verdict(s3_bucket("analytics-eu", "eu-west-1", tags=EU, replicate_to=["analytics-fra"]),
-                   "residency.replica_location", regions)
+    bad = verdict(s3_bucket("analytics-eu", "eu-west-1", tags=EU, replicate_to=["analytics-us"],
+                            destination_regions=regions), "residency.replica_location")
+    good = verdict(s3_bucket("analytics-eu", "eu-west-1", tags=EU, replicate_to=["analytics-fra"],
+                             destination_regions=regions), "residency.replica_location")
     assert bad.status == "FAIL" and "us-east-1 (US)" in bad.message
     assert good.status == "PASS"
     assert verdict(s3_bucket("analytics-eu", "eu-west-1", tags=EU), "residency.primary_location").status == "PASS"
@@ -40,9 +45,10 @@ def test_eu_bucket_replicated_to_us_is_flagged_and_eu_twin_is_not():
 
 def test_replication_destination_outside_the_snapshot_is_unknown_and_disabled_rules_do_not_count():
     unknown = verdict(s3_bucket("b", "eu-west-1", tags=EU, replicate_to=["someone-elses"]), "residency.replica_location")
-    assert unknown.status == "UNKNOWN" and "not in the snapshot" in unknown.message
-    off = s3_bucket("b", "eu-west-1", tags=EU, replicate_to=["analytics-us"], status="Disabled")
-    assert verdict(off, "residency.replica_location", {"analytics-us": "us-east-1"}) is None
+    assert unknown.status == "UNKNOWN" and "not collected" in unknown.message
+    off = s3_bucket("b", "eu-west-1", tags=EU, replicate_to=["analytics-us"], status="Disabled",
+                    destination_regions={"analytics-us": "us-east-1"})
+    assert verdict(off, "residency.replica_location") is None
 
 
 def test_unclassified_data_uses_the_default_classification():
@@ -57,8 +63,7 @@ def test_azure_grs_pair_crossing_a_border_is_flagged_and_twins_are_not():
     br = {"data-classification": "br-only"}
     grs = verdict(azure_storage("brdata", "brazilsouth", "Standard_RAGRS", tags=br), "residency.geo_secondary")
     assert grs.status == "FAIL" and "southcentralus (US)" in grs.message
-    lrs = {r.rule_id for r in evaluate_resource(stored(azure_storage("brdata", "brazilsouth", "Standard_LRS", tags=br)),
-                                                POLICY, {})}
+    lrs = set(verdicts(azure_storage("brdata", "brazilsouth", "Standard_LRS", tags=br)))
     assert lrs == {"residency.primary_location"}  # no secondary copy at all
     de = verdict(azure_storage("dedata", "germanywestcentral", "Standard_GZRS", tags={"data-classification": "de-only"}),
                  "residency.geo_secondary")

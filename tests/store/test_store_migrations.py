@@ -30,3 +30,15 @@ def test_old_revision_refused(store):
         c.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
     with pytest.raises(SchemaOutOfDate, match="db upgrade"):
         migrate.check_schema(store)
+
+
+def test_newer_schema_says_upgrade_the_tool(store):
+    from auditor.store import migrate
+
+    with store.begin() as c:
+        c.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(SchemaOutOfDate, match="upgrade the auditor tool, not the database") as err:
+        migrate.check_schema(store)
+    assert "\n" not in str(err.value)
+    with pytest.raises(SchemaOutOfDate, match="upgrade the auditor tool"):
+        migrate.upgrade(store)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from auditor.checks.engine import evaluate, failing_at_or_above, run_checks
-from auditor.checks.finding import FINDING_KEYS, finding_id
-from auditor.checks.rules import RULES, SEVERITIES
+from auditor.rules.engine import evaluate, failing_at_or_above, run_checks
+from auditor.rules.registry import all_rules
+from auditor.rules.verdict import FINDING_KEYS, SEVERITIES, finding_id
 from auditor.config.schema import AuditorConfig, ChecksConfig, EstateConfig, ResidencyConfig
 from auditor.facets import rule as net_rule
 from auditor.model import make_resource
@@ -30,7 +30,8 @@ CONFIG = AuditorConfig(
     residency=ResidencyConfig(allowed={"internal": ["*"], "restricted": ["EU"]}),
     checks=ChecksConfig(access_key_max_age_days=90, sa_key_max_age_days=30),
 )
-FRAMEWORK_KEYS = {"CIS-AWS", "CIS-GCP", "CIS-Azure", "SOC2", "ISO27001", "GDPR"}
+FRAMEWORK_KEYS = {"CIS-AWS-7.0", "CIS-AWS-6.0", "CIS-GCP-5.0", "CIS-GCP-4.0", "CIS-Azure-6.0", "CIS-Azure-5.0",
+                  "SOC2-2017", "ISO27001-2022", "GDPR-2016"}
 
 AS_OF_TIME = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
@@ -115,12 +116,12 @@ def test_finding_shape_ids_and_framework_mapping(findings):
     assert tuple(d) == FINDING_KEYS
     assert d["finding_id"] == finding_id("storage.public", f.resource_key)
     assert len(d["finding_id"]) == 32 and d["severity"] in SEVERITIES
-    assert d["frameworks"]["CIS-AWS"] == ["2.1.4"] and d["frameworks"]["SOC2"] == ["CC6.1"]
-    for rule in RULES.values():
+    assert d["frameworks"]["CIS-AWS-7.0"] == ["2.21", "3.1.4"] and d["frameworks"]["SOC2-2017"] == ["CC6.1"]
+    for rule in all_rules().values():
         assert rule.severity in SEVERITIES
         assert set(rule.frameworks) <= FRAMEWORK_KEYS and rule.frameworks
         assert all(isinstance(v, list) and v and all(isinstance(x, str) for x in v) for v in rule.frameworks.values())
-    assert RULES["residency.replica_location"].frameworks["GDPR"] == ["Art.44", "Art.46"]
+    assert all_rules()["residency.replica_location"].frameworks["GDPR-2016"] == ["Art.44", "Art.46"]
 
 
 def test_fail_on_threshold(findings):
@@ -155,9 +156,9 @@ def test_persisted_per_snapshot_and_stable_across_runs(engine):
     assert len(rows) == len(first) == len(again)
     assert {r["finding_id"] for r in rows} == {f.finding_id for f in first}
     row = next(r for r in rows if r["rule_id"] == "identity.chain_to_admin" and r["status"] == "FAIL")
-    assert json.loads(row["frameworks"])["SOC2"] and json.loads(row["evidence"])["chains"]
+    assert json.loads(row["frameworks"])["SOC2-2017"] and json.loads(row["evidence"])["chains"]
     subset = run_checks(engine, CONFIG, sid1, rules=["storage.*"], persist=False)
-    assert {f.rule_id for f in subset} <= {"storage.public", "storage.customer_key_required"}
+    assert subset and {f.rule_id for f in subset} <= {r for r in all_rules() if r.startswith("storage.")}
 
 
 def test_resource_whose_unit_failed_later_is_unknown(engine):

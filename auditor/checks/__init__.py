@@ -1,1 +1,0 @@
-"""Rules as data, the engine that runs them, and findings per snapshot."""
