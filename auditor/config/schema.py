@@ -128,6 +128,7 @@ class GcpEndpoints(Section):
     aiplatform: str | None = None  # replaces every regional {region}-aiplatform endpoint
     notebooks: str | None = None
     container: str | None = None
+    artifactregistry: str | None = None
 
 
 class GcpConfig(Section):

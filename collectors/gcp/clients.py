@@ -182,6 +182,10 @@ class GcpClients:
         """GKE (Kubernetes Engine API v1)."""
         return self._discovery("container", "v1", self.endpoint("container"))
 
+    def artifactregistry(self) -> Any:
+        """Artifact Registry v1 (repositories and their IAM policies)."""
+        return self._discovery("artifactregistry", "v1", self.endpoint("artifactregistry"))
+
     def iam(self) -> Any:
         """The IAM v1 discovery client (workload identity pools have no google-cloud-* client).
 

@@ -19,6 +19,8 @@ PREDEFINED_ROLES: tuple[dict[str, str], ...] = (
     {"role": "roles/aiplatform.viewer", "covers": "Vertex AI locations, models, endpoints and custom jobs"},
     {"role": "roles/notebooks.viewer", "covers": "Workbench instances"},
     {"role": "roles/container.clusterViewer", "covers": "GKE clusters"},
+    {"role": "roles/artifactregistry.reader", "covers": "Artifact Registry repositories (also pulls images: "
+                                                       "prefer the custom role)"},
     {"role": "roles/storage.insightsCollectorService", "covers": "alternative for storage.buckets.list/"
                                                                  "getIamPolicy without object access"},
 )

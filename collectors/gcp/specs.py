@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.gcp import collect as c
-from collectors.gcp import gke, vertex
+from collectors.gcp import artifact_registry, gke, vertex
 from collectors.spec import ResourceSpec
 
 _POLICY_RULES = HashRules(volatile=("config.etag",),
@@ -138,6 +138,16 @@ SPECS: tuple[ResourceSpec, ...] = (
                                      "config.masterAuthorizedNetworksConfig.cidrBlocks")),
           collect=gke.collect_clusters,
           doc="GKE clusters: private endpoint, authorized networks, legacy ABAC, workload identity, node SA/scopes."),
+    _spec("gcp.artifactregistry.repository", "storage", "artifactregistry",
+          "artifactregistry.projects.locations.repositories.list",
+          detail=("artifactregistry.projects.locations.list",
+                  "artifactregistry.projects.locations.repositories.getIamPolicy"),
+          permissions=("artifactregistry.repositories.list", "artifactregistry.locations.list",
+                       "artifactregistry.repositories.getIamPolicy"), scope="regional",
+          rules=HashRules(volatile=("config.updateTime", "config.sizeBytes", "config.iamPolicy.etag"),
+                          unordered=("config.iamPolicy.bindings", "config.iamPolicy.bindings[*].members")),
+          collect=artifact_registry.collect_repositories,
+          doc="Artifact Registry repositories: immutable tags, public (allUsers) readers, CMEK, location."),
 )
 
 # Calls made while planning (scope discovery), not by any one spec.
@@ -171,5 +181,8 @@ CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "aiplatform.projects.locations.customJobs.list": ("aiplatform.customJobs.list",),
     "notebooks.projects.locations.instances.list": ("notebooks.instances.list",),
     "container.projects.locations.clusters.list": ("container.clusters.list",),
+    "artifactregistry.projects.locations.list": ("artifactregistry.locations.list",),
+    "artifactregistry.projects.locations.repositories.list": ("artifactregistry.repositories.list",),
+    "artifactregistry.projects.locations.repositories.getIamPolicy": ("artifactregistry.repositories.getIamPolicy",),
     **DISCOVERY_CALLS,
 }

@@ -58,6 +58,8 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
                                    for x in p.workbench},
         "gcp.container.cluster": {f"//container.googleapis.com/projects/{p.project_id}/locations/{x['location']}/"
                                   f"clusters/{x['name']}" for p in _active(run) for x in p.gke_clusters},
+        "gcp.artifactregistry.repository": {f"//artifactregistry.googleapis.com/{x['name']}" for p in _active(run)
+                                            for x in p.repositories},
     }
     got: dict[str, set[str]] = {}
     for r in run.sink.resources:

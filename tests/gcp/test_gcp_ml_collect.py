@@ -16,7 +16,7 @@ from auditor.model import UnitStatus
 from .conftest import anonymous_config, collect
 
 ML_TYPES = ["gcp.aiplatform.model", "gcp.aiplatform.endpoint", "gcp.aiplatform.custom_job",
-            "gcp.notebooks.instance", "gcp.container.cluster"]
+            "gcp.notebooks.instance", "gcp.container.cluster", "gcp.artifactregistry.repository"]
 PROJECTS = ["ml-prod", "data-lake", "web-dev"]
 
 
@@ -43,6 +43,7 @@ def test_every_seeded_ml_resource_is_collected_and_schema_valid(ml_run) -> None:
     assert set(by_name(sink, "gcp.aiplatform.custom_job")) == {"train-churn-v5"}  # the 2024 job is not recent
     assert set(by_name(sink, "gcp.notebooks.instance")) == {"ds-open", "ds-locked", "lake-explore"}
     assert set(by_name(sink, "gcp.container.cluster")) == {"ml-gke", "ml-gke-edge", "lake-gke"}
+    assert set(by_name(sink, "gcp.artifactregistry.repository")) == {"serving", "training", "scratch"}
     for r in sink.resources:
         assert unknown_facet_keys(r.category, json.loads(r.facets)) == [], r.type
     model = by_name(sink, "gcp.aiplatform.model")["churn-v4"]
@@ -96,6 +97,19 @@ def test_workbench_and_gke_facets(ml_run) -> None:  # type: ignore[no-untyped-de
     ml = gke["ml-gke"]["facets"]
     assert ml["endpoint_public"] is False and ml["secrets_encrypted"] is True and ml["workload_identity"] is True
     assert gke["ml-gke-edge"]["facets"]["endpoint_public_cidrs"] == ["203.0.113.0/24"]
+
+
+def test_artifact_registry_facets(ml_run) -> None:  # type: ignore[no-untyped-def]
+    fake, _, sink, _ = ml_run
+    repos = by_name(sink, "gcp.artifactregistry.repository")
+    scratch, serving = repos["scratch"]["facets"], repos["serving"]["facets"]
+    assert scratch["public"] is True and scratch["public_reasons"] == ["iam:allUsers:roles/artifactregistry.reader"]
+    assert scratch["tag_immutable"] is False and scratch["key_management"] == "provider"
+    assert serving["public"] is False and serving["tag_immutable"] is True and serving["kms_key"]
+    assert repos["scratch"]["config"]["iamPolicy"]["bindings"][0]["members"] == ["allUsers"]
+    # one IAM policy read per repository, and the location list was paged (page size 1)
+    assert fake.calls["artifactregistry.projects.locations.repositories.getIamPolicy"] == 3
+    assert fake.calls["artifactregistry.projects.locations.list"] > len(PROJECTS)
 
 
 def test_secrets_never_stored(ml_run) -> None:  # type: ignore[no-untyped-def]

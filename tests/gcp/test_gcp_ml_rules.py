@@ -19,7 +19,7 @@ from auditor.rules.registry import RuleContext
 from .conftest import anonymous_config, collect
 
 TYPES = ["gcp.aiplatform.model", "gcp.aiplatform.endpoint", "gcp.aiplatform.custom_job", "gcp.notebooks.instance",
-         "gcp.container.cluster", "gcp.storage.bucket"]
+         "gcp.container.cluster", "gcp.storage.bucket", "gcp.artifactregistry.repository"]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,7 @@ def ctx(buckets: list[SimpleNamespace] = ()) -> RuleContext:  # type: ignore[ass
     (ml.endpoint_data_capture, "sentiment-public", "churn-private"),
     (ml.cluster_public_endpoint, "lake-gke", "ml-gke"),           # 0.0.0.0/0 vs private endpoint
     (ml.cluster_public_endpoint, "lake-gke", "ml-gke-edge"),      # vs public but authorized networks only
+    (ml.registry_mutable_tags, "scratch", "serving"),             # Artifact Registry immutableTags
 ])
 def test_unsafe_fails_and_safe_twin_passes(resources, rule, unsafe, safe) -> None:  # type: ignore[no-untyped-def]
     c = ctx()

@@ -73,7 +73,8 @@ def test_every_seeded_payload_validates() -> None:
                "vertex_models": ("aiplatform", "GoogleCloudAiplatformV1Model"),
                "vertex_endpoints": ("aiplatform", "GoogleCloudAiplatformV1Endpoint"),
                "custom_jobs": ("aiplatform", "GoogleCloudAiplatformV1CustomJob"),
-               "workbench": ("notebooks", "Instance"), "gke_clusters": ("container", "Cluster")}
+               "workbench": ("notebooks", "Instance"), "gke_clusters": ("container", "Cluster"),
+               "repositories": ("artifactregistry", "Repository")}
     for p in estate.projects:
         for attr, (api, schema) in schemas.items():
             for item in getattr(p, attr):

@@ -41,6 +41,8 @@ class GcpProject:
     custom_jobs: list[dict[str, Any]] = field(default_factory=list)
     workbench: list[dict[str, Any]] = field(default_factory=list)
     gke_clusters: list[dict[str, Any]] = field(default_factory=list)
+    repositories: list[dict[str, Any]] = field(default_factory=list)  # Artifact Registry
+    repository_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # repository name -> Policy
 
 
 @dataclass

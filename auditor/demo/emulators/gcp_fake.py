@@ -33,6 +33,7 @@ SERVICE_HOSTS = {
     "aiplatform": "aiplatform.googleapis.com",
     "notebooks": "notebooks.googleapis.com",
     "container": "container.googleapis.com",
+    "artifactregistry": "artifactregistry.googleapis.com",
 }
 SERVICE_TITLES = {
     "compute": "Compute Engine API",
@@ -42,7 +43,13 @@ SERVICE_TITLES = {
     "aiplatform": "Vertex AI API",
     "notebooks": "Notebooks API",
     "container": "Kubernetes Engine API",
+    "artifactregistry": "Artifact Registry API",
 }
+
+
+# APIs whose paths collide with another's on the one loopback server (``v1/projects/{p}/locations``
+# is both Vertex AI's and Artifact Registry's): served under a path prefix, named in endpoints().
+PATH_PREFIX = {"artifactregistry": "artifactregistry/"}
 
 
 class ApiError(Exception):
@@ -204,8 +211,9 @@ class GcpFake:
 
     def endpoints(self) -> dict[str, str]:
         """Per-service endpoint overrides for GcpConfig.endpoints (one server serves all)."""
-        return {name: self.base_url for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform",
-                                                 "notebooks", "container")}
+        return {name: self.base_url + ("/" + PATH_PREFIX[name].rstrip("/") if name in PATH_PREFIX else "")
+                for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform", "notebooks", "container",
+                             "artifactregistry")}
 
     # ------------------------------------------------------------ switches
 
@@ -266,7 +274,7 @@ class GcpFake:
 
     def _route(self, api: str, method_id: str, handler: Handler) -> Route:
         m = method(api, method_id)
-        return Route(api, method_id, m.http_method, _compile(m.path), m.response, handler)
+        return Route(api, method_id, m.http_method, _compile(PATH_PREFIX.get(api, "") + m.path), m.response, handler)
 
     # ------------------------------------------------------------ gates
 

@@ -157,6 +157,7 @@ def seed_ml(estate: GcpEstate) -> None:
               sa="analyst@data-lake.iam.gserviceaccount.com")
     cluster(ml, region, "ml-gke", private_endpoint=True, authorized=["10.0.0.0/8"], kms=kms)
     cluster(ml, "europe-west4-a", "ml-gke-edge", private_endpoint=False, authorized=["203.0.113.0/24"])
+    seed_registries(estate)
     cluster(data, "us-central1", "lake-gke", private_endpoint=False, authorized=None, legacy_abac=True,
             workload_identity=False, scopes=("https://www.googleapis.com/auth/cloud-platform",), shielded=False)
 
@@ -173,3 +174,31 @@ def replace_endpoint_model(estate: GcpEstate) -> str:
     for d in ep["deployedModels"]:
         d.update(model=vendor["name"], displayName=vendor["displayName"])
     return artifact
+
+
+def repository(p: GcpProject, location: str, name: str, *, immutable: bool, public: bool = False,
+               kms: str | None = None) -> dict[str, Any]:
+    r: dict[str, Any] = {
+        "name": f"projects/{p.project_id}/locations/{location}/repositories/{name}", "format": "DOCKER",
+        "mode": "STANDARD_REPOSITORY", "dockerConfig": {"immutableTags": immutable},
+        "registryUri": f"{location}-docker.pkg.dev/{p.project_id}/{name}", "sizeBytes": "1048576",
+        "createTime": "2026-01-01T00:00:00Z", "updateTime": "2026-11-01T00:00:00Z", "labels": {"team": "ml"},
+        "vulnerabilityScanningConfig": {"enablementConfig": "INHERITED", "enablementState": "SCANNING_ACTIVE"},
+    }
+    if kms:
+        r["kmsKeyName"] = kms
+    p.repositories.append(r)
+    if public:
+        p.repository_policies[r["name"]] = {"version": 1, "etag": "BwYrepo=", "bindings": [
+            {"role": "roles/artifactregistry.reader", "members": ["allUsers"]}]}
+    return r
+
+
+def seed_registries(estate: GcpEstate) -> None:
+    """ml-prod's serving/training repositories (immutable, private) and a public, mutable one."""
+    ml = estate.project("ml-prod")
+    assert ml is not None
+    kms = "projects/ml-prod/locations/europe-west1/keyRings/ring/cryptoKeys/data"
+    repository(ml, "europe-west1", "serving", immutable=True, kms=kms)
+    repository(ml, "europe-west1", "training", immutable=True, kms=kms)
+    repository(ml, "europe-west1", "scratch", immutable=False, public=True)

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 Handler = Callable[["Request"], dict[str, Any]]
 
 
+def not_found(what: str) -> Exception:
+    from auditor.demo.emulators.gcp_fake import not_found as nf
+
+    return nf(what)
+
+
 def _location_of(name: str) -> str:
     return name.split("/locations/", 1)[1].split("/", 1)[0]
 
@@ -68,7 +74,30 @@ def ml_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
             out["missingZones"] = missing
         return out
 
+    def ar_locations(req: "Request") -> dict[str, Any]:
+        project = fake._project(req.params["projectsId"])
+        fake._gate("artifactregistry", "artifactregistry.projects.locations.list", project)
+        names = sorted(set(fake.estate.regions()) | {"us", "europe", "asia"}
+                       | {_location_of(r["name"]) for r in project.repositories})
+        locs = [{"name": f"projects/{project.project_id}/locations/{r}", "locationId": r} for r in names]
+        page, token = fake._page(locs, req, "pageSize")
+        return {"locations": page, **({"nextPageToken": token} if token else {})}
+
+    def ar_policy(req: "Request") -> dict[str, Any]:
+        project = fake._project(req.params["projectsId"])
+        fake._gate("artifactregistry", "artifactregistry.projects.locations.repositories.getIamPolicy", project)
+        name = (f"projects/{req.params['projectsId']}/locations/{req.params['locationsId']}/repositories/"
+                f"{req.params['repositoriesId']}")
+        if not any(r["name"] == name for r in project.repositories):
+            raise not_found(name)
+        return dict(project.repository_policies.get(name) or {"etag": "ACAB"})
+
     return [
+        ("artifactregistry", "artifactregistry.projects.locations.list", ar_locations),
+        ("artifactregistry", "artifactregistry.projects.locations.repositories.list",
+         listing("artifactregistry", "artifactregistry.projects.locations.repositories.list", "repositories",
+                 "repositories")),
+        ("artifactregistry", "artifactregistry.projects.locations.repositories.getIamPolicy", ar_policy),
         ("aiplatform", "aiplatform.projects.locations.list", locations),
         ("aiplatform", "aiplatform.projects.locations.models.list",
          listing("aiplatform", "aiplatform.projects.locations.models.list", "vertex_models", "models")),

@@ -24,6 +24,7 @@ DOCUMENTS = {
     "aiplatform": "aiplatform.v1.json",
     "notebooks": "notebooks.v2.json",
     "container": "container.v1.json",
+    "artifactregistry": "artifactregistry.v1.json",
 }
 
 _INT_STRING = re.compile(r"^-?\d+$")
