@@ -25,7 +25,9 @@ PAGE_SIZE = 100
 # Jobs still running, or finished within this window, are collected ("recent/running").
 RECENT_JOBS = timedelta(days=30)
 ACTIVE_JOB_STATES = frozenset({"JOB_STATE_QUEUED", "JOB_STATE_PENDING", "JOB_STATE_RUNNING",
-                               "JOB_STATE_CANCELLING", "JOB_STATE_UPDATING", "JOB_STATE_PAUSED"})
+                               "JOB_STATE_CANCELLING", "JOB_STATE_UPDATING", "JOB_STATE_PAUSED",
+                               "PIPELINE_STATE_QUEUED", "PIPELINE_STATE_PENDING", "PIPELINE_STATE_RUNNING",
+                               "PIPELINE_STATE_CANCELLING", "PIPELINE_STATE_PAUSED"})
 # Workbench metadata switches worth keeping; every other metadata value is dropped (user data).
 WORKBENCH_FLAGS = frozenset({"notebook-disable-root", "notebook-disable-downloads", "notebook-disable-terminal",
                              "notebook-disable-nbconvert", "proxy-mode", "serial-port-logging-enable",
@@ -290,3 +292,49 @@ def collect_workbench(job: "GcpJob") -> Iterable["Resource"]:
                            config=workbench_config(i), facets=facets, tags=i.get("labels"))
     if unreachable:
         raise PartialCollection(sorted(f"{u} unreachable" for u in set(unreachable)))
+
+
+# ------------------------------------------------------------------ pipeline jobs
+
+
+def pipeline_images(spec: dict[str, Any] | None) -> list[str]:
+    """Container images of a compiled KFP pipeline (``deploymentSpec.executors.*.container.image``)."""
+    executors = ((spec or {}).get("deploymentSpec") or {}).get("executors") or {}
+    out = [((e or {}).get("container") or {}).get("image") for e in executors.values() if isinstance(e, dict)]
+    return sorted({i for i in out if isinstance(i, str) and i})
+
+
+def pipeline_facets(j: dict[str, Any], region: str, own: dict[str, str] | None, project: str) -> dict[str, Any]:
+    out_dir = (j.get("runtimeConfig") or {}).get("gcsOutputDirectory")
+    outputs = [out_dir] if out_dir else []
+    in_vpc = bool(j.get("network") or j.get("pscInterfaceConfig"))
+    return {
+        "ml_kind": "job", "identity": j.get("serviceAccount"), **_images(pipeline_images(j.get("pipelineSpec"))),
+        "in_vpc": in_vpc, "network_isolation": False if not in_vpc else None,
+        "output_locations": outputs, "artifact_locations": outputs,
+        "artifact_sources": [source(u, own, project) for u in outputs],
+        "data_sources": [source(u, own, project) for u in outputs],
+        **_encryption(j), "state": j.get("state"), "locations": [region],
+    }
+
+
+def pipeline_config(j: dict[str, Any]) -> dict[str, Any]:
+    """Run parameters may carry secrets: keep their names only; the compiled spec keeps only images."""
+    out = dict(j)
+    rc = dict(out.get("runtimeConfig") or {})
+    for key in ("parameterValues", "parameters"):
+        if key in rc:
+            rc[key] = sorted(rc[key] or {})
+    out["runtimeConfig"] = rc
+    if "pipelineSpec" in out:
+        out["pipelineSpec"] = {"images": pipeline_images(out["pipelineSpec"])}
+    return out
+
+
+def collect_pipeline_jobs(job: "GcpJob") -> Iterable["Resource"]:
+    own = own_buckets(job)
+    now = datetime.now(timezone.utc)
+    for region in regions(job):
+        for j in _regional(job, "pipelineJobs", "pipelineJobs", region):
+            if _recent(j, now):
+                yield _res(job, j, region, pipeline_facets(j, region, own, job.scope), pipeline_config(j))

@@ -54,6 +54,8 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
                                     for x in p.vertex_endpoints},
         "gcp.aiplatform.custom_job": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
                                       for x in p.custom_jobs if x["state"] == "JOB_STATE_RUNNING"},
+        "gcp.aiplatform.pipeline_job": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                        for x in p.pipeline_jobs},
         "gcp.notebooks.instance": {f"//notebooks.googleapis.com/{x['name']}" for p in _active(run)
                                    for x in p.workbench},
         "gcp.container.cluster": {f"//container.googleapis.com/projects/{p.project_id}/locations/{x['location']}/"

@@ -16,7 +16,8 @@ from auditor.model import UnitStatus
 from .conftest import anonymous_config, collect
 
 ML_TYPES = ["gcp.aiplatform.model", "gcp.aiplatform.endpoint", "gcp.aiplatform.custom_job",
-            "gcp.notebooks.instance", "gcp.container.cluster", "gcp.artifactregistry.repository"]
+            "gcp.aiplatform.pipeline_job", "gcp.notebooks.instance", "gcp.container.cluster",
+            "gcp.artifactregistry.repository"]
 PROJECTS = ["ml-prod", "data-lake", "web-dev"]
 
 
@@ -41,6 +42,7 @@ def test_every_seeded_ml_resource_is_collected_and_schema_valid(ml_run) -> None:
     assert set(by_name(sink, "gcp.aiplatform.model")) == {"churn-v3", "churn-v4", "sentiment-ext"}
     assert set(by_name(sink, "gcp.aiplatform.endpoint")) == {"churn-private", "sentiment-public"}
     assert set(by_name(sink, "gcp.aiplatform.custom_job")) == {"train-churn-v5"}  # the 2024 job is not recent
+    assert set(by_name(sink, "gcp.aiplatform.pipeline_job")) == {"churn-nightly", "vendor-eval"}
     assert set(by_name(sink, "gcp.notebooks.instance")) == {"ds-open", "ds-locked", "lake-explore"}
     assert set(by_name(sink, "gcp.container.cluster")) == {"ml-gke", "ml-gke-edge", "lake-gke"}
     assert set(by_name(sink, "gcp.artifactregistry.repository")) == {"serving", "training", "scratch"}
@@ -80,6 +82,11 @@ def test_vertex_facets(ml_run) -> None:  # type: ignore[no-untyped-def]
     job = by_name(sink, "gcp.aiplatform.custom_job")["train-churn-v5"]["facets"]
     assert job["identity"] == "trainer@ml-prod.iam.gserviceaccount.com" and job["in_vpc"] is True
     assert job["output_locations"] == ["gs://ml-prod-models/churn/v5/"]
+    run = by_name(sink, "gcp.aiplatform.pipeline_job")["churn-nightly"]
+    assert run["facets"]["ml_kind"] == "job" and run["facets"]["in_vpc"] is True
+    assert {i["account"] for i in run["facets"]["images"]} == {"ml-prod", "vertex-ai"}
+    assert run["config"]["runtimeConfig"]["parameterValues"] == ["db_password"]  # names, never values
+    assert set(run["config"]["pipelineSpec"]) == {"images"}
 
 
 def test_workbench_and_gke_facets(ml_run) -> None:  # type: ignore[no-untyped-def]

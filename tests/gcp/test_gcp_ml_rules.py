@@ -18,8 +18,8 @@ from auditor.rules.registry import RuleContext
 
 from .conftest import anonymous_config, collect
 
-TYPES = ["gcp.aiplatform.model", "gcp.aiplatform.endpoint", "gcp.aiplatform.custom_job", "gcp.notebooks.instance",
-         "gcp.container.cluster", "gcp.storage.bucket", "gcp.artifactregistry.repository"]
+TYPES = ["gcp.aiplatform.model", "gcp.aiplatform.endpoint", "gcp.aiplatform.custom_job", "gcp.aiplatform.pipeline_job",
+         "gcp.notebooks.instance", "gcp.container.cluster", "gcp.storage.bucket", "gcp.artifactregistry.repository"]
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,7 @@ def ctx(buckets: list[SimpleNamespace] = ()) -> RuleContext:  # type: ignore[ass
 @pytest.mark.parametrize(("rule", "unsafe", "safe"), [
     (ml.model_provenance, "sentiment-ext", "churn-v4"),           # external bucket + docker.io vs own, pinned
     (ml.model_provenance, "sentiment-public", "churn-private"),   # endpoints judged by what they serve
+    (ml.model_provenance, "vendor-eval", "churn-nightly"),        # pipeline steps: docker.io vs estate/Google
     (ml.notebook_direct_internet, "ds-open", "ds-locked"),        # Workbench public IP
     (ml.notebook_root_access, "ds-open", "ds-locked"),
     (ml.endpoint_encryption, "sentiment-public", "churn-private"),  # Google-managed key vs CMEK

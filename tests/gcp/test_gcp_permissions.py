@@ -20,7 +20,7 @@ EXPECTED_TYPES = {
     "gcp.iam.folder_policy", "gcp.iam.organization_policy", "gcp.iam.service_account",
     "gcp.iam.service_account_key", "gcp.iam.workload_identity_pool", "gcp.iam.workload_identity_provider",
     "gcp.aiplatform.model", "gcp.aiplatform.endpoint", "gcp.aiplatform.custom_job", "gcp.notebooks.instance",
-    "gcp.container.cluster", "gcp.artifactregistry.repository",
+    "gcp.container.cluster", "gcp.artifactregistry.repository", "gcp.aiplatform.pipeline_job",
 }
 
 

@@ -73,6 +73,7 @@ def test_every_seeded_payload_validates() -> None:
                "vertex_models": ("aiplatform", "GoogleCloudAiplatformV1Model"),
                "vertex_endpoints": ("aiplatform", "GoogleCloudAiplatformV1Endpoint"),
                "custom_jobs": ("aiplatform", "GoogleCloudAiplatformV1CustomJob"),
+               "pipeline_jobs": ("aiplatform", "GoogleCloudAiplatformV1PipelineJob"),
                "workbench": ("notebooks", "Instance"), "gke_clusters": ("container", "Cluster"),
                "repositories": ("artifactregistry", "Repository")}
     for p in estate.projects:

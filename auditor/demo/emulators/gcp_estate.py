@@ -39,6 +39,7 @@ class GcpProject:
     vertex_models: list[dict[str, Any]] = field(default_factory=list)
     vertex_endpoints: list[dict[str, Any]] = field(default_factory=list)
     custom_jobs: list[dict[str, Any]] = field(default_factory=list)
+    pipeline_jobs: list[dict[str, Any]] = field(default_factory=list)
     workbench: list[dict[str, Any]] = field(default_factory=list)
     gke_clusters: list[dict[str, Any]] = field(default_factory=list)
     repositories: list[dict[str, Any]] = field(default_factory=list)  # Artifact Registry

@@ -73,6 +73,23 @@ def custom_job(p: GcpProject, region: str, name: str, *, image: str, sa: str, ou
     return j
 
 
+def pipeline_job(p: GcpProject, region: str, name: str, *, images: list[str], sa: str, output: str,
+                 state: str = "PIPELINE_STATE_RUNNING", network: str | None = None) -> dict[str, Any]:
+    executors = {f"exec-step-{i}": {"container": {"image": img, "args": ["--api-key", "s3cr3t"]}}
+                 for i, img in enumerate(images)}
+    j: dict[str, Any] = {
+        "name": _vertex_name(p, region, "pipelineJobs", name), "displayName": name, "state": state,
+        "createTime": "2026-11-30T02:00:00Z", "startTime": "2026-11-30T02:01:00Z",
+        "updateTime": "2026-11-30T02:01:00Z", "serviceAccount": sa,
+        "pipelineSpec": {"pipelineInfo": {"name": name}, "deploymentSpec": {"executors": executors},
+                         "schemaVersion": "2.1.0", "sdkVersion": "kfp-2.7.0"},
+        "runtimeConfig": {"gcsOutputDirectory": output, "parameterValues": {"db_password": "s3cr3t"}},
+        **({"network": network} if network else {}),
+    }
+    p.pipeline_jobs.append(j)
+    return j
+
+
 def workbench(p: GcpProject, zone: str, name: str, *, public_ip: bool, root: bool, sa: str,
               proxy: bool = True) -> dict[str, Any]:
     meta = {"startup-script": "curl -H 'Authorization: Bearer s3cr3t' https://example.invalid"}
@@ -150,6 +167,12 @@ def seed_ml(estate: GcpEstate) -> None:
                network="projects/100000000001/global/networks/ml-vpc")
     custom_job(ml, region, "train-2024", image="gcr.io/ml-prod/old-trainer:1", sa=trainer,
                output="gs://ml-prod-models/old/", state="JOB_STATE_SUCCEEDED", end="2024-03-01T00:00:00Z")
+    pipeline_job(ml, region, "churn-nightly", sa=trainer, output="gs://ml-prod-models/pipelines/",
+                 images=[f"europe-west1-docker.pkg.dev/ml-prod/training/prep@{DIGEST}",
+                         "europe-docker.pkg.dev/vertex-ai/training/tf-cpu.2-15:latest"],
+                 network="projects/100000000001/global/networks/ml-vpc")
+    pipeline_job(ml, region, "vendor-eval", sa=trainer, output="gs://partner-share-models/eval/",
+                 images=["docker.io/vendor/eval:latest"])
     workbench(ml, "europe-west1-b", "ds-open", public_ip=True, root=True,
               sa="100000000001-compute@developer.gserviceaccount.com")
     workbench(ml, "europe-west1-b", "ds-locked", public_ip=False, root=False, sa=trainer, proxy=False)

@@ -55,7 +55,7 @@ def ml_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
         project = fake._project(req.params["projectsId"])
         fake._gate("aiplatform", "aiplatform.projects.locations.list", project)
         regions = sorted(set(fake.estate.regions()) | {
-            _location_of(i["name"]) for attr in ("vertex_models", "vertex_endpoints", "custom_jobs")
+            _location_of(i["name"]) for attr in ("vertex_models", "vertex_endpoints", "custom_jobs", "pipeline_jobs")
             for i in getattr(project, attr)})
         locs = [{"name": f"projects/{project.project_id}/locations/{r}", "locationId": r, "displayName": r}
                 for r in regions]
@@ -103,6 +103,8 @@ def ml_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
          listing("aiplatform", "aiplatform.projects.locations.models.list", "vertex_models", "models")),
         ("aiplatform", "aiplatform.projects.locations.endpoints.list",
          listing("aiplatform", "aiplatform.projects.locations.endpoints.list", "vertex_endpoints", "endpoints")),
+        ("aiplatform", "aiplatform.projects.locations.pipelineJobs.list",
+         listing("aiplatform", "aiplatform.projects.locations.pipelineJobs.list", "pipeline_jobs", "pipelineJobs")),
         ("aiplatform", "aiplatform.projects.locations.customJobs.list",
          listing("aiplatform", "aiplatform.projects.locations.customJobs.list", "custom_jobs", "customJobs")),
         ("notebooks", "notebooks.projects.locations.instances.list",
