@@ -90,11 +90,14 @@ def import_terraform_cmd(
 ) -> int:
     """Import Terraform state (format 4) as a new, immutable baseline version."""
     app: AppContext = ctx.obj
+    from auditor.cli.evidence_cmds import sign_log_head, signer
     from auditor.terraform.baseline import import_states
 
+    key = signer(app)  # an unusable configured key stops the import before any write
     result = import_states(app.engine(), name=name, locations=states, reason=reason, by=_actor(by))
+    sign_log_head(app, key)  # an imported baseline is an approval like any other
     for p in result.problems:
-        typer.echo(f"warning: {p}", err=True)
+        typer.echo(f"warning: {terminal_safe(str(p))}", err=True)
     if result.unmapped:
         typer.echo("note: not mapped (no resource type we collect): "
                    + ", ".join(f"{t} x{n}" for t, n in sorted(result.unmapped.items())), err=True)

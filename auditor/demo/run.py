@@ -156,6 +156,7 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         print_outcome(AppContext(fmt="table", console=console), second, show_exit=False)
         console.rule("IaC drift: what Terraform declares vs what runs")
         tf_demo.show_iac_drift(console, engine, tf_state, second.snapshot_id)
+        sign_head(engine, signing.configured_signer(config))  # the import is an approval: sign the new head
     _print_findings(console, second, FAIL_ON)
     elapsed = time.perf_counter() - started
     report = second.export_dir / "report.html" if second.export_dir else None

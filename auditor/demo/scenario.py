@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.demo.emulators import aws_ml_seed, aws_seed, azure_estate, gcp_estate
+from auditor.demo.emulators import aws_ml_seed, aws_seed, azure_estate, azure_ml_estate, gcp_estate
 
 AWS_REGIONS = ("us-east-1", "eu-west-1", "eu-central-1")
 
@@ -131,4 +131,6 @@ def apply_drift(endpoint_url: str, estate: DemoEstate) -> list[str]:
         if res.get("name") == "stprodgrs01" and "properties" in res:
             res["properties"]["allowBlobPublicAccess"] = True
             done.append("Azure: public blob access enabled on storage account stprodgrs01")
+    uri = azure_ml_estate.replace_endpoint_model(estate.azure)  # the Azure ML slice (issue 17)
+    done.append(f"Azure: ML online endpoint ep-fraud-private now serves a model from {uri} (model replaced)")
     return done

@@ -36,12 +36,12 @@ GOOGLE_UNIQUE_ID = re.compile(r"\d{15,30}")
 
 @dataclass(slots=True)
 class Issue:
-    rule_id: str
+    code: str  # the fact found (e.g. "aws.external_account"); rules in auditor/rules/identity.py judge codes
     message: str
     severity: str | None = None  # lower than the rule's default when the shape is only a hardening note
 
     def as_dict(self) -> dict[str, str]:
-        d = {"rule_id": self.rule_id, "message": self.message}
+        d = {"code": self.code, "message": self.message}
         if self.severity:
             d["severity"] = self.severity
         return d
@@ -183,7 +183,7 @@ class AwsExtractor:
             kind = "aws_unique_id"
         node = f"aws.account|{acct}" if kind == "aws_account" else (
             self.ix.aws_roles_by_arn[value].resource_key if value in self.ix.aws_roles_by_arn else f"aws.principal|{value}")
-        issues = [] if ours else [Issue("identity.aws.external_account",
+        issues = [] if ours else [Issue("aws.external_account",
                                         f"{res.type.rsplit('.', 1)[-1]} policy grants "
                                         f"{list(st.actions or ['NotAction ' + ','.join(st.not_actions or [])])} to "
                                         f"AWS {'account ' + acct if acct else 'principal ' + value}, which is not part "
@@ -258,7 +258,7 @@ class AwsExtractor:
             wild = [c.label() for k in ORG_KEYS for c in _pins(conds, k)]
             why = f"only wildcard account/organisation conditions {wild}" if wild else \
                 "no aws:PrincipalOrgID / aws:PrincipalAccount / aws:SourceAccount condition"
-            issue = Issue("identity.aws.public_trust", f"trust policy allows {who} with {why}")
+            issue = Issue("aws.public_trust", f"trust policy allows {who} with {why}")
             return self._edge(role, st, mechanism="aws_public", trusted_kind="anyone", trusted_id="*",
                               trusted_provider="aws", conditions=view, external=True, trusted_node="anyone|aws",
                               details={"issues": [issue.as_dict()]})
@@ -267,7 +267,7 @@ class AwsExtractor:
         owners = sorted({str(_owner_of(c, v)) for v in c.values})
         org = c.key in ORG_ID_KEYS or c.key == "aws:principalorgpaths"
         kind, prefix = ("aws_organization", "aws.org") if org else ("aws_account", "aws.account")
-        issues = [] if ours else [Issue("identity.aws.external_account",
+        issues = [] if ours else [Issue("aws.external_account",
                                         f"role trusts any principal of {kind.split('_')[1]} {', '.join(owners)}, "
                                         "which is not part of the declared estate")]
         return self._edge(role, st, mechanism="aws_cross_account", trusted_kind=kind, trusted_id=",".join(owners),
@@ -295,10 +295,10 @@ class AwsExtractor:
             kind, node = "aws_" + rest.split("/", 1)[0].replace("-", "_"), f"aws.principal|{value}"
         issues: list[Issue] = []
         if not ours and acct != role.account:
-            issues.append(Issue("identity.aws.external_account",
+            issues.append(Issue("aws.external_account",
                                 f"role trusts AWS account {acct}, which is not part of the declared estate"))
             if not ext_id:
-                issues.append(Issue("identity.aws.external_no_external_id",
+                issues.append(Issue("aws.external_no_external_id",
                                     f"third-party account {acct} may assume the role without sts:ExternalId "
                                     "(confused-deputy risk)"))
         mech = "aws_cross_account" if acct != role.account else "aws_same_account"
@@ -352,15 +352,15 @@ class AwsExtractor:
                     f"{claim} pattern admits other tenants: {_literal_values(pins)}"
                 if weak:
                     why += f" (non-restricting: {weak})"
-                issues.append(Issue("identity.aws.oidc_shared_unpinned",
+                issues.append(Issue("aws.oidc_shared_unpinned",
                                     f"{issuer.kind} issuer {issuer.url} is shared by every customer; {why}"))
             elif claim == "sub" and scope == "tenant":
-                issues.append(Issue("identity.aws.oidc_org_wide",
+                issues.append(Issue("aws.oidc_org_wide",
                                     f"sub admits every repository/workload of the tenant: {_literal_values(pins)}"))
             if claim == "sub" and pins and scope != "any":
                 tenant = subject_tenant(issuer.kind, min(_literal_values(pins), key=len))
         elif sub_scope == "any":
-            issues.append(Issue("identity.aws.oidc_private_no_sub",
+            issues.append(Issue("aws.oidc_private_no_sub",
                                 f"{issuer.kind} issuer {issuer.url} trusted without pinning sub: any workload "
                                 "of that issuer can assume the role"))
         provider_res = self.ix.aws_oidc_by_url.get((role.account, issuer.url))
@@ -397,11 +397,11 @@ class AwsExtractor:
         auds = _literal_values(aud) if "aud" not in missing else []
         aud_pins_sa = bool(auds) and all(GOOGLE_UNIQUE_ID.fullmatch(a) for a in auds)
         if missing == ["sub"] and aud_pins_sa:
-            issues.append(Issue("identity.aws.google_unpinned",
+            issues.append(Issue("aws.google_unpinned",
                                 f"accounts.google.com:aud pins service account unique id(s) {auds} (compared with "
                                 "azp); also pin accounts.google.com:sub to the same id", severity="low"))
         elif missing:
-            issues.append(Issue("identity.aws.google_unpinned",
+            issues.append(Issue("aws.google_unpinned",
                                 f"accounts.google.com federation without a literal {' and '.join(missing)} "
                                 "condition: any Google identity can assume the role"))
         subs = _literal_values(sub) if "sub" not in missing and "aud" not in missing else []
@@ -429,11 +429,11 @@ class AwsExtractor:
                and c.qualifier != "ForAllValues" and not c.if_exists]
         issues: list[Issue] = []
         if _scope("aws-cognito", "aud", aud) == "any":
-            issues.append(Issue("identity.aws.cognito_no_aud",
+            issues.append(Issue("aws.cognito_no_aud",
                                 "cognito-identity.amazonaws.com trusted without a literal aud (identity pool id): "
                                 "any identity pool in any account can assume the role"))
         elif not amr:
-            issues.append(Issue("identity.aws.cognito_no_amr",
+            issues.append(Issue("aws.cognito_no_amr",
                                 "Cognito role has no amr condition: unauthenticated (guest) identities of the pool "
                                 "can assume it"))
         pools = _literal_values(aud)

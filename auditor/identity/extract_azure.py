@@ -76,7 +76,7 @@ class AzureExtractor:
             if not tenant:
                 continue
             external = not self.ix.estate.azure_tenant_ours(tenant)
-            issues = [Issue("identity.azure.lighthouse_external_tenant",
+            issues = [Issue("azure.lighthouse_external_tenant",
                             f"tenant {tenant}, outside the declared estate, manages subscription "
                             f"{sub.account} through Azure Lighthouse")] if external else []
             edges.append(TrustEdge(source_key=sub.resource_key, source_provider="azure", source_node=sub.resource_key,
@@ -129,7 +129,7 @@ class AzureExtractor:
         issues: list[Issue] = []
         tenant = None
         if subject and "*" in subject:
-            issues.append(Issue("identity.azure.fic_wildcard_subject",
+            issues.append(Issue("azure.fic_wildcard_subject",
                                 f"subject {subject!r} contains '*': classic FICs do not support wildcards, so it "
                                 "never matches (a misunderstanding of the trust, not a widening)"))
         if issuer.shared and issuer.kind in ("github", "gitlab", "hcp-terraform"):
@@ -137,11 +137,11 @@ class AzureExtractor:
                 tenant = subject_tenant(issuer.kind, subject)
                 immutable = IMMUTABLE_SUBJECT.get(issuer.kind)
                 if immutable is not None and not immutable.match(subject):
-                    issues.append(Issue("identity.azure.fic_mutable_subject",
+                    issues.append(Issue("azure.fic_mutable_subject",
                                         f"subject {subject!r} names the repository/project by a mutable name "
                                         f"(recyclable after rename/delete){'; the identity is privileged' if privileged else ''}"))
                 if subject.endswith(":pull_request"):
-                    issues.append(Issue("identity.azure.fic_pull_request",
+                    issues.append(Issue("azure.fic_pull_request",
                                         f"subject {subject!r} lets pull-request runs (unreviewed code) obtain the identity"))
             elif expr_text:
                 issues.extend(self._expression_issues(issuer.kind, expr_text))
@@ -182,12 +182,12 @@ class AzureExtractor:
         subs = [(op, v) for claim, op, v in pins if claim == "sub"]
         broad = [v for op, v in subs if op == "matches" and subject_scope(kind, v, wildcards=True) in ("any", "tenant")]
         if not subs or broad:
-            issues.append(Issue("identity.azure.fic_broad_expression",
+            issues.append(Issue("azure.fic_broad_expression",
                                 f"claimsMatchingExpression {expr!r} does not pin sub to one workload"
                                 + (f" (broad: {broad})" if broad else "")))
         if kind == "github" and not any(c in ("repository_id", "repository_owner_id") and op == "eq"
                                         for c, op, _ in pins):
-            issues.append(Issue("identity.azure.fic_broad_expression",
+            issues.append(Issue("azure.fic_broad_expression",
                                 "GitHub flexible FIC without repository_id / repository_owner_id eq"))
         return issues
 
@@ -211,7 +211,7 @@ class AzureExtractor:
         external = ptype.lower() == "foreigngroup"
         if admin and (external or federated):
             why = "a foreign (other-tenant) group" if external else f"a federated identity trusting {federated}"
-            issues.append(Issue("identity.azure.privileged_external_assignment",
+            issues.append(Issue("azure.privileged_external_assignment",
                                 f"{self.role_name(guid)} at {p.get('scope')} is assigned to {why}"))
         node = uami.resource_key if uami is not None else f"azure.principal|{principal}"
         return [TrustEdge(source_key=ra.resource_key, source_provider="azure", source_node=ra.resource_key,

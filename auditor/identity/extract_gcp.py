@@ -89,7 +89,7 @@ class GcpExtractor:
         if aws is not None:
             acct = str(aws.get("accountId") or "")
             if not cond:
-                issues.append(Issue("identity.gcp.wif_aws_no_condition",
+                issues.append(Issue("gcp.wif_aws_no_condition",
                                     f"AWS provider for account {acct} has no attributeCondition: every IAM user and "
                                     "role of that account can federate into the pool"))
             return [TrustEdge(**base, mechanism="gcp_wif_aws", trusted_kind="aws_account", trusted_id=acct,
@@ -105,20 +105,20 @@ class GcpExtractor:
             if issuer.shared:
                 immutable, mutable = TENANT_CLAIMS.get(issuer.kind, (set(), {"sub"}))
                 if not cond:
-                    issues.append(Issue("identity.gcp.wif_shared_no_condition",
+                    issues.append(Issue("gcp.wif_shared_no_condition",
                                         f"provider trusts shared issuer {issuer.url} with no attributeCondition: "
                                         "tokens of every other tenant are accepted"))
                 elif not pinned & (immutable | mutable):
-                    issues.append(Issue("identity.gcp.wif_shared_no_condition",
+                    issues.append(Issue("gcp.wif_shared_no_condition",
                                         f"attributeCondition does not pin a tenant claim of {issuer.url} "
                                         f"(expected one of {sorted(immutable | mutable)})"))
                 elif not pinned & immutable and immutable:
-                    issues.append(Issue("identity.gcp.wif_mutable_condition",
+                    issues.append(Issue("gcp.wif_mutable_condition",
                                         f"attributeCondition pins only mutable names {sorted(pinned & mutable)}; "
                                         f"prefer immutable ids {sorted(immutable)}"))
                 tenant_pin = self._tenant_value(cond or "", issuer.kind)
             elif issuer.kind == "entra" and not ENTRA_PIN.search(cond or ""):
-                issues.append(Issue("identity.gcp.wif_entra_unpinned",
+                issues.append(Issue("gcp.wif_entra_unpinned",
                                     f"Entra tenant {issuer.tenant} trusted without pinning assertion.sub/oid/appid: "
                                     "any application of that tenant can federate"))
             external = self._issuer_external(issuer, tenant_pin)
@@ -200,11 +200,11 @@ class GcpExtractor:
             issues: list[Issue] = []
             kind = m.group("kind")
             if kind == "*":
-                issues.append(Issue("identity.gcp.pool_wide_principal_set",
+                issues.append(Issue("gcp.pool_wide_principal_set",
                                     f"{role} granted to every identity of pool {m.group('pool')} "
                                     f"(all providers, present and future): {member}"))
             elif kind.startswith("attribute.") and kind[len("attribute."):] not in TENANT_ATTRIBUTES:
-                issues.append(Issue("identity.gcp.pool_wide_principal_set",
+                issues.append(Issue("gcp.pool_wide_principal_set",
                                     f"{role} granted on attribute {kind[len('attribute.'):]!r}, which does not bind "
                                     f"a tenant or workload: {member}"))
             project = self.ix.project_id(m.group("project"))

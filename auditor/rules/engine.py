@@ -20,7 +20,7 @@ from auditor.identity.graph import TrustGraph, graph_from_index, persist_edges
 from auditor.identity.index import Index, Res
 from auditor.residency.policy import ResidencyPolicy
 from auditor.rules.identity import graph_keys
-from auditor.rules.registry import Rule, RuleContext, select
+from auditor.rules.registry import Rule, RuleContext, observers, select
 from auditor.rules.verdict import STATUS_WEIGHT, UNKNOWN, Finding, Result, failing_at_or_above, severity_rank
 
 log = logging.getLogger(__name__)
@@ -79,10 +79,16 @@ def evaluate(resources_pass1: Iterable[Any], resources_pass2: Iterable[Any], con
     """
     chosen = chosen_rules(config, rules)
     ix = Index(estate=Estate.from_config(getattr(config, "estate", None)))
+    seen_first: dict[str, Any] = {}
+    watchers = observers()
     for r in resources_pass1:
-        ix.add(Res.of(r))
+        res = Res.of(r)
+        ix.add(res)
+        for watch in watchers:
+            watch(seen_first, res)
     graph = graph_from_index(ix, snapshot_id)
     ctx = make_context(config, as_of=as_of, graph=graph)
+    ctx.cache.update(seen_first)
     out = _Findings()
     seen: set[str] = set()
     for r in resources_pass2:

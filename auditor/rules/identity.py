@@ -1,8 +1,8 @@
 """Identity-federation rules over the trust graph (built once per audit, ``ctx.graph``).
 
-Extractors attach issues (rule id + message) to the edges they judge; an edge of a mechanism
-a rule covers, and that the rule applies to, yields PASS for its trusting resource unless
-some edge of that resource carries the rule's issue.
+Extractors attach issues (a fact code such as ``aws.external_account`` + message) to the edges they
+judge; an edge of a mechanism a rule covers, and that the rule applies to, yields PASS for its
+trusting resource unless some edge of that resource carries the code the rule judges.
 """
 
 from __future__ import annotations
@@ -64,13 +64,14 @@ def graph_keys(ctx: RuleContext) -> set[str]:
 
 
 def judge_edges(
-    res: Any, ctx: RuleContext, rule_id: str, mechanisms: tuple[str, ...], applies: Callable[[TrustEdge], bool] = _ANY
+    res: Any, ctx: RuleContext, issue: str, mechanisms: tuple[str, ...], applies: Callable[[TrustEdge], bool] = _ANY
 ) -> Result | None:
-    """PASS/FAIL for the resource's trust edges of ``mechanisms`` that ``applies`` selects."""
+    """PASS/FAIL for the resource's trust edges of ``mechanisms`` that ``applies`` selects: FAIL
+    where an extractor attached the fact ``issue`` (its code, e.g. ``aws.external_account``)."""
     edges = [e for e in _edges_by_source(ctx).get(res.resource_key, ()) if e.mechanism in mechanisms and applies(e)]
     if not edges:
         return None
-    found = [i for e in edges for i in e.details.get("issues") or [] if i["rule_id"] == rule_id]
+    found = [i for e in edges for i in e.details.get("issues") or [] if i.get("code") == issue]
     evidence: dict[str, Any] = {"edges": [edge_evidence(e) for e in edges]}
     if found:
         evidence["issues"] = [i["message"] for i in found]
@@ -165,7 +166,7 @@ def chain_to_admin(res: Any, ctx: RuleContext) -> Result | None:
     'repo:OWNER@ID/REPO@ID form), never repo:* or repo:org*.',
 )
 def aws_oidc_shared_unpinned(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.oidc_shared_unpinned', ('aws_oidc',), _SHARED)
+    return judge_edges(res, ctx, 'aws.oidc_shared_unpinned', ('aws_oidc',), _SHARED)
 
 
 @rule(
@@ -180,7 +181,7 @@ def aws_oidc_org_wide(res: Any, ctx: RuleContext) -> Result | None:
     return judge_edges(
         res,
         ctx,
-        'identity.aws.oidc_org_wide',
+        'aws.oidc_org_wide',
         ('aws_oidc',),
         lambda e: _SHARED(e) and e.details.get("issuer_kind") in ("github", "gitlab", "hcp-terraform"),
     )
@@ -195,7 +196,7 @@ def aws_oidc_org_wide(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Pin <issuer>:sub to the service account / object id, and aud.',
 )
 def aws_oidc_private_no_sub(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.oidc_private_no_sub', ('aws_oidc',), lambda e: not _SHARED(e))
+    return judge_edges(res, ctx, 'aws.oidc_private_no_sub', ('aws_oidc',), lambda e: not _SHARED(e))
 
 
 @rule(
@@ -208,7 +209,7 @@ def aws_oidc_private_no_sub(res: Any, ctx: RuleContext) -> Result | None:
     remediation="Add StringEquals on accounts.google.com:aud, :oaud and :sub (the service account's unique id).",
 )
 def aws_google_unpinned(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.google_unpinned', ('aws_google',))
+    return judge_edges(res, ctx, 'aws.google_unpinned', ('aws_google',))
 
 
 @rule(
@@ -220,7 +221,7 @@ def aws_google_unpinned(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Pin cognito-identity.amazonaws.com:aud to your identity pool id.',
 )
 def aws_cognito_no_aud(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.cognito_no_aud', ('aws_cognito',))
+    return judge_edges(res, ctx, 'aws.cognito_no_aud', ('aws_cognito',))
 
 
 @rule(
@@ -232,7 +233,7 @@ def aws_cognito_no_aud(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Add ForAnyValue:StringLike cognito-identity.amazonaws.com:amr = authenticated.',
 )
 def aws_cognito_no_amr(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.cognito_no_amr', ('aws_cognito',))
+    return judge_edges(res, ctx, 'aws.cognito_no_amr', ('aws_cognito',))
 
 
 @rule(
@@ -244,7 +245,7 @@ def aws_cognito_no_amr(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Confirm the vendor, or remove the trust; declare your own accounts in estate.aws_accounts.',
 )
 def aws_external_account(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.external_account', ('aws_cross_account', 'aws_resource_policy'))
+    return judge_edges(res, ctx, 'aws.external_account', ('aws_cross_account', 'aws_resource_policy'))
 
 
 @rule(
@@ -257,7 +258,7 @@ def aws_external_account(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Require StringEquals sts:ExternalId with the value the vendor issued to you.',
 )
 def aws_external_no_external_id(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.external_no_external_id', ('aws_cross_account',), lambda e: e.external)
+    return judge_edges(res, ctx, 'aws.external_no_external_id', ('aws_cross_account',), lambda e: e.external)
 
 
 @rule(
@@ -269,7 +270,7 @@ def aws_external_no_external_id(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Name the principals, or add aws:PrincipalOrgID / aws:PrincipalAccount conditions.',
 )
 def aws_public_trust(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.aws.public_trust', ('aws_public', 'aws_cross_account'))
+    return judge_edges(res, ctx, 'aws.public_trust', ('aws_public', 'aws_cross_account'))
 
 
 @rule(
@@ -282,7 +283,7 @@ def aws_public_trust(res: Any, ctx: RuleContext) -> Result | None:
     remediation="Set attributeCondition, e.g. assertion.repository_owner_id == '<id>'.",
 )
 def gcp_wif_shared_no_condition(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.gcp.wif_shared_no_condition', ('gcp_wif_oidc',), _SHARED)
+    return judge_edges(res, ctx, 'gcp.wif_shared_no_condition', ('gcp_wif_oidc',), _SHARED)
 
 
 @rule(
@@ -297,7 +298,7 @@ def gcp_wif_mutable_condition(res: Any, ctx: RuleContext) -> Result | None:
     return judge_edges(
         res,
         ctx,
-        'identity.gcp.wif_mutable_condition',
+        'gcp.wif_mutable_condition',
         ('gcp_wif_oidc',),
         lambda e: _SHARED(e) and e.details.get("issuer_kind") in TENANT_CLAIMS,
     )
@@ -312,7 +313,7 @@ def gcp_wif_mutable_condition(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Add an attributeCondition on attribute.aws_role / assertion.arn.',
 )
 def gcp_wif_aws_no_condition(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.gcp.wif_aws_no_condition', ('gcp_wif_aws',))
+    return judge_edges(res, ctx, 'gcp.wif_aws_no_condition', ('gcp_wif_aws',))
 
 
 @rule(
@@ -324,7 +325,7 @@ def gcp_wif_aws_no_condition(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Pin assertion.sub / oid / appid in attributeCondition.',
 )
 def gcp_wif_entra_unpinned(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.gcp.wif_entra_unpinned', ('gcp_wif_oidc',), _KIND("entra"))
+    return judge_edges(res, ctx, 'gcp.wif_entra_unpinned', ('gcp_wif_oidc',), _KIND("entra"))
 
 
 @rule(
@@ -338,7 +339,7 @@ def gcp_wif_entra_unpinned(res: Any, ctx: RuleContext) -> Result | None:
     'principal://.../subject/<sub>.',
 )
 def gcp_pool_wide_principal_set(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.gcp.pool_wide_principal_set', ('gcp_wif_binding', 'gcp_wif_direct'))
+    return judge_edges(res, ctx, 'gcp.pool_wide_principal_set', ('gcp_wif_binding', 'gcp_wif_direct'))
 
 
 @rule(
@@ -353,7 +354,7 @@ def azure_fic_mutable_subject(res: Any, ctx: RuleContext) -> Result | None:
     return judge_edges(
         res,
         ctx,
-        'identity.azure.fic_mutable_subject',
+        'azure.fic_mutable_subject',
         ('azure_fic',),
         lambda e: _SHARED(e)
         and e.details.get("issuer_kind") in ("github", "gitlab")
@@ -373,7 +374,7 @@ def azure_fic_pull_request(res: Any, ctx: RuleContext) -> Result | None:
     return judge_edges(
         res,
         ctx,
-        'identity.azure.fic_pull_request',
+        'azure.fic_pull_request',
         ('azure_fic',),
         lambda e: e.details.get("issuer_kind") == "github" and bool(e.conditions.get("subject")),
     )
@@ -391,7 +392,7 @@ def azure_fic_broad_expression(res: Any, ctx: RuleContext) -> Result | None:
     return judge_edges(
         res,
         ctx,
-        'identity.azure.fic_broad_expression',
+        'azure.fic_broad_expression',
         ('azure_fic',),
         lambda e: bool(e.conditions.get("claimsMatchingExpression")),
     )
@@ -407,7 +408,7 @@ def azure_fic_broad_expression(res: Any, ctx: RuleContext) -> Result | None:
     remediation='Use an exact subject, or a flexible FIC expression.',
 )
 def azure_fic_wildcard_subject(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, 'identity.azure.fic_wildcard_subject', ('azure_fic',))
+    return judge_edges(res, ctx, 'azure.fic_wildcard_subject', ('azure_fic',))
 
 
 @rule(
@@ -424,7 +425,7 @@ def azure_privileged_external_assignment(res: Any, ctx: RuleContext) -> Result |
     return judge_edges(
         res,
         ctx,
-        'identity.azure.privileged_external_assignment',
+        'azure.privileged_external_assignment',
         ('azure_role_assignment',),
         lambda e: bool(e.details.get("privileged")),
     )
@@ -441,4 +442,4 @@ def azure_privileged_external_assignment(res: Any, ctx: RuleContext) -> Result |
     "reviewed.",
 )
 def azure_lighthouse_external_tenant(res: Any, ctx: RuleContext) -> Result | None:
-    return judge_edges(res, ctx, "identity.azure.lighthouse_external_tenant", ("azure_lighthouse",))
+    return judge_edges(res, ctx, "azure.lighthouse_external_tenant", ("azure_lighthouse",))

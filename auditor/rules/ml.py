@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from auditor.rules.registry import rule
+from auditor.rules.registry import observer, rule
 from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 
 BUCKETS_MEMO = "ml.buckets"  # optional: {bucket: {"account": str, "region": str, "public": bool|None}}
@@ -21,6 +21,8 @@ BUCKETS_MEMO = "ml.buckets"  # optional: {bucket: {"account": str, "region": str
 AWS_PUBLISHED_REGISTRY_ACCOUNTS = frozenset({"763104351884"})
 # Google projects publishing Vertex AI prebuilt and Deep Learning containers.
 GCP_PUBLISHED_REGISTRY_PROJECTS = frozenset({"vertex-ai", "deeplearning-platform-release", "cloud-aiplatform"})
+# Registry hosts the cloud provider publishes curated ML images from (Azure ML curated environments).
+PROVIDER_PUBLISHED_REGISTRY_HOSTS = frozenset({"mcr.microsoft.com"})
 ISOLATION_REQUIRED_FOR = ("restricted", "confidential")
 OPEN = frozenset({"0.0.0.0/0", "::/0"})
 PROVENANCE_KINDS = ("model", "endpoint", "job", "model_package")
@@ -29,6 +31,7 @@ PROVENANCE_KINDS = ("model", "endpoint", "job", "model_package")
 BUCKET_TYPES = ("aws.s3.bucket", "gcp.storage.bucket")
 
 
+@observer
 def remember_bucket(cache: dict[str, Any], res: Any) -> None:
     """For the engine's first pass: record a snapshot bucket under ``BUCKETS_MEMO`` so provenance
     knows buckets of every estate account (the collector only proves its own account's)."""
@@ -59,11 +62,14 @@ def _ours(ctx: Any, res: Any, account: str | None) -> bool:
     if not account:
         return False
     estate = getattr(ctx, "estate", None)
-    if account == res.account:
-        return True
-    if estate is None:
-        return False
-    return bool(estate.gcp_project_ours(account) if res.provider == "gcp" else estate.aws_account_ours(account))
+    if account == res.account or estate is None:
+        return account == res.account
+    provider = getattr(res, "provider", "aws")
+    if provider == "azure":  # an Azure "account" is a subscription id
+        return account.lower() in {s.lower() for s in getattr(estate, "azure_subscriptions", set())}
+    if provider == "gcp":  # a GCP "account" is a project id (or number)
+        return bool(estate.gcp_project_ours(account))
+    return bool(estate.aws_account_ours(account))
 
 
 def _source_problem(ctx: Any, res: Any, src: dict[str, Any]) -> str | None:
@@ -83,9 +89,13 @@ def _source_problem(ctx: Any, res: Any, src: dict[str, Any]) -> str | None:
 
 def _image_problem(ctx: Any, res: Any, img: dict[str, Any]) -> str | None:
     account = img.get("account")
+    if img.get("registry") in PROVIDER_PUBLISHED_REGISTRY_HOSTS:
+        return None
     if account is None:
         return f"{img.get('uri')}: registry {img.get('registry')} is outside the estate (public or third-party)"
-    if account in (GCP_PUBLISHED_REGISTRY_PROJECTS if res.provider == "gcp" else AWS_PUBLISHED_REGISTRY_ACCOUNTS):
+    published = GCP_PUBLISHED_REGISTRY_PROJECTS if getattr(res, "provider", "aws") == "gcp" \
+        else AWS_PUBLISHED_REGISTRY_ACCOUNTS
+    if account in published:
         return None
     if not _ours(ctx, res, account):
         return f"{img.get('uri')}: registry account {account} is not part of the declared estate"

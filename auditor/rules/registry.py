@@ -88,6 +88,28 @@ def rule(*, id: str, title: str, severity: str, kind: str, rationale: str, remed
     return mark
 
 
+def observer(fn: Callable[[dict[str, Any], Any], None]) -> Callable[[dict[str, Any], Any], None]:
+    """Mark ``fn(cache, res)`` to see every resource in the engine's first pass: how a rule
+    module gathers facts across resources (into ``ctx.cache``) without a second list of rules."""
+    fn.__observer__ = True  # type: ignore[attr-defined]
+    return fn
+
+
+@cache
+def _observers(modules: tuple[str, ...]) -> tuple[Callable[[dict[str, Any], Any], None], ...]:
+    found = []
+    for name in modules:
+        mod = importlib.import_module(name)
+        found += [v for v in vars(mod).values()
+                  if callable(v) and getattr(v, "__observer__", False) and v.__module__ == mod.__name__]
+    return tuple(found)
+
+
+def observers() -> tuple[Callable[[dict[str, Any], Any], None], ...]:
+    """The first-pass observers of every rule module (see :func:`observer`)."""
+    return _observers(MODULES)
+
+
 def rules_in(module: Any) -> list[Rule]:
     """The rules a module defines, in source order."""
     return [v.__rule__ for v in vars(module).values()

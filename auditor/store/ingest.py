@@ -59,6 +59,16 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _safe_error(error: str | None) -> str | None:
+    """Error text is stored and exported: cloud error messages quote request parameters (a
+    presigned URL, a token in a header), so secret-shaped parts are redacted first."""
+    if error is None:
+        return None
+    from auditor.redact import redact_identity
+
+    return redact_identity(error)[:4000]
+
+
 @dataclass
 class IngestStats:
     written: int = 0  # rows inserted into resource_versions
@@ -279,7 +289,7 @@ class SnapshotWriter:
             _UNIT_INSERT,
             dict(
                 snapshot_id=self.snapshot_id, unit_key=key, provider=u.provider, account=u.account,
-                region=u.region, resource_type=u.resource_type, status=status, error=result.error,
+                region=u.region, resource_type=u.resource_type, status=status, error=_safe_error(result.error),
                 resource_count=result.resource_count, api_calls=result.api_calls,
                 started_at=result.started_at, duration_ms=int(result.duration_s * 1000),
             ),
@@ -319,7 +329,7 @@ class SnapshotWriter:
         c.execute(
             update(snapshots).where(snapshots.c.id == sid).values(
                 status=status.value, finished_at=utcnow(), resource_count=self.stats.seen,
-                changed_count=self.stats.written + self.stats.closed, error=self.error,
+                changed_count=self.stats.written + self.stats.closed, error=_safe_error(self.error),
             )
         )
         c.commit()
@@ -359,7 +369,7 @@ class SnapshotWriter:
             _rollback_versions(c, self.snapshot_id)
             c.execute(
                 update(snapshots).where(snapshots.c.id == self.snapshot_id).values(
-                    status=SnapshotStatus.FAILED.value, finished_at=utcnow(), error=error[:4000]
+                    status=SnapshotStatus.FAILED.value, finished_at=utcnow(), error=_safe_error(error)
                 )
             )
 

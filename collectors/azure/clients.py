@@ -118,6 +118,10 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "authorization": ("azure.mgmt.authorization", "AuthorizationManagementClient"),
     "msi": ("azure.mgmt.msi", "ManagedServiceIdentityClient"),
     "subscriptions": ("azure.mgmt.resource.subscriptions", "SubscriptionClient"),
+    # ARM REST clients declared as data (collectors/azure/arm_rest.py): ML, AKS, ACR
+    "ml": ("collectors.azure.arm_rest", "MachineLearningClient"),
+    "containerservice": ("collectors.azure.arm_rest", "ContainerServiceClient"),
+    "containerregistry": ("collectors.azure.arm_rest", "ContainerRegistryClient"),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.azure import collect as c
+from collectors.azure.ml_specs import ML_CALL_ACTIONS, ml_specs
 from collectors.spec import ResourceSpec
 
 # (service, call) -> ARM action. The single source for permissions() and the coverage test.
@@ -28,6 +29,7 @@ CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("msi", "user_assigned_identities.list_by_subscription"): "Microsoft.ManagedIdentity/userAssignedIdentities/read",
     ("msi", "federated_identity_credentials.list"):
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
+    **ML_CALL_ACTIONS,
 }
 
 # Scope discovery (plan) needs these besides the specs' own calls.
@@ -114,6 +116,7 @@ SPECS: tuple[ResourceSpec, ...] = (
           ("federated_identity_credentials.list",), c.federated_credentials, _rules(),
           "Federated identity credentials (issuer, subject, audiences) on user-assigned identities."),
 )
+SPECS += ml_specs(_spec, _rules)
 
 SPEC_BY_TYPE: dict[str, ResourceSpec] = {s.type: s for s in SPECS}
 

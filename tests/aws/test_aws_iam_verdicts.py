@@ -125,5 +125,5 @@ def test_collected_bucket_policy_cross_account_grant_is_a_trust_edge(facets):
     assert set(edges) == {"shared-with-vendor", "shared-with-estate"}
     vendor, estate = edges["shared-with-vendor"], edges["shared-with-estate"]
     assert vendor.mechanism == "aws_resource_policy" and vendor.external and vendor.trusted_id == VENDOR
-    assert [i["rule_id"] for i in vendor.details["issues"]] == ["identity.aws.external_account"]
+    assert [i["code"] for i in vendor.details["issues"]] == ["aws.external_account"]
     assert not estate.external and estate.details["issues"] == []

@@ -39,6 +39,9 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
         "azure.authorization.role_definition": 8, "azure.authorization.role_assignment": 7,
         "azure.identity.user_assigned": 2, "azure.identity.federated_credential": 4,
         "azure.resources.subscription": 2,
+        # the ML slice (prod only; see test_azure_ml_e2e.py)
+        "azure.ml.workspace": 2, "azure.ml.compute": 4, "azure.ml.online_endpoint": 2,
+        "azure.containerservice.managed_cluster": 3, "azure.containerregistry.registry": 2,
     }
     assert dict(e2e.summary.resources_by_type) == expected
     assert {s.type for s in SPECS} == set(expected)
@@ -233,7 +236,7 @@ def test_lighthouse_managed_by_tenants_become_external_trust_edges(e2e) -> None:
     g = build_from_resources([stored(r) for r in subs.values()], AuditorConfig(estate=EstateConfig()))
     (edge,) = g.edges
     assert edge.mechanism == "azure_lighthouse" and edge.trusted_id == LIGHTHOUSE_MSP_TENANT and edge.external
-    assert [i["rule_id"] for i in edge.details["issues"]] == ["identity.azure.lighthouse_external_tenant"]
+    assert [i["code"] for i in edge.details["issues"]] == ["azure.lighthouse_external_tenant"]
     # safe twin: the managing tenant is declared part of the estate
     ours = build_from_resources([stored(r) for r in subs.values()],
                                 AuditorConfig(estate=EstateConfig(azure_tenants=[LIGHTHOUSE_MSP_TENANT])))

@@ -23,7 +23,7 @@ GH_AUD = {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"}}
 def issues(*resources, config=CONFIG) -> set[str]:
     g = build_from_resources([stored(r) for r in resources], config)
     assert g.edges, "every shape here produces at least one trust edge"
-    return {i["rule_id"] for e in g.edges for i in e.details.get("issues", [])}
+    return {"identity." + i["code"] for e in g.edges for i in e.details.get("issues", [])}
 
 
 def gh_role(condition):

@@ -14,7 +14,7 @@ from tests.identity.test_trust_shapes import CONFIG
 
 def _issues(role) -> set[str]:
     g = build_from_resources([stored(role)], CONFIG)
-    return {i["rule_id"] for e in g.edges for i in e.details.get("issues", [])}
+    return {"identity." + i["code"] for e in g.edges for i in e.details.get("issues", [])}
 
 
 def _edges(role):

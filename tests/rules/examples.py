@@ -96,6 +96,27 @@ def subscription(*managing_tenants: str) -> list[Resource]:
 COGNITO = "cognito-identity.amazonaws.com"
 COGNITO_POOL = "us-east-1:12345678-abcd-abcd-abcd-123456789012"
 
+
+def ml(type_: str, category: str = "compute", tags: dict[str, str] | None = None, **facets: Any) -> list[Resource]:
+    return [res("aws", type_, category, "x", facets, tags=tags)]
+
+
+def ml_src(bucket: str, account: str | None, region: str | None = "eu-west-1") -> dict[str, Any]:
+    return {"uri": f"s3://{bucket}/m.tar.gz", "bucket": bucket, "account": account, "region": region}
+
+
+def ml_model(source: dict[str, Any]) -> list[Resource]:
+    from collectors.aws.refs import image_ref
+
+    image = image_ref(f"{AWS_ACCT}.dkr.ecr.eu-west-1.amazonaws.com/serve@sha256:" + "a" * 64)
+    return ml("aws.sagemaker.model", ml_kind="model", artifact_sources=[source], images=[image],
+              artifact_locations=[source["uri"]], locations=["eu-west-1"])
+
+
+def ml_job(region: str) -> list[Resource]:
+    return ml("aws.sagemaker.training_job", tags=EU, ml_kind="job", data_sources=[ml_src("in", AWS_ACCT, region)],
+              images=[], locations=["eu-west-1"])
+
 Estate = Callable[[], list[Resource]]
 # rule id -> (estate where it FAILs, estate where it PASSes[, config for both])
 EXAMPLES: dict[str, tuple[Estate, Estate] | tuple[Estate, Estate, AuditorConfig]] = {
@@ -208,4 +229,30 @@ EXAMPLES: dict[str, tuple[Estate, Estate] | tuple[Estate, Estate, AuditorConfig]
     "identity.azure.privileged_external_assignment": (
         lambda: [azure_assignment("a1", OWNER, "f-1", principal_type="ForeignGroup")],
         lambda: [azure_assignment("a4", OWNER, "u-1", principal_type="User")]),  # internal, not federated
+    # ---- ML platform (auditor/rules/ml.py)
+    "ml.model_provenance": (lambda: ml_model(ml_src("vendor-models", None)), lambda: ml_model(ml_src("ours", AWS_ACCT))),
+    "ml.notebook_direct_internet": (
+        lambda: ml("aws.sagemaker.notebook_instance", ml_kind="notebook", direct_internet_access=True),
+        lambda: ml("aws.sagemaker.notebook_instance", ml_kind="notebook", direct_internet_access=False)),
+    "ml.notebook_root_access": (lambda: ml("aws.sagemaker.notebook_instance", ml_kind="notebook", root_access=True),
+                                lambda: ml("aws.sagemaker.notebook_instance", ml_kind="notebook", root_access=False)),
+    "ml.endpoint_encryption": (
+        lambda: ml("aws.sagemaker.endpoint", ml_kind="endpoint", encrypted=False, key_management=None),
+        lambda: ml("aws.sagemaker.endpoint", ml_kind="endpoint", encrypted=True, key_management="customer")),
+    "ml.endpoint_data_capture": (lambda: ml("aws.sagemaker.endpoint", ml_kind="endpoint", data_capture=False),
+                                 lambda: ml("aws.sagemaker.endpoint", ml_kind="endpoint", data_capture=True)),
+    "ml.training_network_isolation": (
+        lambda: ml("aws.sagemaker.training_job", tags=EU, ml_kind="job", network_isolation=False,
+                   inter_container_encryption=False),
+        lambda: ml("aws.sagemaker.training_job", tags=EU, ml_kind="job", network_isolation=True,
+                   inter_container_encryption=True)),
+    "cluster.public_endpoint": (
+        lambda: ml("aws.eks.cluster", endpoint_public=True, endpoint_public_cidrs=["0.0.0.0/0"]),
+        lambda: ml("aws.eks.cluster", endpoint_public=True, endpoint_public_cidrs=["203.0.113.0/24"])),
+    "registry.mutable_tags": (lambda: ml("aws.ecr.repository", "storage", tag_immutable=False, public=False),
+                              lambda: ml("aws.ecr.repository", "storage", tag_immutable=True, public=False)),
+    "function.public": (
+        lambda: ml("aws.lambda.function", url_auth="none", public=True, public_reasons=["url:AuthType NONE"]),
+        lambda: ml("aws.lambda.function", url_auth="iam", public=False, public_reasons=[])),
+    "residency.ml_data": (lambda: ml_job("us-east-1"), lambda: ml_job("eu-central-1")),
 }

@@ -158,3 +158,19 @@ def test_one_key_from_two_units_in_one_run_keeps_the_last(store):
         w.finish()
     rows = list(read.iter_resources(store, w.snapshot_id))
     assert len(rows) == 1 and rows[0].facets["public"] is True
+
+
+def test_stored_error_text_is_redacted(store):
+    """Cloud error messages quote request parameters; what the store keeps of them is redacted."""
+    from auditor.store.schema import collection_units
+
+    leak = "AccessDenied for https://user:hunter2pass@example.test/x?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE"
+    with SnapshotWriter(store) as w:
+        w.write([bucket(1)], BUCKETS)
+        w.record_unit(result(BUCKETS, UnitStatus.DENIED, 0, error=leak))
+        w.record_unit(result(ROLES, UnitStatus.OK, 0))
+        w.finish()
+    with store.connect() as c:
+        errors = [r.error for r in c.execute(select(collection_units.c.error)) if r.error]
+    assert errors and "AccessDenied" in errors[0]
+    assert "AKIAIOSFODNN7EXAMPLE" not in errors[0] and "hunter2pass" not in errors[0]

@@ -22,7 +22,7 @@ def test_import_and_drift_with_coverage(estate, capsys, tmp_path: Path, monkeypa
     code, out, err = _cli(estate, capsys, "--format", "json", "baseline", "import", "terraform", "--name", "cli-iac",
                           str(estate.states / "azure" / "terraform.tfstate"), str(estate.states / "aws"))
     assert code == 0, err
-    assert "aws_db_instance" in err  # unmapped types are named, not silently dropped
+    assert "aws_elasticache_cluster" in err  # unmapped types are named, not silently dropped
     cov = tmp_path / "coverage.json"
     code, out, err = _cli(estate, capsys, "drift", "--baseline", "cli-iac", "--snapshot", str(estate.sid),
                           "--format", "json", "--fail-on", "none", "--coverage", str(cov))

@@ -37,7 +37,7 @@ def test_import_reads_workspaces_modules_and_instances(estate, imported) -> None
     sources = [s["source"] for s in res.states]
     assert any(s.endswith("aws/terraform.tfstate") for s in sources)
     assert any("terraform.tfstate.d/staging" in s for s in sources)  # a second workspace
-    assert res.unmapped == {"aws_db_instance": 1}
+    assert res.unmapped == {"aws_elasticache_cluster": 1}
     assert res.ref.entry_count == res.declared
     acts = [e for e in auditlog.iter_entries(estate.engine) if e.action == "baseline.approve" and e.details.get("kind") == "terraform"]
     assert acts and acts[-1].actor == "ci" and acts[-1].details["reason"] == "main branch @ 1a2b3c"

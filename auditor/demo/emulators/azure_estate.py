@@ -424,6 +424,8 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
         res.append(storage_account(SUB_PROD, rg, f"stprodlogs{i:02d}", "westeurope", "Standard_LRS",
                                    allow_public=False))
     res += _subscription_resources(SUB_PROD, rg, "westeurope", open_nsg=True, public_vm=True, prefix="prod")
+    from auditor.demo.emulators.azure_ml_estate import ml_resources  # the ML slice (issue 17)
+    res += ml_resources(SUB_PROD, rg, "westeurope", TENANT, storage="stprodlogs00")
     # identity, prod
     uami = user_assigned_identity(SUB_PROD, rg, "uami-deploy", "westeurope",
                                   principal_id="25cc8c9e-2a4f-4c5b-9d6e-7f8a9b0c1d2e",

@@ -181,6 +181,9 @@ class ArmRouter:
             return [d for k, d in self.items.items() if k.startswith(prefix) and "/" not in k[len(prefix):]]
         if not any(low.startswith(k + "/") for k in self.items):
             return None  # no existing ancestor: an unknown path, not an empty collection
+        after = low.split("/providers/")[-1].split("/")[1:] if "/providers/" in low else []
+        if len(after) % 2 == 0:
+            return None  # .../type/name: an item that does not exist (404), never an empty collection
         return [d for k, d in self.items.items() if k.startswith(low + "/") and "/" not in k[len(low) + 1:]]
 
     @staticmethod
