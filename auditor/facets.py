@@ -130,6 +130,11 @@ CLUSTER = {
     "secrets_encrypted": "bool|None: Kubernetes secrets envelope-encrypted with a customer key",
     "control_plane_logs": "list[str]|None: enabled control-plane log types",
     "version": "str|None: Kubernetes version",
+    "legacy_abac": "bool|None: legacy attribute-based access control on (GKE)",
+    "workload_identity": "bool|None: pods get cloud identities through workload identity, not the node's",
+    "shielded_nodes": "bool|None: nodes boot verified (GKE shielded nodes)",
+    "node_identities": "list[str]|None: service accounts/roles of the nodes ('default' = the compute default SA)",
+    "node_full_scope": "bool|None: node OAuth scopes include cloud-platform (identity limited by IAM only)",
 }
 
 # ---- serverless functions (aws.lambda.function, gcp.cloudfunctions.function, azure.web.function)

@@ -125,6 +125,10 @@ class GcpEndpoints(Section):
     compute: str | None = None
     iam: str | None = None
     resourcemanager: str | None = None
+    aiplatform: str | None = None  # replaces every regional {region}-aiplatform endpoint
+    notebooks: str | None = None
+    container: str | None = None
+    artifactregistry: str | None = None
 
 
 class GcpConfig(Section):

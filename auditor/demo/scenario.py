@@ -91,6 +91,8 @@ def seed(endpoint_url: str) -> DemoEstate:
 
 def apply_drift(endpoint_url: str, estate: DemoEstate) -> list[str]:
     """Changes made 'overnight' after the baseline was approved; returns what was done."""
+    from auditor.demo.emulators import gcp_ml_estate
+
     done = []
     acct = aws_seed.PRIMARY_ACCOUNT
     ec2 = _client(endpoint_url, "ec2", acct, "eu-west-1")
@@ -122,6 +124,8 @@ def apply_drift(endpoint_url: str, estate: DemoEstate) -> list[str]:
     data = estate.gcp.project("data-lake")
     data.buckets = [b for b in data.buckets if b["name"] != "data-lake-raw"]  # type: ignore[union-attr]
     done.append("GCP: bucket data-lake-raw deleted")
+    artifact = gcp_ml_estate.replace_endpoint_model(estate.gcp)
+    done.append(f"GCP: Vertex AI endpoint churn-private now serves a model from {artifact} (model replaced)")
 
     for res in estate.azure["resources"]:
         if res.get("name") == "stprodgrs01" and "properties" in res:

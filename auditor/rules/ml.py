@@ -19,6 +19,8 @@ from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 BUCKETS_MEMO = "ml.buckets"  # optional: {bucket: {"account": str, "region": str, "public": bool|None}}
 # Registries AWS publishes SageMaker framework images from (Deep Learning Containers).
 AWS_PUBLISHED_REGISTRY_ACCOUNTS = frozenset({"763104351884"})
+# Google projects publishing Vertex AI prebuilt and Deep Learning containers.
+GCP_PUBLISHED_REGISTRY_PROJECTS = frozenset({"vertex-ai", "deeplearning-platform-release", "cloud-aiplatform"})
 # Registry hosts the cloud provider publishes curated ML images from (Azure ML curated environments).
 PROVIDER_PUBLISHED_REGISTRY_HOSTS = frozenset({"mcr.microsoft.com"})
 ISOLATION_REQUIRED_FOR = ("restricted", "confidential")
@@ -26,7 +28,7 @@ OPEN = frozenset({"0.0.0.0/0", "::/0"})
 PROVENANCE_KINDS = ("model", "endpoint", "job", "model_package")
 
 
-BUCKET_TYPES = ("aws.s3.bucket",)
+BUCKET_TYPES = ("aws.s3.bucket", "gcp.storage.bucket")
 
 
 @observer
@@ -62,8 +64,11 @@ def _ours(ctx: Any, res: Any, account: str | None) -> bool:
     estate = getattr(ctx, "estate", None)
     if account == res.account or estate is None:
         return account == res.account
-    if getattr(res, "provider", "aws") == "azure":  # an Azure "account" is a subscription id
+    provider = getattr(res, "provider", "aws")
+    if provider == "azure":  # an Azure "account" is a subscription id
         return account.lower() in {s.lower() for s in getattr(estate, "azure_subscriptions", set())}
+    if provider == "gcp":  # a GCP "account" is a project id (or number)
+        return bool(estate.gcp_project_ours(account))
     return bool(estate.aws_account_ours(account))
 
 
@@ -88,7 +93,9 @@ def _image_problem(ctx: Any, res: Any, img: dict[str, Any]) -> str | None:
         return None
     if account is None:
         return f"{img.get('uri')}: registry {img.get('registry')} is outside the estate (public or third-party)"
-    if account in AWS_PUBLISHED_REGISTRY_ACCOUNTS:
+    published = GCP_PUBLISHED_REGISTRY_PROJECTS if getattr(res, "provider", "aws") == "gcp" \
+        else AWS_PUBLISHED_REGISTRY_ACCOUNTS
+    if account in published:
         return None
     if not _ours(ctx, res, account):
         return f"{img.get('uri')}: registry account {account} is not part of the declared estate"

@@ -156,6 +156,36 @@ class GcpClients:
 
         return self._cached(("storage", project), build)
 
+    def _discovery(self, api: str, version: str, endpoint: str | None) -> Any:
+        """A discovery client per thread (httplib2 is not thread-safe) and endpoint."""
+        key = (api, version, endpoint)
+        services = self._local.__dict__.setdefault("discovery", {})
+        if key not in services:
+            from googleapiclient.discovery import build
+
+            opts = {"api_endpoint": endpoint.rstrip("/") + "/"} if endpoint else None
+            services[key] = build(api, version, credentials=self.credentials(), static_discovery=True,
+                                  cache_discovery=False, client_options=opts)
+        return services[key]
+
+    def aiplatform(self, region: str | None) -> Any:
+        """Vertex AI v1 for ``region`` (its regional endpoint); None = the global one (locations)."""
+        regional = region and region != "global"
+        ep = self.endpoint("aiplatform") or (f"https://{region}-aiplatform.googleapis.com/" if regional else None)
+        return self._discovery("aiplatform", "v1", ep)
+
+    def notebooks(self) -> Any:
+        """Workbench instances (Notebooks API v2)."""
+        return self._discovery("notebooks", "v2", self.endpoint("notebooks"))
+
+    def container(self) -> Any:
+        """GKE (Kubernetes Engine API v1)."""
+        return self._discovery("container", "v1", self.endpoint("container"))
+
+    def artifactregistry(self) -> Any:
+        """Artifact Registry v1 (repositories and their IAM policies)."""
+        return self._discovery("artifactregistry", "v1", self.endpoint("artifactregistry"))
+
     def iam(self) -> Any:
         """The IAM v1 discovery client (workload identity pools have no google-cloud-* client).
 

@@ -16,6 +16,11 @@ PREDEFINED_ROLES: tuple[dict[str, str], ...] = (
     {"role": "roles/iam.securityReviewer", "covers": "getIamPolicy on organisation, folders, projects, "
                                                      "buckets and service accounts"},
     {"role": "roles/iam.workloadIdentityPoolViewer", "covers": "workload identity pools and providers"},
+    {"role": "roles/aiplatform.viewer", "covers": "Vertex AI locations, models, endpoints and custom jobs"},
+    {"role": "roles/notebooks.viewer", "covers": "Workbench instances"},
+    {"role": "roles/container.clusterViewer", "covers": "GKE clusters"},
+    {"role": "roles/artifactregistry.reader", "covers": "Artifact Registry repositories (also pulls images: "
+                                                       "prefer the custom role)"},
     {"role": "roles/storage.insightsCollectorService", "covers": "alternative for storage.buckets.list/"
                                                                  "getIamPolicy without object access"},
 )
@@ -31,7 +36,8 @@ def custom_role(specs: Iterable[ResourceSpec]) -> dict:
     """A role document accepted by ``gcloud iam roles create --file`` (YAML/JSON)."""
     return {
         "title": "Cloud Posture Auditor (read-only)",
-        "description": "Read-only inventory of storage, compute, network and IAM for the posture auditor. "
+        "description": "Read-only inventory of storage, compute, network, IAM, Vertex AI, Workbench and GKE "
+                       "for the posture auditor. "
                        "Generated from the collector's resource specs.",
         "stage": "GA",
         "includedPermissions": included_permissions(specs),

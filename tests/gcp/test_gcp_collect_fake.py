@@ -47,6 +47,21 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
         "gcp.iam.workload_identity_pool": {f"//iam.googleapis.com/{x['name']}" for p in _active(run) for x in p.pools},
         "gcp.iam.workload_identity_provider": {f"//iam.googleapis.com/{x['name']}" for p in _active(run)
                                                for provs in p.providers.values() for x in provs},
+        # the ML slice (gcp_ml_estate.py); custom jobs: only running or recent ones
+        "gcp.aiplatform.model": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                 for x in p.vertex_models},
+        "gcp.aiplatform.endpoint": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                    for x in p.vertex_endpoints},
+        "gcp.aiplatform.custom_job": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                      for x in p.custom_jobs if x["state"] == "JOB_STATE_RUNNING"},
+        "gcp.aiplatform.pipeline_job": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                        for x in p.pipeline_jobs},
+        "gcp.notebooks.instance": {f"//notebooks.googleapis.com/{x['name']}" for p in _active(run)
+                                   for x in p.workbench},
+        "gcp.container.cluster": {f"//container.googleapis.com/projects/{p.project_id}/locations/{x['location']}/"
+                                  f"clusters/{x['name']}" for p in _active(run) for x in p.gke_clusters},
+        "gcp.artifactregistry.repository": {f"//artifactregistry.googleapis.com/{x['name']}" for p in _active(run)
+                                            for x in p.repositories},
     }
     got: dict[str, set[str]] = {}
     for r in run.sink.resources:

@@ -19,6 +19,8 @@ EXPECTED_TYPES = {
     "gcp.compute.subnetwork", "gcp.compute.firewall", "gcp.compute.route", "gcp.iam.project_policy",
     "gcp.iam.folder_policy", "gcp.iam.organization_policy", "gcp.iam.service_account",
     "gcp.iam.service_account_key", "gcp.iam.workload_identity_pool", "gcp.iam.workload_identity_provider",
+    "gcp.aiplatform.model", "gcp.aiplatform.endpoint", "gcp.aiplatform.custom_job", "gcp.notebooks.instance",
+    "gcp.container.cluster", "gcp.artifactregistry.repository", "gcp.aiplatform.pipeline_job",
 }
 
 
@@ -45,7 +47,8 @@ def test_custom_role_is_the_union_of_spec_permissions() -> None:
     assert not any(p.endswith((".create", ".delete", ".update", ".setIamPolicy", ".get")) and
                    p != "compute.projects.get" for p in role["includedPermissions"])
     assert {r["role"] for r in doc["predefinedRoles"]} >= {
-        "roles/viewer", "roles/iam.securityReviewer", "roles/iam.workloadIdentityPoolViewer"}
+        "roles/viewer", "roles/iam.securityReviewer", "roles/iam.workloadIdentityPoolViewer",
+        "roles/aiplatform.viewer", "roles/notebooks.viewer", "roles/container.clusterViewer"}
     json.dumps(doc)  # printable as JSON by `auditor permissions gcp`
 
 

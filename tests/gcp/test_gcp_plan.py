@@ -42,7 +42,9 @@ def test_folder_scope_and_unit_shape(fresh_fake: GcpFake) -> None:
     expected_types = {s.type for s in select_specs(SPECS, None, ["gcp.compute.*"])} - {"gcp.iam.organization_policy"}
     assert units == {("data-lake", t) for t in expected_types if t != "gcp.iam.folder_policy"} | {
         ("folders/222", "gcp.iam.folder_policy")}
-    assert all(t.unit.provider == "gcp" and t.unit.region == "global" for t in tasks)
+    scopes = {s.type: s.scope for s in SPECS}
+    assert all(t.unit.provider == "gcp" and t.unit.region == (
+        "*" if scopes[t.unit.resource_type] in ("regional", "zonal") else "global") for t in tasks)
 
 
 def test_adc_is_the_default_and_its_project_is_used(fresh_fake: GcpFake, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -69,7 +69,13 @@ def test_every_seeded_payload_validates() -> None:
     schemas = {"buckets": ("storage", "Bucket"), "instances": ("compute", "Instance"), "disks": ("compute", "Disk"),
                "networks": ("compute", "Network"), "subnetworks": ("compute", "Subnetwork"),
                "firewalls": ("compute", "Firewall"), "routes": ("compute", "Route"),
-               "service_accounts": ("iam", "ServiceAccount"), "pools": ("iam", "WorkloadIdentityPool")}
+               "service_accounts": ("iam", "ServiceAccount"), "pools": ("iam", "WorkloadIdentityPool"),
+               "vertex_models": ("aiplatform", "GoogleCloudAiplatformV1Model"),
+               "vertex_endpoints": ("aiplatform", "GoogleCloudAiplatformV1Endpoint"),
+               "custom_jobs": ("aiplatform", "GoogleCloudAiplatformV1CustomJob"),
+               "pipeline_jobs": ("aiplatform", "GoogleCloudAiplatformV1PipelineJob"),
+               "workbench": ("notebooks", "Instance"), "gke_clusters": ("container", "Cluster"),
+               "repositories": ("artifactregistry", "Repository")}
     for p in estate.projects:
         for attr, (api, schema) in schemas.items():
             for item in getattr(p, attr):
@@ -89,3 +95,19 @@ def test_strict_fake_refuses_an_invalid_fixture_and_the_unit_fails() -> None:
     assert [u.status for u in sink.units] == [UnitStatus.ERROR]
     assert "fake payload rejected" in (sink.units[0].error or "")
     assert any("unknown field 'sourceRange'" in v for v in fake.violations)
+
+
+def test_ml_payload_with_an_invented_field_is_refused() -> None:
+    """The ML slice is held to the official Vertex/Notebooks/GKE documents like the rest."""
+    from auditor.demo.emulators.gcp_ml_estate import model
+
+    estate = sample_estate()
+    ml = estate.project("ml-prod")
+    assert ml is not None
+    bad = model(ml, "europe-west1", "typo", artifact="gs://x/y", image="gcr.io/ml-prod/x:1")
+    bad["artifactURI"] = bad.pop("artifactUri")
+    errors = Validator("aiplatform").errors("GoogleCloudAiplatformV1Model", bad)
+    assert any("unknown field 'artifactURI'" in e for e in errors)
+    bad_cluster = {"name": "c", "status": "UP", "legacyAbac": {"enabled": "yes"}}
+    errors = Validator("container").errors("Cluster", bad_cluster)
+    assert any("'UP'" in e for e in errors) and any("legacyAbac.enabled: expected boolean" in e for e in errors)

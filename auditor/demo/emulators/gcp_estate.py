@@ -35,6 +35,15 @@ class GcpProject:
     sa_keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # email -> keys
     pools: list[dict[str, Any]] = field(default_factory=list)
     providers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # pool name -> providers
+    # ML platform (gcp_ml_estate.py builds these): Vertex AI, Workbench, GKE
+    vertex_models: list[dict[str, Any]] = field(default_factory=list)
+    vertex_endpoints: list[dict[str, Any]] = field(default_factory=list)
+    custom_jobs: list[dict[str, Any]] = field(default_factory=list)
+    pipeline_jobs: list[dict[str, Any]] = field(default_factory=list)
+    workbench: list[dict[str, Any]] = field(default_factory=list)
+    gke_clusters: list[dict[str, Any]] = field(default_factory=list)
+    repositories: list[dict[str, Any]] = field(default_factory=list)  # Artifact Registry
+    repository_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # repository name -> Policy
 
 
 @dataclass
@@ -487,7 +496,7 @@ def sample_estate() -> GcpEstate:
     # --- old-sandbox: DELETE_REQUESTED, must never be collected
     bucket(old, "old-sandbox-bucket", "US", "multi-region")
 
-    return GcpEstate(
+    estate = GcpEstate(
         projects=[ml, data, web, old],
         organization=org,
         org_policy=policy(("roles/resourcemanager.organizationAdmin", ["group:admins@example.com"])),
@@ -497,3 +506,7 @@ def sample_estate() -> GcpEstate:
                "us-east1-b", "asia-northeast1-a"],
         page_size=2,
     )
+    from auditor.demo.emulators.gcp_ml_estate import seed_ml  # the ML slice (issue 17)
+
+    seed_ml(estate)
+    return estate

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from auditor.demo.emulators.gcp_estate import GcpEstate, GcpProject
+from auditor.demo.emulators.gcp_ml_fake import ml_handlers
 from auditor.demo.emulators.gcp_schema import SchemaViolation, Validator, method
 
 SERVICE_HOSTS = {
@@ -29,13 +30,26 @@ SERVICE_HOSTS = {
     "iam": "iam.googleapis.com",
     "storage": "storage.googleapis.com",
     "cloudresourcemanager": "cloudresourcemanager.googleapis.com",
+    "aiplatform": "aiplatform.googleapis.com",
+    "notebooks": "notebooks.googleapis.com",
+    "container": "container.googleapis.com",
+    "artifactregistry": "artifactregistry.googleapis.com",
 }
 SERVICE_TITLES = {
     "compute": "Compute Engine API",
     "iam": "Identity and Access Management (IAM) API",
     "storage": "Cloud Storage JSON API",
     "cloudresourcemanager": "Cloud Resource Manager API",
+    "aiplatform": "Vertex AI API",
+    "notebooks": "Notebooks API",
+    "container": "Kubernetes Engine API",
+    "artifactregistry": "Artifact Registry API",
 }
+
+
+# APIs whose paths collide with another's on the one loopback server (``v1/projects/{p}/locations``
+# is both Vertex AI's and Artifact Registry's): served under a path prefix, named in endpoints().
+PATH_PREFIX = {"artifactregistry": "artifactregistry/"}
 
 
 class ApiError(Exception):
@@ -197,7 +211,9 @@ class GcpFake:
 
     def endpoints(self) -> dict[str, str]:
         """Per-service endpoint overrides for GcpConfig.endpoints (one server serves all)."""
-        return {name: self.base_url for name in ("storage", "compute", "iam", "resourcemanager")}
+        return {name: self.base_url + ("/" + PATH_PREFIX[name].rstrip("/") if name in PATH_PREFIX else "")
+                for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform", "notebooks", "container",
+                             "artifactregistry")}
 
     # ------------------------------------------------------------ switches
 
@@ -258,7 +274,7 @@ class GcpFake:
 
     def _route(self, api: str, method_id: str, handler: Handler) -> Route:
         m = method(api, method_id)
-        return Route(api, method_id, m.http_method, _compile(m.path), m.response, handler)
+        return Route(api, method_id, m.http_method, _compile(PATH_PREFIX.get(api, "") + m.path), m.response, handler)
 
     # ------------------------------------------------------------ gates
 
@@ -319,6 +335,7 @@ class GcpFake:
             r("iam", "iam.projects.serviceAccounts.getIamPolicy", self._sa_policy),
             r("iam", "iam.projects.locations.workloadIdentityPools.list", self._pools),
             r("iam", "iam.projects.locations.workloadIdentityPools.providers.list", self._providers),
+            *(r(api, method_id, handler) for api, method_id, handler in ml_handlers(self)),
         ]
         # literal paths before templated ones (":search" must not be read as a name)
         return sorted(routes, key=lambda x: x.pattern.pattern.count("(?P<"))

@@ -21,6 +21,10 @@ DOCUMENTS = {
     "iam": "iam.v1.json",
     "storage": "storage.v1.json",
     "cloudresourcemanager": "cloudresourcemanager.v3.json",
+    "aiplatform": "aiplatform.v1.json",
+    "notebooks": "notebooks.v2.json",
+    "container": "container.v1.json",
+    "artifactregistry": "artifactregistry.v1.json",
 }
 
 _INT_STRING = re.compile(r"^-?\d+$")
