@@ -54,8 +54,9 @@ def test_recursive_alias_refused():
 
 
 def test_small_alias_reuse_still_works():
-    cfg = load_config_text("aws:\n  regions: &r [us-east-1, eu-west-1]\ngcp:\n  regions: *r\n", "ok.yaml")
-    assert cfg.aws.regions == ["us-east-1", "eu-west-1"] and cfg.gcp.regions == ["us-east-1", "eu-west-1"]
+    cfg = load_config_text("aws:\n  resource_types: &t ['aws.s3.*', 'aws.iam.*']\n"
+                           "  exclude_resource_types: *t\n", "ok.yaml")
+    assert cfg.aws.resource_types == ["aws.s3.*", "aws.iam.*"] == cfg.aws.exclude_resource_types
 
 
 def test_oversized_file_refused(tmp_path):

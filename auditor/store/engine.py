@@ -106,6 +106,17 @@ def sqlite_file(url: str) -> Path | None:
     return Path(u.database).expanduser()
 
 
+def _private_on_first_connect(url: str):  # type: ignore[no-untyped-def]
+    """Before SQLite creates a missing database file (with the umask's mode), create it 0600;
+    at connect time, not engine creation, so an engine that is never connected creates nothing."""
+    def precreate(_dialect, _conn_rec, _cargs, _cparams) -> None:  # type: ignore[no-untyped-def]
+        from auditor.privatefiles import precreate_sqlite
+
+        precreate_sqlite(url)
+
+    return precreate
+
+
 def make_engine(url: str, *, must_exist: bool = False, connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S,
                 **kwargs) -> Engine:  # type: ignore[no-untyped-def]
     """An engine for ``url``. ``must_exist``: a SQLite file that is not there is an error, not
@@ -119,11 +130,9 @@ def make_engine(url: str, *, must_exist: bool = False, connect_timeout_s: int = 
             raise UsageError(
                 f"no inventory database at {path}: run `auditor init` first, or point --config/--db at one"
             )
-        if path is not None and not path.exists():
-            from auditor.privatefiles import precreate_sqlite  # a new database is private (0600)
-
-            precreate_sqlite(url)
         engine = create_engine(url, **kwargs)
+        if path is not None:
+            event.listen(engine, "do_connect", _private_on_first_connect(url))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args = {"connect_timeout": int(connect_timeout_s), **kwargs.pop("connect_args", {})}

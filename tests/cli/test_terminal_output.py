@@ -173,8 +173,10 @@ def test_collect_summary_piped(capsys, monkeypatch) -> None:  # type: ignore[no-
                         error=f"AuthorizationFailed: the client '{LONG}' with object id '{LONG}' does not have "
                               f"authorization to perform action 'Microsoft.Storage/storageAccounts/read' {LINK}")
              for i in range(12)]
+    from auditor.coverage import Coverage
+
     result = SimpleNamespace(snapshot_id=4, status="partial", summary=RunSummary(units=units, resources_by_type=Counter()),
-                             stats=SimpleNamespace(written=0, closed=0))
+                             stats=SimpleNamespace(written=0, closed=0), coverage=Coverage.of_results(units), error=None)
     print_summary(AppContext(), result)
     out = capsys.readouterr().out
     assert len(out.splitlines()) < 30, out  # was 356 lines for 12 denied units

@@ -31,6 +31,7 @@ def test_dangling_symlink_at_the_database_path_is_refused(tmp_path):
     target = tmp_path / "elsewhere.db"
     link = tmp_path / "inventory.db"
     link.symlink_to(target)
+    engine = make_engine(f"sqlite:///{link}")  # engines connect lazily: the refusal comes on connect
     with pytest.raises(UsageError, match="symbolic link"):
-        make_engine(f"sqlite:///{link}")
+        engine.connect()
     assert not target.exists()
