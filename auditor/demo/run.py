@@ -155,8 +155,15 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         # "exit code N" below is the demo's, and it is the one this function returns.
         print_outcome(AppContext(fmt="table", console=console), second, show_exit=False)
         console.rule("IaC drift: what Terraform declares vs what runs")
-        tf_demo.show_iac_drift(console, engine, tf_state, second.snapshot_id)
+        iac_drift = tf_demo.show_iac_drift(console, engine, tf_state, second.snapshot_id)
         sign_head(engine, signing.configured_signer(config))  # the import is an approval: sign the new head
+        iac_dir = None
+        if second.export_dir is not None:  # the same snapshot's report, drift judged against the Terraform baseline
+            from auditor.exports.bundle import export_snapshot
+
+            iac_dir = second.export_dir.parent / f"iac-{second.snapshot_id}"
+            export_snapshot(engine, second.snapshot_id, iac_dir, ("html", "json"), drift_report=iac_drift,
+                            signer=signing.configured_signer(config))
     _print_findings(console, second, FAIL_ON)
     elapsed = time.perf_counter() - started
     report = second.export_dir / "report.html" if second.export_dir else None
@@ -165,6 +172,7 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
         f"inventory: {db}\nconfig: {cfg_path}\n"
         f"exports: {second.export_dir}\n"
         + (f"report: {report}\n" if report and report.exists() else "")
+        + (f"IaC report (drift against the Terraform baseline): {iac_dir / 'report.html'}\n" if iac_dir else "")
         + f"try: auditor --config {cfg_path} drift   |   auditor --config {cfg_path} identity",
         title="done"))
     code = 0 if not second.problems else 3

@@ -54,8 +54,8 @@ def write_state(aws_client: Any, account: str, path: Path) -> Path:
     return path
 
 
-def show_iac_drift(console: Any, engine: Any, state_path: Path, snapshot_id: int) -> dict[str, Any]:
-    """Import the state as baseline ``iac`` and print its drift and coverage; returns the report dict."""
+def show_iac_drift(console: Any, engine: Any, state_path: Path, snapshot_id: int) -> Any:
+    """Import the state as baseline ``iac`` and print its drift and coverage; returns the drift report."""
     from auditor.cli.output import render
     from auditor.drift.engine import compute_drift
     from auditor.terraform.baseline import import_states
@@ -74,4 +74,4 @@ def show_iac_drift(console: Any, engine: Any, state_path: Path, snapshot_id: int
     console.print(f"IaC: {c['modified']} modified, {c['missing']} missing, {c['unknown']} unknown, "
                   f"{c['unmanaged']} unmanaged; coverage {tot['managed']}/{tot['resources']} resources "
                   "of the accounts the state declares", highlight=False)
-    return report.as_dict()
+    return report

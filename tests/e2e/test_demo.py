@@ -23,6 +23,9 @@ def test_demo_runs_end_to_end(tmp_path):
     cfg = ["--config", str(work / "auditor.yaml")]
     assert auditor(*cfg, "verify", str(exports[-1]), cwd=tmp_path).returncode == 0
     assert auditor(*cfg, "verify", cwd=tmp_path).returncode == 0  # the baseline audit log chain
+    iac = sorted((work / "exports").glob("iac-*"))  # the same snapshot judged against the Terraform state
+    assert iac and 'id="iac-coverage"' in (iac[-1] / "report.html").read_text()
+    assert auditor(*cfg, "verify", str(iac[-1]), cwd=tmp_path).returncode == 0
 
     drift = auditor(*cfg, "-f", "json", "drift", "--fail-on", "none", cwd=tmp_path)
     assert drift.returncode == 0, drift.stderr
