@@ -41,7 +41,9 @@ def test_aws_hung_endpoint_times_out(sqlite_store, hung):
 
 
 def test_gcp_hung_endpoint_times_out(sqlite_store, hung):
-    eps = {k: hung.url for k in ("storage", "compute", "iam", "resourcemanager")}
+    from auditor.config.schema import GcpEndpoints
+
+    eps = {k: hung.url for k in GcpEndpoints.model_fields}  # every service, so nothing leaves the loopback
     cfg = _config(gcp={"credentials": "anonymous", "projects": ["proj-a"], "endpoints": eps})
     _assert_timed_out(sqlite_store, cfg, "gcp")
 

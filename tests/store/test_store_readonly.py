@@ -351,15 +351,21 @@ def test_pg_limit_bounds_client_memory(pg_store, pg_query_url, tmp_path):
     import subprocess
     import sys
 
+    # The child reports its own VmHWM: ru_maxrss from wait4 would carry the forking test
+    # worker's RSS into the child (Linux resets VmHWM at exec, not ru_maxrss).
+    hwm = tmp_path / "hwm.txt"
+    probe = ("import runpy, sys\n"
+             "try:\n    runpy.run_module('auditor', run_name='__main__')\n"
+             "finally:\n"
+             f"    open({str(hwm)!r}, 'w').write(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')))\n")
     with open(tmp_path / "out.json", "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "auditor", "--config", str(cfg), "-f", "json", "query",
+        proc = subprocess.Popen([sys.executable, "-c", probe, "--config", str(cfg), "-f", "json", "query",
                                  "--limit", "1", "SELECT g, repeat('x', 10000000) AS big FROM generate_series(1, 60) g"],
                                 cwd=tmp_path, env=env, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.wait()
     assert proc.returncode == 0, proc.stderr.read().decode()
     assert (tmp_path / "out.json").stat().st_size > 10_000_000  # the one row did arrive
-    peak_mb = usage.ru_maxrss / 1024
+    peak_mb = int(hwm.read_text().split()[1]) / 1024  # "VmHWM:  123456 kB"
     assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB for one 10 MB row"
 
 

@@ -69,6 +69,9 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
         stack.callback(azure.stop)
         cfg_path = work / "auditor.yaml"
         cfg_path.write_text(yaml.safe_dump(demo_run.demo_config(work, url, gcp.endpoints(), arm, ca)))
+        from auditor import signing
+
+        signing.generate(work / "signing.key")  # the demo config signs approvals with this key
         config, _ = load_config(cfg_path)
         engine = make_engine(config.database.url)
         migrate.upgrade(engine)
