@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -13,9 +14,23 @@ from sqlalchemy import Engine
 from auditor.errors import SchemaOutOfDate
 
 
+def script_location() -> str:
+    """Installed, the migrations are the package ``auditor._migrations``; run from a source
+    checkout (tests put the checkout first on sys.path), they are its top-level ``migrations/``."""
+    try:
+        return str(resources.files("auditor._migrations"))
+    except ModuleNotFoundError:
+        import auditor
+
+        source = Path(auditor.__file__).resolve().parent.parent / "migrations"
+        if (source / "env.py").is_file():
+            return str(source)
+        raise
+
+
 def _alembic_config() -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("auditor._migrations")))
+    cfg.set_main_option("script_location", script_location())
     return cfg
 
 
