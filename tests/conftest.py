@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -53,6 +55,19 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'inventory.db'}"
 
 
+@contextmanager
+def migrated_engine(url: str) -> Iterator[Any]:
+    """An engine on ``url`` with the schema at head, disposed afterwards (shared by the store fixtures)."""
+    from auditor.store import migrate
+    from auditor.store.engine import make_engine
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path: Path) -> str:
     """Both backends: every store test runs on SQLite and on PostgreSQL."""
@@ -63,22 +78,12 @@ def db_url(request, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(db_url):
-    from auditor.store import migrate
-    from auditor.store.engine import make_engine
-
-    engine = make_engine(db_url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
+    with migrated_engine(db_url) as engine:
+        yield engine
 
 
 @pytest.fixture
 def sqlite_store(sqlite_url):
     """A migrated SQLite inventory, for tests that need no PostgreSQL twin."""
-    from auditor.store import migrate
-    from auditor.store.engine import make_engine
-
-    engine = make_engine(sqlite_url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
+    with migrated_engine(sqlite_url) as engine:
+        yield engine

@@ -7,6 +7,8 @@ import uuid
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.conftest import migrated_engine
+
 
 def drop_role(engine, role: str) -> None:
     """Roles are cluster-wide: revoke what ``role`` holds in this database, then drop it."""
@@ -53,13 +55,8 @@ def query_url(store, make_role):
 @pytest.fixture
 def pg_store(pg_url):
     """A migrated PostgreSQL inventory only (tests of what SQLite has no equivalent of)."""
-    from auditor.store import migrate
-    from auditor.store.engine import make_engine
-
-    engine = make_engine(pg_url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
+    with migrated_engine(pg_url) as engine:
+        yield engine
 
 
 @pytest.fixture
