@@ -42,6 +42,7 @@ class Rule:
     fn: RuleFn
     types: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # facet names the rule judges (checked against what collectors fill)
 
     def applies_to(self, res: Any) -> bool:
         """The declared scope: resource type and/or category (empty = any)."""
@@ -71,7 +72,8 @@ class Rule:
 
 
 def rule(*, id: str, title: str, severity: str, kind: str, rationale: str, remediation: str,
-         types: tuple[str, ...] = (), categories: tuple[str, ...] = ()) -> Callable[[RuleFn], RuleFn]:
+         types: tuple[str, ...] = (), categories: tuple[str, ...] = (),
+         reads: tuple[str, ...] = ()) -> Callable[[RuleFn], RuleFn]:
     """Mark ``fn`` as a rule; the function is returned unchanged (tests call it directly)."""
     if severity not in SEVERITIES:
         raise ValueError(f"rule {id}: severity {severity!r} is not one of {SEVERITIES}")
@@ -82,7 +84,8 @@ def rule(*, id: str, title: str, severity: str, kind: str, rationale: str, remed
 
     def mark(fn: RuleFn) -> RuleFn:
         fn.__rule__ = Rule(id=id, title=title, severity=severity, kind=kind, rationale=rationale,  # type: ignore[attr-defined]
-                           remediation=remediation, fn=fn, types=tuple(types), categories=tuple(categories))
+                           remediation=remediation, fn=fn, types=tuple(types), categories=tuple(categories),
+                           reads=tuple(reads))
         return fn
 
     return mark

@@ -256,3 +256,23 @@ EXAMPLES: dict[str, tuple[Estate, Estate] | tuple[Estate, Estate, AuditorConfig]
         lambda: ml("aws.lambda.function", url_auth="iam", public=False, public_reasons=[])),
     "residency.ml_data": (lambda: ml_job("us-east-1"), lambda: ml_job("eu-central-1")),
 }
+
+
+def _topic_examples() -> None:
+    """Merge ``tests/rules/examples_<topic>.py`` modules (each defines its own ``EXAMPLES``), so a
+    new rule module brings its examples in its own file."""
+    import importlib
+    import pkgutil
+
+    import tests.rules as pkg
+
+    for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if m.name.startswith("examples_"):
+            more = importlib.import_module(f"tests.rules.{m.name}").EXAMPLES
+            twice = set(more) & set(EXAMPLES)
+            if twice:
+                raise ValueError(f"tests/rules/{m.name}.py repeats examples for {sorted(twice)}")
+            EXAMPLES.update(more)
+
+
+_topic_examples()

@@ -68,9 +68,10 @@ def test_cis_mappings_only_to_rules_whose_inputs_that_cloud_collects() -> None:
         for c in t.controls.values():
             for rid in c.rules:
                 assert RULES[rid].kind != "residency", f"{t.key} {c.id}: residency is not a CIS control"
-                inputs = RULE_INPUTS[rid]
-                assert any(all(f in seen.get(scope, set()) for f in inputs[1]) for scope in _scopes(rid, seen)), \
-                    f"{t.key} {c.id} -> {rid}: {provider} collectors fill none of {inputs[1]} for its resources"
+                reads = RULES[rid].reads or RULE_INPUTS.get(rid, ("", ()))[1]
+                assert reads, f"{t.key} {c.id} -> {rid}: declare the facets it judges (@rule(reads=...))"
+                assert any(all(f in seen.get(scope, set()) for f in reads) for scope in _scopes(rid, seen)), \
+                    f"{t.key} {c.id} -> {rid}: {provider} collectors fill none of {reads} for its resources"
 
 
 def _scopes(rid: str, seen: dict[str, set[str]]) -> list[str]:
@@ -78,7 +79,7 @@ def _scopes(rid: str, seen: dict[str, set[str]]) -> list[str]:
     return [s for s in seen if (not r.types or s.split("|")[0] in r.types) and (not r.categories or s.split("|")[1] in r.categories)]
 
 
-# The facets each CIS-mapped rule reads (checked against what collectors declare they fill).
+# The facets each older CIS-mapped rule reads; newer rules declare them with @rule(reads=...).
 RULE_INPUTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "storage.public": ("storage", ("public",)),
     "storage.plain_http": ("storage", ("https_only",)),

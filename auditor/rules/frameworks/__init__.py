@@ -1,8 +1,10 @@
 """Framework mappings as data: one CSV table per benchmark version, in this folder.
 
 Each table starts with ``#`` header lines naming the framework key, its title and the public
-source the control ids and titles were taken from, then rows ``control_id,title,rules`` where
-``rules`` lists rule ids separated by spaces (empty: a control the project does not judge yet).
+source the control ids and titles were taken from, then rows ``control_id,title,rules[,upstream,note]`` where ``rules`` lists rule ids separated by
+spaces (empty: a control the project does not judge yet). ``upstream`` says whether the cited
+source automates the control (``automated``) or leaves it to a person (``manual``); ``note`` says
+why a control the source automates is not judged here (e.g. the input needs a write permission).
 The key of a table (e.g. ``CIS-AWS-7.0``) is what a finding's ``frameworks`` map uses.
 """
 
@@ -20,6 +22,15 @@ class Control:
     id: str
     title: str
     rules: tuple[str, ...]
+    upstream: str = ""  # "automated" | "manual" | "" (the source does not say)
+    note: str = ""
+
+    @property
+    def automation(self) -> str:
+        """``automated`` (rules judge it), ``manual`` (a person must) or ``not_collected``."""
+        if self.rules:
+            return "automated"
+        return "manual" if self.upstream in ("manual", "") else "not_collected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +63,11 @@ def _parse(name: str, text: str) -> Table:
             raise ValueError(f"{name}: row {n}: control_id is empty")
         if cid in controls:
             raise ValueError(f"{name}: control {cid} is listed twice")
-        controls[cid] = Control(cid, (row.get("title") or "").strip(), tuple((row.get("rules") or "").split()))
+        upstream = (row.get("upstream") or "").strip()
+        if upstream not in ("", "automated", "manual"):
+            raise ValueError(f"{name}: row {n}: upstream must be 'automated' or 'manual', not {upstream!r}")
+        controls[cid] = Control(cid, (row.get("title") or "").strip(), tuple((row.get("rules") or "").split()),
+                                upstream, (row.get("note") or "").strip())
     return Table(meta["framework"], meta["title"], meta["source"], name, controls)
 
 
