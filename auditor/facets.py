@@ -154,6 +154,35 @@ STORE = {
     "ml_kind": ML["ml_kind"],
 }
 
+# ---- CIS AWS Foundations, IAM and storage sections (account-level identity facts, users' credential use)
+CIS_IAM = {
+    # users (aws.iam.user); None with console_access known means "never used" (credential report)
+    "created": "ISO-8601|None: when the user was created",
+    "password_last_used": "ISO-8601|None: last console sign-in; volatile",
+    "direct_policies": "list[str]: policies on the user itself ('inline:<name>' or managed ARN), not via groups",
+    "managed_policy_arns": "list[str]|None: managed policies attached (users: with their groups')",
+    # customer managed policies
+    "attached": "bool|None: the policy is attached to at least one user, group or role",
+    # root user (aws.iam.root_user), from the credential report
+    "root_access_keys_active": "bool|None",
+    "root_mfa": "bool|None",
+    "root_hardware_mfa": "bool|None: root MFA is not a virtual device",
+    "root_last_used": "ISO-8601|None: latest root password or key use; None with root_mfa known = never",
+    # account settings
+    "password_policy_set": "bool: an account password policy exists",
+    "password_min_length": "int|None",
+    "password_reuse_prevention": "int|None: previous passwords remembered",
+    "support_roles": "list[str]: roles holding AWSSupportAccess",
+    "expires": "ISO-8601|None: certificate expiry",
+    "access_analyzer": "bool|None: an ACTIVE IAM Access Analyzer in the region",
+    "security_contact": "bool|None: a SECURITY alternate contact is registered",
+}
+CIS_STORE = {
+    "mfa_delete": "bool|None: S3 versioning requires MFA to delete versions",
+    "multi_az": "bool|None: database keeps a standby in another availability zone",
+    "auto_minor_version_upgrade": "bool|None: database engine minor versions upgrade automatically",
+}
+
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
     "network": NETWORK,
@@ -164,7 +193,8 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}),
-    "storage": (STORE,),
+    "storage": (STORE, CIS_STORE),
+    "iam": (CIS_IAM,),
 }
 
 

@@ -27,6 +27,16 @@ def _key(keys: KeyManagers, ctx: AwsUnitContext, encrypted: bool | None, kms: st
             "kms_key": kms if encrypted and manager == "customer" else None}
 
 
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _availability(db: dict[str, Any]) -> dict[str, Any]:
+    """Multi-AZ standby and automatic minor upgrades (CIS RDS controls); None when the API omits them."""
+    return {"multi_az": _bool(db.get("MultiAZ")),
+            "auto_minor_version_upgrade": _bool(db.get("AutoMinorVersionUpgrade"))}
+
+
 def collect_instances(ctx: AwsUnitContext) -> Iterator[Resource]:
     keys = KeyManagers(ctx)
     for db in pages(ctx, "rds", "describe_db_instances", "DBInstances"):
@@ -45,6 +55,7 @@ def collect_instances(ctx: AwsUnitContext) -> Iterator[Resource]:
                 **_key(keys, ctx, db.get("StorageEncrypted"), db.get("KmsKeyId")),
                 "locations": [ctx.region],
                 "replica_locations": sorted(set(replicas)),
+                **_availability(db),
             },
         )
 
@@ -64,6 +75,7 @@ def collect_clusters(ctx: AwsUnitContext) -> Iterator[Resource]:
                 **_key(keys, ctx, cl.get("StorageEncrypted"), cl.get("KmsKeyId")),
                 "locations": [ctx.region],
                 "replica_locations": sorted(set(replicas)),
+                **_availability(cl),
             },
         )
 

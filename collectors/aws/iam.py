@@ -118,10 +118,11 @@ def _policies_of(entity: dict[str, Any], inline_key: str, cat: PolicyCatalogue |
 def _principal_facets(cfg: dict[str, Any], inline_key: str, malformed: list[str],
                       cat: PolicyCatalogue | None) -> dict[str, Any]:
     docs, arns, complete = _policies_of(cfg, inline_key, cat)
+    arns_known = True
     for group_name in cfg.get("GroupList") or []:  # users inherit their groups' policies
         group = cat.groups.get(group_name) if cat is not None else None
         if group is None:
-            complete = False
+            complete = arns_known = False
             continue
         gdocs, garns, gcomplete = _policies_of(group, "GroupPolicyList", cat)
         docs, arns, complete = docs + gdocs, arns + garns, complete and gcomplete
@@ -129,6 +130,7 @@ def _principal_facets(cfg: dict[str, Any], inline_key: str, malformed: list[str]
     paths = escalation_paths(docs, self_arn=cfg.get("Arn"))
     admin: bool | None = True if verdict.admin else (False if complete else None)
     return {"admin": admin,
+            "managed_policy_arns": sorted(set(arns)) if arns_known else None,
             "admin_conditions": verdict.conditions if admin is not None else None,
             "privilege_escalation": paths if (complete or paths) else None,
             "malformed": malformed}
@@ -170,7 +172,7 @@ def _access_keys(ctx: AwsUnitContext, user: str) -> tuple[list[dict[str, Any]], 
                        "CreateDate": key.get("CreateDate"), "LastUsedDate": last,
                        "LastUsedService": used.get("ServiceName"), "LastUsedRegion": used.get("Region")})
         facets.append({"id_suffix": kid[-4:], "active": key.get("Status") == "Active",
-                       "created": _iso(key.get("CreateDate"))})
+                       "created": _iso(key.get("CreateDate")), "last_used": _iso(last)})
     return stored, facets
 
 
@@ -207,9 +209,26 @@ def collect_users(ctx: AwsUnitContext) -> Iterator[Resource]:
             failures.add(f"{name} list_access_keys", exc)
             cfg["AccessKeys"], facets["access_keys"] = None, None
         facets["console_access"] = console
+        facets.update(user_cis_facets(user, row))
         _record_malformed(ctx, arn, malformed)
         yield ctx.resource(native_id=arn, name=name, config=cfg, tags=tags_dict(user.get("Tags")), facets=facets)
     failures.raise_if_any()
+
+
+def _report_time(value: str | None) -> str | None:
+    """A credential-report timestamp as ISO-8601 UTC; 'N/A', 'no_information', 'not_supported' are None."""
+    return _iso(value) if value and value[:1].isdigit() else None
+
+
+def user_cis_facets(user: dict[str, Any], row: dict[str, str] | None) -> dict[str, Any]:
+    """What the CIS IAM controls judge on a user: when it was created and its password last used
+    (report strings parsed, never copied), and the policies attached to the user itself rather
+    than through a group."""
+    direct = [f"inline:{p.get('PolicyName')}" for p in user.get("UserPolicyList") or []]
+    direct += [str(p.get("PolicyArn")) for p in user.get("AttachedManagedPolicies") or []]
+    return {"created": _iso(user.get("CreateDate")),
+            "password_last_used": _report_time(row.get("password_last_used")) if row else None,
+            "direct_policies": sorted(direct)}
 
 
 # ---- groups, roles, policies ------------------------------------------------------------------
@@ -255,7 +274,13 @@ def collect_policies(ctx: AwsUnitContext) -> Iterator[Resource]:
         # PolicyName is always set by AWS; some emulators omit it, the ARN ends with it either way.
         name = pol.get("PolicyName") or pol["Arn"].rsplit("/", 1)[-1]
         yield ctx.resource(native_id=pol["Arn"], name=name, config=cfg,
-                           tags=tags_dict(pol.get("Tags")), facets={"admin": admin, "malformed": malformed})
+                           tags=tags_dict(pol.get("Tags")),
+                           facets={"admin": admin, "attached": _attached(pol), "malformed": malformed})
+
+
+def _attached(pol: dict[str, Any]) -> bool | None:
+    count = pol.get("AttachmentCount")
+    return count > 0 if isinstance(count, int) else None
 
 
 # ---- identity providers and account settings --------------------------------------------------
@@ -297,7 +322,16 @@ def collect_password_policy(ctx: AwsUnitContext) -> Iterator[Resource]:
             raise
         pp = None
     yield ctx.resource(native_id=f"arn:{ctx.partition}:iam::{ctx.account}:account-password-policy",
-                       name=ctx.account, config={"PasswordPolicy": pp})
+                       name=ctx.account, config={"PasswordPolicy": pp}, facets=password_policy_facets(pp))
+
+
+def password_policy_facets(pp: dict[str, Any] | None) -> dict[str, Any]:
+    """No policy at all is a fact (AWS then allows 8-character passwords and reuse)."""
+    pp = pp if isinstance(pp, dict) else None
+    length, reuse = (pp or {}).get("MinimumPasswordLength"), (pp or {}).get("PasswordReusePrevention")
+    return {"password_policy_set": pp is not None,
+            "password_min_length": length if isinstance(length, int) else None,
+            "password_reuse_prevention": reuse if isinstance(reuse, int) else None}
 
 
 def collect_account_summary(ctx: AwsUnitContext) -> Iterator[Resource]:

@@ -10,7 +10,7 @@ from collectors.aws.specs import DISCOVERY_PERMISSIONS, SPECS
 from collectors.spec import ResourceSpec
 
 # IAM service prefix when it differs from the boto3 service name.
-ACTION_PREFIX = {"s3control": "s3"}
+ACTION_PREFIX = {"s3control": "s3", "accessanalyzer": "access-analyzer", "efs": "elasticfilesystem"}
 # (boto3 service, API operation) whose IAM action is not "<prefix>:<operation>".
 ACTION_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("s3", "ListBuckets"): "s3:ListAllMyBuckets",

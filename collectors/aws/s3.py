@@ -167,6 +167,8 @@ def bucket_facets(cfg: dict[str, Any], account_pab: dict[str, Any] | None, regio
         "kms_key": kms if (kms and enc_known and manager != "provider") else None,
         "versioning": ((cfg.get("Versioning") or {}).get("Status") == "Enabled"
                        if "get_bucket_versioning" not in failed else None),
+        "mfa_delete": ((cfg.get("Versioning") or {}).get("MFADelete") == "Enabled"
+                       if "get_bucket_versioning" not in failed else None),
         "logging": bool(cfg.get("LoggingEnabled")) if "get_bucket_logging" not in failed else None,
         "locations": [region],
         "replica_locations": replica_regions,

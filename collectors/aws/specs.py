@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.aws import ec2, iam, s3
+from collectors.aws.cis_specs import CIS_IAM_SPECS
 from collectors.aws.ml_specs import IMAGE_SPEC, ML_SPECS
 from collectors.aws.policy import DOC_UNORDERED
 from collectors.spec import ResourceSpec
@@ -138,7 +139,8 @@ SPECS: tuple[ResourceSpec, ...] = (
         hash_rules=_rules(
             volatile=("config.PasswordLastUsed", "config.LoginProfile.PasswordLastUsed",
                       "config.AccessKeys[*].LastUsedDate", "config.AccessKeys[*].LastUsedService",
-                      "config.AccessKeys[*].LastUsedRegion"),
+                      "config.AccessKeys[*].LastUsedRegion", "facets.access_keys[*].last_used",
+                      "facets.password_last_used"),
             unordered=(*_doc("config.UserPolicyList[*].PolicyDocument"), "config.UserPolicyList",
                        "config.GroupList", "config.AccessKeys", "config.MFADevices", "facets.access_keys",
                        *IAM_COMMON)),
@@ -192,6 +194,7 @@ SPECS: tuple[ResourceSpec, ...] = (
         collect=iam.collect_account_summary,
     ),
     *ML_SPECS,
+    *CIS_IAM_SPECS,
 )
 
 # Calls plan() makes to resolve scope (not tied to one spec).

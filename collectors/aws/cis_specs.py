@@ -1,0 +1,47 @@
+"""Specs for the account-level identity and storage facts the CIS AWS Foundations benchmark
+(sections IAM and storage) judges. Registered in ``specs.SPECS``."""
+
+from __future__ import annotations
+
+from auditor.canonical import HashRules
+from collectors.aws import account, efs
+from collectors.spec import ResourceSpec
+
+CIS_IAM_SPECS: tuple[ResourceSpec, ...] = (
+    ResourceSpec(
+        provider="aws", type="aws.iam.root_user", category="iam", service="iam", scope="global",
+        list_call="iam:generate_credential_report",
+        detail_calls=("iam:get_credential_report", "iam:list_virtual_mfa_devices"),
+        permissions=("iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListVirtualMFADevices"),
+        # last use moves whenever root signs in; the finding is the rule's, not a configuration change
+        hash_rules=HashRules(volatile=("config.LastUsed", "facets.root_last_used")),
+        collect=account.collect_root_user,
+        doc="The root user from the credential report: access keys, MFA (hardware or virtual), last use."),
+    ResourceSpec(
+        provider="aws", type="aws.iam.support_access", category="iam", service="iam", scope="global",
+        list_call="iam:list_entities_for_policy", permissions=("iam:ListEntitiesForPolicy",),
+        hash_rules=HashRules(unordered=("config.PolicyGroups", "config.PolicyUsers", "config.PolicyRoles",
+                                        "facets.support_roles")),
+        collect=account.collect_support_access,
+        doc="Groups, users and roles holding the AWS-managed AWSSupportAccess policy."),
+    ResourceSpec(
+        provider="aws", type="aws.iam.server_certificate", category="iam", service="iam", scope="global",
+        list_call="iam:list_server_certificates", permissions=("iam:ListServerCertificates",),
+        collect=account.collect_server_certificates, doc="IAM server certificates (metadata and expiry only)."),
+    ResourceSpec(
+        provider="aws", type="aws.accessanalyzer.analyzers", category="iam", service="accessanalyzer",
+        list_call="accessanalyzer:list_analyzers", permissions=("access-analyzer:ListAnalyzers",),
+        hash_rules=HashRules(unordered=("config.Analyzers",)), collect=account.collect_access_analyzers,
+        doc="IAM Access Analyzer analyzers of each region (one resource per region, also when there is none)."),
+    ResourceSpec(
+        provider="aws", type="aws.account.security_contact", category="iam", service="account", scope="global",
+        list_call="account:get_alternate_contact", permissions=("account:GetAlternateContact",),
+        collect=account.collect_security_contact,
+        doc="Whether a SECURITY alternate contact is registered (its personal data is not stored)."),
+    ResourceSpec(
+        provider="aws", type="aws.efs.file_system", category="storage", service="efs",
+        list_call="efs:describe_file_systems", detail_calls=("kms:describe_key",),
+        permissions=("elasticfilesystem:DescribeFileSystems", "kms:DescribeKey"),
+        hash_rules=HashRules(volatile=("config.LifeCycleState",)), collect=efs.collect_file_systems,
+        doc="EFS file systems: encryption at rest and its key."),
+)
