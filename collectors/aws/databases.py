@@ -32,9 +32,13 @@ def _bool(value: Any) -> bool | None:
 
 
 def _availability(db: dict[str, Any]) -> dict[str, Any]:
-    """Multi-AZ standby and automatic minor upgrades (CIS RDS controls); None when the API omits them."""
-    return {"multi_az": _bool(db.get("MultiAZ")),
-            "auto_minor_version_upgrade": _bool(db.get("AutoMinorVersionUpgrade"))}
+    """Multi-AZ standby and automatic minor upgrades (CIS RDS controls); None when the API omits them.
+    A cluster member's availability is its cluster's: it carries no multi_az of its own."""
+    out = {"auto_minor_version_upgrade": _bool(db.get("AutoMinorVersionUpgrade")),
+           "multi_az": _bool(db.get("MultiAZ"))}
+    if db.get("DBInstanceIdentifier") and db.get("DBClusterIdentifier"):
+        del out["multi_az"]
+    return out
 
 
 def collect_instances(ctx: AwsUnitContext) -> Iterator[Resource]:

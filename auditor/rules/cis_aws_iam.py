@@ -1,0 +1,404 @@
+"""CIS AWS Foundations: the identity and account section (root user, users' credentials, password
+policy, support role, certificates, Access Analyzer, contacts) and the storage section (S3, RDS,
+EFS), over the facets the AWS collectors fill.
+
+Every rule reads only facets; a facet that was not collected (None) gives UNKNOWN, never PASS.
+Ages are measured against the snapshot's time (``ctx.as_of``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from auditor.rules.facts import MISSING, age_days, facet, unknown
+from auditor.rules.registry import RuleContext, rule
+from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
+
+USER = ("aws.iam.user",)
+PRINCIPALS = ("aws.iam.user", "aws.iam.group", "aws.iam.role")
+ROOT = ("aws.iam.root_user",)
+PASSWORD_POLICY = ("aws.iam.password_policy",)
+BUCKET = ("aws.s3.bucket",)
+RDS_INSTANCE = ("aws.rds.instance",)
+RDS = ("aws.rds.instance", "aws.rds.cluster")
+
+UNUSED_DAYS = 45  # CIS: credentials unused for 45 days or more are disabled
+ROOT_USE_DAYS = 30  # root sign-in or key use this recent is "daily use" (CIS asks for none at all)
+MIN_PASSWORD_LENGTH = 14
+PASSWORD_REUSE = 24
+CLOUDSHELL_FULL = ":iam::aws:policy/AWSCloudShellFullAccess"
+
+
+def _flag(res: Any, name: str, *, good: bool, ok: str, bad: str, what: str) -> Result | None:
+    """The common shape: a boolean facet, ``good`` is PASS, its opposite FAIL, None UNKNOWN."""
+    v = facet(res, name)
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown(what)
+    return Result(PASS, ok, {name: v}) if v is good else Result(FAIL, bad, {name: v})
+
+
+# ---- root user --------------------------------------------------------------------------------
+
+@rule(id="iam.root_access_key", title="Root user has an active access key", severity="critical", kind="posture",
+      rationale="A root access key is an unrestricted, unscopable credential for the whole account.",
+      remediation="Delete the root user's access keys; use IAM roles or users with scoped permissions.",
+      types=ROOT, reads=("root_access_keys_active",))
+def root_access_key(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "root_access_keys_active", good=False, ok="root has no active access key",
+                 bad="root has an active access key", what="root access keys")
+
+
+@rule(id="iam.root_mfa", title="Root user without MFA", severity="critical", kind="posture",
+      rationale="The root user can do anything, including closing the account; a password alone is phishable.",
+      remediation="Enable MFA on the root user (a hardware device where possible).",
+      types=ROOT, reads=("root_mfa",))
+def root_mfa(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "root_mfa", good=True, ok="root MFA enabled", bad="root has no MFA", what="root MFA")
+
+
+@rule(id="iam.root_hardware_mfa", title="Root user MFA is not a hardware device", severity="high", kind="posture",
+      rationale="A virtual MFA lives on a phone or laptop that can be lost, cloned or compromised; the root user "
+                "deserves a dedicated hardware key.",
+      remediation="Replace the root user's virtual MFA with a hardware MFA device or FIDO security key.",
+      types=ROOT, reads=("root_hardware_mfa",))
+def root_hardware_mfa(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "root_hardware_mfa", good=True, ok="root MFA is a hardware device",
+                 bad="root has no hardware MFA", what="root MFA device type")
+
+
+@rule(id="iam.root_recent_use", title="Root user used recently", severity="medium", kind="posture",
+      rationale="Daily use of root exposes the one credential that cannot be limited; CIS asks that it be kept "
+                "for the few tasks only root can do.",
+      remediation=f"Use IAM roles for administration; investigate root sign-ins or key use in the last "
+                  f"{ROOT_USE_DAYS} days.", types=ROOT, reads=("root_last_used", "root_mfa"))
+def root_recent_use(res: Any, ctx: RuleContext) -> Result | None:
+    last = facet(res, "root_last_used")
+    if last is MISSING:
+        return None
+    if last is None:
+        # the credential report was read (root_mfa known) and shows no use at all
+        return unknown("root use") if res.facets.get("root_mfa") is None else Result(PASS, "root never used")
+    days = age_days(last, ctx.as_of)
+    if days is None:
+        return unknown("root last use")
+    ev = {"root_last_used": last, "days_ago": days, "window_days": ROOT_USE_DAYS}
+    if days <= ROOT_USE_DAYS:
+        return Result(FAIL, f"root used {days} day(s) ago", ev)
+    return Result(PASS, f"root not used in the last {ROOT_USE_DAYS} days", ev)
+
+
+# ---- users' credentials -----------------------------------------------------------------------
+
+def _unused_since(last: Any, created: Any, as_of: datetime | None) -> int | None:
+    """Days a credential has sat unused: since last use, or since creation when never used."""
+    return age_days(last if last else created, as_of)
+
+
+@rule(id="iam.credentials_unused", title="User credentials unused for 45 days or more", severity="medium",
+      kind="posture",
+      rationale="Passwords and keys nobody uses are forgotten credentials: they stay valid for whoever finds them.",
+      remediation=f"Disable console passwords and deactivate access keys unused for {UNUSED_DAYS} days or more.",
+      types=USER, reads=("console_access", "password_last_used", "access_keys", "created"))
+def credentials_unused(res: Any, ctx: RuleContext) -> Result | None:
+    console, keys = res.facets.get("console_access"), res.facets.get("access_keys")
+    created = res.facets.get("created")
+    stale: list[str] = []
+    gaps: list[str] = []
+    if console is True:
+        days = _unused_since(res.facets.get("password_last_used"), created, ctx.as_of)
+        if days is None:
+            gaps.append("password last use")
+        elif days >= UNUSED_DAYS:
+            stale.append(f"password unused for {days} days")
+    elif console is None:
+        gaps.append("console access")
+    if keys is None:
+        gaps.append("access keys")
+    for k in keys or []:
+        if isinstance(k, dict) and k.get("active"):
+            days = _unused_since(k.get("last_used"), k.get("created"), ctx.as_of)
+            if days is None:
+                gaps.append(f"key …{k.get('id_suffix')} use")
+            elif days >= UNUSED_DAYS:
+                stale.append(f"key …{k.get('id_suffix')} unused for {days} days")
+    ev = {"unused_days": UNUSED_DAYS, "stale": stale, "not_collected": gaps}
+    if stale:
+        return Result(FAIL, "; ".join(stale), ev)
+    if gaps:
+        return Result(UNKNOWN, ", ".join(gaps) + " not collected", ev)
+    return Result(PASS, f"every active credential used within {UNUSED_DAYS} days", ev)
+
+
+def _active_keys(res: Any) -> list[dict[str, Any]] | None | object:
+    keys = facet(res, "access_keys")
+    if keys is MISSING or keys is None:
+        return keys
+    return [k for k in keys if isinstance(k, dict) and k.get("active")]
+
+
+@rule(id="iam.multiple_active_keys", title="User has more than one active access key", severity="medium",
+      kind="posture",
+      rationale="Two live keys double the secrets to protect and usually mean a rotation never finished.",
+      remediation="Keep one active access key per user; deactivate and delete the other after rotation.",
+      types=USER, reads=("access_keys",))
+def multiple_active_keys(res: Any, ctx: RuleContext) -> Result | None:
+    active = _active_keys(res)
+    if active is MISSING:
+        return None
+    if active is None:
+        return unknown("access keys")
+    ev = {"active_keys": [k.get("id_suffix") for k in active]}  # type: ignore[union-attr]
+    n = len(active)  # type: ignore[arg-type]
+    return Result(FAIL, f"{n} active access keys", ev) if n > 1 else Result(PASS, f"{n} active access key(s)", ev)
+
+
+@rule(id="iam.setup_access_key", title="Console user has an access key that was never used", severity="low",
+      kind="posture",
+      rationale="Keys created with a console user \"just in case\" are long-lived secrets nobody needs.",
+      remediation="Delete access keys never used; create keys only when a workload needs them.",
+      types=USER, reads=("console_access", "access_keys"))
+def setup_access_key(res: Any, ctx: RuleContext) -> Result | None:
+    console = facet(res, "console_access")
+    if console is MISSING or console is False:
+        return None
+    active = _active_keys(res)
+    if console is None or active is None or active is MISSING:
+        return unknown("console access or access keys")
+    unused = [k.get("id_suffix") for k in active if not k.get("last_used")]  # type: ignore[union-attr]
+    if unused:
+        return Result(FAIL, f"{len(unused)} active key(s) never used", {"keys": unused})
+    return Result(PASS, "no unused access key on a console user")
+
+
+@rule(id="iam.user_direct_policies", title="User has policies attached directly", severity="low", kind="posture",
+      rationale="Permissions granted per user drift and escape review; groups and roles keep grants in one place.",
+      remediation="Move the user's inline and attached policies to a group (or role) and add the user to it.",
+      types=USER, reads=("direct_policies",))
+def user_direct_policies(res: Any, ctx: RuleContext) -> Result | None:
+    direct = facet(res, "direct_policies")
+    if direct is MISSING:
+        return None
+    if direct is None:
+        return unknown("user policies")
+    if direct:
+        return Result(FAIL, f"{len(direct)} policy(ies) on the user itself", {"direct_policies": list(direct)[:50]})
+    return Result(PASS, "permissions only through groups")
+
+
+@rule(id="iam.admin_policy_attached", title="Customer policy granting full admin is attached", severity="high",
+      kind="posture",
+      rationale="An attached \"*:*\" policy hands full control of the account to whoever holds it.",
+      remediation="Detach the policy and grant scoped permissions; keep full admin to break-glass roles.",
+      types=("aws.iam.policy",), reads=("admin", "attached"))
+def admin_policy_attached(res: Any, ctx: RuleContext) -> Result | None:
+    admin, attached = facet(res, "admin"), facet(res, "attached")
+    if admin is MISSING or attached is MISSING:
+        return None
+    if admin is False or attached is False:
+        return Result(PASS, "not admin-equivalent" if admin is False else "admin policy not attached",
+                      {"admin": admin, "attached": attached})
+    if admin is None or attached is None:
+        return unknown("policy content or attachments")
+    return Result(FAIL, "admin-equivalent policy is attached", {"admin": admin, "attached": attached})
+
+
+@rule(id="iam.cloudshell_full_access", title="Identity holds AWSCloudShellFullAccess", severity="medium",
+      kind="posture",
+      rationale="CloudShell full access allows file upload and download and unrestricted outbound network "
+                "from inside the account: a data-exfiltration path.",
+      remediation="Detach AWSCloudShellFullAccess; grant CloudShell with a scoped custom policy if needed.",
+      types=PRINCIPALS, reads=("managed_policy_arns",))
+def cloudshell_full_access(res: Any, ctx: RuleContext) -> Result | None:
+    arns = facet(res, "managed_policy_arns")
+    if arns is MISSING:
+        return None
+    if arns is None:
+        return unknown("attached policies")
+    if any(str(a).endswith(CLOUDSHELL_FULL) for a in arns):
+        return Result(FAIL, "AWSCloudShellFullAccess attached")
+    return Result(PASS, "AWSCloudShellFullAccess not attached")
+
+
+# ---- account settings -------------------------------------------------------------------------
+
+def _password_setting(res: Any, name: str, minimum: int, label: str) -> Result | None:
+    is_set = facet(res, "password_policy_set")
+    if is_set is MISSING:
+        return None
+    if is_set is False:
+        return Result(FAIL, "no account password policy (AWS defaults apply)", {"password_policy_set": False})
+    if is_set is None:
+        return unknown("password policy")
+    value = res.facets.get(name)
+    ev = {name: value, "required": minimum}
+    if isinstance(value, int) and value >= minimum:
+        return Result(PASS, f"{label} {value}", ev)
+    return Result(FAIL, f"{label} {value if value is not None else 'not set'} (needs {minimum})", ev)
+
+
+@rule(id="iam.password_min_length", title="Password policy allows passwords shorter than 14 characters",
+      severity="medium", kind="posture",
+      rationale="Short passwords fall to guessing and cracking; CIS asks for at least 14 characters.",
+      remediation=f"Set the account password policy's minimum length to {MIN_PASSWORD_LENGTH} or more.",
+      types=PASSWORD_POLICY, reads=("password_policy_set", "password_min_length"))
+def password_min_length(res: Any, ctx: RuleContext) -> Result | None:
+    return _password_setting(res, "password_min_length", MIN_PASSWORD_LENGTH, "minimum length")
+
+
+@rule(id="iam.password_reuse", title="Password policy allows reusing recent passwords", severity="medium",
+      kind="posture",
+      rationale="Reused passwords bring back credentials that may already have leaked.",
+      remediation=f"Set the password policy to remember the last {PASSWORD_REUSE} passwords.",
+      types=PASSWORD_POLICY, reads=("password_policy_set", "password_reuse_prevention"))
+def password_reuse(res: Any, ctx: RuleContext) -> Result | None:
+    return _password_setting(res, "password_reuse_prevention", PASSWORD_REUSE, "passwords remembered:")
+
+
+@rule(id="iam.support_role_missing", title="No role can manage AWS Support incidents", severity="low",
+      kind="posture",
+      rationale="During an incident someone must be able to open support cases without using root.",
+      remediation="Create a role with the AWSSupportAccess managed policy and let the incident team assume it.",
+      types=("aws.iam.support_access",), reads=("support_roles",))
+def support_role_missing(res: Any, ctx: RuleContext) -> Result | None:
+    roles = facet(res, "support_roles")
+    if roles is MISSING:
+        return None
+    if roles is None:
+        return unknown("AWSSupportAccess holders")
+    if roles:
+        return Result(PASS, f"support role(s): {', '.join(map(str, roles[:5]))}", {"support_roles": list(roles)})
+    return Result(FAIL, "no role holds AWSSupportAccess", {"support_roles": []})
+
+
+@rule(id="iam.server_certificate_expired", title="Expired SSL/TLS certificate stored in IAM", severity="medium",
+      kind="posture",
+      rationale="An expired certificate still deployed breaks clients or gets trusted by mistake; stored ones "
+                "clutter and get redeployed.",
+      remediation="Delete expired server certificates (aws iam delete-server-certificate); use ACM.",
+      types=("aws.iam.server_certificate",), reads=("expires",))
+def server_certificate_expired(res: Any, ctx: RuleContext) -> Result | None:
+    expires = facet(res, "expires")
+    if expires is MISSING:
+        return None
+    if expires is None:
+        return unknown("certificate expiry")
+    then = datetime.fromisoformat(str(expires))
+    now = ctx.as_of or datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=timezone.utc)
+    return Result(FAIL if then <= now else PASS, f"expire{'d' if then <= now else 's'} {expires}",
+                  {"expires": expires})
+
+
+@rule(id="iam.access_analyzer_missing", title="IAM Access Analyzer not enabled in the region", severity="medium",
+      kind="posture",
+      rationale="Access Analyzer reports resources shared outside the account or organisation as they appear.",
+      remediation="Create an account (or organization) analyzer in every enabled region.",
+      types=("aws.accessanalyzer.analyzers",), reads=("access_analyzer",))
+def access_analyzer_missing(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "access_analyzer", good=True, ok="an active analyzer exists",
+                 bad="no active Access Analyzer in this region", what="Access Analyzer state")
+
+
+@rule(id="account.security_contact_missing", title="No security contact registered for the account",
+      severity="low", kind="posture",
+      rationale="AWS sends abuse and security notices to the security alternate contact; without one they "
+                "reach whoever reads the root mailbox, if anyone.",
+      remediation="Register a SECURITY alternate contact (a team address, not a person).",
+      types=("aws.account.security_contact",), reads=("security_contact",))
+def security_contact_missing(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "security_contact", good=True, ok="security contact registered",
+                 bad="no security contact registered", what="security contact")
+
+
+# ---- storage: S3, RDS, EFS --------------------------------------------------------------------
+
+@rule(id="s3.mfa_delete", title="S3 bucket without MFA delete", severity="low", kind="posture",
+      rationale="MFA delete stops a stolen credential from deleting object versions or suspending versioning.",
+      remediation="Enable versioning with MFA delete (root credentials with MFA are required to set it).",
+      types=BUCKET, reads=("mfa_delete",))
+def s3_mfa_delete(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "mfa_delete", good=True, ok="MFA delete enabled", bad="MFA delete not enabled",
+                 what="MFA delete")
+
+
+@rule(id="s3.versioning", title="S3 bucket without versioning", severity="medium", kind="posture",
+      rationale="Without versioning an overwrite or delete (ransomware, a bad deploy) destroys the only copy.",
+      remediation="Enable bucket versioning, with lifecycle rules to expire old versions.",
+      types=BUCKET, reads=("versioning",))
+def s3_versioning(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "versioning", good=True, ok="versioning enabled", bad="versioning not enabled",
+                 what="versioning")
+
+
+@rule(id="s3.block_public_access", title="S3 Block Public Access not fully enabled", severity="medium",
+      kind="posture",
+      rationale="All four Block Public Access settings stop a future policy or ACL from exposing data.",
+      remediation="Turn on all four Block Public Access settings on the account (and buckets).",
+      types=("aws.s3.bucket", "aws.s3.account_public_access_block"), reads=("public_access_blocked",))
+def s3_block_public_access(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "public_access_blocked", good=True, ok="all four settings on (bucket or account)",
+                 bad="Block Public Access not fully on", what="Block Public Access")
+
+
+@rule(id="rds.unencrypted", title="RDS database not encrypted at rest", severity="high", kind="posture",
+      rationale="Unencrypted database storage is readable from snapshots and the underlying volumes.",
+      remediation="Restore from an encrypted snapshot copy into an encrypted instance (encryption cannot be "
+                  "turned on in place).", types=RDS_INSTANCE, reads=("encrypted",))
+def rds_unencrypted(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "encrypted", good=True, ok="storage encrypted", bad="storage not encrypted",
+                 what="storage encryption")
+
+
+@rule(id="rds.publicly_accessible", title="RDS instance publicly accessible", severity="high", kind="posture",
+      rationale="A public endpoint puts the database listener on the internet, one weak password from a breach.",
+      remediation="Set PubliclyAccessible to false and reach the database through private networking.",
+      types=RDS_INSTANCE, reads=("public_network_access",))
+def rds_publicly_accessible(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "public_network_access", good=False, ok="not publicly accessible",
+                 bad="publicly accessible", what="public accessibility")
+
+
+@rule(id="rds.auto_minor_upgrade", title="RDS instance without automatic minor version upgrades",
+      severity="low", kind="posture",
+      rationale="Minor engine versions carry security fixes; automatic upgrades apply them in the maintenance "
+                "window.", remediation="Enable AutoMinorVersionUpgrade on the instance.",
+      types=RDS_INSTANCE, reads=("auto_minor_version_upgrade",))
+def rds_auto_minor_upgrade(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "auto_minor_version_upgrade", good=True, ok="automatic minor upgrades on",
+                 bad="automatic minor upgrades off", what="minor version upgrade setting")
+
+
+@rule(id="rds.multi_az", title="RDS database without Multi-AZ", severity="low", kind="posture",
+      rationale="A single-AZ database is down for the whole of an AZ outage or a failed host.",
+      remediation="Enable Multi-AZ (instances) or add instances in other AZs (clusters).",
+      types=RDS, reads=("multi_az",))
+def rds_multi_az(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "multi_az", good=True, ok="Multi-AZ", bad="single AZ", what="Multi-AZ setting")
+
+
+@rule(id="efs.unencrypted", title="EFS file system not encrypted at rest", severity="high", kind="posture",
+      rationale="Unencrypted file systems expose their data to anyone with access to the storage media.",
+      remediation="Create an encrypted file system and migrate the data (encryption cannot be enabled later).",
+      types=("aws.efs.file_system",), reads=("encrypted",))
+def efs_unencrypted(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "encrypted", good=True, ok="encrypted at rest", bad="not encrypted at rest",
+                 what="encryption at rest")
+
+
+@rule(id="compute.instance_profile_missing", title="EC2 instance without an IAM instance role", severity="low",
+      kind="posture",
+      rationale="Without an instance role, software on the instance needs long-lived access keys stored on it.",
+      remediation="Attach an instance profile with the role the workload needs; remove keys from the instance.",
+      types=("aws.ec2.instance",), reads=("identity",))
+def instance_profile_missing(res: Any, ctx: RuleContext) -> Result | None:
+    if facet(res, "identity") is MISSING or res.facets.get("state") in ("terminated", "shutting-down"):
+        return None
+    profile = res.facets.get("identity")  # the collector sets the profile ARN, None when none is attached
+    return Result(PASS, "instance role attached", {"identity": profile}) if profile else \
+        Result(FAIL, "no instance profile attached")
