@@ -66,7 +66,8 @@ IAM = {
     "console_access": "bool|None",
     # Timestamps, never ages: an age changes every day by itself and would version the
     # resource nightly. Rules compute ages against the snapshot's own time.
-    "access_keys": "list[{id_suffix, active, created: ISO-8601|None}] (never the secret; last use is volatile)",
+    "access_keys": "list[{id_suffix, active, created: ISO-8601|None, used: bool, unused: bool|None}] (never the "
+                   "secret; last use is volatile, so only whether the key was ever used / is unused 45+ days)",
     # policies/roles
     "admin": "bool|None: grants admin-equivalent permissions (*:* or Owner etc.); AWS: the policy evaluator's "
              "answer over inline, attached (customer and AWS managed) and group policies",
@@ -156,9 +157,10 @@ STORE = {
 
 # ---- CIS AWS Foundations, IAM and storage sections (account-level identity facts, users' credential use)
 CIS_IAM = {
-    # users (aws.iam.user); None with console_access known means "never used" (credential report)
-    "created": "ISO-8601|None: when the user was created",
-    "password_last_used": "ISO-8601|None: last console sign-in; volatile",
+    # users (aws.iam.user). Last-use timestamps are volatile (never stored): collectors judge
+    # "unused for 45 days or more" at collection time, counting from creation when never used.
+    # access_keys entries also carry used: bool (ever used) and unused: bool|None.
+    "password_unused": "bool|None: console password unused 45+ days; None without a password or report",
     "direct_policies": "list[str]: policies on the user itself ('inline:<name>' or managed ARN), not via groups",
     "managed_policy_arns": "list[str]|None: managed policies attached (users: with their groups')",
     # customer managed policies

@@ -92,41 +92,35 @@ def root_recent_use(res: Any, ctx: RuleContext) -> Result | None:
 
 # ---- users' credentials -----------------------------------------------------------------------
 
-def _unused_since(last: Any, created: Any, as_of: datetime | None) -> int | None:
-    """Days a credential has sat unused: since last use, or since creation when never used."""
-    return age_days(last if last else created, as_of)
-
-
 @rule(id="iam.credentials_unused", title="User credentials unused for 45 days or more", severity="medium",
       kind="posture",
       rationale="Passwords and keys nobody uses are forgotten credentials: they stay valid for whoever finds them.",
       remediation=f"Disable console passwords and deactivate access keys unused for {UNUSED_DAYS} days or more.",
-      types=USER, reads=("console_access", "password_last_used", "access_keys", "created"))
+      types=USER, reads=("console_access", "password_unused", "access_keys"))
 def credentials_unused(res: Any, ctx: RuleContext) -> Result | None:
+    """The collector judges "unused" at collection time (last-use timestamps are volatile, never stored)."""
     console, keys = res.facets.get("console_access"), res.facets.get("access_keys")
-    created = res.facets.get("created")
     stale: list[str] = []
     gaps: list[str] = []
     if console is True:
-        days = _unused_since(res.facets.get("password_last_used"), created, ctx.as_of)
-        if days is None:
-            gaps.append("password last use")
-        elif days >= UNUSED_DAYS:
-            stale.append(f"password unused for {days} days")
+        unused = res.facets.get("password_unused")
+        if unused is None:
+            gaps.append("password use")
+        elif unused:
+            stale.append("console password")
     elif console is None:
         gaps.append("console access")
     if keys is None:
         gaps.append("access keys")
     for k in keys or []:
         if isinstance(k, dict) and k.get("active"):
-            days = _unused_since(k.get("last_used"), k.get("created"), ctx.as_of)
-            if days is None:
+            if k.get("unused") is None:
                 gaps.append(f"key …{k.get('id_suffix')} use")
-            elif days >= UNUSED_DAYS:
-                stale.append(f"key …{k.get('id_suffix')} unused for {days} days")
+            elif k["unused"]:
+                stale.append(f"key …{k.get('id_suffix')}")
     ev = {"unused_days": UNUSED_DAYS, "stale": stale, "not_collected": gaps}
     if stale:
-        return Result(FAIL, "; ".join(stale), ev)
+        return Result(FAIL, f"unused for {UNUSED_DAYS}+ days: " + ", ".join(stale), ev)
     if gaps:
         return Result(UNKNOWN, ", ".join(gaps) + " not collected", ev)
     return Result(PASS, f"every active credential used within {UNUSED_DAYS} days", ev)
@@ -167,7 +161,7 @@ def setup_access_key(res: Any, ctx: RuleContext) -> Result | None:
     active = _active_keys(res)
     if console is None or active is None or active is MISSING:
         return unknown("console access or access keys")
-    unused = [k.get("id_suffix") for k in active if not k.get("last_used")]  # type: ignore[union-attr]
+    unused = [k.get("id_suffix") for k in active if k.get("used") is False]  # type: ignore[union-attr]
     if unused:
         return Result(FAIL, f"{len(unused)} active key(s) never used", {"keys": unused})
     return Result(PASS, "no unused access key on a console user")

@@ -13,8 +13,9 @@ CIS_IAM_SPECS: tuple[ResourceSpec, ...] = (
         list_call="iam:generate_credential_report",
         detail_calls=("iam:get_credential_report", "iam:list_virtual_mfa_devices"),
         permissions=("iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListVirtualMFADevices"),
-        # last use moves whenever root signs in; the finding is the rule's, not a configuration change
-        hash_rules=HashRules(volatile=("config.LastUsed", "facets.root_last_used")),
+        # root's last use is kept (not volatile): root should almost never be used, so each use is
+        # an event worth a new version, unlike a user's daily sign-ins
+
         collect=account.collect_root_user,
         doc="The root user from the credential report: access keys, MFA (hardware or virtual), last use."),
     ResourceSpec(

@@ -29,6 +29,7 @@ from collectors.aws.context import AwsUnitContext, paginate, tags_dict
 from collectors.aws.errors import DetailFailures, error_code
 
 REPORT_POLLS = 10
+UNUSED_DAYS = 45  # CIS AWS: credentials unused for 45 days or more are disabled
 
 
 def _iso(value: Any) -> str | None:
@@ -171,8 +172,9 @@ def _access_keys(ctx: AwsUnitContext, user: str) -> tuple[list[dict[str, Any]], 
         stored.append({"AccessKeyIdSuffix": kid[-4:], "Status": key.get("Status"),
                        "CreateDate": key.get("CreateDate"), "LastUsedDate": last,
                        "LastUsedService": used.get("ServiceName"), "LastUsedRegion": used.get("Region")})
-        facets.append({"id_suffix": kid[-4:], "active": key.get("Status") == "Active",
-                       "created": _iso(key.get("CreateDate")), "last_used": _iso(last)})
+        created = _iso(key.get("CreateDate"))
+        facets.append({"id_suffix": kid[-4:], "active": key.get("Status") == "Active", "created": created,
+                       "used": last is not None, "unused": unused_since(_iso(last), created)})
     return stored, facets
 
 
@@ -220,15 +222,30 @@ def _report_time(value: str | None) -> str | None:
     return _iso(value) if value and value[:1].isdigit() else None
 
 
+def unused_since(last_used: str | None, created: str | None, now: datetime | None = None) -> bool | None:
+    """Unused for UNUSED_DAYS or more at collection time, counted from creation when never used.
+
+    Last-use timestamps move with every use, so they are volatile and never stored; this
+    boolean changes only when a credential crosses the threshold (a posture change)."""
+    ref = last_used or created
+    if ref is None:
+        return None
+    now = now or datetime.now(timezone.utc)
+    return (now - datetime.fromisoformat(ref)).days >= UNUSED_DAYS
+
+
 def user_cis_facets(user: dict[str, Any], row: dict[str, str] | None) -> dict[str, Any]:
-    """What the CIS IAM controls judge on a user: when it was created and its password last used
-    (report strings parsed, never copied), and the policies attached to the user itself rather
+    """What the CIS IAM controls judge on a user: whether its console password sat unused
+    (report strings parsed, never copied) and the policies attached to the user itself rather
     than through a group."""
     direct = [f"inline:{p.get('PolicyName')}" for p in user.get("UserPolicyList") or []]
     direct += [str(p.get("PolicyArn")) for p in user.get("AttachedManagedPolicies") or []]
-    return {"created": _iso(user.get("CreateDate")),
-            "password_last_used": _report_time(row.get("password_last_used")) if row else None,
-            "direct_policies": sorted(direct)}
+    console = _flag(row.get("password_enabled")) if row else None
+    # never used: count from the password's last change (its creation), else the user's creation
+    since = _report_time(row.get("password_last_changed")) if row else None
+    unused = (unused_since(_report_time(row.get("password_last_used")) or since, _iso(user.get("CreateDate")))
+              if row and console else None)
+    return {"password_unused": unused, "direct_policies": sorted(direct)}
 
 
 # ---- groups, roles, policies ------------------------------------------------------------------

@@ -139,8 +139,7 @@ SPECS: tuple[ResourceSpec, ...] = (
         hash_rules=_rules(
             volatile=("config.PasswordLastUsed", "config.LoginProfile.PasswordLastUsed",
                       "config.AccessKeys[*].LastUsedDate", "config.AccessKeys[*].LastUsedService",
-                      "config.AccessKeys[*].LastUsedRegion", "facets.access_keys[*].last_used",
-                      "facets.password_last_used"),
+                      "config.AccessKeys[*].LastUsedRegion"),
             unordered=(*_doc("config.UserPolicyList[*].PolicyDocument"), "config.UserPolicyList",
                        "config.GroupList", "config.AccessKeys", "config.MFADevices", "facets.access_keys",
                        *IAM_COMMON)),

@@ -23,16 +23,17 @@ def root(**kw: Any) -> list:  # type: ignore[type-arg]
     return a("aws.iam.root_user", **{**base, **kw})
 
 
+def key(suffix: str, created: int, used: int | None, active: bool = True) -> dict[str, Any]:
+    """A key facet as the collector builds it (unused: 45+ days since last use, or creation)."""
+    return {"id_suffix": suffix, "active": active, "created": ago(created), "used": used is not None,
+            "unused": (used if used is not None else created) >= 45}
+
+
 def user(**kw: Any) -> list:  # type: ignore[type-arg]
-    base = {"console_access": True, "mfa": True, "created": ago(400), "password_last_used": ago(3),
-            "access_keys": [{"id_suffix": "AAAA", "active": True, "created": ago(30), "last_used": ago(1)}],
+    base = {"console_access": True, "mfa": True, "password_unused": False,
+            "access_keys": [key("AAAA", 30, 1)],
             "direct_policies": [], "managed_policy_arns": []}
     return a("aws.iam.user", **{**base, **kw})
-
-
-def key(suffix: str, created: int, used: int | None, active: bool = True) -> dict[str, Any]:
-    return {"id_suffix": suffix, "active": active, "created": ago(created),
-            "last_used": ago(used) if used is not None else None}
 
 
 def pw(**kw: Any) -> list:  # type: ignore[type-arg]
@@ -49,7 +50,7 @@ EXAMPLES = {
     "iam.root_hardware_mfa": (lambda: root(root_hardware_mfa=False), lambda: root()),
     "iam.root_recent_use": (lambda: root(root_last_used=ago(2)), lambda: root(root_last_used=ago(200))),
     "iam.credentials_unused": (
-        lambda: user(password_last_used=ago(60)),
+        lambda: user(access_keys=[key("AAAA", 400, 60)]),
         lambda: user()),
     "iam.multiple_active_keys": (
         lambda: user(access_keys=[key("AAAA", 10, 1), key("BBBB", 5, 1)]),
