@@ -12,9 +12,15 @@ PRIMARY, SECOND = "123456789012", "210987654321"
 REGIONS = ("us-east-1", "eu-west-1", "eu-central-1")
 
 
+# Types whose service moto has no backend for (its server answers HTML 500): left out of test runs
+# unless a test asks for them (exclude_resource_types=[]) to see their units fail honestly.
+MOTO_UNIMPLEMENTED = ("aws.accessanalyzer.*",)
+
+
 def aws_config(url: str, accounts: tuple[str, ...] = (PRIMARY, SECOND), **kw: Any) -> AwsConfig:
     """Primary account with the base credentials, others through the seeded auditor role."""
     accts = [{"id": a} if a == PRIMARY else {"id": a, "role_name": "PostureAuditor"} for a in accounts]
+    kw.setdefault("exclude_resource_types", list(MOTO_UNIMPLEMENTED))
     return AwsConfig(credential_source="static-test", endpoint_url=url, regions=list(REGIONS),
                      accounts=accts, **kw)
 

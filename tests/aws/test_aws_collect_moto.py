@@ -52,7 +52,7 @@ class Recorder:
 @pytest.fixture(scope="module")
 def run(moto_url, estate):  # type: ignore[no-untyped-def]
     recorder = Recorder()
-    cfg = aws_config(moto_url)
+    cfg = aws_config(moto_url, exclude_resource_types=[])  # every spec, MOTO_UNIMPLEMENTED too
     factory = AwsClientFactory(cfg, max_attempts=1, observers=(recorder,))
     sink = ListSink()
     summary = run_units(recorder.wrap(plan(cfg, clients=factory)), sink, classifiers={"aws": classify})

@@ -122,7 +122,7 @@ def collected(moto_url):  # type: ignore[no-untyped-def]
         _seed_common(moto_url, account)
     _seed_unsafe(moto_url)
     _seed_safe(moto_url)
-    cfg = aws_config(moto_url, accounts=(UNSAFE, SAFE), resource_types=TYPES)
+    cfg = aws_config(moto_url, accounts=(UNSAFE, SAFE), resource_types=TYPES, exclude_resource_types=[])
     sink = ListSink()
     run_units(plan(cfg, clients=AwsClientFactory(cfg, max_attempts=1)), sink, classifiers={"aws": classify})
     return sink
