@@ -183,6 +183,7 @@ CIS_STORE = {
     "mfa_delete": "bool|None: S3 versioning requires MFA to delete versions",
     "multi_az": "bool|None: database keeps a standby in another availability zone",
     "auto_minor_version_upgrade": "bool|None: database engine minor versions upgrade automatically",
+    "macie_enabled": "bool|None: Amazon Macie is ENABLED in the region (aws.macie.session)",
 }
 
 FACET_KEYS: dict[str, dict[str, str]] = {

@@ -376,6 +376,16 @@ def rds_multi_az(res: Any, ctx: RuleContext) -> Result | None:
     return _flag(res, "multi_az", good=True, ok="Multi-AZ", bad="single AZ", what="Multi-AZ setting")
 
 
+@rule(id="s3.macie_disabled", title="Amazon Macie not enabled in the region", severity="low", kind="posture",
+      rationale="Without sensitive-data discovery nobody knows which buckets hold personal or secret data, so "
+                "nobody knows which ones need the strictest controls.",
+      remediation="Enable Macie (automated sensitive data discovery) in every region that holds S3 data.",
+      types=("aws.macie.session",), reads=("macie_enabled",))
+def macie_disabled(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "macie_enabled", good=True, ok="Macie enabled", bad="Macie not enabled",
+                 what="Macie status")
+
+
 @rule(id="efs.unencrypted", title="EFS file system not encrypted at rest", severity="high", kind="posture",
       rationale="Unencrypted file systems expose their data to anyone with access to the storage media.",
       remediation="Create an encrypted file system and migrate the data (encryption cannot be enabled later).",

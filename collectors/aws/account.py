@@ -1,6 +1,6 @@
-"""Account-level identity posture the CIS AWS Foundations IAM section judges: the root user (from
-the credential report), who holds AWSSupportAccess, IAM server certificates, IAM Access Analyzer
-per region and the security alternate contact.
+"""Account-level posture the CIS AWS Foundations IAM and storage sections judge: the root user
+(from the credential report), who holds AWSSupportAccess, IAM server certificates, IAM Access
+Analyzer and Amazon Macie per region, and the security alternate contact.
 
 Credential-report cells are attacker-influenced strings: only flags and timestamps are parsed
 out of them, nothing is copied. The alternate contact's name, e-mail and phone are personal
@@ -129,3 +129,25 @@ def collect_security_contact(ctx: AwsUnitContext) -> Iterator[Resource]:
     yield ctx.resource(native_id=f"arn:{ctx.partition}:account::{ctx.account}:alternate-contact/SECURITY",
                        name=ctx.account, config={"AlternateContactType": "SECURITY", "Registered": registered},
                        facets={"security_contact": registered})
+
+
+# ---- Amazon Macie ---------------------------------------------------------------------------
+
+def _macie_off(exc: ClientError) -> bool:
+    """Macie not enabled: AWS answers AccessDeniedException "Macie is not enabled", some
+    emulators ResourceNotFoundException. Any other denial is a real denial (unit status)."""
+    code = error_code(exc)
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    return code == "ResourceNotFoundException" or (code == "AccessDeniedException" and "Macie is not enabled" in message)
+
+
+def collect_macie_session(ctx: AwsUnitContext) -> Iterator[Resource]:
+    """One resource per region: Macie's status there (sensitive data discovery for S3)."""
+    try:
+        status = ctx.client("macie2").get_macie_session().get("status")
+    except ClientError as exc:
+        if not _macie_off(exc):
+            raise
+        status = None
+    yield ctx.resource(native_id=ctx.arn("macie2", "session"), name=f"{ctx.account}/{ctx.region}",
+                       config={"Status": status or "NOT_ENABLED"}, facets={"macie_enabled": status == "ENABLED"})

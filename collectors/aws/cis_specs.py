@@ -40,6 +40,11 @@ CIS_IAM_SPECS: tuple[ResourceSpec, ...] = (
         collect=account.collect_security_contact,
         doc="Whether a SECURITY alternate contact is registered (its personal data is not stored)."),
     ResourceSpec(
+        provider="aws", type="aws.macie.session", category="storage", service="macie2",
+        list_call="macie2:get_macie_session", permissions=("macie2:GetMacieSession",),
+        collect=account.collect_macie_session,
+        doc="Amazon Macie status per region (one resource per region, also when Macie is off)."),
+    ResourceSpec(
         provider="aws", type="aws.efs.file_system", category="storage", service="efs",
         list_call="efs:describe_file_systems", detail_calls=("kms:describe_key",),
         permissions=("elasticfilesystem:DescribeFileSystems", "kms:DescribeKey"),

@@ -11,6 +11,7 @@ What moto cannot produce, and where it is covered instead (tests/rules/examples_
   an unexpired IAM server certificate (moto reports every certificate as expired in 2012):
   only the unsafe side;
 - IAM Access Analyzer (moto has no backend): the unit must end ``error``, never empty.
+Moto starts every account and region with Macie ENABLED; the unsafe account turns it off.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ AWS_POLICY = "arn:aws:iam::aws:policy/"
 TYPES = ["aws.iam.user", "aws.iam.role", "aws.iam.policy", "aws.iam.password_policy", "aws.iam.root_user",
          "aws.iam.support_access", "aws.iam.server_certificate", "aws.accessanalyzer.analyzers",
          "aws.account.security_contact", "aws.s3.bucket", "aws.s3.account_public_access_block",
-         "aws.rds.instance", "aws.efs.file_system"]
+         "aws.rds.instance", "aws.efs.file_system", "aws.macie.session"]
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PRIMARY}:root"}, "Action": "sts:AssumeRole"}]})
 ADMIN_DOC = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
@@ -76,6 +77,7 @@ def _seed_unsafe(url: str) -> None:
     iam.upload_server_certificate(ServerCertificateName="old-site", CertificateBody=CERT,
                                   PrivateKey="not-a-real-key")
     # no password policy, no support role, no security contact
+    _client(url, "macie2", UNSAFE).disable_macie()
     s3 = _client(url, "s3", UNSAFE)
     s3.create_bucket(Bucket="unsafe-cis-bucket", CreateBucketConfiguration={"LocationConstraint": REGION})
     _client(url, "rds", UNSAFE).create_db_instance(
@@ -178,6 +180,7 @@ def test_nothing_secret_or_personal_is_stored(collected) -> None:
     ("rds.auto_minor_upgrade", "unsafe-db", "safe-db"),
     ("rds.multi_az", "unsafe-db", "safe-db"),
     ("efs.unencrypted", "unsafe-fs", "safe-fs"),
+    ("s3.macie_disabled", f"{UNSAFE}/{REGION}", f"{SAFE}/{REGION}"),
 ])
 def test_unsafe_account_fails_and_safe_twin_passes(verdicts, rule_id: str, unsafe: str, safe: str) -> None:
     assert _twin(verdicts, rule_id, unsafe, safe) == ("FAIL", "PASS")

@@ -1,10 +1,13 @@
 """What moto cannot serve for the CIS identity collectors, with botocore's Stubber: IAM Access
-Analyzer (no moto backend) and a credential report that has the ``<root_account>`` row real AWS
-always writes (moto lists IAM users only)."""
+Analyzer (no moto backend), a credential report that has the ``<root_account>`` row real AWS
+always writes (moto lists IAM users only), and Macie's real answers per account."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
+from botocore.exceptions import ClientError
 from datetime import datetime, timedelta, timezone
 
 from test_aws_stubbed import ACCOUNT, StubFactory, ctx_for
@@ -94,3 +97,22 @@ def test_access_analyzer_per_region_follows_pages_and_reports_absence() -> None:
     [res] = list(account.collect_access_analyzers(ctx_for(f, "aws.accessanalyzer.analyzers", "eu-west-1")))
     assert json.loads(res.facets) == {"access_analyzer": False}
     assert res.region == "eu-west-1"
+
+
+def _macie(**answer) -> list:  # type: ignore[no-untyped-def, type-arg]
+    f = StubFactory()
+    st = f.stub("macie2", "eu-west-1")
+    if "error" in answer:
+        st.add_client_error("get_macie_session", answer["error"], answer["message"], 403)
+    else:
+        st.add_response("get_macie_session", {"status": answer["status"]}, {})
+    return list(account.collect_macie_session(ctx_for(f, "aws.macie.session", "eu-west-1")))
+
+
+def test_macie_status_and_the_difference_between_off_and_denied() -> None:
+    assert json.loads(_macie(status="ENABLED")[0].facets) == {"macie_enabled": True}
+    assert json.loads(_macie(status="PAUSED")[0].facets) == {"macie_enabled": False}
+    off = _macie(error="AccessDeniedException", message="Macie is not enabled.")
+    assert json.loads(off[0].facets) == {"macie_enabled": False}
+    with pytest.raises(ClientError):  # a real denial is the unit's status, never "off"
+        _macie(error="AccessDeniedException", message="User is not authorized to perform macie2:GetMacieSession")

@@ -94,6 +94,8 @@ EXAMPLES = {
     "rds.auto_minor_upgrade": (lambda: db(auto_minor_version_upgrade=False),
                                lambda: db(auto_minor_version_upgrade=True)),
     "rds.multi_az": (lambda: db("aws.rds.cluster", multi_az=False), lambda: db("aws.rds.cluster", multi_az=True)),
+    "s3.macie_disabled": (lambda: a("aws.macie.session", "storage", macie_enabled=False),
+                          lambda: a("aws.macie.session", "storage", macie_enabled=True)),
     "efs.unencrypted": (lambda: db("aws.efs.file_system", encrypted=False),
                         lambda: db("aws.efs.file_system", encrypted=True)),
     "compute.instance_profile_missing": (
