@@ -178,6 +178,7 @@ CIS_IAM = {
     "expires": "ISO-8601|None: certificate expiry",
     "access_analyzer": "bool|None: an ACTIVE IAM Access Analyzer in the region",
     "security_contact": "bool|None: a SECURITY alternate contact is registered",
+    "saml_providers": "int|None: IAM SAML identity providers in the account (aws.iam.federation)",
 }
 CIS_STORE = {
     "mfa_delete": "bool|None: S3 versioning requires MFA to delete versions",

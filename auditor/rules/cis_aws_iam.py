@@ -251,6 +251,22 @@ def password_reuse(res: Any, ctx: RuleContext) -> Result | None:
     return _password_setting(res, "password_reuse_prevention", PASSWORD_REUSE, "passwords remembered:")
 
 
+@rule(id="iam.no_federation", title="Account has no SAML identity provider for central sign-in", severity="low",
+      kind="posture",
+      rationale="People who sign in as IAM users have one more password and key set per account, outside the "
+                "organisation's joiner/leaver process; federation keeps identities in one place.",
+      remediation="Federate sign-in (an IAM SAML provider, or IAM Identity Center for the organization) and "
+                  "retire IAM users for people.", types=("aws.iam.federation",), reads=("saml_providers",))
+def no_federation(res: Any, ctx: RuleContext) -> Result | None:
+    n = facet(res, "saml_providers")
+    if n is MISSING:
+        return None
+    if n is None:
+        return unknown("SAML providers")
+    return Result(PASS, f"{n} SAML identity provider(s)", {"saml_providers": n}) if n else \
+        Result(FAIL, "no SAML identity provider (IAM Identity Center is not checked)", {"saml_providers": 0})
+
+
 @rule(id="iam.support_role_missing", title="No role can manage AWS Support incidents", severity="low",
       kind="posture",
       rationale="During an incident someone must be able to open support cases without using root.",

@@ -93,6 +93,16 @@ def collect_support_access(ctx: AwsUnitContext) -> Iterator[Resource]:
                        config=config, facets={"support_roles": sorted(roles)})
 
 
+# ---- federation -----------------------------------------------------------------------------
+
+def collect_federation(ctx: AwsUnitContext) -> Iterator[Resource]:
+    """Always one resource: an account whose people sign in as IAM users, with no SAML identity
+    provider, is itself the finding (CIS: users managed centrally through federation)."""
+    arns = sorted(str(p.get("Arn")) for p in ctx.client("iam").list_saml_providers().get("SAMLProviderList") or [])
+    yield ctx.resource(native_id=f"arn:{ctx.partition}:iam::{ctx.account}:federation", name=ctx.account,
+                       config={"SAMLProviders": arns}, facets={"saml_providers": len(arns)})
+
+
 # ---- server certificates --------------------------------------------------------------------
 
 def collect_server_certificates(ctx: AwsUnitContext) -> Iterator[Resource]:

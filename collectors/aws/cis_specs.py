@@ -26,6 +26,11 @@ CIS_IAM_SPECS: tuple[ResourceSpec, ...] = (
         collect=account.collect_support_access,
         doc="Groups, users and roles holding the AWS-managed AWSSupportAccess policy."),
     ResourceSpec(
+        provider="aws", type="aws.iam.federation", category="iam", service="iam", scope="global",
+        list_call="iam:list_saml_providers", permissions=("iam:ListSAMLProviders",),
+        hash_rules=HashRules(unordered=("config.SAMLProviders",)), collect=account.collect_federation,
+        doc="Whether the account federates sign-in: its IAM SAML identity providers (one resource per account)."),
+    ResourceSpec(
         provider="aws", type="aws.iam.server_certificate", category="iam", service="iam", scope="global",
         list_call="iam:list_server_certificates", permissions=("iam:ListServerCertificates",),
         collect=account.collect_server_certificates, doc="IAM server certificates (metadata and expiry only)."),

@@ -34,7 +34,7 @@ UNSAFE, SAFE = "444455556666", "555566667777"
 REGION = "eu-west-1"
 AWS_POLICY = "arn:aws:iam::aws:policy/"
 TYPES = ["aws.iam.user", "aws.iam.role", "aws.iam.policy", "aws.iam.password_policy", "aws.iam.root_user",
-         "aws.iam.support_access", "aws.iam.server_certificate", "aws.accessanalyzer.analyzers",
+         "aws.iam.support_access", "aws.iam.server_certificate", "aws.iam.federation", "aws.accessanalyzer.analyzers",
          "aws.account.security_contact", "aws.s3.bucket", "aws.s3.account_public_access_block",
          "aws.rds.instance", "aws.efs.file_system", "aws.macie.session"]
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -44,6 +44,11 @@ CERT = """-----BEGIN CERTIFICATE-----
 MIIBVjCB/qADAgECAgEBMAoGCCqGSM49BAMCMBQxEjAQBgNVBAMMCWxvY2FsaG9zdDAeFw0yMDAxMDEwMDAwMDBaFw0yMTAx
 MDEwMDAwMDBaMBQxEjAQBgNVBAMMCWxvY2FsaG9zdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABA==
 -----END CERTIFICATE-----"""
+
+
+SAML_METADATA = ('<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com">'
+                 '<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/>'
+                 '</EntityDescriptor>' + " " * 1000)
 
 
 def _client(url: str, service: str, account: str) -> Any:
@@ -102,6 +107,7 @@ def _seed_safe(url: str) -> None:
     iam.create_role(RoleName="incident-support", AssumeRolePolicyDocument=TRUST)
     iam.attach_role_policy(RoleName="incident-support", PolicyArn=AWS_POLICY + "AWSSupportAccess")
     iam.update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
+    iam.create_saml_provider(Name="corp-idp", SAMLMetadataDocument=SAML_METADATA)
     _client(url, "account", SAFE).put_alternate_contact(
         AlternateContactType="SECURITY", Name="Security team", Title="SOC", EmailAddress="soc@example.com",
         PhoneNumber="+1 555 0100")
@@ -172,6 +178,7 @@ def test_nothing_secret_or_personal_is_stored(collected) -> None:
     ("iam.password_min_length", UNSAFE, SAFE),
     ("iam.password_reuse", UNSAFE, SAFE),
     ("iam.support_role_missing", UNSAFE, SAFE),
+    ("iam.no_federation", UNSAFE, SAFE),
     ("account.security_contact_missing", UNSAFE, SAFE),
     ("s3.versioning", "unsafe-cis-bucket", "safe-cis-bucket"),
     ("s3.block_public_access", "unsafe-cis-bucket", "safe-cis-bucket"),

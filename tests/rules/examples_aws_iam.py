@@ -74,6 +74,8 @@ EXAMPLES = {
         lambda: a("aws.iam.password_policy", password_policy_set=False, password_min_length=None,
                   password_reuse_prevention=None),
         lambda: pw(password_min_length=14, password_reuse_prevention=24)),
+    "iam.no_federation": (lambda: a("aws.iam.federation", saml_providers=0),
+                          lambda: a("aws.iam.federation", saml_providers=1)),
     "iam.support_role_missing": (lambda: a("aws.iam.support_access", support_roles=[]),
                                  lambda: a("aws.iam.support_access", support_roles=["incident-support"])),
     "iam.server_certificate_expired": (lambda: a("aws.iam.server_certificate", expires=ago(3)),
