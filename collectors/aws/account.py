@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from auditor.model import Resource
 from collectors.aws.context import AwsUnitContext, paginate
 from collectors.aws.errors import error_code
-from collectors.aws.iam import _flag, _iso, _report_time, credential_report
+from collectors.aws.iam import credential_report, iso_utc, report_flag, report_time
 
 ROOT_ROW = "<root_account>"
 SUPPORT_POLICY = "AWSSupportAccess"
@@ -45,8 +45,8 @@ def root_facets(row: dict[str, str] | None, virtual_mfa: bool | None) -> dict[st
     if row is None:
         return {"root_access_keys_active": None, "root_mfa": None, "root_hardware_mfa": None,
                 "root_last_used": None}
-    keys = [_flag(row.get(f"access_key_{n}_active")) for n in (1, 2)]
-    mfa = _flag(row.get("mfa_active"))
+    keys = [report_flag(row.get(f"access_key_{n}_active")) for n in (1, 2)]
+    mfa = report_flag(row.get("mfa_active"))
     if mfa is None:
         hardware = None
     else:
@@ -56,8 +56,8 @@ def root_facets(row: dict[str, str] | None, virtual_mfa: bool | None) -> dict[st
         "root_mfa": mfa,
         "root_hardware_mfa": hardware,
         # None with root_mfa known means the report shows no use at all
-        "root_last_used": _latest(_report_time(row.get("password_last_used")),
-                                  *(_report_time(row.get(f"access_key_{n}_last_used_date")) for n in (1, 2))),
+        "root_last_used": _latest(report_time(row.get("password_last_used")),
+                                  *(report_time(row.get(f"access_key_{n}_last_used_date")) for n in (1, 2))),
     }
 
 
@@ -111,7 +111,7 @@ def collect_server_certificates(ctx: AwsUnitContext) -> Iterator[Resource]:
         cfg = {k: meta.get(k) for k in ("ServerCertificateName", "ServerCertificateId", "Path", "Arn",
                                         "UploadDate", "Expiration")}
         yield ctx.resource(native_id=meta["Arn"], name=meta.get("ServerCertificateName"), config=cfg,
-                           facets={"expires": _iso(meta.get("Expiration"))})
+                           facets={"expires": iso_utc(meta.get("Expiration"))})
 
 
 # ---- IAM Access Analyzer --------------------------------------------------------------------

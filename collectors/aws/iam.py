@@ -32,7 +32,7 @@ REPORT_POLLS = 10
 UNUSED_DAYS = 45  # CIS AWS: credentials unused for 45 days or more are disabled
 
 
-def _iso(value: Any) -> str | None:
+def iso_utc(value: Any) -> str | None:
     """A timestamp as ISO-8601 UTC (facets carry timestamps; rules compute ages)."""
     if isinstance(value, str):
         try:
@@ -156,7 +156,7 @@ def credential_report(ctx: AwsUnitContext) -> dict[str, dict[str, str]]:
     return {row["arn"]: row for row in csv.DictReader(io.StringIO(text))}
 
 
-def _flag(value: str | None) -> bool | None:
+def report_flag(value: str | None) -> bool | None:
     if value in (None, "", "N/A", "not_supported"):
         return None
     return value.lower() == "true"
@@ -172,9 +172,9 @@ def _access_keys(ctx: AwsUnitContext, user: str) -> tuple[list[dict[str, Any]], 
         stored.append({"AccessKeyIdSuffix": kid[-4:], "Status": key.get("Status"),
                        "CreateDate": key.get("CreateDate"), "LastUsedDate": last,
                        "LastUsedService": used.get("ServiceName"), "LastUsedRegion": used.get("Region")})
-        created = _iso(key.get("CreateDate"))
+        created = iso_utc(key.get("CreateDate"))
         facets.append({"id_suffix": kid[-4:], "active": key.get("Status") == "Active", "created": created,
-                       "used": last is not None, "unused": unused_since(_iso(last), created)})
+                       "used": last is not None, "unused": unused_since(iso_utc(last), created)})
     return stored, facets
 
 
@@ -194,7 +194,7 @@ def collect_users(ctx: AwsUnitContext) -> Iterator[Resource]:
         cfg["UserPolicyList"] = _inline(user.get("UserPolicyList"), "UserPolicyList", malformed)
         facets = _principal_facets(cfg, "UserPolicyList", malformed, cat)
         row = (report or {}).get(arn)
-        console = _flag(row.get("password_enabled")) if row else None
+        console = report_flag(row.get("password_enabled")) if row else None
         cfg["LoginProfile"] = ({"PasswordEnabled": console, "PasswordLastUsed": row.get("password_last_used")}
                                if row else None)
         try:
@@ -204,7 +204,7 @@ def collect_users(ctx: AwsUnitContext) -> Iterator[Resource]:
             facets["mfa"] = bool(mfa)
         except ClientError as exc:
             failures.add(f"{name} list_mfa_devices", exc)
-            facets["mfa"] = _flag(row.get("mfa_active")) if row else None
+            facets["mfa"] = report_flag(row.get("mfa_active")) if row else None
         try:
             cfg["AccessKeys"], facets["access_keys"] = _access_keys(ctx, name)
         except ClientError as exc:
@@ -217,9 +217,9 @@ def collect_users(ctx: AwsUnitContext) -> Iterator[Resource]:
     failures.raise_if_any()
 
 
-def _report_time(value: str | None) -> str | None:
+def report_time(value: str | None) -> str | None:
     """A credential-report timestamp as ISO-8601 UTC; 'N/A', 'no_information', 'not_supported' are None."""
-    return _iso(value) if value and value[:1].isdigit() else None
+    return iso_utc(value) if value and value[:1].isdigit() else None
 
 
 def unused_since(last_used: str | None, created: str | None, now: datetime | None = None) -> bool | None:
@@ -240,10 +240,10 @@ def user_cis_facets(user: dict[str, Any], row: dict[str, str] | None) -> dict[st
     than through a group."""
     direct = [f"inline:{p.get('PolicyName')}" for p in user.get("UserPolicyList") or []]
     direct += [str(p.get("PolicyArn")) for p in user.get("AttachedManagedPolicies") or []]
-    console = _flag(row.get("password_enabled")) if row else None
+    console = report_flag(row.get("password_enabled")) if row else None
     # never used: count from the password's last change (its creation), else the user's creation
-    since = _report_time(row.get("password_last_changed")) if row else None
-    unused = (unused_since(_report_time(row.get("password_last_used")) or since, _iso(user.get("CreateDate")))
+    since = report_time(row.get("password_last_changed")) if row else None
+    unused = (unused_since(report_time(row.get("password_last_used")) or since, iso_utc(user.get("CreateDate")))
               if row and console else None)
     return {"password_unused": unused, "direct_policies": sorted(direct)}
 
