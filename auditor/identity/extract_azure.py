@@ -66,6 +66,7 @@ def role_definition_is_admin(doc: Any) -> bool:
 class AzureExtractor:
     def __init__(self, index: Index) -> None:
         self.ix = index
+        self._privileged: dict[str, bool] = {}
 
     def lighthouse_edges(self, sub: Res) -> list[TrustEdge]:
         """Azure Lighthouse: every tenant in ``managedByTenants`` manages the subscription with
@@ -106,8 +107,15 @@ class AzureExtractor:
         return role_definition_is_admin(d.config)
 
     def identity_is_privileged(self, principal_id: str) -> bool:
-        return any(self.is_admin_role(role_guid((a.config.get("properties") or {}).get("roleDefinitionId")))
-                   for a in self.ix.azure_assignments_by_principal.get(principal_id.lower(), []))
+        """Memoised per principal: many federated credentials often share one identity, and
+        re-walking its assignments for each made the trust graph quadratic."""
+        key = principal_id.lower()
+        known = self._privileged.get(key)
+        if known is None:
+            known = self._privileged[key] = any(
+                self.is_admin_role(role_guid((a.config.get("properties") or {}).get("roleDefinitionId")))
+                for a in self.ix.azure_assignments_by_principal.get(key, []))
+        return known
 
     # -- federated identity credentials ------------------------------------------------------
 
