@@ -146,10 +146,6 @@ class SnapshotWriter:
 
     def __init__(self, engine: Engine, *, note: str | None = None, flush_rows: int = 5000,
                  flush_interval_s: float = 1.0) -> None:
-        self.engine = engine
-        self.stats = IngestStats()
-        self.flush_rows = flush_rows
-        self.flush_interval_s = flush_interval_s
         recover_dead_snapshots(engine)
         with engine.begin() as c:
             running = c.execute(
@@ -161,12 +157,29 @@ class SnapshotWriter:
                     f"snapshot {running.id} is still being written by pid {running.pid} on {running.host}"
                 )
             now = utcnow()
-            self.snapshot_id: int = c.execute(
+            sid = c.execute(
                 snapshots.insert().values(
                     status=SnapshotStatus.RUNNING.value, started_at=now, heartbeat_at=now,
                     tool_version=__version__, host=socket.gethostname(), pid=os.getpid(), note=note,
                 ).returning(snapshots.c.id)
             ).scalar_one()
+        self._setup(engine, sid, flush_rows, flush_interval_s)
+
+    @classmethod
+    def attach(cls, engine: Engine, snapshot_id: int, *, flush_rows: int = 5000,
+               flush_interval_s: float = 1.0) -> "SnapshotWriter":
+        """A writer into a running snapshot that another process created and will finish (a
+        distributed worker): no snapshot row is made, none is checked for concurrency."""
+        self = cls.__new__(cls)
+        self._setup(engine, int(snapshot_id), flush_rows, flush_interval_s)
+        return self
+
+    def _setup(self, engine: Engine, snapshot_id: int, flush_rows: int, flush_interval_s: float) -> None:
+        self.engine = engine
+        self.snapshot_id: int = snapshot_id
+        self.stats = IngestStats()
+        self.flush_rows = flush_rows
+        self.flush_interval_s = flush_interval_s
         self._conn: Connection = engine.connect()
         self._sqlite = engine.dialect.name == "sqlite"
         self._ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
@@ -189,7 +202,7 @@ class SnapshotWriter:
         # own bind processor keeps their timestamps in the form SQLAlchemy reads back.
         self._stamp = collection_units.c.started_at.type.bind_processor(engine.dialect) or (lambda v: v)
         self._units_with_status: dict[str, str] = {}
-        # The queue: ("w", unit key | None, {resource_key: Resource}) and ("u", unit key, status, row)
+        # The queue: ("w", unit key | None, {resource_key: Resource}), ("u", unit key, status, row, result)
         self._queue: list[tuple] = []
         self._queued_rows = 0
         self._last_flush = time.monotonic()
@@ -241,7 +254,7 @@ class SnapshotWriter:
         row = (self.snapshot_id, key, u.provider, u.account, u.region, u.resource_type, status,
                _safe_error(result.error), result.resource_count, result.api_calls, self._stamp(result.started_at),
                int(result.duration_s * 1000))
-        self._queue.append(("u", key, status, row))
+        self._queue.append(("u", key, status, row, result))
         self._queued_rows += 1
         self._maybe_flush()
 
@@ -275,7 +288,7 @@ class SnapshotWriter:
                 if item[0] == "w":
                     self._plan_write(cur, plan, item[1], item[2])
                 else:
-                    self._plan_unit(cur, plan, item[1], item[2], item[3])
+                    self._plan_unit(cur, plan, *item[1:])
             self._apply(cur, plan)
         finally:
             cur.close()
@@ -351,19 +364,25 @@ class SnapshotWriter:
             self.stats.written += 1
         self.stats.seen += len(by_key)
 
-    def _plan_unit(self, cur, plan: "_FlushPlan", key: str, status: str, row: tuple) -> None:  # type: ignore[no-untyped-def]
+    def _plan_unit(self, cur, plan: "_FlushPlan", key: str, status: str, row: tuple, result) -> None:  # type: ignore[no-untyped-def]
         heads = self._heads.pop(key, None)  # the unit is done: its open versions leave memory
+        gone: list[int] = []
         if status in COMPLETED_STATUSES:
             if heads is None:  # recorded, written again and recorded again within one flush
                 self._apply(cur, plan)
                 plan.clear()
                 self._load_heads(cur, {key})
                 heads = self._heads.pop(key)
-            # A completed unit proves absence: its older open versions nobody matched are deleted.
+            # A completed unit proves absence: its older open versions nobody matched are gone.
             sid = self.snapshot_id
             gone = [h[0] for h in heads.values() if not h[3] and h[0] is not None and h[2] < sid]
-            plan.close_ids.extend(gone)
-            self.stats.closed += len(gone)
+        self._unit_done(plan, result, row, gone)
+
+    def _unit_done(self, plan: "_FlushPlan", result, row: tuple, gone: list[int]) -> None:  # type: ignore[no-untyped-def]
+        """What a recorded unit writes: its row, and the closing of what it no longer holds. (A
+        distributed worker overrides this to report ``gone`` to the coordinator instead.)"""
+        plan.close_ids.extend(gone)
+        self.stats.closed += len(gone)
         plan.units.append(row)
 
     def _apply(self, cur, plan: "_FlushPlan") -> None:  # type: ignore[no-untyped-def]
