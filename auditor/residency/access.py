@@ -86,15 +86,17 @@ def foreign_access(graph: TrustGraph, reach: list[tuple[str, Place, list[list[st
     """FAIL / PASS / UNKNOWN for located identities that can read ``store``; None when none can."""
     out: Result | None = None
     for issuer_node, where, paths in reach:
-        for path in paths:
-            if not _can_read(graph, path[-1], store):
-                continue
-            ok = permits(allowed, where)
-            status = FAIL if ok is False else PASS if ok else UNKNOWN
-            if out is not None and (out.status == FAIL or status == PASS):
-                continue
-            ev = {"classification": classification, "allowed": sorted(allowed), "identity_issuer": issuer_node,
-                  "identity_region": where.region, "identity_country": where.country, "path": path}
-            out = Result(status, f"workloads of {issuer_node} ({where.region}, {where.country}) can read this "
-                                 f"{classification} data via {' -> '.join(path[1:])}", ev)
+        ok = permits(allowed, where)  # a property of the issuer's place: one readable path decides it
+        status = FAIL if ok is False else PASS if ok else UNKNOWN
+        if out is not None and (out.status == FAIL or status == PASS):
+            continue  # cannot change the verdict: skip the (stores x identities) reads
+        path = next((p for p in paths if _can_read(graph, p[-1], store)), None)
+        if path is None:
+            continue
+        ev = {"classification": classification, "allowed": sorted(allowed), "identity_issuer": issuer_node,
+              "identity_region": where.region, "identity_country": where.country, "path": path}
+        out = Result(status, f"workloads of {issuer_node} ({where.region}, {where.country}) can read this "
+                             f"{classification} data via {' -> '.join(path[1:])}", ev)
+        if status == FAIL:
+            break
     return out
