@@ -220,3 +220,9 @@ def test_a_secret_value_sent_by_the_server_is_never_stored() -> None:
         sink, _ = _run(fake)
     got = by_name(sink, "azure.keyvault.secret")["conn"]
     assert "hunter2" not in got.config and "value" not in json.loads(got.config)["properties"]
+
+
+def test_vault_network_exposure_is_one_finding_not_two(e2e) -> None:
+    open_vault = stored(by_name(e2e.sink, "azure.keyvault.vault")["kv-prod-open"])
+    assert r.vault_public_network(open_vault, ctx()).status == FAIL
+    assert storage.storage_public_network(open_vault, ctx()) is None  # CIS 8.3.7's own rule judges vaults
