@@ -15,6 +15,8 @@ from collectors.azure.normalise import props, replica_locations
 ALL_IPS = ("0.0.0.0", "255.255.255.255")
 AZURE_SERVICES = ("0.0.0.0", "0.0.0.0")  # the portal's "Allow Azure services and resources to access this server"
 COSMOS_TLS = {"tls": "TLS1_0", "tls11": "TLS1_1", "tls12": "TLS1_2"}
+# Key Vault replicates to the paired region, except where Microsoft keeps it in-region (zone-redundant)
+KEYVAULT_IN_REGION_ONLY = frozenset({"brazilsouth", "qatarcentral"})
 
 
 def region(name: Any) -> str | None:
@@ -65,8 +67,9 @@ def vault_facets(doc: dict[str, Any]) -> dict[str, Any]:
         "rbac_authorization": bool(p.get("enableRbacAuthorization")),
         "encrypted": True,
         "locations": [primary] if primary else [],
-        # vault contents are replicated to the paired region (none where the region has no pair)
-        "replica_locations": replica_locations("Standard_GRS", primary, None),
+        # vault contents are replicated to the paired region; None when the pair is not known
+        "replica_locations": [] if primary in KEYVAULT_IN_REGION_ONLY
+        else replica_locations("Standard_GRS", primary, None),
     }
 
 

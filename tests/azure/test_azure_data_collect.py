@@ -226,3 +226,15 @@ def test_vault_network_exposure_is_one_finding_not_two(e2e) -> None:
     open_vault = stored(by_name(e2e.sink, "azure.keyvault.vault")["kv-prod-open"])
     assert r.vault_public_network(open_vault, ctx()).status == FAIL
     assert storage.storage_public_network(open_vault, ctx()) is None  # CIS 8.3.7's own rule judges vaults
+
+
+def test_vault_replica_is_the_paired_region_except_where_kept_in_region() -> None:
+    from collectors.azure.data_normalise import vault_facets
+
+    def replicas(location: str):  # type: ignore[no-untyped-def]
+        doc = vault(SUB_PROD, "rg", "kv-x", location, TENANT, rbac=True, purge_protection=True, public=False,
+                    private_endpoint=False, user="u")
+        return vault_facets(doc)["replica_locations"]
+
+    assert replicas("westeurope") == ["northeurope"]
+    assert replicas("brazilsouth") == []  # Microsoft keeps Brazil South vaults in-region
