@@ -48,6 +48,15 @@ def test_payload_fields_are_defined_by_the_api(doc: dict[str, Any]) -> None:
             assert not extra, f"{doc['type']} {path or '<top>'}: fields the API does not define: {extra}"
 
 
+@pytest.mark.parametrize("doc", PAYLOADS, ids=lambda d: d["id"].split("/providers/", 1)[1])
+def test_enum_fields_hold_values_the_api_defines(doc: dict[str, Any]) -> None:
+    for path, values in SHAPES[doc["type"]].get("enums", {}).items():
+        parent, _, key = path.rpartition(".")
+        for node in at(doc, parent):
+            if key in node:
+                assert node[key] in values, f"{doc['type']} {path}: {node[key]!r} is not one of {values}"
+
+
 def test_secrets_never_carry_a_value() -> None:
     secrets = [p for p in PAYLOADS if p["type"] == "Microsoft.KeyVault/vaults/secrets"]
     assert secrets and all("value" not in p["properties"] for p in secrets)
@@ -58,3 +67,6 @@ def test_the_checker_refuses_an_invented_field() -> None:
     doc["properties"] = {**doc["properties"], "firewallOpen": True}
     with pytest.raises(AssertionError, match="firewallOpen"):
         test_payload_fields_are_defined_by_the_api(doc)
+    doc["properties"] = {**doc["properties"], "publicNetworkAccess": "Open"}
+    with pytest.raises(AssertionError, match="Open"):
+        test_enum_fields_hold_values_the_api_defines(doc)
