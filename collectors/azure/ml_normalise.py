@@ -211,6 +211,7 @@ def managed_cluster_facets(doc: dict[str, Any]) -> dict[str, Any]:
         # disableLocalAccounts is omitted (false) until set; enableRBAC defaults to true when omitted
         "local_accounts": not bool(p.get("disableLocalAccounts")),
         "rbac": p.get("enableRBAC") is not False,
+        "workload_identity": bool((security.get("workloadIdentity") or {}).get("enabled")),
         "control_plane_logs": None,  # diagnostic settings are a separate resource, not read here
         "version": p.get("currentKubernetesVersion") or p.get("kubernetesVersion"),
         "identity": _identity(doc),

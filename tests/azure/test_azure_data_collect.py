@@ -238,3 +238,10 @@ def test_vault_replica_is_the_paired_region_except_where_kept_in_region() -> Non
 
     assert replicas("westeurope") == ["northeurope"]
     assert replicas("brazilsouth") == []  # Microsoft keeps Brazil South vaults in-region
+
+
+def test_aks_identity_and_access_facets(e2e) -> None:
+    aks = {n: facets(x) for n, x in by_name(e2e.sink, "azure.containerservice.managed_cluster").items()}
+    assert (aks["aks-open"]["local_accounts"], aks["aks-open"]["workload_identity"]) == (True, False)
+    assert (aks["aks-private"]["local_accounts"], aks["aks-private"]["workload_identity"]) == (False, True)
+    assert all(f["rbac"] is True for f in aks.values())
