@@ -11,8 +11,8 @@ from auditor.rules.verdict import FAIL, PASS, Result
 
 STORAGE = ("storage",)
 # Stores whose network exposure a control of their own judges (one finding, not two):
-# Key Vault -> keyvault.public_network_access (CIS Azure 8.3.7).
-OWN_NETWORK_RULE = ("azure.keyvault.vault",)
+# Key Vault -> keyvault.public_network_access (CIS Azure 8.3.7), SQL servers -> sql.firewall_all_ips.
+OWN_NETWORK_RULE = ("azure.keyvault.vault", "azure.sql.server")
 
 
 @rule(id="storage.public", title="Storage is readable by anyone on the internet", severity="high", kind="posture",

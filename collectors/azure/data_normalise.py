@@ -129,7 +129,10 @@ def sql_server_facets(doc: dict[str, Any], firewall: list[dict[str, Any]], admin
                        for s in props(g).get("partnerServers") or [] if s.get("location")} - {primary, None})
     pna = p.get("publicNetworkAccess")
     return {
-        "public_network_access": None if pna is None else _lower(pna) == "enabled",
+        # like a storage firewall: the public endpoint admits only the listed ranges, so it is open to
+        # any network only when a rule admits every address
+        "public_network_access": None if pna is None else (
+            _lower(pna) == "enabled" and any(a == ALL_IPS[0] and b == ALL_IPS[1] for a, b in ranges)),
         "firewall_ranges": [f"{a}-{b}" for a, b in ranges],
         "allows_all_ips": any(a == ALL_IPS[0] and b == ALL_IPS[1] for a, b in ranges),
         "allows_azure_services": any((a, b) == AZURE_SERVICES for a, b in ranges),

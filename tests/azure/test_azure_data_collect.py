@@ -133,7 +133,6 @@ CASES = [
     (r.sql_tde_customer_key, "azure.sql.server", "sql-prod-open", "sql-prod-locked"),
     (storage.storage_unencrypted, "azure.sql.database", "orders", "ledger"),
     (storage.storage_min_tls, "azure.sql.server", "sql-prod-open", "sql-prod-locked"),
-    (storage.storage_public_network, "azure.sql.server", "sql-prod-open", "sql-prod-locked"),
     (r.cosmos_local_auth, "azure.cosmosdb.account", "cosmos-orders", "cosmos-ledger"),
     (r.cosmos_key_metadata, "azure.cosmosdb.account", "cosmos-orders", "cosmos-ledger"),
     (storage.storage_public_network, "azure.cosmosdb.account", "cosmos-orders", "cosmos-ledger"),
@@ -226,6 +225,9 @@ def test_vault_network_exposure_is_one_finding_not_two(e2e) -> None:
     open_vault = stored(by_name(e2e.sink, "azure.keyvault.vault")["kv-prod-open"])
     assert r.vault_public_network(open_vault, ctx()).status == FAIL
     assert storage.storage_public_network(open_vault, ctx()) is None  # CIS 8.3.7's own rule judges vaults
+    open_sql = stored(by_name(e2e.sink, "azure.sql.server")["sql-prod-open"])
+    assert r.sql_firewall_all(open_sql, ctx()).status == FAIL
+    assert storage.storage_public_network(open_sql, ctx()) is None
 
 
 def test_vault_replica_is_the_paired_region_except_where_kept_in_region() -> None:
