@@ -247,3 +247,12 @@ def test_aks_identity_and_access_facets(e2e) -> None:
     assert (aks["aks-open"]["local_accounts"], aks["aks-open"]["workload_identity"]) == (True, False)
     assert (aks["aks-private"]["local_accounts"], aks["aks-private"]["workload_identity"]) == (False, True)
     assert all(f["rbac"] is True for f in aks.values())
+
+
+def test_throttled_child_listing_fails_the_unit_not_empties_it() -> None:
+    with AzureFake(_estate()) as fake:
+        assert fake.router is not None
+        fake.router.throttle("/vaults/kv-prod-open/keys", retry_after=0)
+        sink, units = _run(fake)
+    assert units["azure.keyvault.key"].status is UnitStatus.THROTTLED
+    assert units["azure.keyvault.vault"].status is UnitStatus.OK and units["azure.keyvault.secret"].status is UnitStatus.OK
