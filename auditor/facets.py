@@ -163,6 +163,7 @@ DATA_STORE = {
     "purge_protection": "bool|None: soft-deleted objects cannot be purged before the retention ends",
     "rbac_authorization": "bool|None: data-plane access decided by cloud RBAC, not legacy access policies",
     "expiry_set": "bool|None: the key/secret has an expiry date",
+    "enabled": "bool|None: the key/secret can be used (a disabled one is not judged for expiry)",
     "firewall_ranges": "list[str]: allowed client IP ranges as 'start-end'",
     "allows_all_ips": "bool|None: a firewall rule admits every IPv4 address (0.0.0.0-255.255.255.255)",
     "allows_azure_services": "bool|None: the 'Allow Azure services' rule (0.0.0.0-0.0.0.0) admits any tenant's Azure "

@@ -41,6 +41,8 @@ def _expiry(res: Any, rbac: bool, what: str) -> Result | None:
         return None  # judged by the twin rule for the other permission model
     if mode is None:
         return unknown("vault permission model")
+    if res.facets.get("enabled") is False:
+        return None  # a disabled key or secret cannot be used; CIS judges enabled ones
     return judge(res, "expiry_set", False, f"{what} has no expiration date", f"{what} expires")
 
 

@@ -85,6 +85,7 @@ def key_facets(doc: dict[str, Any], vault: dict[str, Any]) -> dict[str, Any]:
     exp = _expiry(p)
     return {
         "expiry_set": exp["expiry_set"],
+        "enabled": exp["enabled"],
         "rotation": rotates,
         "rbac_authorization": bool(props(vault).get("enableRbacAuthorization")),
         "locations": [r for r in [region(vault.get("location"))] if r],
@@ -96,6 +97,7 @@ def secret_facets(doc: dict[str, Any], vault: dict[str, Any]) -> dict[str, Any]:
     exp = _expiry(props(doc))
     return {
         "expiry_set": exp["expiry_set"],
+        "enabled": exp["enabled"],
         "rbac_authorization": bool(props(vault).get("enableRbacAuthorization")),
         "locations": [r for r in [region(vault.get("location"))] if r],
         "replica_locations": [],

@@ -158,6 +158,7 @@ def test_expiry_rules_judge_only_their_permission_model(e2e) -> None:
     keys = by_name(e2e.sink, "azure.keyvault.key")
     assert r.rbac_key_no_expiry(stored(keys["app-key"]), ctx()) is None  # access-policy vault: the twin judges it
     assert r.legacy_key_no_expiry(stored(keys["cmk-key"]), ctx()) is None
+    assert r.legacy_key_no_expiry(stored(keys["sign-key"]), ctx()) is None  # disabled key: not judged
 
 
 @pytest.mark.parametrize("type_", sorted(DATA_TYPES))

@@ -58,8 +58,8 @@ def vault(sub: str, rg: str, name: str, location: str, tenant: str, *, rbac: boo
             "systemData": dict(_SYSTEM_DATA), "properties": p}
 
 
-def vault_key(v: dict[str, Any], name: str, *, expires: bool, rotate: bool) -> dict[str, Any]:
-    attrs: dict[str, Any] = {"enabled": True, "created": CREATED, "updated": CREATED,
+def vault_key(v: dict[str, Any], name: str, *, expires: bool, rotate: bool, enabled: bool = True) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"enabled": enabled, "created": CREATED, "updated": CREATED,
                              "recoveryLevel": "Recoverable+Purgeable"}
     if expires:
         attrs["exp"] = CREATED + 2 * ONE_YEAR
@@ -250,7 +250,7 @@ def data_resources(sub: str, rg: str, location: str, tenant: str) -> list[dict[s
     # three keys in one vault: the listing pages (page size 2)
     out += [vault_key(kv_open, "app-key", expires=False, rotate=False),
             vault_key(kv_open, "legacy-key", expires=True, rotate=False),
-            vault_key(kv_open, "sign-key", expires=False, rotate=False),
+            vault_key(kv_open, "sign-key", expires=False, rotate=False, enabled=False),  # disabled: not judged
             vault_key(kv_locked, "cmk-key", expires=True, rotate=True)]
     out += [vault_secret(kv_open, "db-password", expires=False),
             vault_secret(kv_locked, "api-token", expires=True)]
