@@ -43,7 +43,9 @@ def vault_keys(ctx: AzureContext) -> Iterator[Resource]:
     kv = ctx.client("keyvault")
     for vault in _vaults(ctx):
         for key in kv.keys.list(_rg(vault), vault["name"]):
-            doc = n.to_rest(key)
+            doc = _get_or_none(kv.keys.get_by_id, n.to_rest(key)["id"])
+            if doc is None:
+                continue  # deleted between the list and the read: it no longer exists
             yield _child(ctx, "azure.keyvault.key", vault, doc, d.key_facets(doc, vault))
 
 

@@ -21,7 +21,8 @@ _SERVER = _SUB + "/resourceGroups/{0}/providers/Microsoft.Sql/servers/{1}"
 DATA_OPERATIONS: dict[str, dict[str, dict[str, tuple[str, str, str]]]] = {
     "keyvault": {
         "vaults": {"list_by_subscription": ("list", _SUB + "/providers/Microsoft.KeyVault/vaults", KEYVAULT_API)},
-        "keys": {"list": ("list", _VAULT + "/keys", KEYVAULT_API)},
+        # the list's items may omit the rotation policy; one GET per key reads it for certain
+        "keys": {"list": ("list", _VAULT + "/keys", KEYVAULT_API), "get_by_id": ("get", "{0}", KEYVAULT_API)},
         "secrets": {"list": ("list", _VAULT + "/secrets", KEYVAULT_API)},
     },
     "sql": {

@@ -13,6 +13,7 @@ DATA_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("keyvault", "vaults.list_by_subscription"): f"{_KV}/read",
     # management-plane reads: attributes and rotation policy, never key material or a secret value
     ("keyvault", "keys.list"): f"{_KV}/keys/read",
+    ("keyvault", "keys.get_by_id"): f"{_KV}/keys/read",
     ("keyvault", "secrets.list"): f"{_KV}/secrets/read",
     ("sql", "servers.list"): f"{_SQL}/read",
     ("sql", "firewall_rules.list_by_server"): f"{_SQL}/firewallRules/read",
@@ -43,7 +44,7 @@ def data_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> 
                               "config.properties.networkAcls.virtualNetworkRules")),
              "Key Vaults: soft delete, purge protection, RBAC vs access policies, public network access / "
              "network ACL default action, private endpoints; paired-region copy for residency."),
-        spec("azure.keyvault.key", "storage", "keyvault", "vaults.list_by_subscription", ("keys.list",),
+        spec("azure.keyvault.key", "storage", "keyvault", "vaults.list_by_subscription", ("keys.list", "keys.get_by_id"),
              c.vault_keys, rules(attrs),
              "Key Vault keys (management plane: attributes, expiry, rotation policy; no key material)."),
         spec("azure.keyvault.secret", "storage", "keyvault", "vaults.list_by_subscription", ("secrets.list",),
