@@ -89,7 +89,8 @@ def sql_databases(ctx: AzureContext) -> Iterator[Resource]:
         rg, name = _rg(server), server["name"]
         for item in sql.databases.list_by_server(rg, name):
             db = n.to_rest(item)
-            tde = _get_or_none(sql.transparent_data_encryptions.get_by_id, f"{db['id']}/transparentDataEncryption/current")
+            tde = None if d.is_system_database(db) else _get_or_none(
+                sql.transparent_data_encryptions.get_by_id, f"{db['id']}/transparentDataEncryption/current")
             links = [n.to_rest(x) for x in sql.replication_links.list_by_database(rg, name, db["name"])]
             yield _child(ctx, "azure.sql.database", server, db,
                          d.sql_database_facets(db, server_facets, tde, links, groups))

@@ -158,13 +158,20 @@ def sql_database_facets(doc: dict[str, Any], server: dict[str, Any], tde: dict[s
         if doc["id"].lower() in {d.lower() for d in props(g).get("databases") or []}:
             copies |= {region(s.get("location")) for s in props(g).get("partnerServers") or []}
     state = _lower(props(tde or {}).get("state"))
-    return {
+    out = {
         "encrypted": None if tde is None else state == "enabled",
         "key_management": server.get("key_management"),
         "kms_key": server.get("kms_key"),
         "locations": [primary] if primary else [],
         "replica_locations": sorted(copies - {primary, None}),
     }
+    if is_system_database(doc):
+        del out["encrypted"]  # TDE does not apply to master: no encryption verdict on it
+    return out
+
+
+def is_system_database(doc: dict[str, Any]) -> bool:
+    return str(doc.get("name", "")).lower() == "master" or "system" in str(doc.get("kind", "")).lower()
 
 
 # ---- Cosmos DB ---------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from azure_test_support import fake_config, fast_clients
 pytestmark = pytest.mark.slow
 
 DATA_TYPES = {"azure.keyvault.vault": 2, "azure.keyvault.key": 4, "azure.keyvault.secret": 2, "azure.sql.server": 2,
-              "azure.sql.database": 2, "azure.cosmosdb.account": 2, "azure.ml.registry": 2}
+              "azure.sql.database": 3, "azure.cosmosdb.account": 2, "azure.ml.registry": 2}
 NAMESPACES = ("microsoft.keyvault", "microsoft.sql", "microsoft.documentdb", "/registries")
 
 
@@ -107,6 +107,9 @@ def test_sql_and_cosmos_facets(e2e) -> None:
     assert (db["orders"]["encrypted"], db["orders"]["replica_locations"]) == (False, ["northeurope"])
     assert (db["ledger"]["encrypted"], db["ledger"]["key_management"]) == (True, "customer")
     assert db["ledger"]["replica_locations"] == ["westeurope"]  # failover-group partner
+    assert "encrypted" not in db["master"]  # TDE does not apply to the system database: no verdict
+    assert storage.storage_unencrypted(stored(by_name(e2e.sink, "azure.sql.database")["master"]), ctx()) is None
+    assert not any("/databases/master/transparentDataEncryption" in p for _, p in e2e.requests)
     c = {n: facets(x) for n, x in by_name(e2e.sink, "azure.cosmosdb.account").items()}
     assert c["cosmos-orders"] == {**c["cosmos-orders"], "locations": ["westeurope"], "replica_locations": ["eastus"],
                                   "local_auth": True, "public_network_access": True, "min_tls": "TLS1_0"}

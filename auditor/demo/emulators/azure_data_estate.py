@@ -134,10 +134,11 @@ def auditing(server: dict[str, Any], *, enabled: bool, retention: int, sub: str)
                            "isManagedIdentityInUse": enabled}}
 
 
-def database(server: dict[str, Any], name: str, database_id: str) -> dict[str, Any]:
-    sku = {"name": "Standard", "tier": "Standard", "capacity": 10}
+def database(server: dict[str, Any], name: str, database_id: str, *, system: bool = False) -> dict[str, Any]:
+    sku = {"name": "System", "tier": "System", "capacity": 0} if system else \
+        {"name": "Standard", "tier": "Standard", "capacity": 10}
     return {"id": f"{server['id']}/databases/{name}", "name": name, "type": f"{_SQL}/databases",
-            "location": server["location"], "kind": "v12.0,user", "sku": dict(sku),
+            "location": server["location"], "kind": "v12.0,system" if system else "v12.0,user", "sku": dict(sku),
             "properties": {"collation": "SQL_Latin1_General_CP1_CI_AS", "maxSizeBytes": 268435456000,
                            "status": "Online", "databaseId": database_id, "currentSku": dict(sku),
                            "creationDate": "2025-03-01T10:00:00.000Z", "currentServiceObjectiveName": "S0",
@@ -270,7 +271,8 @@ def data_resources(sub: str, rg: str, location: str, tenant: str) -> list[dict[s
     orders = database(open_srv, "orders", "6c764297-577b-470f-9af4-96d3d41e2ba3")
     ledger = database(locked_srv, "ledger", "7d875308-688c-481f-8b05-a7e4e52f3cb4")
     dr = rid(sub, rg, f"{_SQL}/sql-prod-locked-dr")
-    out += [orders, tde(orders, enabled=False), ledger, tde(ledger, enabled=True),
+    master = database(open_srv, "master", "0b5c3a2e-1f4d-4c6b-9a8e-7d6c5b4a3f2e", system=True)  # listed like any db
+    out += [master, orders, tde(orders, enabled=False), ledger, tde(ledger, enabled=True),
             replication_link(orders, "5b2e6f3a-7c1d-4e8f-9a0b-1c2d3e4f5a6b", "sql-prod-open-dr", "North Europe"),
             failover_group(locked_srv, "fg-ledger", dr, "West Europe", [ledger["id"]])]
 
