@@ -149,6 +149,20 @@ def sql_server_facets(doc: dict[str, Any], firewall: list[dict[str, Any]], admin
     }
 
 
+def geo_backup_copies(redundancy: Any, primary: str | None) -> list[str] | None:
+    """Backups kept with Geo/GeoZone redundancy are copied to the paired region (a copy for residency)."""
+    if _lower(redundancy) not in ("geo", "geozone"):
+        return []
+    return replica_locations("Standard_GRS", primary, None)
+
+
+def _union(copies: set[str | None], extra: list[str] | None, primary: str | None) -> list[str] | None:
+    """None when a copy exists whose region is unknown."""
+    if extra is None:
+        return None
+    return sorted((copies | set(extra)) - {primary, None})  # type: ignore[arg-type]
+
+
 def sql_database_facets(doc: dict[str, Any], server: dict[str, Any], tde: dict[str, Any] | None,
                         links: list[dict[str, Any]], failover_groups: list[dict[str, Any]]) -> dict[str, Any]:
     """``server`` holds the server's own facets: a database is encrypted with its server's TDE protector."""
@@ -163,7 +177,8 @@ def sql_database_facets(doc: dict[str, Any], server: dict[str, Any], tde: dict[s
         "key_management": server.get("key_management"),
         "kms_key": server.get("kms_key"),
         "locations": [primary] if primary else [],
-        "replica_locations": sorted(copies - {primary, None}),
+        "replica_locations": _union(copies, geo_backup_copies(
+            props(doc).get("currentBackupStorageRedundancy"), primary), primary),
     }
     if is_system_database(doc):
         del out["encrypted"]  # TDE does not apply to master: no encryption verdict on it
@@ -194,8 +209,10 @@ def cosmos_facets(doc: dict[str, Any]) -> dict[str, Any]:
         "kms_key": p.get("keyVaultKeyUri"),
         "min_tls": COSMOS_TLS.get(str(tls).lower(), tls) if tls else None,
         "locations": primary,
-        # every read region and failover region holds a full copy of the data
-        "replica_locations": sorted({r for r in every if r} - set(primary)),
+        # every read region and failover region holds a full copy; geo-redundant backups one more
+        "replica_locations": _union({r for r in every if r} - set(primary), geo_backup_copies(
+            ((p.get("backupPolicy") or {}).get("periodicModeProperties") or {}).get("backupStorageRedundancy"),
+            primary[0] if primary else None), primary[0] if primary else None),
     }
 
 

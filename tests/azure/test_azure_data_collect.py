@@ -262,3 +262,19 @@ def test_throttled_child_listing_fails_the_unit_not_empties_it() -> None:
         sink, units = _run(fake)
     assert units["azure.keyvault.key"].status is UnitStatus.THROTTLED
     assert units["azure.keyvault.vault"].status is UnitStatus.OK and units["azure.keyvault.secret"].status is UnitStatus.OK
+
+
+def test_geo_redundant_backups_are_copies_in_the_paired_region() -> None:
+    from auditor.demo.emulators.azure_data_estate import cosmos_account, database, sql_server
+    from collectors.azure.data_normalise import cosmos_facets, sql_database_facets
+
+    srv = sql_server(SUB_PROD, "rg", "s", "westeurope", public=False, min_tls="1.2")
+    db = database(srv, "d", "6c764297-577b-470f-9af4-96d3d41e2ba3")
+    db["properties"]["currentBackupStorageRedundancy"] = "Geo"
+    tde_doc = {"properties": {"state": "Enabled"}}
+    assert sql_database_facets(db, {}, tde_doc, [], [])["replica_locations"] == ["northeurope"]
+    db["properties"]["currentBackupStorageRedundancy"] = "Local"
+    assert sql_database_facets(db, {}, tde_doc, [], [])["replica_locations"] == []
+    acct = cosmos_account(SUB_PROD, "rg", "c", ["West Europe"], public=False, local_auth=False, key_uri=None, tags={})
+    acct["properties"]["backupPolicy"]["periodicModeProperties"]["backupStorageRedundancy"] = "Geo"
+    assert cosmos_facets(acct)["replica_locations"] == ["northeurope"]
