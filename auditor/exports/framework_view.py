@@ -8,7 +8,7 @@ when every mapped rule passed (DESIGN.md decision 3: missing data is never a pas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from auditor.rules.frameworks import tables
 from auditor.rules.verdict import STATUS_WEIGHT as _RANK
@@ -45,7 +45,7 @@ class ControlStatus:
         }
 
 
-def _control_sort_key(control: str) -> tuple:
+def control_sort_key(control: str) -> tuple:
     """Natural order: 2.1.10 after 2.1.9, A.8.3 after A.8.2."""
     parts: list[tuple[int, Any]] = []
     for token in control.replace("-", ".").split("."):
@@ -53,13 +53,37 @@ def _control_sort_key(control: str) -> tuple:
     return tuple(parts)
 
 
+_control_sort_key = control_sort_key
+
+
+def subject_of(f: dict[str, Any]) -> str:
+    """What a finding is about: its resource key, or the finding itself when it has none."""
+    return f.get("resource_key") or f"finding:{f['finding_id']}"
+
+
+def status_of(f: dict[str, Any]) -> str:
+    """A finding's status; anything unrecognised counts as UNKNOWN, never as PASS."""
+    return f.get("status") if f.get("status") in _RANK else "UNKNOWN"
+
+
+def worst_per_subject(findings: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) -> dict[Any, dict[str, str]]:
+    """{key(finding): {subject: loudest status}}: a FAIL on a resource is never hidden by a PASS."""
+    out: dict[Any, dict[str, str]] = {}
+    for f in findings:
+        seen = out.setdefault(key(f), {})
+        subject, status = subject_of(f), status_of(f)
+        prev = seen.get(subject)
+        if prev is None or _RANK[status] > _RANK[prev]:
+            seen[subject] = status
+    return out
+
+
 def framework_view(findings: Iterable[dict[str, Any]]) -> list[ControlStatus]:
     """Controls sorted by framework and control id, with per-resource status counts."""
     per_resource: dict[tuple[str, str], dict[str, str]] = {}
     rules: dict[tuple[str, str], set[str]] = {}
     for f in findings:
-        subject = f.get("resource_key") or f"finding:{f['finding_id']}"
-        status = f.get("status") if f.get("status") in _RANK else "UNKNOWN"
+        subject, status = subject_of(f), status_of(f)
         for framework, controls in (f.get("frameworks") or {}).items():
             for control in controls:
                 key = (str(framework), str(control))
