@@ -30,8 +30,8 @@ FORMATS = tuple(FORMAT_MODULES)
 # manifest signed with our key, what that manifest lists): a forged manifest cannot make an
 # export delete anything it would not have overwritten itself.
 EXPORT_FILE_NAMES = frozenset({
-    "inventory.csv", "findings.csv", "drift.csv", "trust_edges.csv", "frameworks.csv",
-    "inventory.json", "findings.json", "drift.json", "trust_edges.json", "frameworks.json",
+    "inventory.csv", "findings.csv", "drift.csv", "trust_edges.csv", "frameworks.csv", "compliance.csv",
+    "inventory.json", "findings.json", "drift.json", "trust_edges.json", "frameworks.json", "compliance.json",
     "findings.ocsf.json", "drift.ocsf.json", "frameworks.ocsf.json", "findings.sarif", "report.html",
 })
 

@@ -80,6 +80,18 @@ class ExportData:
 
         return framework_view(self.findings)
 
+    @cached_property
+    def compliance(self) -> list[Any]:
+        """Every CIS control's status (list of ``ControlResult``; see compliance_view), computed once.
+
+        Stored findings say nothing about a rule that found no resource; when the snapshot
+        has findings the checks ran (an audit runs every enabled rule), when it has none they
+        did not, and every judged control is UNKNOWN rather than "no resources in scope".
+        """
+        from auditor.exports.compliance_view import compliance_view
+
+        return compliance_view(self.findings, self.units, rules_run=None if self.findings else ())
+
     def rule(self, rule_id: str) -> dict[str, Any]:
         return self.rules.get(rule_id, {})
 

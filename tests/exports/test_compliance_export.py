@@ -1,0 +1,68 @@
+"""The export's per-framework compliance summary: compliance.csv / compliance.json in the
+manifest, and a compact section in the HTML report, from a snapshot checked for real."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from auditor.config.schema import AuditorConfig
+from auditor.exports.bundle import FORMATS, export_snapshot
+from auditor.exports.compliance_view import STATUSES, default_tables
+from auditor.exports.manifest import verify_manifest
+from auditor.rules.engine import run_checks
+from tests.cli.test_compliance import public_bucket, seed
+from tests.conftest import migrated_engine
+
+
+@pytest.fixture
+def engine(sqlite_url):  # type: ignore[no-untyped-def]
+    with migrated_engine(sqlite_url) as e:
+        yield e
+
+
+def test_compliance_files_are_sealed_and_agree(engine, tmp_path):  # type: ignore[no-untyped-def]
+    sid = seed(engine)
+    run_checks(engine, AuditorConfig(), sid, persist=True)
+    result = export_snapshot(engine, sid, tmp_path / "out", FORMATS)
+    d = result.out_dir
+    assert {"compliance.csv", "compliance.json"} <= set(result.manifest["files"])
+    assert verify_manifest(d) == []
+    doc = json.loads((d / "compliance.json").read_text())
+    assert doc["kind"] == "compliance" and doc["snapshot"]["id"] == sid
+    total = sum(len(t.controls) for t in default_tables())
+    assert doc["count"] == len(doc["items"]) == total
+    with (d / "compliance.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == total
+    key = public_bucket().resource_key
+    for item, row in zip(doc["items"], rows):
+        assert (row["framework"], row["control"], row["status"]) == (item["framework"], item["control"], item["status"])
+        assert int(row["failing_count"]) == item["failing_count"]
+        if "storage.public" in item["rules"] and item["framework"].startswith("CIS-AWS"):
+            assert item["status"] == "FAIL" and item["failing_resources"] == [key]
+            assert row["failing_resources"] == key and row["rules"] == " ".join(item["rules"])
+    by_fw = {s["framework"]: s for s in doc["summary"]}
+    assert set(by_fw) == {t.key for t in default_tables()}
+    for s in by_fw.values():
+        assert sum(s[k] for k in STATUSES) == s["controls"]
+    assert by_fw["CIS-AWS-7.0"]["FAIL"] >= 1
+    assert by_fw["CIS-GCP-5.0"]["PASS"] == 0  # nothing of GCP was collected
+
+    html = (d / "report.html").read_text()
+    start = html.index('id="compliance"')
+    section = html[start:html.index("</section>", start)]
+    assert "CIS-AWS-7.0" in section and "failing controls" in section
+    assert key not in section  # counts, not resources: the report stays small
+    assert len(section) < 8000
+
+
+def test_a_snapshot_never_checked_is_unknown_not_pass(engine, tmp_path):  # type: ignore[no-untyped-def]
+    sid = seed(engine)  # collected, but `auditor check` never ran: no stored findings
+    result = export_snapshot(engine, sid, tmp_path / "out", ["json"])
+    items = json.loads((result.out_dir / "compliance.json").read_text())["items"]
+    judged = [i for i in items if i["rules"]]
+    assert judged and all(i["status"] == "UNKNOWN" for i in judged)
+    assert all("did not run" in i["reason"] for i in judged if i["framework"].startswith("CIS-AWS"))
