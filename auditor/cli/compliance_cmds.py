@@ -63,15 +63,12 @@ def _coverage(app: AppContext, chosen: list[Any], fmt: str) -> None:
 
 
 def _status(app: AppContext, chosen: list[Any], snapshot: Optional[int], fmt: str) -> None:
-    from auditor.exports.compliance_view import STATUSES, compliance_view, summarise
-    from auditor.rules.engine import chosen_rules, run_checks
-    from auditor.store.read import list_units, resolve_snapshot
+    from auditor.exports.compliance_view import STATUSES, snapshot_compliance, summarise
+    from auditor.store.read import resolve_snapshot
 
     engine = app.engine()
     sid = resolve_snapshot(engine, snapshot)
-    rules_run = [r.id for r in chosen_rules(app.config, None)]
-    findings = [f.as_dict() for f in run_checks(engine, app.config, sid, persist=False)]
-    results = compliance_view(findings, list_units(engine, sid), frameworks=chosen, rules_run=rules_run)
+    results = snapshot_compliance(engine, app.config, sid, frameworks=chosen)
     summary = {s["framework"]: s for s in summarise(results, chosen)}
     if fmt == "json":
         docs = [{"framework": t.key, "title": t.title, "source": t.source,
@@ -81,7 +78,7 @@ def _status(app: AppContext, chosen: list[Any], snapshot: Optional[int], fmt: st
         return
     if fmt == "csv":
         rows = [{**r.as_dict(JSON_CAP), "rules": " ".join(r.rules),
-                 "failing_resources": " ".join(r.failing[:JSON_CAP])} for r in results]
+                 "failing_resources": "; ".join(r.failing[:JSON_CAP])} for r in results]
         render(rows, CSV_COLUMNS, "csv")
         return
     for t in chosen:

@@ -240,6 +240,21 @@ def compliance_view(findings: Iterable[Mapping[str, Any]], units: Iterable[Mappi
     return out
 
 
+def snapshot_compliance(engine: Any, config: Any, snapshot_id: int, *, findings: Iterable[Any] | None = None,
+                        frameworks: Sequence[Table] | None = None) -> list[ControlResult]:
+    """The view of one stored snapshot. ``findings`` (Finding objects or dicts) are the ones
+    an audit just computed with every enabled rule; without them the rules are evaluated in
+    memory, nothing is stored (read-only)."""
+    from auditor.rules.engine import chosen_rules, run_checks
+    from auditor.store.read import list_units
+
+    rules_run = [r.id for r in chosen_rules(config, None)]
+    if findings is None:
+        findings = run_checks(engine, config, snapshot_id, persist=False)
+    rows = [f.as_dict() if hasattr(f, "as_dict") else f for f in findings]
+    return compliance_view(rows, list_units(engine, snapshot_id), frameworks=frameworks, rules_run=rules_run)
+
+
 def summarise(results: Iterable[ControlResult], frameworks: Sequence[Table] | None = None) -> list[dict[str, Any]]:
     """Per framework: how many controls have each status (every status present, zero or not)."""
     titles = {t.key: t.title for t in (frameworks if frameworks is not None else tables())}
