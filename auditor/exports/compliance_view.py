@@ -22,23 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from auditor.exports.framework_view import control_sort_key, worst_per_subject
+from auditor.exports.framework_view import control_sort_key, framework_provider, in_scope, worst_per_subject
 from auditor.rules.frameworks import Control, Table, tables
 from auditor.rules.verdict import STATUS_WEIGHT
 
 PASS, FAIL, UNKNOWN, MANUAL, NOT_COLLECTED = "PASS", "FAIL", "UNKNOWN", "MANUAL", "NOT_COLLECTED"
 # Display order: what needs attention first.
 STATUSES = (FAIL, UNKNOWN, PASS, MANUAL, NOT_COLLECTED)
-PROVIDERS = ("aws", "gcp", "azure")
 SUCCESS_UNITS = ("ok", "empty")
 SKIPPED_UNIT = "skipped"
 DEFAULT_PREFIX = "CIS-"
-
-
-def framework_provider(key: str) -> str | None:
-    """The cloud a benchmark is about (``CIS-AWS-7.0`` -> ``aws``); None for cross-cloud ones (SOC 2)."""
-    parts = key.lower().split("-")
-    return parts[1] if len(parts) > 1 and parts[1] in PROVIDERS else None
 
 
 def default_tables() -> list[Table]:
@@ -106,29 +99,56 @@ def _reads_unit(rule: Any, resource_type: str, categories: Mapping[str, str]) ->
     return True
 
 
+@dataclass
+class UnitTally:
+    """Collection units of one resource type of one cloud: enough to say whether its data arrived."""
+
+    succeeded: int = 0  # ok | empty
+    incomplete: int = 0  # denied | error | throttled (skipped units prove nothing and count nowhere)
+    resources: int = 0
+    samples: list[str] | None = None  # a few incomplete units, for the reason text
+
+    def add(self, u: Mapping[str, Any]) -> None:
+        status = str(u.get("status") or "")
+        if status in SUCCESS_UNITS:
+            self.succeeded += 1
+            self.resources += int(u.get("resource_count") or 0)
+        elif status != SKIPPED_UNIT:
+            self.incomplete += 1
+            if self.samples is None:
+                self.samples = []
+            if len(self.samples) < 3:
+                self.samples.append(f"{u.get('resource_type')} {u.get('account')}/{u.get('region')} {status}")
+
+
 @dataclass(frozen=True)
 class UnitIndex:
-    """A snapshot's collection units, grouped for the question "did the inputs of rule R arrive?"."""
+    """A snapshot's collection units tallied per (cloud, resource type): the question "did the
+    inputs of rule R arrive?" then costs one look per type, however many accounts and regions."""
 
-    by_provider: Mapping[str, Sequence[Mapping[str, Any]]]
+    tallies: Mapping[tuple[str, str], UnitTally]
     categories: Mapping[str, str]
 
     @classmethod
     def of(cls, units: Iterable[Mapping[str, Any]], categories: Mapping[str, str] | None = None) -> "UnitIndex":
-        grouped: dict[str, list[Mapping[str, Any]]] = {}
+        tallies: dict[tuple[str, str], UnitTally] = {}
         for u in units:
-            grouped.setdefault(str(u.get("provider") or ""), []).append(u)
-        return cls(grouped, categories if categories is not None else _type_categories())
+            key = (str(u.get("provider") or ""), str(u.get("resource_type") or ""))
+            tallies.setdefault(key, UnitTally()).add(u)
+        return cls(tallies, categories if categories is not None else _type_categories())
 
-    def feeding(self, rules: Iterable[Any], provider: str | None) -> list[Mapping[str, Any]]:
-        """Units of ``provider`` (every provider when None) that hold what any of ``rules`` reads."""
+    def feeding(self, rules: Iterable[Any], provider: str | None) -> UnitTally:
+        """The units of ``provider`` (every provider when None) holding what any of ``rules`` reads."""
         rules = list(rules)
-        pool = self.by_provider.get(provider, ()) if provider else [u for us in self.by_provider.values() for u in us]
-        return [u for u in pool if any(_reads_unit(r, str(u.get("resource_type") or ""), self.categories) for r in rules)]
-
-
-def _unit_label(u: Mapping[str, Any]) -> str:
-    return f"{u.get('resource_type')} {u.get('account')}/{u.get('region')} {u.get('status')}"
+        out = UnitTally(samples=[])
+        for (p, rtype), t in sorted(self.tallies.items()):
+            if (provider and p != provider) or not any(_reads_unit(r, rtype, self.categories) for r in rules):
+                continue
+            out.succeeded += t.succeeded
+            out.incomplete += t.incomplete
+            out.resources += t.resources
+            out.samples.extend(t.samples or ())  # type: ignore[union-attr]
+        return out
 
 
 # ---- the view --------------------------------------------------------------------------------
@@ -192,21 +212,18 @@ def _judge(table: Table, c: Control, provider: str | None, per_rule: Mapping[str
     if unknown:
         why.append(f"{_plural(len(unknown), 'resource')} could not be judged")
     known = [registry[r] for r in c.rules if r in registry]
-    feeding = units.feeding(known, provider)
-    incomplete = [u for u in feeding if u.get("status") not in SUCCESS_UNITS and u.get("status") != SKIPPED_UNIT]
-    succeeded = [u for u in feeding if u.get("status") in SUCCESS_UNITS]
-    if incomplete:
-        shown = "; ".join(_unit_label(u) for u in incomplete[:3]) + (" ..." if len(incomplete) > 3 else "")
-        why.append(f"inputs not collected: {_plural(len(incomplete), 'unit')} ({shown})")
-    elif not succeeded and known:
+    fed = units.feeding(known, provider)
+    if fed.incomplete:
+        shown = "; ".join((fed.samples or [])[:3]) + (" ..." if fed.incomplete > 3 else "")
+        why.append(f"inputs not collected: {_plural(fed.incomplete, 'unit')} ({shown})")
+    elif not fed.succeeded and known:
         why.append(f"nothing its rules read was collected{f' for {provider}' if provider else ''} in this snapshot")
     if why:
         return ControlResult(status=UNKNOWN, reason="; ".join(why), **counts, **base)
     if passed:
         return ControlResult(status=PASS, reason=f"all {_plural(passed, 'resource')} pass", **counts, **base)
-    held = sum(int(u.get("resource_count") or 0) for u in succeeded)
-    detail = (f"no resources in scope ({_plural(len(succeeded), 'unit')} collected, none held any)" if not held
-              else f"no resources in scope (none of {held} collected applies)")
+    detail = (f"no resources in scope ({_plural(fed.succeeded, 'unit')} collected, none held any)" if not fed.resources
+              else f"no resources in scope (none of {fed.resources} collected applies)")
     return ControlResult(status=PASS, reason=detail, **counts, **base)
 
 
@@ -233,7 +250,7 @@ def compliance_view(findings: Iterable[Mapping[str, Any]], units: Iterable[Mappi
     for t in chosen:
         provider = framework_provider(t.key)
         if provider not in per_provider:
-            mine = [f for f in findings if provider is None or (f.get("provider") or "") == provider]
+            mine = [f for f in findings if in_scope(t.key, f)]
             per_provider[provider] = worst_per_subject(mine, key=lambda f: f.get("rule_id"))
         per_rule = per_provider[provider]
         out.extend(_judge(t, c, provider, per_rule, registry, ran, index) for c in t.controls.values())

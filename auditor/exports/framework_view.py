@@ -2,7 +2,9 @@
 
 A control is evaluated per resource: a resource fails the control when any mapped rule
 failed on it, is unknown when none failed but one could not be evaluated, and passes only
-when every mapped rule passed (DESIGN.md decision 3: missing data is never a pass).
+when every mapped rule passed (DESIGN.md decision 3: missing data is never a pass). A cloud's
+benchmark counts that cloud's resources only. Controls no finding mentions are absent here;
+``compliance_view`` lists every control of a table with MANUAL / NOT_COLLECTED / unit coverage.
 """
 
 from __future__ import annotations
@@ -12,6 +14,22 @@ from typing import Any, Callable, Iterable
 
 from auditor.rules.frameworks import tables
 from auditor.rules.verdict import STATUS_WEIGHT as _RANK
+
+
+PROVIDERS = ("aws", "gcp", "azure")
+
+
+def framework_provider(key: str) -> str | None:
+    """The cloud a benchmark is about (``CIS-AWS-7.0`` -> ``aws``); None for cross-cloud ones (SOC 2)."""
+    parts = key.lower().split("-")
+    return parts[1] if len(parts) > 1 and parts[1] in PROVIDERS else None
+
+
+def in_scope(framework: str, finding: dict[str, Any]) -> bool:
+    """A cloud's benchmark judges that cloud's resources only: a rule mapped to CIS AWS and CIS
+    GCP fails a GCP bucket under the GCP control, never under the AWS one."""
+    cloud = framework_provider(framework)
+    return cloud is None or (finding.get("provider") or "") == cloud
 
 
 def framework_title(key: str) -> str:
@@ -85,6 +103,8 @@ def framework_view(findings: Iterable[dict[str, Any]]) -> list[ControlStatus]:
     for f in findings:
         subject, status = subject_of(f), status_of(f)
         for framework, controls in (f.get("frameworks") or {}).items():
+            if not in_scope(str(framework), f):
+                continue
             for control in controls:
                 key = (str(framework), str(control))
                 seen = per_resource.setdefault(key, {})

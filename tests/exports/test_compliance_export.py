@@ -66,3 +66,31 @@ def test_a_snapshot_never_checked_is_unknown_not_pass(engine, tmp_path):  # type
     judged = [i for i in items if i["rules"]]
     assert judged and all(i["status"] == "UNKNOWN" for i in judged)
     assert all("did not run" in i["reason"] for i in judged if i["framework"].startswith("CIS-AWS"))
+
+
+def test_a_cloud_benchmark_counts_only_that_clouds_resources() -> None:
+    """storage.public maps to CIS AWS and CIS GCP controls: a failing GCP bucket fails the GCP
+    control only, in the compliance view and in the framework view alike."""
+    from auditor.exports.compliance_view import compliance_view
+    from auditor.exports.framework_view import framework_view
+    from auditor.rules.frameworks import _parse
+
+    aws = _parse("a.csv", "# framework: CIS-AWS-9.9\n# title: t\n# source: s\ncontrol_id,title,rules,upstream,note\n"
+                          "1,public,storage.public,automated,\n")
+    gcp = _parse("g.csv", "# framework: CIS-GCP-9.9\n# title: t\n# source: s\ncontrol_id,title,rules,upstream,note\n"
+                          "1,public,storage.public,automated,\n")
+    fw = {"CIS-AWS-9.9": ["1"], "CIS-GCP-9.9": ["1"]}
+    findings = [
+        {"finding_id": "a", "rule_id": "storage.public", "provider": "aws", "resource_key": "aws-b", "status": "PASS",
+         "frameworks": fw},
+        {"finding_id": "g", "rule_id": "storage.public", "provider": "gcp", "resource_key": "gcp-b", "status": "FAIL",
+         "frameworks": fw},
+    ]
+    units = [{"provider": "aws", "resource_type": "aws.s3.bucket", "status": "ok", "resource_count": 1},
+             {"provider": "gcp", "resource_type": "gcp.storage.bucket", "status": "ok", "resource_count": 1}]
+    by_fw = {r.framework: r for r in compliance_view(findings, units, frameworks=[aws, gcp])}
+    assert (by_fw["CIS-AWS-9.9"].status, by_fw["CIS-AWS-9.9"].failing) == ("PASS", ())
+    assert (by_fw["CIS-GCP-9.9"].status, by_fw["CIS-GCP-9.9"].failing) == ("FAIL", ("gcp-b",))
+    view = {c.framework: c for c in framework_view(findings)}
+    assert (view["CIS-AWS-9.9"].status, view["CIS-AWS-9.9"].failed) == ("PASS", 0)
+    assert view["CIS-GCP-9.9"].failing == ("gcp-b",)
