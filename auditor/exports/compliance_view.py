@@ -349,7 +349,8 @@ and counts per status in the HTML report's `#compliance` section).
 ## Coverage
 
 Generated from the registry: `automated` controls have at least one rule; `manual` and
-`not collected` controls have none (see `auditor compliance --list` for each one's reason).
+`not collected` controls have none (`auditor compliance --list` gives each one's reason; the
+not-collected ones are listed at the end of this page with the note their table gives).
 `automated + manual + not collected = controls`. The last two columns measure the goal that
 every control the public compliance data automates is automated here too.
 
@@ -367,5 +368,20 @@ def coverage_markdown(frameworks: Sequence[Table] | None = None) -> str:
                      f"{r['not_collected']} | {r['automatable_upstream']} | {r['automatable_automated']} |\n")
     lines.append("\nSources of the control ids and titles:\n\n")
     for t in chosen:
-        lines.append(f"- {t.key} ({t.title}): {t.source.replace('|', '/')}\n")
+        lines.append(f"- {t.key} ({t.title}): {_md(t.source)}\n")
+    lines.append("\n## Not collected: controls the source automates and no rule judges here yet\n")
+    for t in chosen:
+        gap = [c for c in t.controls.values() if c.automation == "not_collected"]
+        lines.append(f"\n<details><summary>{t.key}: {len(gap)} controls</summary>\n\n")
+        if gap:
+            lines.append("| control | title | why |\n| --- | --- | --- |\n")
+            lines.extend(f"| {_md(c.id)} | {_md(c.title)} | {_md(automation_reason(c))} |\n" for c in gap)
+        else:
+            lines.append("Every control the source automates is automated here.\n")
+        lines.append("\n</details>\n")
     return "".join(lines)
+
+
+def _md(text: str) -> str:
+    """A table cell: pipes and angle brackets cannot break the markdown around it."""
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
