@@ -94,7 +94,7 @@ def _status(app: AppContext, chosen: list[Any], snapshot: Optional[int], fmt: st
 def compliance(
     ctx: typer.Context,
     frameworks: Optional[list[str]] = typer.Option(
-        None, "--framework", help="Framework key, case-insensitive, or a prefix ('cis-aws'); repeatable "
+        None, "--framework", metavar="KEY", help="Framework key, case-insensitive, or a prefix ('cis-aws'); repeatable "
                                   "(default: every CIS version)."),
     snapshot: Optional[int] = typer.Option(None, "--snapshot", "-s", help="Snapshot id (default: latest)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table | json | csv (--coverage: also markdown)"),

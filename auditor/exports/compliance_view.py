@@ -12,7 +12,8 @@ status, and the status says why:
   collection unit that feeds one of its rules did not complete (denied, error, throttled), or
   nothing of the benchmark's cloud that its rules read was collected at all. A run that saw
   nothing never says PASS (DESIGN.md decision 3).
-- ``PASS``: every collection unit its rules read completed, and every verdict passed. When the
+- ``PASS``: every collection unit its rules read completed, every resource type they judge (the
+  types they declare, or every type of their category) was collected, and every verdict passed. When the
   rules found no resource to judge (e.g. no instances exist), the control is PASS with the
   reason "no resources in scope": only because those units answered completely.
 """
@@ -150,6 +151,22 @@ class UnitIndex:
             out.samples.extend(t.samples or ())  # type: ignore[union-attr]
         return out
 
+    def unplanned(self, rules: Iterable[Any], provider: str | None) -> list[str]:
+        """Resource types ``rules`` declare they judge (by type, or every type of their category)
+        that this snapshot did not even plan: a rule that found nothing there proves nothing."""
+        def mine(t: str) -> bool:
+            return provider is None or t.startswith(provider + ".")
+
+        expected: set[str] = set()
+        for r in rules:
+            types, cats = tuple(getattr(r, "types", ()) or ()), tuple(getattr(r, "categories", ()) or ())
+            if types:
+                expected.update(t for t in types if mine(t))
+            elif cats:
+                expected.update(t for t, c in self.categories.items() if c in cats and mine(t))
+        present = {t for (p, t) in self.tallies if provider is None or p == provider}
+        return sorted(expected - present)
+
 
 # ---- the view --------------------------------------------------------------------------------
 
@@ -220,8 +237,13 @@ def _judge(table: Table, c: Control, provider: str | None, per_rule: Mapping[str
         why.append(f"nothing its rules read was collected{f' for {provider}' if provider else ''} in this snapshot")
     if why:
         return ControlResult(status=UNKNOWN, reason="; ".join(why), **counts, **base)
+    unplanned = units.unplanned(known, provider)
+    if unplanned:
+        more = f" (+{len(unplanned) - 3} more)" if len(unplanned) > 3 else ""
+        return ControlResult(status=UNKNOWN, reason=f"{_plural(passed, 'resource')} pass, but not collected in this "
+                             f"snapshot: {', '.join(unplanned[:3])}{more}", **counts, **base)
     if passed:
-        return ControlResult(status=PASS, reason=f"all {_plural(passed, 'resource')} pass", **counts, **base)
+        return ControlResult(status=PASS, reason="1 resource passes" if passed == 1 else f"all {passed} resources pass", **counts, **base)
     detail = (f"no resources in scope ({_plural(fed.succeeded, 'unit')} collected, none held any)" if not fed.resources
               else f"no resources in scope (none of {fed.resources} collected applies)")
     return ControlResult(status=PASS, reason=detail, **counts, **base)
@@ -337,8 +359,8 @@ auditor compliance --coverage                  # the table below
 | status | meaning |
 | --- | --- |
 | `FAIL` | a rule mapped to the control failed on a resource of the benchmark's cloud (the resources are listed) |
-| `UNKNOWN` | no FAIL, but a resource could not be judged, a mapped rule did not run, a collection unit its rules read did not complete (`denied`, `error`, `throttled`), or nothing its rules read was collected for that cloud |
-| `PASS` | every unit its rules read completed and every verdict passed; "no resources in scope" when those units completed and held nothing the rules judge |
+| `UNKNOWN` | no FAIL, but a resource could not be judged, a mapped rule did not run, a collection unit its rules read did not complete (`denied`, `error`, `throttled`), or a resource type its rules judge was not collected for that cloud in this snapshot |
+| `PASS` | every unit its rules read completed, every type they judge was collected, and every verdict passed; "no resources in scope" when those units completed and held nothing the rules judge |
 | `MANUAL` | the benchmark's source leaves the control to a person, and no rule judges it here |
 | `NOT_COLLECTED` | the source automates the control but no rule judges it here yet; the table's note says why |
 
