@@ -8,14 +8,14 @@ status, and the status says why:
 - ``NOT_COLLECTED``: the source automates the control but no rule of ours judges it (the
   table's ``note`` says why, e.g. the input needs a permission we do not ask for).
 - ``FAIL``: a mapped rule failed on a resource of the benchmark's cloud.
-- ``UNKNOWN``: no FAIL, but a resource could not be judged, a mapped rule did not run, or a
+- ``UNKNOWN``: no FAIL, but a resource could not be judged, a mapped rule did not run, a
   collection unit that feeds one of its rules did not complete (denied, error, throttled), or
-  nothing of the benchmark's cloud that its rules read was collected at all. A run that saw
-  nothing never says PASS (DESIGN.md decision 3).
-- ``PASS``: every collection unit its rules read completed, every resource type they judge (the
-  types they declare, or every type of their category) was collected, and every verdict passed. When the
-  rules found no resource to judge (e.g. no instances exist), the control is PASS with the
-  reason "no resources in scope": only because those units answered completely.
+  a resource type its rules judge (the types they declare, or every type of their category)
+  was not collected for the benchmark's cloud in this snapshot. A run that saw nothing never
+  says PASS (DESIGN.md decision 3).
+- ``PASS``: all of those units completed and every verdict passed. When the rules found no
+  resource to judge (e.g. no instances exist), the control is PASS with the reason "no
+  resources in scope": only because every unit they read answered completely.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from auditor.exports.framework_view import control_sort_key, framework_provider, in_scope, worst_per_subject
+from auditor.exports.framework_view import framework_provider, in_scope, worst_per_subject
 from auditor.rules.frameworks import Control, Table, tables
 from auditor.rules.verdict import STATUS_WEIGHT
 
@@ -240,10 +240,12 @@ def _judge(table: Table, c: Control, provider: str | None, per_rule: Mapping[str
     unplanned = units.unplanned(known, provider)
     if unplanned:
         more = f" (+{len(unplanned) - 3} more)" if len(unplanned) > 3 else ""
-        return ControlResult(status=UNKNOWN, reason=f"{_plural(passed, 'resource')} pass, but not collected in this "
-                             f"snapshot: {', '.join(unplanned[:3])}{more}", **counts, **base)
+        judged = f" ({_plural(passed, 'judged resource')} pass)" if passed else ""
+        return ControlResult(status=UNKNOWN, reason=f"not collected in this snapshot: {', '.join(unplanned[:3])}{more}"
+                             f"{judged}", **counts, **base)
     if passed:
-        return ControlResult(status=PASS, reason="1 resource passes" if passed == 1 else f"all {passed} resources pass", **counts, **base)
+        why_pass = "1 resource passes" if passed == 1 else f"all {passed} resources pass"
+        return ControlResult(status=PASS, reason=why_pass, **counts, **base)
     detail = (f"no resources in scope ({_plural(fed.succeeded, 'unit')} collected, none held any)" if not fed.resources
               else f"no resources in scope (none of {fed.resources} collected applies)")
     return ControlResult(status=PASS, reason=detail, **counts, **base)
@@ -328,11 +330,6 @@ def coverage_rows(frameworks: Sequence[Table] | None = None) -> list[dict[str, A
                     "not_collected": sum(c.automation == "not_collected" for c in cs),
                     "automatable_upstream": len(up), "automatable_automated": sum(bool(c.rules) for c in up)})
     return out
-
-
-def sorted_results(results: Iterable[ControlResult]) -> list[ControlResult]:
-    """Framework, then natural control order (2.10 after 2.9)."""
-    return sorted(results, key=lambda r: (r.framework, control_sort_key(r.control), r.control))
 
 
 REGENERATE = "python -m auditor compliance --coverage -f markdown > docs/compliance.md"
