@@ -5,7 +5,7 @@ view needs no prior ``auditor check``. ``--list`` and ``--coverage`` read only t
 tables and the rule registry, never the database. How a status is decided:
 auditor/exports/compliance_view.py and docs/compliance.md.
 
-``--format json`` prints ``{"snapshot_id", "frameworks": [{"framework", "title", "source",
+``--format json`` prints ``{"snapshot_id", "coverage" (collection units, as in ``audit``), "frameworks": [{"framework", "title", "source",
 "summary": {status: count, "controls"}, "controls": [...]}]}``; each control carries
 framework, control, title, status, automation, upstream, rules, reason, failing_count,
 unknown_count, pass_count and the first 50 failing/unknown resource keys. Exit 0: this is a
@@ -63,24 +63,27 @@ def _coverage(app: AppContext, chosen: list[Any], fmt: str) -> None:
 
 
 def _status(app: AppContext, chosen: list[Any], snapshot: Optional[int], fmt: str) -> None:
+    from auditor.coverage import Coverage
     from auditor.exports.compliance_view import STATUSES, snapshot_compliance, summarise
-    from auditor.store.read import resolve_snapshot
+    from auditor.store.read import list_units, resolve_snapshot
 
     engine = app.engine()
     sid = resolve_snapshot(engine, snapshot)
     results = snapshot_compliance(engine, app.config, sid, frameworks=chosen)
+    coverage = Coverage.of((u["provider"], u["account"], u["status"]) for u in list_units(engine, sid))
     summary = {s["framework"]: s for s in summarise(results, chosen)}
     if fmt == "json":
         docs = [{"framework": t.key, "title": t.title, "source": t.source,
                  "summary": {k: v for k, v in summary[t.key].items() if k not in ("framework", "title")},
                  "controls": [r.as_dict(JSON_CAP) for r in results if r.framework == t.key]} for t in chosen]
-        sys.stdout.write(dumps_json({"snapshot_id": sid, "frameworks": docs}) + "\n")
+        sys.stdout.write(dumps_json({"snapshot_id": sid, "coverage": coverage.as_dict(), "frameworks": docs}) + "\n")
         return
     if fmt == "csv":
         rows = [{**r.as_dict(JSON_CAP), "rules": " ".join(r.rules),
                  "failing_resources": "; ".join(r.failing[:JSON_CAP])} for r in results]
         render(rows, CSV_COLUMNS, "csv")
         return
+    app.info(f"snapshot {sid}: collection {coverage.line()}; a control whose inputs were not collected is UNKNOWN")
     for t in chosen:
         s = summary[t.key]
         line = ", ".join(f"{s[k]} {k}" for k in STATUSES)

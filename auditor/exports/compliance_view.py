@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from auditor.coverage import SKIPPED as SKIPPED_UNIT, SUCCESS as SUCCESS_UNITS
 from auditor.exports.framework_view import framework_provider, in_scope, worst_per_subject
 from auditor.rules.frameworks import Control, Table, tables
 from auditor.rules.verdict import STATUS_WEIGHT
@@ -30,8 +31,6 @@ from auditor.rules.verdict import STATUS_WEIGHT
 PASS, FAIL, UNKNOWN, MANUAL, NOT_COLLECTED = "PASS", "FAIL", "UNKNOWN", "MANUAL", "NOT_COLLECTED"
 # Display order: what needs attention first.
 STATUSES = (FAIL, UNKNOWN, PASS, MANUAL, NOT_COLLECTED)
-SUCCESS_UNITS = ("ok", "empty")
-SKIPPED_UNIT = "skipped"
 DEFAULT_PREFIX = "CIS-"
 
 

@@ -146,7 +146,8 @@ def test_each_status_with_its_reason(cli, any_store_url, test_table):  # type: i
 def test_json_shape(cli, store_url):  # type: ignore[no-untyped-def]
     code, out, _ = cli(store_url, "compliance", "-f", "json")
     doc = json.loads(out)
-    assert set(doc) == {"snapshot_id", "frameworks"} and doc["snapshot_id"] == 1
+    assert set(doc) == {"snapshot_id", "coverage", "frameworks"} and doc["snapshot_id"] == 1
+    assert doc["coverage"]["units"]["denied"] == 1 and doc["coverage"]["planned"] > doc["coverage"]["ok"]
     cis = {t.key: t for t in tables() if t.key.startswith("CIS-")}
     assert [f["framework"] for f in doc["frameworks"]] == list(cis)  # default: every CIS table, none other
     for fw in doc["frameworks"]:
