@@ -163,7 +163,7 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
 
             iac_dir = second.export_dir.parent / f"iac-{second.snapshot_id}"
             export_snapshot(engine, second.snapshot_id, iac_dir, ("html", "json"), drift_report=iac_drift,
-                            signer=signing.configured_signer(config))
+                            signer=signing.configured_signer(config), disabled_rules=config.checks.disabled_rules)
         compliance = _compliance_summary(engine, config, second)
     _print_findings(console, second, FAIL_ON)
     from auditor.cli.output import render

@@ -68,6 +68,32 @@ def test_a_snapshot_never_checked_is_unknown_not_pass(engine, tmp_path):  # type
     assert all("did not run" in i["reason"] or "not registered" in i["reason"] for i in judged)
 
 
+def test_a_disabled_rule_is_unknown_not_no_resources(engine, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """VPCs were listed empty, so network.flow_logs_missing has nothing to judge: PASS when the
+    rule ran, UNKNOWN when the config disabled it (it judged nothing because it never ran)."""
+    from auditor.config.schema import ChecksConfig
+    from auditor.exports import compliance_view as cv
+    from auditor.rules.frameworks import _parse, tables
+    from tests.cli.test_compliance import TEST_TABLE
+
+    extra = _parse("test.csv", TEST_TABLE)  # 1.4 is judged by network.flow_logs_missing alone
+    monkeypatch.setattr(cv, "tables", lambda: (*tables(), extra))
+
+    sid = seed(engine)
+    config = AuditorConfig(checks=ChecksConfig(disabled_rules=["network.flow_logs_missing"]))
+    run_checks(engine, config, sid, persist=True)
+
+    def flow_logs(disabled: list[str]) -> list[dict]:
+        out = tmp_path / f"out-{len(disabled)}"
+        export_snapshot(engine, sid, out, ["json"], disabled_rules=disabled)
+        items = json.loads((out / "compliance.json").read_text())["items"]
+        return [i for i in items if (i["framework"], i["control"]) == ("CIS-AWS-9.9", "1.4")]
+
+    ran, skipped = flow_logs([]), flow_logs(["network.flow_logs_missing"])
+    assert ran and all(i["status"] == "PASS" and i["reason"].startswith("no resources in scope") for i in ran)
+    assert skipped and all(i["status"] == "UNKNOWN" and "did not run" in i["reason"] for i in skipped)
+
+
 def test_a_cloud_benchmark_counts_only_that_clouds_resources() -> None:
     """storage.public maps to CIS AWS and CIS GCP controls: a failing GCP bucket fails the GCP
     control only, in the compliance view and in the framework view alike."""
