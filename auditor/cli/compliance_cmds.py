@@ -46,7 +46,7 @@ def _list(app: AppContext, chosen: list[Any], fmt: str) -> None:
              "title": c.title, "rules": list(c.rules), "why": automation_reason(c)}
             for t in chosen for c in t.controls.values()]
     if fmt == "csv":
-        rows = [{**r, "rules": " ".join(r["rules"])} for r in rows]
+        rows = [{**r, "rules": "; ".join(r["rules"])} for r in rows]
     render(rows, LIST_COLUMNS, fmt, console=app.console, title="controls and how they are judged",
            json_value=rows)
 
@@ -79,7 +79,7 @@ def _status(app: AppContext, chosen: list[Any], snapshot: Optional[int], fmt: st
         sys.stdout.write(dumps_json({"snapshot_id": sid, "coverage": coverage.as_dict(), "frameworks": docs}) + "\n")
         return
     if fmt == "csv":
-        rows = [{**r.as_dict(JSON_CAP), "rules": " ".join(r.rules),
+        rows = [{**r.as_dict(JSON_CAP), "rules": "; ".join(r.rules),
                  "failing_resources": "; ".join(r.failing[:JSON_CAP])} for r in results]
         render(rows, CSV_COLUMNS, "csv")
         return

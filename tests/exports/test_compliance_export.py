@@ -43,7 +43,7 @@ def test_compliance_files_are_sealed_and_agree(engine, tmp_path):  # type: ignor
         assert int(row["failing_count"]) == item["failing_count"]
         if "storage.public" in item["rules"] and item["framework"].startswith("CIS-AWS"):
             assert item["status"] == "FAIL" and item["failing_resources"] == [key]
-            assert row["failing_resources"] == key and row["rules"] == " ".join(item["rules"])
+            assert row["failing_resources"] == key and row["rules"] == "; ".join(item["rules"])
     by_fw = {s["framework"]: s for s in doc["summary"]}
     assert set(by_fw) == {t.key for t in default_tables()}
     for s in by_fw.values():
