@@ -201,6 +201,7 @@ CIS_IAM = {
     "access_analyzer": "bool|None: an ACTIVE IAM Access Analyzer in the region",
     "security_contact": "bool|None: a SECURITY alternate contact is registered",
     "saml_providers": "int|None: IAM SAML identity providers in the account (aws.iam.federation)",
+    "root_credentials_management": "bool|None: the organization manages member accounts' root credentials centrally",
 }
 CIS_STORE = {
     "mfa_delete": "bool|None: S3 versioning requires MFA to delete versions",

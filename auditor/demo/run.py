@@ -50,8 +50,8 @@ def demo_config(workdir: Path, aws_url: str, gcp_endpoints: dict[str, str], arm:
             "credential_source": "static-test", "endpoint_url": aws_url, "regions": list(scenario.AWS_REGIONS),
             "accounts": [{"id": aws_seed.PRIMARY_ACCOUNT},
                          {"id": aws_seed.SECOND_ACCOUNT, "role_name": aws_seed.AUDITOR_ROLE}],
-            # moto has no IAM Access Analyzer backend: its units would only fail
-            "exclude_resource_types": ["aws.accessanalyzer.*"],
+            # moto implements neither IAM Access Analyzer nor ListOrganizationsFeatures: their units would only fail
+            "exclude_resource_types": ["aws.accessanalyzer.*", "aws.iam.organizations_features"],
         },
         "gcp": {"credentials": "anonymous", "organization": gcp_estate.SAMPLE_ORG, "endpoints": gcp_endpoints},
         "azure": {"arm_endpoint": arm, "credential": "static-test-token", "ca_bundle": ca, "subscriptions": "all"},

@@ -90,6 +90,18 @@ def root_recent_use(res: Any, ctx: RuleContext) -> Result | None:
     return Result(PASS, f"root not used in the last {ROOT_USE_DAYS} days", ev)
 
 
+@rule(id="iam.root_access_not_centralized", title="Member accounts' root credentials are not managed centrally",
+      severity="medium", kind="posture",
+      rationale="With centralized root access, member accounts can have no root password, keys or MFA at all; "
+                "privileged root tasks run as short sessions from the management account.",
+      remediation="Enable IAM trusted access in AWS Organizations and turn on root credentials management "
+                  "(and root sessions) in the IAM console of the management account.",
+      types=("aws.iam.organizations_features",), reads=("root_credentials_management",))
+def root_access_not_centralized(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "root_credentials_management", good=True, ok="root credentials managed centrally",
+                 bad="root credentials management is off", what="organization features")
+
+
 # ---- users' credentials -----------------------------------------------------------------------
 
 @rule(id="iam.credentials_unused", title="User credentials unused for 45 days or more", severity="medium",

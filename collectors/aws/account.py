@@ -17,6 +17,7 @@ from auditor.model import Resource
 from collectors.aws.context import AwsUnitContext, paginate
 from collectors.aws.errors import error_code
 from collectors.aws.iam import credential_report, iso_utc, report_flag, report_time
+from collectors.runner import UnitSkipped
 
 ROOT_ROW = "<root_account>"
 SUPPORT_POLICY = "AWSSupportAccess"
@@ -101,6 +102,33 @@ def collect_federation(ctx: AwsUnitContext) -> Iterator[Resource]:
     arns = sorted(str(p.get("Arn")) for p in ctx.client("iam").list_saml_providers().get("SAMLProviderList") or [])
     yield ctx.resource(native_id=f"arn:{ctx.partition}:iam::{ctx.account}:federation", name=ctx.account,
                        config={"SAMLProviders": arns}, facets={"saml_providers": len(arns)})
+
+
+# ---- centralized root access (AWS Organizations) -------------------------------------------------
+
+NOT_MANAGING = frozenset({"AccountNotManagementOrDelegatedAdministratorException", "OrganizationNotFoundException"})
+# The organization exists but cannot have the feature on: IAM trusted access off, or billing-only mode.
+FEATURE_OFF = frozenset({"ServiceAccessNotEnabledException", "OrganizationNotInAllFeaturesModeException"})
+
+
+def collect_organizations_features(ctx: AwsUnitContext) -> Iterator[Resource]:
+    """Centralized root access for member accounts (IAM ListOrganizationsFeatures). Only the
+    organization's management account (or IAM's delegated administrator) can answer; any other
+    account skips the unit, since the control is judged once, where it is set."""
+    try:
+        resp = ctx.client("iam").list_organizations_features()
+    except ClientError as exc:
+        code = error_code(exc)
+        if code in NOT_MANAGING:
+            raise UnitSkipped(f"not an organization management or IAM delegated administrator account ({code})")
+        if code not in FEATURE_OFF:
+            raise
+        ctx.note(f"centralized root access is off: {code}")
+        resp = {}
+    features = sorted(str(f) for f in resp.get("EnabledFeatures") or [])
+    yield ctx.resource(native_id=f"arn:{ctx.partition}:iam::{ctx.account}:organizations-features", name=ctx.account,
+                       config={"OrganizationId": resp.get("OrganizationId"), "EnabledFeatures": features},
+                       facets={"root_credentials_management": "RootCredentialsManagement" in features})
 
 
 # ---- server certificates --------------------------------------------------------------------

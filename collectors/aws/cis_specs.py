@@ -19,6 +19,11 @@ CIS_IAM_SPECS: tuple[ResourceSpec, ...] = (
         collect=account.collect_root_user,
         doc="The root user from the credential report: access keys, MFA (hardware or virtual), last use."),
     ResourceSpec(
+        provider="aws", type="aws.iam.organizations_features", category="iam", service="iam", scope="global",
+        list_call="iam:list_organizations_features", permissions=("iam:ListOrganizationsFeatures",),
+        hash_rules=HashRules(unordered=("config.EnabledFeatures",)), collect=account.collect_organizations_features,
+        doc="Centralized root access for member accounts; answered by the management account only (others skip)."),
+    ResourceSpec(
         provider="aws", type="aws.iam.support_access", category="iam", service="iam", scope="global",
         list_call="iam:list_entities_for_policy", permissions=("iam:ListEntitiesForPolicy",),
         hash_rules=HashRules(unordered=("config.PolicyGroups", "config.PolicyUsers", "config.PolicyRoles",

@@ -20,7 +20,7 @@ from aws_testlib import PRIMARY, REGIONS, SECOND, aws_config
 
 SPEC_BY_TYPE = {s.type: s for s in SPECS}
 # Types whose service moto has no backend for: their units must fail honestly (error), never look empty.
-MOTO_UNIMPLEMENTED = frozenset({"aws.accessanalyzer.analyzers"})
+MOTO_UNIMPLEMENTED = frozenset({"aws.accessanalyzer.analyzers", "aws.iam.organizations_features"})
 
 
 class Recorder:

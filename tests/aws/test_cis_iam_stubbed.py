@@ -14,6 +14,7 @@ from test_aws_stubbed import ACCOUNT, StubFactory, ctx_for
 
 from auditor.rules.engine import evaluate
 from collectors.aws import account
+from collectors.runner import UnitSkipped
 
 HEADER = ("user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
           "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
@@ -116,3 +117,26 @@ def test_macie_status_and_the_difference_between_off_and_denied() -> None:
     assert json.loads(off[0].facets) == {"macie_enabled": False}
     with pytest.raises(ClientError):  # a real denial is the unit's status, never "off"
         _macie(error="AccessDeniedException", message="User is not authorized to perform macie2:GetMacieSession")
+
+
+def _org_features(**answer) -> list:  # type: ignore[no-untyped-def, type-arg]
+    f = StubFactory()
+    st = f.stub("iam")
+    if "error" in answer:
+        st.add_client_error("list_organizations_features", answer["error"], "stubbed", 400)
+    else:
+        st.add_response("list_organizations_features", {"OrganizationId": "o-abc123def4",
+                                                        "EnabledFeatures": answer["features"]}, {})
+    return list(account.collect_organizations_features(ctx_for(f, "aws.iam.organizations_features")))
+
+
+def test_centralized_root_access_is_judged_in_the_management_account_only() -> None:
+    on = _org_features(features=["RootSessions", "RootCredentialsManagement"])
+    assert json.loads(on[0].facets) == {"root_credentials_management": True}
+    assert json.loads(_org_features(features=["RootSessions"])[0].facets) == {"root_credentials_management": False}
+    off = _org_features(error="ServiceAccessNotEnabledException")  # IAM trusted access not enabled
+    assert json.loads(off[0].facets) == {"root_credentials_management": False}
+    with pytest.raises(UnitSkipped):  # a member account cannot answer: the unit does not apply there
+        _org_features(error="AccountNotManagementOrDelegatedAdministratorException")
+    with pytest.raises(ClientError):
+        _org_features(error="AccessDenied")

@@ -49,6 +49,9 @@ EXAMPLES = {
     "iam.root_mfa": (lambda: root(root_mfa=False, root_hardware_mfa=False), lambda: root()),
     "iam.root_hardware_mfa": (lambda: root(root_hardware_mfa=False), lambda: root()),
     "iam.root_recent_use": (lambda: root(root_last_used=ago(2)), lambda: root(root_last_used=ago(200))),
+    "iam.root_access_not_centralized": (
+        lambda: a("aws.iam.organizations_features", root_credentials_management=False),
+        lambda: a("aws.iam.organizations_features", root_credentials_management=True)),
     "iam.credentials_unused": (
         lambda: user(access_keys=[key("AAAA", 400, 60)]),
         lambda: user()),
