@@ -154,6 +154,31 @@ STORE = {
     "ml_kind": ML["ml_kind"],
 }
 
+# ---- managed databases (gcp.sql.instance; storage category beside the STORAGE facets)
+DATABASE = {
+    "engine": "'postgres'|'mysql'|'sqlserver'|None: database engine",
+    "public_ip": "bool|None: the instance has a public IPv4 address",
+    "authorized_networks": "list[str]|None: CIDRs allowed to connect to the public address",
+    "tls_required": "bool|None: the server refuses unencrypted connections",
+    "automated_backups": "bool|None: automated backups enabled",
+    "deletion_protection": "bool|None",
+    "db_flags": "dict[str, str]|None: database flags as set (name -> value); an unset flag is absent",
+    "replica_of": "str|None: the primary instance's name when this is a read replica",
+}
+
+# ---- encryption keys (gcp.cloudkms.crypto_key; iam category)
+KEY = {
+    "public": STORAGE["public"],
+    "public_reasons": STORAGE["public_reasons"],
+    "key_purpose": "str|None: e.g. ENCRYPT_DECRYPT (symmetric; the only purpose with automatic rotation)",
+    "key_state": "str|None: state of the primary version (ENABLED, DISABLED, DESTROYED...)",
+    "rotation": "bool|None: automatic rotation scheduled",
+    "rotation_period_days": "float|None: automatic rotation period in days (None when there is none)",
+    "duty_conflicts": "list[str]|None: members who both administer the key and may use it to encrypt/decrypt "
+                      "(project and key policies); None when a policy could not be read",
+    "locations": "list[str]: where the key material lives (region, multi-region or 'global')",
+}
+
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
     "network": NETWORK,
@@ -164,7 +189,8 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}),
-    "storage": (STORE,),
+    "storage": (STORE, DATABASE),
+    "iam": (KEY,),
 }
 
 

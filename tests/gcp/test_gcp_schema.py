@@ -75,11 +75,17 @@ def test_every_seeded_payload_validates() -> None:
                "custom_jobs": ("aiplatform", "GoogleCloudAiplatformV1CustomJob"),
                "pipeline_jobs": ("aiplatform", "GoogleCloudAiplatformV1PipelineJob"),
                "workbench": ("notebooks", "Instance"), "gke_clusters": ("container", "Cluster"),
-               "repositories": ("artifactregistry", "Repository")}
+               "repositories": ("artifactregistry", "Repository"),
+               "vertex_datasets": ("aiplatform", "GoogleCloudAiplatformV1Dataset"),
+               "featurestores": ("aiplatform", "GoogleCloudAiplatformV1Featurestore"),
+               "sql_instances": ("sqladmin", "DatabaseInstance"), "bq_datasets": ("bigquery", "Dataset"),
+               "key_rings": ("cloudkms", "KeyRing"), "crypto_keys": ("cloudkms", "CryptoKey")}
     for p in estate.projects:
         for attr, (api, schema) in schemas.items():
             for item in getattr(p, attr):
                 assert Validator(api).errors(schema, item) == [], (p.project_id, attr, item.get("name"))
+        for pol in p.key_policies.values():
+            assert Validator("cloudkms").errors("Policy", pol) == []
         for provs in p.providers.values():
             for pr in provs:
                 assert Validator("iam").errors("WorkloadIdentityPoolProvider", pr) == []
