@@ -105,6 +105,10 @@ SAFE_SQLSERVER_FLAGS = {"external scripts enabled": "off", "cross db ownership c
                         "user connections": "0", "remote access": "off", "3625": "on",
                         "contained database authentication": "off"}
 
+UNSAFE_SQLSERVER_FLAGS = {"external scripts enabled": "on", "cross db ownership chaining": "on",
+                          "user connections": "100", "user options": "32", "remote access": "on",
+                          "contained database authentication": "on"}  # and no trace flag 3625
+
 
 # ------------------------------------------------------------------ BigQuery
 
@@ -186,8 +190,7 @@ def seed_data(estate: GcpEstate) -> None:
     sql_instance(data, "us-central1", "legacy-mysql", "MYSQL_8_0", public=True, authorized=["0.0.0.0/0"],
                  ssl_mode="ALLOW_UNENCRYPTED_AND_ENCRYPTED", backups=False, flags={"local_infile": "on"})
     sql_instance(data, "us-central1", "reports-mssql", "SQLSERVER_2022_STANDARD", public=True,
-                 authorized=["203.0.113.0/24"], flags={"cross db ownership chaining": "on", "remote access": "on",
-                                                       "user connections": "100", "user options": "32"})
+                 authorized=["203.0.113.0/24"], flags=UNSAFE_SQLSERVER_FLAGS)
 
     bq_dataset(ml, "inference", "EU", kms=KMS, labels=restricted)
     bq_dataset(data, "public_stats", "US", public="allAuthenticatedUsers")
