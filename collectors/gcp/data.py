@@ -42,20 +42,31 @@ def _single_region(region: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ Vertex AI datasets, feature stores
 
 
-def vertex_store_facets(obj: dict[str, Any], region: str) -> dict[str, Any]:
-    return {**_cmek((obj.get("encryptionSpec") or {}).get("kmsKeyName")), **_single_region(region),
-            # reachable only through IAM-authenticated Vertex AI calls; no public grant exists for them
-            "public": False, "public_reasons": []}
+def vertex_store_facets(obj: dict[str, Any], region: str, policy: dict[str, Any] | None = None,
+                        has_policy: bool = False) -> dict[str, Any]:
+    """``has_policy``: the resource has its own IAM policy (feature stores); datasets have none, and a
+    project policy cannot grant allUsers, so a dataset is never public."""
+    reasons = n.policy_public_reasons(policy)
+    facets: dict[str, Any] = {**_cmek((obj.get("encryptionSpec") or {}).get("kmsKeyName")), **_single_region(region),
+                              "public": (bool(reasons) if policy is not None else None) if has_policy else False,
+                              "public_reasons": reasons}
+    if "optimized" in obj:  # an Optimized online store serves from its own endpoint: public unless PSC
+        psc = ((obj.get("dedicatedServingEndpoint") or {}).get("privateServiceConnectConfig") or {})
+        facets["public_network_access"] = not bool(psc.get("enablePrivateServiceConnect"))
+    return facets
 
 
-def _vertex(job: "GcpJob", collection: str, field: str) -> Iterable["Resource"]:
+def _vertex(job: "GcpJob", collection: str, field: str, with_policy: bool = False) -> Iterable["Resource"]:
     for region in regions(job):
         api = getattr(job.clients.aiplatform(region).projects().locations(), collection)()
         parent = f"projects/{job.scope}/locations/{region}"
         for obj in _pages(job, lambda t, a=api, p=parent: a.list(parent=p, pageSize=PAGE_SIZE, pageToken=t), field):
+            pol = job.call(lambda a=api, name=obj["name"]: a.getIamPolicy(
+                resource=name, options_requestedPolicyVersion=3).execute()) if with_policy else None
+            config = {**obj, "iamPolicy": pol} if with_policy else obj
             yield job.resource(native_id=f"//aiplatform.googleapis.com/{obj['name']}",
-                               name=obj.get("displayName") or n.last(obj["name"]), region=region, config=obj,
-                               facets=vertex_store_facets(obj, region), tags=obj.get("labels"))
+                               name=obj.get("displayName") or n.last(obj["name"]), region=region, config=config,
+                               facets=vertex_store_facets(obj, region, pol, with_policy), tags=obj.get("labels"))
 
 
 def collect_datasets(job: "GcpJob") -> Iterable["Resource"]:
@@ -63,7 +74,11 @@ def collect_datasets(job: "GcpJob") -> Iterable["Resource"]:
 
 
 def collect_featurestores(job: "GcpJob") -> Iterable["Resource"]:
-    return _vertex(job, "featurestores", "featurestores")
+    return _vertex(job, "featurestores", "featurestores", with_policy=True)
+
+
+def collect_feature_online_stores(job: "GcpJob") -> Iterable["Resource"]:
+    return _vertex(job, "featureOnlineStores", "featureOnlineStores", with_policy=True)
 
 
 # ------------------------------------------------------------------ Cloud SQL

@@ -67,6 +67,8 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
                                    for x in p.vertex_datasets},
         "gcp.aiplatform.featurestore": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
                                         for x in p.featurestores},
+        "gcp.aiplatform.feature_online_store": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                                for x in p.feature_online_stores},
         "gcp.sql.instance": {f"//sqladmin.googleapis.com/projects/{p.project_id}/instances/{x['name']}"
                              for p in _active(run) for x in p.sql_instances},
         "gcp.bigquery.dataset": {f"//bigquery.googleapis.com/projects/{p.project_id}/datasets/"

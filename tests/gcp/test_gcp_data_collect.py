@@ -21,8 +21,8 @@ from tests.rules.examples import AS_OF, CONFIG
 
 from .conftest import anonymous_config, collect
 
-DATA_TYPES = ["gcp.aiplatform.dataset", "gcp.aiplatform.featurestore", "gcp.sql.instance", "gcp.bigquery.dataset",
-              "gcp.cloudkms.crypto_key"]
+DATA_TYPES = ["gcp.aiplatform.dataset", "gcp.aiplatform.featurestore", "gcp.aiplatform.feature_online_store",
+              "gcp.sql.instance", "gcp.bigquery.dataset", "gcp.cloudkms.crypto_key"]
 PROJECTS = ["ml-prod", "data-lake", "web-dev"]
 RESTRICTED = {"data-classification": "restricted"}
 
@@ -64,6 +64,7 @@ def test_every_seeded_resource_is_collected_and_schema_valid(data_run) -> None: 
     assert {u.status for u in sink.units} <= {UnitStatus.OK, UnitStatus.EMPTY}
     assert set(by_name(sink, "gcp.aiplatform.dataset")) == {"churn-training", "churn-scratch"}
     assert set(by_name(sink, "gcp.aiplatform.featurestore")) == {"churn_features"}
+    assert set(by_name(sink, "gcp.aiplatform.feature_online_store")) == {"churn_serving", "promo_serving"}
     assert set(by_name(sink, "gcp.sql.instance")) == {"feature-db", "feature-db-replica", "legacy-mysql",
                                                       "reports-mssql", "mysql-safe", "mssql-safe", "pg-loose",
                                                       "eu-db", "eu-db-us"}
@@ -89,6 +90,9 @@ def test_pages_are_followed(data_run) -> None:  # type: ignore[no-untyped-def]
     assert calls["cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy"] == 4
     assert calls["cloudkms.projects.locations.list"] > len(PROJECTS) * 4
     assert calls["aiplatform.projects.locations.datasets.list"] >= 2
+    assert calls["aiplatform.projects.locations.featureOnlineStores.list"] >= 2
+    assert calls["aiplatform.projects.locations.featureOnlineStores.getIamPolicy"] == 2
+    assert calls["aiplatform.projects.locations.featurestores.getIamPolicy"] == 1
 
 
 def test_cloud_sql_facets(data_run) -> None:  # type: ignore[no-untyped-def]
@@ -145,6 +149,9 @@ TWINS = [
     ("cloudsql.automated_backups", "legacy-mysql", "feature-db"),
     ("storage.public_network_access", "legacy-mysql", "reports-mssql"),  # 0.0.0.0/0 vs a narrow network
     ("storage.public", "public_stats", "inference"),
+    ("storage.public", "promo_serving", "churn_serving"),                 # online store IAM allAuthenticatedUsers
+    ("storage.public", "promo_serving", "churn_features"),
+    ("storage.public_network_access", "promo_serving", "churn_serving"),  # public endpoint vs PSC
     ("bigquery.dataset_default_cmek", "public_stats", "inference"),
     ("storage.customer_key_required", "churn-scratch", "churn-training"),  # restricted Vertex dataset
     ("storage.customer_key_required", "lake_raw", "inference"),            # restricted BigQuery dataset

@@ -22,7 +22,7 @@ EXPECTED_TYPES = {
     "gcp.aiplatform.model", "gcp.aiplatform.endpoint", "gcp.aiplatform.custom_job", "gcp.notebooks.instance",
     "gcp.container.cluster", "gcp.artifactregistry.repository", "gcp.aiplatform.pipeline_job",
     "gcp.aiplatform.dataset", "gcp.aiplatform.featurestore", "gcp.sql.instance", "gcp.bigquery.dataset",
-    "gcp.cloudkms.crypto_key",
+    "gcp.cloudkms.crypto_key", "gcp.aiplatform.feature_online_store",
 }
 # Reads that only a ``.get`` permission grants (there is no list that returns them).
 GET_ONLY = {"compute.projects.get",

@@ -78,6 +78,7 @@ def test_every_seeded_payload_validates() -> None:
                "repositories": ("artifactregistry", "Repository"),
                "vertex_datasets": ("aiplatform", "GoogleCloudAiplatformV1Dataset"),
                "featurestores": ("aiplatform", "GoogleCloudAiplatformV1Featurestore"),
+               "feature_online_stores": ("aiplatform", "GoogleCloudAiplatformV1FeatureOnlineStore"),
                "sql_instances": ("sqladmin", "DatabaseInstance"), "bq_datasets": ("bigquery", "Dataset"),
                "key_rings": ("cloudkms", "KeyRing"), "crypto_keys": ("cloudkms", "CryptoKey")}
     for p in estate.projects:
@@ -86,6 +87,8 @@ def test_every_seeded_payload_validates() -> None:
                 assert Validator(api).errors(schema, item) == [], (p.project_id, attr, item.get("name"))
         for pol in p.key_policies.values():
             assert Validator("cloudkms").errors("Policy", pol) == []
+        for pol in p.vertex_policies.values():
+            assert Validator("aiplatform").errors("GoogleIamV1Policy", pol) == []
         for provs in p.providers.values():
             for pr in provs:
                 assert Validator("iam").errors("WorkloadIdentityPoolProvider", pr) == []

@@ -48,6 +48,30 @@ def featurestore(p: GcpProject, region: str, name: str, *, kms: str | None = Non
     return f
 
 
+def feature_online_store(p: GcpProject, region: str, name: str, *, public_endpoint: bool, kms: str | None = None,
+                         public_members: list[str] | None = None,
+                         labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """An Optimized online store: its dedicated endpoint is public unless Private Service Connect is on."""
+    s: dict[str, Any] = {
+        "name": f"projects/{p.number}/locations/{region}/featureOnlineStores/{name}",
+        "createTime": "2026-09-01T00:00:00Z", "updateTime": "2026-10-01T00:00:00Z", "etag": "AMEw9yO=",
+        "labels": dict(labels or {"team": "ml"}), "state": "STABLE", "optimized": {},
+        "dedicatedServingEndpoint": (
+            {"publicEndpointDomainName": f"{_num(name)[:10]}.{region}-{p.number}.featurestore.vertexai.goog"}
+            if public_endpoint else
+            {"privateServiceConnectConfig": {"enablePrivateServiceConnect": True,
+                                             "projectAllowlist": [p.project_id]},
+             "serviceAttachment": f"projects/tenant-{_num(name)[:6]}/regions/{region}/serviceAttachments/sa-1"}),
+    }
+    if kms:
+        s["encryptionSpec"] = {"kmsKeyName": kms}
+    p.feature_online_stores.append(s)
+    if public_members:
+        p.vertex_policies[s["name"]] = {"version": 1, "etag": "BwYfos=", "bindings": [
+            {"role": "roles/aiplatform.featurestoreDataViewer", "members": list(public_members)}]}
+    return s
+
+
 # ------------------------------------------------------------------ Cloud SQL
 
 
@@ -182,6 +206,9 @@ def seed_data(estate: GcpEstate) -> None:
     vertex_dataset(ml, "europe-west1", "churn-training", kms=KMS, labels=restricted)
     vertex_dataset(ml, "europe-west1", "churn-scratch", labels=restricted)  # restricted data, Google's key
     featurestore(ml, "europe-west1", "churn_features", kms=KMS, labels=restricted)
+    feature_online_store(ml, "europe-west1", "churn_serving", public_endpoint=False, kms=KMS, labels=restricted)
+    feature_online_store(ml, "europe-west1", "promo_serving", public_endpoint=True,
+                         public_members=["allAuthenticatedUsers"])
 
     sql_instance(ml, "europe-west1", "feature-db", "POSTGRES_16", flags=SAFE_POSTGRES_FLAGS, kms=KMS,
                  labels=restricted)

@@ -1,4 +1,5 @@
-"""The GCP fake's data-store and key routes: Vertex AI datasets and feature stores, Cloud SQL
+"""The GCP fake's data-store and key routes: Vertex AI datasets, feature stores and online stores
+(with their IAM policies), Cloud SQL
 instances (sqladmin v1), BigQuery datasets (v2: list, get) and Cloud KMS (locations, key rings,
 keys, key IAM policies), served from ``GcpProject`` lists.
 
@@ -46,6 +47,18 @@ def data_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
             where = req.params["locationsId"]
             return paged([i for i in getattr(project, attr) if _location_of(i["name"]) == where], req, field,
                          "pageSize")
+
+        return handle
+
+    def vertex_policy(method_id: str, attr: str, id_param: str, kind: str) -> Handler:
+        def handle(req: "Request") -> dict[str, Any]:
+            project = fake._project(req.params["projectsId"])
+            fake._gate("aiplatform", method_id, project)
+            suffix = f"/locations/{req.params['locationsId']}/{kind}/{req.params[id_param]}"
+            hit = next((i for i in getattr(project, attr) if i["name"].endswith(suffix)), None)
+            if hit is None:
+                raise _not_found(f"projects/{req.params['projectsId']}{suffix}")
+            return dict(project.vertex_policies.get(hit["name"]) or {"etag": "ACAB"})
 
         return handle
 
@@ -104,6 +117,15 @@ def data_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
          vertex("aiplatform.projects.locations.datasets.list", "vertex_datasets", "datasets")),
         ("aiplatform", "aiplatform.projects.locations.featurestores.list",
          vertex("aiplatform.projects.locations.featurestores.list", "featurestores", "featurestores")),
+        ("aiplatform", "aiplatform.projects.locations.featurestores.getIamPolicy",
+         vertex_policy("aiplatform.projects.locations.featurestores.getIamPolicy", "featurestores",
+                       "featurestoresId", "featurestores")),
+        ("aiplatform", "aiplatform.projects.locations.featureOnlineStores.list",
+         vertex("aiplatform.projects.locations.featureOnlineStores.list", "feature_online_stores",
+                "featureOnlineStores")),
+        ("aiplatform", "aiplatform.projects.locations.featureOnlineStores.getIamPolicy",
+         vertex_policy("aiplatform.projects.locations.featureOnlineStores.getIamPolicy", "feature_online_stores",
+                       "featureOnlineStoresId", "featureOnlineStores")),
         ("sqladmin", "sql.instances.list", sql_instances),
         ("bigquery", "bigquery.datasets.list", bq_list),
         ("bigquery", "bigquery.datasets.get", bq_get),

@@ -47,6 +47,8 @@ class GcpProject:
     # data stores and keys (issue 17; gcp_data_estate.py builds them)
     vertex_datasets: list[dict[str, Any]] = field(default_factory=list)
     featurestores: list[dict[str, Any]] = field(default_factory=list)
+    feature_online_stores: list[dict[str, Any]] = field(default_factory=list)
+    vertex_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # feature store name -> Policy
     sql_instances: list[dict[str, Any]] = field(default_factory=list)  # sqladmin DatabaseInstance
     bq_datasets: list[dict[str, Any]] = field(default_factory=list)  # full BigQuery Dataset (datasets.get)
     key_rings: list[dict[str, Any]] = field(default_factory=list)
