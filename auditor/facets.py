@@ -154,7 +154,7 @@ STORE = {
     "ml_kind": ML["ml_kind"],
 }
 
-# ---- managed databases (gcp.sql.instance; storage category beside the STORAGE facets)
+# ---- managed databases and warehouses (gcp.sql.instance, gcp.bigquery.dataset; storage category)
 DATABASE = {
     "engine": "'postgres'|'mysql'|'sqlserver'|None: database engine",
     "public_ip": "bool|None: the instance has a public IPv4 address",
@@ -164,6 +164,8 @@ DATABASE = {
     "deletion_protection": "bool|None",
     "db_flags": "dict[str, str]|None: database flags as set (name -> value); an unset flag is absent",
     "replica_of": "str|None: the primary instance's name when this is a read replica",
+    "tables_without_cmek": "list[str]|None: ids of a dataset's stored tables encrypted with a provider key "
+                           "(BigQuery); None when the tables were not read",
 }
 
 # ---- encryption keys (gcp.cloudkms.crypto_key; iam category)

@@ -278,3 +278,20 @@ def bigquery_dataset_default_cmek(res: Any, ctx: RuleContext) -> Result | None:
     ev = {"kms_key": res.facets.get("kms_key")}
     return Result(PASS, "default customer-managed key set", ev) if km == "customer" else \
         Result(FAIL, "no default customer-managed key (Google-managed)", ev)
+
+
+@rule(id="bigquery.table_cmek", title="BigQuery tables are encrypted with customer-managed keys", severity="medium",
+      kind="posture",
+      rationale="A table keeps the key it was created with: tables created before a dataset default CMEK (or "
+                "with an explicit Google-managed key) stay outside the organisation's key control.",
+      remediation="Copy each listed table onto itself with a KMS key (bq cp -f --destination_kms_key=...), and "
+                  "set a default key on the dataset for new tables.", types=BIGQUERY, reads=("tables_without_cmek",))
+def bigquery_table_cmek(res: Any, ctx: RuleContext) -> Result | None:
+    v = facet(res, "tables_without_cmek")
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown("table encryption (tables not read)")
+    return Result(FAIL, f"{len(v)} table(s) use a Google-managed key: " + ", ".join(v[:10]) +
+                  (" ..." if len(v) > 10 else ""), {"tables": v}) if v \
+        else Result(PASS, "every stored table uses a customer-managed key")

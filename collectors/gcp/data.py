@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from collectors.gcp.collect import GcpJob
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
+# Per-table CMEK needs one tables.get per table: datasets with more tables are UNKNOWN, not read.
+MAX_TABLES_READ = 500
+# Table kinds that hold data of their own (views hold a query, not data).
+STORED_TABLE_TYPES = frozenset({"TABLE", "MATERIALIZED_VIEW", "SNAPSHOT"})
 # BigQuery's multi-regions: their member regions are not disclosed, the jurisdiction is.
 BIGQUERY_MULTI_REGIONS = frozenset({"US", "EU"})
 # Project-level roles whose holders must not also administer keys (CIS GCP KMS separation of duties).
@@ -149,7 +153,7 @@ def dataset_public_reasons(access: list[dict[str, Any]] | None) -> list[str]:
     return sorted(set(reasons))
 
 
-def dataset_facets(d: dict[str, Any]) -> dict[str, Any]:
+def dataset_facets(d: dict[str, Any], tables_without_cmek: list[str] | None = None) -> dict[str, Any]:
     location = str(d.get("location") or "")
     multi = location.upper() in BIGQUERY_MULTI_REGIONS
     reasons = dataset_public_reasons(d.get("access"))
@@ -159,7 +163,27 @@ def dataset_facets(d: dict[str, Any]) -> dict[str, Any]:
         "locations": [location] if location else [],
         "replica_locations": gcs_members(location) if multi else [],
         "location_type": "multi-region" if multi else ("region" if location else None),
+        "tables_without_cmek": tables_without_cmek,
     }
+
+
+def _tables_without_cmek(job: "GcpJob", dataset_id: str) -> list[str] | None:
+    """Stored tables of the dataset whose own key is Google-managed; None (and a note) past the cap."""
+    tables_api = job.clients.bigquery().tables()
+    listed = [t for t in _pages(job, lambda tok: tables_api.list(projectId=job.scope, datasetId=dataset_id,
+                                                                  maxResults=PAGE_SIZE, pageToken=tok), "tables")
+              if t.get("type", "TABLE") in STORED_TABLE_TYPES]
+    if len(listed) > MAX_TABLES_READ:
+        job.ctx.note(f"dataset {dataset_id}: {len(listed)} tables, more than {MAX_TABLES_READ}: table keys not read")
+        return None
+    missing = []
+    for t in listed:
+        table_id = (t.get("tableReference") or {}).get("tableId")
+        table = job.call(lambda tid=table_id: tables_api.get(projectId=job.scope, datasetId=dataset_id, tableId=tid,
+                                                            view="BASIC").execute())
+        if not (table.get("encryptionConfiguration") or {}).get("kmsKeyName"):
+            missing.append(str(table_id))
+    return sorted(missing)
 
 
 def collect_datasets_bq(job: "GcpJob") -> Iterable["Resource"]:
@@ -174,7 +198,8 @@ def collect_datasets_bq(job: "GcpJob") -> Iterable["Resource"]:
         d = job.call(lambda ds=ref.get("datasetId"): api.get(projectId=job.scope, datasetId=ds).execute())
         yield job.resource(native_id=f"//bigquery.googleapis.com/projects/{job.scope}/datasets/{ref.get('datasetId')}",
                            name=ref.get("datasetId"), region=str(d.get("location") or "").lower() or None,
-                           config=d, facets=dataset_facets(d), tags=d.get("labels"))
+                           config=d, facets=dataset_facets(d, _tables_without_cmek(job, ref.get("datasetId"))),
+                           tags=d.get("labels"))
 
 
 # ------------------------------------------------------------------ Cloud KMS

@@ -54,12 +54,14 @@ DATA_SPECS: tuple[ResourceSpec, ...] = (
           collect=data.collect_sql_instances,
           doc="Cloud SQL instances: public IP, authorized networks, SSL mode, backups, flags, replicas' regions "
               "(no root password, no data)."),
-    _spec("gcp.bigquery.dataset", "storage", "bigquery", "bigquery.datasets.list", detail=("bigquery.datasets.get",),
-          permissions=("bigquery.datasets.get",), scope="account",
-          rules=HashRules(volatile=("config.etag", "config.lastModifiedTime"), unordered=("config.access",)),
+    _spec("gcp.bigquery.dataset", "storage", "bigquery", "bigquery.datasets.list",
+          detail=("bigquery.datasets.get", "bigquery.tables.list", "bigquery.tables.get"),
+          permissions=("bigquery.datasets.get", "bigquery.tables.list", "bigquery.tables.get"), scope="account",
+          rules=HashRules(volatile=("config.etag", "config.lastModifiedTime"),
+                          unordered=("config.access", "facets.tables_without_cmek")),
           collect=data.collect_datasets_bq,
           doc="BigQuery datasets: access entries (allUsers/allAuthenticatedUsers), location incl. US/EU "
-              "multi-regions, default CMEK."),
+              "multi-regions, default CMEK, stored tables without CMEK (table metadata only, never rows)."),
     _spec("gcp.cloudkms.crypto_key", "iam", "cloudkms", "cloudkms.projects.locations.keyRings.cryptoKeys.list",
           detail=("cloudkms.projects.locations.list", "cloudkms.projects.locations.keyRings.list",
                   "cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy",
@@ -82,6 +84,8 @@ DATA_CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # the list names datasets the caller may get; reading access entries and the key needs the get
     "bigquery.datasets.list": ("bigquery.datasets.get",),
     "bigquery.datasets.get": ("bigquery.datasets.get",),
+    "bigquery.tables.list": ("bigquery.tables.list",),
+    "bigquery.tables.get": ("bigquery.tables.get",),  # metadata (the key); rows need bigquery.tables.getData
     "cloudkms.projects.locations.list": ("cloudkms.locations.list",),
     "cloudkms.projects.locations.keyRings.list": ("cloudkms.keyRings.list",),
     "cloudkms.projects.locations.keyRings.cryptoKeys.list": ("cloudkms.cryptoKeys.list",),

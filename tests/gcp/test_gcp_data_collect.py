@@ -86,6 +86,8 @@ def test_pages_are_followed(data_run) -> None:  # type: ignore[no-untyped-def]
     assert calls["sql.instances.list"] >= 9
     assert calls["bigquery.datasets.list"] >= 4
     assert calls["bigquery.datasets.get"] == 4  # one get per dataset, for access entries and the key
+    assert calls["bigquery.tables.get"] == 4  # stored tables only: churn_log, daily_counts, events, events_cmek
+    assert calls["bigquery.tables.list"] >= 4 + 2  # page size 1: two-table datasets take two pages
     assert calls["cloudkms.projects.locations.keyRings.cryptoKeys.list"] >= 4
     assert calls["cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy"] == 4
     assert calls["cloudkms.projects.locations.list"] > len(PROJECTS) * 4
@@ -118,6 +120,9 @@ def test_bigquery_and_kms_facets(data_run) -> None:  # type: ignore[no-untyped-d
     assert ds["inference"]["facets"]["location_type"] == "multi-region"
     assert ds["inference"]["facets"]["locations"] == ["EU"] and ds["inference"]["facets"]["key_management"] == "customer"
     assert ds["lake_raw"]["facets"]["location_type"] == "region" and ds["lake_raw"]["region"] == "europe-west1"
+    assert ds["lake_raw"]["facets"]["tables_without_cmek"] == ["events"]
+    assert ds["inference"]["facets"]["tables_without_cmek"] == []
+    assert ds["us_copy"]["facets"]["tables_without_cmek"] == []  # no tables yet
     keys = by_name(sink, "gcp.cloudkms.crypto_key")
     lake = keys["lake-key"]["facets"]
     assert lake["public"] is True and lake["rotation_period_days"] == 365.0
@@ -153,6 +158,7 @@ TWINS = [
     ("storage.public", "promo_serving", "churn_features"),
     ("storage.public_network_access", "promo_serving", "churn_serving"),  # public endpoint vs PSC
     ("bigquery.dataset_default_cmek", "public_stats", "inference"),
+    ("bigquery.table_cmek", "lake_raw", "inference"),      # one table of two on Google's key; the view is skipped
     ("storage.customer_key_required", "churn-scratch", "churn-training"),  # restricted Vertex dataset
     ("storage.customer_key_required", "lake_raw", "inference"),            # restricted BigQuery dataset
     ("residency.multi_region_member", "us_copy", "inference"),             # US vs EU multi-region
@@ -217,3 +223,18 @@ def test_configured_regions_keep_multi_regions_and_global_keys() -> None:
     assert {"legacy-mysql", "reports-mssql"} <= names and "feature-db" not in names  # SQL in us-central1 only
     assert {"inference", "public_stats"} <= names and "lake_raw" not in names        # EU/US multi-regions kept
     assert {"lake-key", "old-key"} <= names and "data" not in names                  # KMS "us" kept
+
+
+def test_datasets_past_the_table_cap_are_unknown_not_compliant(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import collectors.gcp.data as data
+
+    monkeypatch.setattr(data, "MAX_TABLES_READ", 1)
+    with GcpFake(sample_estate(), strict=True) as fake:
+        sink, summary = collect(fake, anonymous_config(fake, projects=["data-lake"],
+                                                       resource_types=["gcp.bigquery.dataset"]))
+    assert summary.complete and fake.calls["bigquery.tables.get"] == 1  # daily_counts only; lake_raw has 2
+    ds = by_name(sink, "gcp.bigquery.dataset")
+    assert ds["lake_raw"]["facets"]["tables_without_cmek"] is None
+    assert ds["public_stats"]["facets"]["tables_without_cmek"] == ["daily_counts"]
+    assert "lake_raw: 2 tables, more than 1" in str(sink.units[0].error)
+    assert _status(sink, "bigquery.table_cmek", "lake_raw") == {"UNKNOWN"}

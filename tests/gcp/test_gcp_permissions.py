@@ -26,7 +26,8 @@ EXPECTED_TYPES = {
 }
 # Reads that only a ``.get`` permission grants (there is no list that returns them).
 GET_ONLY = {"compute.projects.get",
-            "bigquery.datasets.get"}  # datasets.list names datasets; access entries and the key need the get
+            "bigquery.datasets.get",  # datasets.list names datasets; access entries and the key need the get
+            "bigquery.tables.get"}  # table metadata (its key); reading rows is bigquery.tables.getData
 
 
 def test_spec_table_covers_the_issue() -> None:

@@ -87,6 +87,9 @@ def test_every_seeded_payload_validates() -> None:
                 assert Validator(api).errors(schema, item) == [], (p.project_id, attr, item.get("name"))
         for pol in p.key_policies.values():
             assert Validator("cloudkms").errors("Policy", pol) == []
+        for tables in p.bq_tables.values():
+            for t in tables:
+                assert Validator("bigquery").errors("Table", t) == []
         for pol in p.vertex_policies.values():
             assert Validator("aiplatform").errors("GoogleIamV1Policy", pol) == []
         for provs in p.providers.values():

@@ -55,5 +55,6 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     "cloudsql.automated_backups": (lambda: sql(automated_backups=False), lambda: sql()),
     "bigquery.dataset_default_cmek": (lambda: dataset(key_management="provider"),
                                       lambda: dataset(key_management="customer", kms_key="projects/p/k")),
+    "bigquery.table_cmek": (lambda: dataset(tables_without_cmek=["events"]), lambda: dataset(tables_without_cmek=[])),
     **_flag_examples(),
 }

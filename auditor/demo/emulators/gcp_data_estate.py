@@ -161,6 +161,26 @@ def bq_dataset(p: GcpProject, name: str, location: str, *, public: str | None = 
     return d
 
 
+def bq_table(p: GcpProject, dataset: str, name: str, *, kms: str | None = None,
+             kind: str = "TABLE") -> dict[str, Any]:
+    """A table as ``tables.get`` (BASIC view) answers: metadata and column names, never rows."""
+    t: dict[str, Any] = {
+        "kind": "bigquery#table", "etag": "etag" + _num(dataset + name)[:6], "id": f"{p.project_id}:{dataset}.{name}",
+        "selfLink": f"https://bigquery.googleapis.com/bigquery/v2/projects/{p.project_id}/datasets/{dataset}/tables/"
+                    f"{name}",
+        "tableReference": {"projectId": p.project_id, "datasetId": dataset, "tableId": name}, "type": kind,
+        "creationTime": "1767225600000", "lastModifiedTime": "1767225600000",
+        "schema": {"fields": [{"name": "id", "type": "STRING", "mode": "REQUIRED"},
+                              {"name": "score", "type": "FLOAT"}]},
+    }
+    if kind == "VIEW":
+        t["view"] = {"query": f"SELECT id FROM `{p.project_id}.{dataset}.events`", "useLegacySql": False}
+    if kms:
+        t["encryptionConfiguration"] = {"kmsKeyName": kms}
+    p.bq_tables.setdefault(dataset, []).append(t)
+    return t
+
+
 # ------------------------------------------------------------------ Cloud KMS
 
 
@@ -220,8 +240,14 @@ def seed_data(estate: GcpEstate) -> None:
                  authorized=["203.0.113.0/24"], flags=UNSAFE_SQLSERVER_FLAGS)
 
     bq_dataset(ml, "inference", "EU", kms=KMS, labels=restricted)
+    bq_table(ml, "inference", "churn_log", kms=KMS)
+    bq_table(ml, "inference", "churn_log_daily", kind="VIEW")  # a view stores no data: no key to judge
     bq_dataset(data, "public_stats", "US", public="allAuthenticatedUsers")
+    bq_table(data, "public_stats", "daily_counts")
     bq_dataset(data, "lake_raw", "europe-west1", labels=restricted)
+    bq_table(data, "lake_raw", "events")
+    bq_table(data, "lake_raw", "events_cmek", kms="projects/data-lake/locations/europe-west1/keyRings/lake/"
+                                                  "cryptoKeys/raw")
 
     ring = key_ring(ml, "europe-west1", "ring")
     crypto_key(ml, ring, "data", bindings=[

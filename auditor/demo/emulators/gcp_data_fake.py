@@ -35,6 +35,11 @@ def dataset_summary(d: dict[str, Any]) -> dict[str, Any]:
             if k in d}
 
 
+def table_summary(t: dict[str, Any]) -> dict[str, Any]:
+    """What ``tables.list`` returns for one table (no key, no schema)."""
+    return {k: t[k] for k in ("kind", "id", "tableReference", "type", "creationTime", "labels") if k in t}
+
+
 def data_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
     def paged(items: list[Any], req: "Request", field: str, size_param: str) -> dict[str, Any]:
         page, token = fake._page(items, req, size_param)
@@ -80,6 +85,27 @@ def data_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
             if d["datasetReference"]["datasetId"] == req.params["datasetsId"]:
                 return dict(d)
         raise _not_found(f"Dataset {project.project_id}:{req.params['datasetsId']}")
+
+    def bq_dataset_of(req: "Request", method_id: str) -> tuple[Any, str]:
+        project = fake._project(req.params["projectsId"])
+        fake._gate("bigquery", method_id, project)
+        ds = req.params["datasetsId"]
+        if not any(d["datasetReference"]["datasetId"] == ds for d in project.bq_datasets):
+            raise _not_found(f"Dataset {project.project_id}:{ds}")
+        return project, ds
+
+    def bq_tables(req: "Request") -> dict[str, Any]:
+        project, ds = bq_dataset_of(req, "bigquery.tables.list")
+        tables = project.bq_tables.get(ds, [])
+        out = paged([table_summary(t) for t in tables], req, "tables", "maxResults")
+        return {"kind": "bigquery#tableList", "etag": "tables-etag", "totalItems": len(tables), **out}
+
+    def bq_table(req: "Request") -> dict[str, Any]:
+        project, ds = bq_dataset_of(req, "bigquery.tables.get")
+        for t in project.bq_tables.get(ds, []):
+            if t["tableReference"]["tableId"] == req.params["tablesId"]:
+                return dict(t)
+        raise _not_found(f"Table {project.project_id}:{ds}.{req.params['tablesId']}")
 
     def kms_locations(req: "Request") -> dict[str, Any]:
         project = fake._project(req.params["projectsId"])
@@ -129,6 +155,8 @@ def data_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
         ("sqladmin", "sql.instances.list", sql_instances),
         ("bigquery", "bigquery.datasets.list", bq_list),
         ("bigquery", "bigquery.datasets.get", bq_get),
+        ("bigquery", "bigquery.tables.list", bq_tables),
+        ("bigquery", "bigquery.tables.get", bq_table),
         ("cloudkms", "cloudkms.projects.locations.list", kms_locations),
         ("cloudkms", "cloudkms.projects.locations.keyRings.list", key_rings),
         ("cloudkms", "cloudkms.projects.locations.keyRings.cryptoKeys.list", crypto_keys),

@@ -51,6 +51,7 @@ class GcpProject:
     vertex_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # feature store name -> Policy
     sql_instances: list[dict[str, Any]] = field(default_factory=list)  # sqladmin DatabaseInstance
     bq_datasets: list[dict[str, Any]] = field(default_factory=list)  # full BigQuery Dataset (datasets.get)
+    bq_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # dataset id -> Table (tables.get)
     key_rings: list[dict[str, Any]] = field(default_factory=list)
     crypto_keys: list[dict[str, Any]] = field(default_factory=list)
     key_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # crypto key name -> Policy
