@@ -94,9 +94,22 @@ def sql_engine(version: str | None) -> str | None:
     return head if head in ("postgres", "mysql", "sqlserver") else None
 
 
+# Credentials an external-primary or replica configuration may echo back: never stored.
+_REPLICATION_SECRETS = frozenset({"password", "clientKey", "clientCertificate", "caCertificate", "username"})
+
+
 def sql_config(i: dict[str, Any]) -> dict[str, Any]:
-    """The instance without what must never be stored (root password) or only churns (CA cert PEM)."""
-    return {k: v for k, v in i.items() if k not in ("rootPassword", "serverCaCert")}
+    """The instance without what must never be stored (root password, replication credentials) or
+    only churns (the CA certificate PEM)."""
+    out = {k: v for k, v in i.items() if k not in ("rootPassword", "serverCaCert")}
+    if isinstance(out.get("onPremisesConfiguration"), dict):
+        out["onPremisesConfiguration"] = {k: v for k, v in out["onPremisesConfiguration"].items()
+                                          if k not in _REPLICATION_SECRETS}
+    replica = out.get("replicaConfiguration")
+    if isinstance(replica, dict) and isinstance(replica.get("mysqlReplicaConfiguration"), dict):
+        mysql = {k: v for k, v in replica["mysqlReplicaConfiguration"].items() if k not in _REPLICATION_SECRETS}
+        out["replicaConfiguration"] = {**replica, "mysqlReplicaConfiguration": mysql}
+    return out
 
 
 def sql_facets(i: dict[str, Any], regions_by_name: dict[str, str]) -> dict[str, Any]:

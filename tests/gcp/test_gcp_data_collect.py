@@ -238,3 +238,16 @@ def test_datasets_past_the_table_cap_are_unknown_not_compliant(monkeypatch) -> N
     assert ds["public_stats"]["facets"]["tables_without_cmek"] == ["daily_counts"]
     assert "lake_raw: 2 tables, more than 1" in str(sink.units[0].error)
     assert _status(sink, "bigquery.table_cmek", "lake_raw") == {"UNKNOWN"}
+
+
+def test_replication_credentials_are_dropped() -> None:
+    from collectors.gcp.data import sql_config
+
+    inst = {"name": "r", "rootPassword": "hunter2", "serverCaCert": {"cert": "-----BEGIN CERTIFICATE-----"},
+            "onPremisesConfiguration": {"hostPort": "10.0.0.1:3306", "password": "hunter2", "clientKey": "k"},
+            "replicaConfiguration": {"failoverTarget": False, "mysqlReplicaConfiguration": {
+                "username": "repl", "password": "hunter2", "connectRetryInterval": 60}}}
+    out = sql_config(inst)
+    assert "hunter2" not in str(out) and "BEGIN CERTIFICATE" not in str(out)
+    assert out["onPremisesConfiguration"] == {"hostPort": "10.0.0.1:3306"}
+    assert out["replicaConfiguration"]["mysqlReplicaConfiguration"] == {"connectRetryInterval": 60}
