@@ -244,8 +244,10 @@ def duty_conflicts(*policies: dict[str, Any] | None) -> list[str]:
 
 
 def key_facets(k: dict[str, Any], policy: dict[str, Any] | None, project_policy: dict[str, Any] | None,
-               project_read: bool, location: str) -> dict[str, Any]:
-    reasons = n.policy_public_reasons(policy)
+               project_read: bool, location: str, ring_policy: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A key's effective grants are its own policy's plus its key ring's (and the project's, which
+    cannot name allUsers): public members of either make the key public."""
+    reasons = n.policy_public_reasons(policy) + [f"keyRing:{r}" for r in n.policy_public_reasons(ring_policy)]
     period = _duration_days(k.get("rotationPeriod"))
     return {
         "public": bool(reasons) if policy is not None else None, "public_reasons": reasons,
@@ -253,7 +255,8 @@ def key_facets(k: dict[str, Any], policy: dict[str, Any] | None, project_policy:
         "key_state": (k.get("primary") or {}).get("state"),
         "rotation": period is not None,
         "rotation_period_days": period,
-        "duty_conflicts": duty_conflicts(project_policy, policy) if project_read and policy is not None else None,
+        "duty_conflicts": duty_conflicts(project_policy, ring_policy, policy)
+        if project_read and policy is not None else None,
         "locations": [location],
     }
 
@@ -287,15 +290,18 @@ def _key_rings(job: "GcpJob", location: str) -> Iterator[dict[str, Any]]:
 
 
 def collect_crypto_keys(job: "GcpJob") -> Iterable["Resource"]:
-    keys = job.clients.cloudkms().projects().locations().keyRings().cryptoKeys()
+    rings = job.clients.cloudkms().projects().locations().keyRings()
+    keys = rings.cryptoKeys()
     project_policy, project_read = _project_policy(job)
     for location in _kms_locations(job):
         for ring in _key_rings(job, location):
+            ring_policy = job.call(lambda name=ring["name"]: rings.getIamPolicy(
+                resource=name, options_requestedPolicyVersion=3).execute())
             for k in _pages(job, lambda t, r=ring["name"]: keys.list(parent=r, pageSize=PAGE_SIZE, pageToken=t),
                             "cryptoKeys"):
                 pol = job.call(lambda name=k["name"]: keys.getIamPolicy(
                     resource=name, options_requestedPolicyVersion=3).execute())
                 yield job.resource(native_id=f"//cloudkms.googleapis.com/{k['name']}", name=n.last(k["name"]),
-                                   region=location, config={**k, "iamPolicy": pol},
-                                   facets=key_facets(k, pol, project_policy, project_read, location),
+                                   region=location, config={**k, "iamPolicy": pol, "keyRingIamPolicy": ring_policy},
+                                   facets=key_facets(k, pol, project_policy, project_read, location, ring_policy),
                                    tags=k.get("labels"))

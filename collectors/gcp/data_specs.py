@@ -64,12 +64,16 @@ DATA_SPECS: tuple[ResourceSpec, ...] = (
               "multi-regions, default CMEK, stored tables without CMEK (table metadata only, never rows)."),
     _spec("gcp.cloudkms.crypto_key", "iam", "cloudkms", "cloudkms.projects.locations.keyRings.cryptoKeys.list",
           detail=("cloudkms.projects.locations.list", "cloudkms.projects.locations.keyRings.list",
+                  "cloudkms.projects.locations.keyRings.getIamPolicy",
                   "cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy",
                   "cloudresourcemanager.projects.getIamPolicy"),
           permissions=("cloudkms.cryptoKeys.list", "cloudkms.locations.list", "cloudkms.keyRings.list",
-                       "cloudkms.cryptoKeys.getIamPolicy", "resourcemanager.projects.getIamPolicy"),
-          rules=HashRules(volatile=("config.nextRotationTime", "config.primary", "config.iamPolicy.etag"),
-                          unordered=_IAM_UNORDERED),
+                       "cloudkms.keyRings.getIamPolicy", "cloudkms.cryptoKeys.getIamPolicy",
+                       "resourcemanager.projects.getIamPolicy"),
+          rules=HashRules(volatile=("config.nextRotationTime", "config.primary", "config.iamPolicy.etag",
+                                    "config.keyRingIamPolicy.etag"),
+                          unordered=(*_IAM_UNORDERED, "config.keyRingIamPolicy.bindings",
+                                     "config.keyRingIamPolicy.bindings[*].members")),
           collect=data.collect_crypto_keys,
           doc="Cloud KMS keys per location and key ring: rotation period, public IAM members, separation of duties."),
 )
@@ -88,6 +92,7 @@ DATA_CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "bigquery.tables.get": ("bigquery.tables.get",),  # metadata (the key); rows need bigquery.tables.getData
     "cloudkms.projects.locations.list": ("cloudkms.locations.list",),
     "cloudkms.projects.locations.keyRings.list": ("cloudkms.keyRings.list",),
+    "cloudkms.projects.locations.keyRings.getIamPolicy": ("cloudkms.keyRings.getIamPolicy",),
     "cloudkms.projects.locations.keyRings.cryptoKeys.list": ("cloudkms.cryptoKeys.list",),
     "cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy": ("cloudkms.cryptoKeys.getIamPolicy",),
 }

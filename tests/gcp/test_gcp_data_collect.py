@@ -40,6 +40,10 @@ def data_estate() -> GcpEstate:
     d.sql_instance(ml, "europe-west1", "eu-db", "POSTGRES_16", labels=RESTRICTED, flags=d.SAFE_POSTGRES_FLAGS)
     d.sql_instance(ml, "us-east1", "eu-db-us", "POSTGRES_16", labels=RESTRICTED, replica_of="eu-db")
     d.bq_dataset(ml, "us_copy", "US", labels=RESTRICTED)
+    # grants on the key ring reach every key in it
+    shared = d.key_ring(web, "europe-west1", "shared", bindings=[
+        ("roles/cloudkms.cryptoKeyEncrypter", ["allUsers"]), ("roles/cloudkms.admin", ["user:dev@example.com"])])
+    d.crypto_key(web, shared, "via-ring", bindings=[("roles/cloudkms.cryptoKeyDecrypter", ["user:dev@example.com"])])
     return estate
 
 
@@ -69,7 +73,7 @@ def test_every_seeded_resource_is_collected_and_schema_valid(data_run) -> None: 
                                                       "reports-mssql", "mysql-safe", "mssql-safe", "pg-loose",
                                                       "eu-db", "eu-db-us"}
     assert set(by_name(sink, "gcp.bigquery.dataset")) == {"inference", "public_stats", "lake_raw", "us_copy"}
-    assert set(by_name(sink, "gcp.cloudkms.crypto_key")) == {"data", "signing", "lake-key", "old-key"}
+    assert set(by_name(sink, "gcp.cloudkms.crypto_key")) == {"data", "signing", "lake-key", "old-key", "via-ring"}
     for r in sink.resources:
         assert unknown_facet_keys(r.category, json.loads(r.facets)) == [], r.type
     db = by_name(sink, "gcp.sql.instance")["legacy-mysql"]
@@ -89,7 +93,8 @@ def test_pages_are_followed(data_run) -> None:  # type: ignore[no-untyped-def]
     assert calls["bigquery.tables.get"] == 4  # stored tables only: churn_log, daily_counts, events, events_cmek
     assert calls["bigquery.tables.list"] >= 4 + 2  # page size 1: two-table datasets take two pages
     assert calls["cloudkms.projects.locations.keyRings.cryptoKeys.list"] >= 4
-    assert calls["cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy"] == 4
+    assert calls["cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy"] == 5
+    assert calls["cloudkms.projects.locations.keyRings.getIamPolicy"] == 3  # one per key ring
     assert calls["cloudkms.projects.locations.list"] > len(PROJECTS) * 4
     assert calls["aiplatform.projects.locations.datasets.list"] >= 2
     assert calls["aiplatform.projects.locations.featureOnlineStores.list"] >= 2
@@ -130,6 +135,9 @@ def test_bigquery_and_kms_facets(data_run) -> None:  # type: ignore[no-untyped-d
     assert keys["data"]["facets"]["rotation_period_days"] == 90.0 and keys["data"]["facets"]["duty_conflicts"] == []
     assert keys["old-key"]["facets"]["rotation"] is False
     assert keys["signing"]["facets"]["key_purpose"] == "ASYMMETRIC_SIGN"
+    ring = keys["via-ring"]["facets"]
+    assert ring["public_reasons"] == ["keyRing:iam:allUsers:roles/cloudkms.cryptoKeyEncrypter"]
+    assert ring["duty_conflicts"] == ["user:dev@example.com"]  # admin on the ring, decrypter on the key
 
 
 def test_no_secret_or_certificate_is_stored(data_run) -> None:  # type: ignore[no-untyped-def]
@@ -149,6 +157,8 @@ TWINS = [
     ("kms.key_rotation_90_days", "lake-key", "data"),     # a year vs 90 days
     ("kms.key_rotation_90_days", "old-key", "data"),      # no rotation at all
     ("kms.separation_of_duties", "lake-key", "data"),
+    ("kms.key_public", "via-ring", "data"),               # allUsers on the key ring
+    ("kms.separation_of_duties", "via-ring", "data"),     # admin on the ring + decrypter on the key
     ("cloudsql.ssl_required", "legacy-mysql", "feature-db"),
     ("cloudsql.public_ip", "legacy-mysql", "feature-db"),
     ("cloudsql.automated_backups", "legacy-mysql", "feature-db"),

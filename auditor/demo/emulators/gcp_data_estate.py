@@ -184,9 +184,13 @@ def bq_table(p: GcpProject, dataset: str, name: str, *, kms: str | None = None,
 # ------------------------------------------------------------------ Cloud KMS
 
 
-def key_ring(p: GcpProject, location: str, name: str) -> dict[str, Any]:
+def key_ring(p: GcpProject, location: str, name: str,
+             bindings: list[tuple[str, list[str]]] | None = None) -> dict[str, Any]:
     r = {"name": f"projects/{p.project_id}/locations/{location}/keyRings/{name}", "createTime": "2026-01-01T00:00:00Z"}
     p.key_rings.append(r)
+    if bindings:
+        p.key_policies[r["name"]] = {"version": 1, "etag": "BwYring=", "bindings": [
+            {"role": role, "members": list(members)} for role, members in bindings]}
     return r
 
 

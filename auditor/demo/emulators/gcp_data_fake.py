@@ -129,6 +129,15 @@ def data_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
         here = [k for k in project.crypto_keys if k["name"].startswith(ring + "/cryptoKeys/")]
         return {**paged(here, req, "cryptoKeys", "pageSize"), "totalSize": len(here)}
 
+    def ring_policy(req: "Request") -> dict[str, Any]:
+        project = fake._project(req.params["projectsId"])
+        fake._gate("cloudkms", "cloudkms.projects.locations.keyRings.getIamPolicy", project)
+        name = f"projects/{req.params['projectsId']}/locations/{req.params['locationsId']}/keyRings/" \
+               f"{req.params['keyRingsId']}"
+        if not any(r["name"] == name for r in project.key_rings):
+            raise _not_found(name)
+        return dict(project.key_policies.get(name) or {"etag": "ACAB"})
+
     def key_policy(req: "Request") -> dict[str, Any]:
         project = fake._project(req.params["projectsId"])
         fake._gate("cloudkms", "cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy", project)
@@ -159,6 +168,7 @@ def data_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
         ("bigquery", "bigquery.tables.get", bq_table),
         ("cloudkms", "cloudkms.projects.locations.list", kms_locations),
         ("cloudkms", "cloudkms.projects.locations.keyRings.list", key_rings),
+        ("cloudkms", "cloudkms.projects.locations.keyRings.getIamPolicy", ring_policy),
         ("cloudkms", "cloudkms.projects.locations.keyRings.cryptoKeys.list", crypto_keys),
         ("cloudkms", "cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy", key_policy),
     ]

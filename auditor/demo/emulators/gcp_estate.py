@@ -54,7 +54,7 @@ class GcpProject:
     bq_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # dataset id -> Table (tables.get)
     key_rings: list[dict[str, Any]] = field(default_factory=list)
     crypto_keys: list[dict[str, Any]] = field(default_factory=list)
-    key_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # crypto key name -> Policy
+    key_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # key or key ring name -> Policy
 
 
 @dataclass
