@@ -10,6 +10,7 @@ not data. Facet layout: auditor/facets.py ``STORAGE``, ``DATABASE`` and ``KEY``.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from auditor.catalogue import gcs_members
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from auditor.model import Resource
     from collectors.gcp.collect import GcpJob
 
-ANYWHERE = ("0.0.0.0/0", "::/0")
 # Per-table CMEK needs one tables.get per table: datasets with more tables are UNKNOWN, not read.
 MAX_TABLES_READ = 500
 # Table kinds that hold data of their own (views hold a query, not data).
@@ -112,6 +112,30 @@ def sql_config(i: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def allows_anyone(cidr: str) -> bool:
+    """An authorized network that admits every address (``0.0.0.0/0``, or any /0 however written)."""
+    try:
+        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def sql_copies(i: dict[str, Any], regions_by_name: dict[str, str]) -> list[str] | None:
+    """Every other place a copy of the data lands: read replicas and the legacy failover replica (their
+    regions, from the project's instance list; one not in it is a copy of unknown place -> None) and
+    a custom backup location. Backups in the default location (the multi-region nearest the
+    instance, which the API does not name) are not modelled."""
+    region = i.get("region")
+    names = list(i.get("replicaNames") or []) + [(i.get("failoverReplica") or {}).get("name")]
+    places = [regions_by_name.get(str(n)) for n in names if n]
+    backup = (i.get("settings") or {}).get("backupConfiguration") or {}
+    if backup.get("enabled") and backup.get("location"):
+        places.append(str(backup["location"]))
+    if None in places:
+        return None
+    return sorted({p for p in places if p and p != region})
+
+
 def sql_facets(i: dict[str, Any], regions_by_name: dict[str, str]) -> dict[str, Any]:
     settings = i.get("settings") or {}
     ip = settings.get("ipConfiguration") or {}
@@ -121,17 +145,15 @@ def sql_facets(i: dict[str, Any], regions_by_name: dict[str, str]) -> dict[str, 
     mode = ip.get("sslMode")
     tls = mode in ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED") if mode and mode != "SSL_MODE_UNSPECIFIED" \
         else bool(ip.get("requireSsl"))
-    replicas = [regions_by_name.get(r) for r in i.get("replicaNames") or []]
     region = i.get("region")
     return {
         **_cmek((i.get("diskEncryptionConfiguration") or {}).get("kmsKeyName")),
         "locations": [region] if region else [],
-        # a replica not in the project's list sits elsewhere: a copy whose region is unknown
-        "replica_locations": None if None in replicas else sorted({r for r in replicas if r and r != region}),
+        "replica_locations": sql_copies(i, regions_by_name),
         "location_type": "region",
         "public_ip": public_ip,
         "authorized_networks": networks,
-        "public_network_access": public_ip and any(c in ANYWHERE for c in networks),
+        "public_network_access": public_ip and any(allows_anyone(c) for c in networks),
         "tls_required": tls,
         "automated_backups": bool(backup.get("enabled")),
         "deletion_protection": bool(settings.get("deletionProtectionEnabled")),

@@ -39,6 +39,8 @@ def data_estate() -> GcpEstate:
         "log_min_error_statement": "notice", "log_min_duration_statement": "0"})
     d.sql_instance(ml, "europe-west1", "eu-db", "POSTGRES_16", labels=RESTRICTED, flags=d.SAFE_POSTGRES_FLAGS)
     d.sql_instance(ml, "us-east1", "eu-db-us", "POSTGRES_16", labels=RESTRICTED, replica_of="eu-db")
+    d.sql_instance(ml, "europe-west1", "eu-db-backup-us", "POSTGRES_16", labels=RESTRICTED, backup_location="us",
+                   flags=d.SAFE_POSTGRES_FLAGS)
     d.bq_dataset(ml, "us_copy", "US", labels=RESTRICTED)
     # grants on the key ring reach every key in it
     shared = d.key_ring(web, "europe-west1", "shared", bindings=[
@@ -71,7 +73,7 @@ def test_every_seeded_resource_is_collected_and_schema_valid(data_run) -> None: 
     assert set(by_name(sink, "gcp.aiplatform.feature_online_store")) == {"churn_serving", "promo_serving"}
     assert set(by_name(sink, "gcp.sql.instance")) == {"feature-db", "feature-db-replica", "legacy-mysql",
                                                       "reports-mssql", "mysql-safe", "mssql-safe", "pg-loose",
-                                                      "eu-db", "eu-db-us"}
+                                                      "eu-db", "eu-db-us", "eu-db-backup-us"}
     assert set(by_name(sink, "gcp.bigquery.dataset")) == {"inference", "public_stats", "lake_raw", "us_copy"}
     assert set(by_name(sink, "gcp.cloudkms.crypto_key")) == {"data", "signing", "lake-key", "old-key", "via-ring"}
     for r in sink.resources:
@@ -87,7 +89,7 @@ def test_pages_are_followed(data_run) -> None:  # type: ignore[no-untyped-def]
     fake = data_run[0]
     calls = fake.calls
     # page size 1: 4 + 2 + 3 instances in three projects; 3 + 1 datasets (+ an empty page per empty project)
-    assert calls["sql.instances.list"] >= 9
+    assert calls["sql.instances.list"] >= 10
     assert calls["bigquery.datasets.list"] >= 4
     assert calls["bigquery.datasets.get"] == 4  # one get per dataset, for access entries and the key
     assert calls["bigquery.tables.get"] == 4  # stored tables only: churn_log, daily_counts, events, events_cmek
@@ -115,6 +117,17 @@ def test_cloud_sql_facets(data_run) -> None:  # type: ignore[no-untyped-def]
     mssql = sql["reports-mssql"]["facets"]
     assert mssql["public_ip"] is True and mssql["public_network_access"] is False  # a narrow network only
     assert mssql["engine"] == "sqlserver"
+    assert sql["eu-db-backup-us"]["facets"]["replica_locations"] == ["us"]
+
+
+def test_sql_copies_and_open_networks() -> None:
+    from collectors.gcp.data import allows_anyone, sql_copies
+
+    assert allows_anyone("0.0.0.0/0") and allows_anyone("10.0.0.0/0") and not allows_anyone("0.0.0.0/1")
+    assert not allows_anyone("not-a-cidr")
+    inst = {"region": "europe-west1", "replicaNames": ["r1"], "failoverReplica": {"name": "f1"}}
+    assert sql_copies(inst, {"r1": "europe-west4", "f1": "europe-west1"}) == ["europe-west4"]
+    assert sql_copies(inst, {"r1": "europe-west4"}) is None  # the failover replica's place is unknown
 
 
 def test_bigquery_and_kms_facets(data_run) -> None:  # type: ignore[no-untyped-def]
@@ -173,6 +186,7 @@ TWINS = [
     ("storage.customer_key_required", "lake_raw", "inference"),            # restricted BigQuery dataset
     ("residency.multi_region_member", "us_copy", "inference"),             # US vs EU multi-region
     ("residency.replica_location", "eu-db", "feature-db"),                 # replica in us-east1 vs europe-west4
+    ("residency.replica_location", "eu-db-backup-us", "feature-db"),       # backups kept in the US multi-region
     ("residency.primary_location", "eu-db-us", "feature-db"),
     ("residency.primary_location", "eu-db-us", "churn-training"),
 ]

@@ -78,7 +78,7 @@ def feature_online_store(p: GcpProject, region: str, name: str, *, public_endpoi
 def sql_instance(p: GcpProject, region: str, name: str, version: str, *, public: bool = False,
                  authorized: list[str] | None = None, ssl_mode: str = "ENCRYPTED_ONLY", backups: bool = True,
                  flags: dict[str, str] | None = None, kms: str | None = None, replica_of: str | None = None,
-                 labels: dict[str, str] | None = None) -> dict[str, Any]:
+                 backup_location: str | None = None, labels: dict[str, str] | None = None) -> dict[str, Any]:
     ip_cfg: dict[str, Any] = {
         "ipv4Enabled": public, "sslMode": ssl_mode, "requireSsl": ssl_mode != "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
         "authorizedNetworks": [{"kind": "sql#aclEntry", "name": f"net-{i}", "value": c}
@@ -109,6 +109,8 @@ def sql_instance(p: GcpProject, region: str, name: str, version: str, *, public:
             "userLabels": dict(labels or {}),
         },
     }
+    if backup_location:
+        i["settings"]["backupConfiguration"]["location"] = backup_location
     if kms:
         i["diskEncryptionConfiguration"] = {"kind": "sql#diskEncryptionConfiguration", "kmsKeyName": kms}
     if replica_of:
