@@ -1,9 +1,10 @@
-"""GCP data stores and keys: Vertex AI datasets and feature stores, Cloud SQL instances, BigQuery
-datasets and Cloud KMS keys, each with the storage facets the shared rules judge.
+"""GCP data stores and keys: Vertex AI datasets, feature stores and online stores, Cloud SQL
+instances, BigQuery datasets (and their tables' keys) and Cloud KMS keys, each with the storage
+facets the shared rules judge.
 
-Every place a copy lands is decided here: a Cloud SQL instance's read replicas (their regions,
-from the same instance list), a BigQuery multi-region (``US``/``EU``: its jurisdiction, member
-regions undisclosed). Nothing secret is kept: Cloud SQL never returns a root password (the
+Every place a copy lands is decided here: a Cloud SQL instance's replicas (their regions, from
+the same instance list) and custom backup location, a BigQuery multi-region (``US``/``EU``: its
+jurisdiction, member regions undisclosed). Nothing secret is kept: Cloud SQL never returns a root password (the
 field is input-only) and the CA certificate is dropped; dataset access entries name grantees,
 not data. Facet layout: auditor/facets.py ``STORAGE``, ``DATABASE`` and ``KEY``.
 """
@@ -27,7 +28,7 @@ MAX_TABLES_READ = 500
 STORED_TABLE_TYPES = frozenset({"TABLE", "MATERIALIZED_VIEW", "SNAPSHOT"})
 # BigQuery's multi-regions: their member regions are not disclosed, the jurisdiction is.
 BIGQUERY_MULTI_REGIONS = frozenset({"US", "EU"})
-# Project-level roles whose holders must not also administer keys (CIS GCP KMS separation of duties).
+# Roles no one may hold both of, anywhere a key's grants come from (CIS GCP KMS separation of duties).
 KMS_ADMIN = "roles/cloudkms.admin"
 KMS_CRYPTO = frozenset({"roles/cloudkms.cryptoKeyEncrypterDecrypter", "roles/cloudkms.cryptoKeyEncrypter",
                         "roles/cloudkms.cryptoKeyDecrypter"})
