@@ -123,3 +123,22 @@ def test_ml_payload_with_an_invented_field_is_refused() -> None:
     bad_cluster = {"name": "c", "status": "UP", "legacyAbac": {"enabled": "yes"}}
     errors = Validator("container").errors("Cluster", bad_cluster)
     assert any("'UP'" in e for e in errors) and any("legacyAbac.enabled: expected boolean" in e for e in errors)
+
+
+def test_data_store_payload_with_an_invented_field_is_refused() -> None:
+    """Cloud SQL, BigQuery and Cloud KMS payloads are held to their official documents too."""
+    from auditor.demo.emulators.gcp_data_estate import bq_dataset, crypto_key, key_ring, sql_instance
+
+    p = sample_estate().project("web-dev")
+    assert p is not None
+    inst = sql_instance(p, "europe-west1", "typo", "POSTGRES_16")
+    inst["settings"]["ipConfiguration"]["requireSSL"] = True  # the real field is requireSsl
+    inst["settings"]["ipConfiguration"]["sslMode"] = "REQUIRED"
+    errors = Validator("sqladmin").errors("DatabaseInstance", inst)
+    assert any("unknown field 'requireSSL'" in e for e in errors) and any("'REQUIRED'" in e for e in errors)
+    ds = bq_dataset(p, "typo", "EU", public="allUsers")
+    ds["access"].append({"role": "READER", "specialgroup": "allAuthenticatedUsers"})
+    assert any("unknown field 'specialgroup'" in e for e in Validator("bigquery").errors("Dataset", ds))
+    key = crypto_key(p, key_ring(p, "global", "r"), "k")
+    key["purpose"] = "ENCRYPT"
+    assert any("'ENCRYPT'" in e for e in Validator("cloudkms").errors("CryptoKey", key))
