@@ -24,7 +24,8 @@ PREDEFINED_ROLES: tuple[dict[str, str], ...] = (
     {"role": "roles/cloudsql.viewer", "covers": "Cloud SQL instances (settings, flags, IP configuration)"},
     {"role": "roles/bigquery.metadataViewer", "covers": "BigQuery datasets (access entries, default key), no table "
                                                         "data"},
-    {"role": "roles/cloudkms.viewer", "covers": "Cloud KMS locations, key rings and keys (no key use)"},
+    {"role": "roles/cloudkms.viewer", "covers": "Cloud KMS locations, key rings and keys (no key use); their IAM "
+                                               "policies, like Vertex feature stores', via roles/iam.securityReviewer"},
     {"role": "roles/storage.insightsCollectorService", "covers": "alternative for storage.buckets.list/"
                                                                  "getIamPolicy without object access"},
 )
