@@ -275,3 +275,15 @@ def test_replication_credentials_are_dropped() -> None:
     assert "hunter2" not in str(out) and "BEGIN CERTIFICATE" not in str(out)
     assert out["onPremisesConfiguration"] == {"hostPort": "10.0.0.1:3306"}
     assert out["replicaConfiguration"]["mysqlReplicaConfiguration"] == {"connectRetryInterval": 60}
+
+
+def test_overnight_drift_opens_the_feature_database() -> None:
+    """The demo's drift stays a payload the real API could send, and flips the shared rule."""
+    estate = sample_estate()
+    assert d.open_sql_to_internet(estate) == "feature-db"
+    with GcpFake(estate, strict=True) as fake:
+        sink, summary = collect(fake, anonymous_config(fake, projects=["ml-prod"], resource_types=["gcp.sql.instance"]))
+    assert summary.complete and fake.violations == []
+    facets = by_name(sink, "gcp.sql.instance")["feature-db"]["facets"]
+    assert facets["public_ip"] is True and facets["authorized_networks"] == ["0.0.0.0/0"]
+    assert _status(sink, "storage.public_network_access", "feature-db") == {"FAIL"}

@@ -223,6 +223,17 @@ def crypto_key(p: GcpProject, ring: dict[str, Any], name: str, *, rotation: str 
 # ------------------------------------------------------------------ the estate
 
 
+def open_sql_to_internet(estate: GcpEstate) -> str:
+    """The overnight drift: ml-prod's private feature database gains a public IP open to 0.0.0.0/0."""
+    ml = estate.project("ml-prod")
+    assert ml is not None
+    db = next(i for i in ml.sql_instances if i["name"] == "feature-db")
+    ip = db["settings"]["ipConfiguration"]
+    ip.update(ipv4Enabled=True, authorizedNetworks=[{"kind": "sql#aclEntry", "name": "anyone", "value": "0.0.0.0/0"}])
+    db["ipAddresses"] = [*db["ipAddresses"], {"type": "PRIMARY", "ipAddress": "34.77.200.10"}]
+    return db["name"]
+
+
 def seed_data(estate: GcpEstate) -> None:
     """ml-prod: CMEK stores in the EU, a private Postgres with an EU replica, a rotated key;
     data-lake: an open MySQL, a SQL Server with unsafe flags, a public US dataset, an unrotated public key."""
