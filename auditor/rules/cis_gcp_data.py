@@ -145,7 +145,7 @@ class FlagCheck:
     title: str
     ok: Callable[[str], bool]
     want: str  # the safe setting, as the remediation says it
-    unset_ok: bool  # the engine default is compliant (an unset flag passes)
+    unset_ok: bool  # the engine's default is compliant (an unset flag passes), e.g. log_min_messages=WARNING
     rationale: str
     severity: str = "medium"
 
@@ -187,10 +187,10 @@ FLAG_CHECKS: tuple[FlagCheck, ...] = (
               "Schema changes must be attributable; logging every statement leaks data into logs.", "low"),
     FlagCheck("cloudsql.postgres_log_min_messages", "postgres", "log_min_messages",
               "PostgreSQL log_min_messages is WARNING or stricter", _at_least(PG_LEVELS, "warning"), "warning",
-              False, "Below WARNING the log floods; above it too little is kept.", "low"),
+              True, "Below WARNING the log floods; above it too little is kept.", "low"),
     FlagCheck("cloudsql.postgres_log_min_error_statement", "postgres", "log_min_error_statement",
               "PostgreSQL log_min_error_statement is ERROR or stricter", _at_least(PG_LEVELS, "error"), "error",
-              False, "Statements that cause errors must be logged to investigate failed attacks.", "low"),
+              True, "Statements that cause errors must be logged to investigate failed attacks.", "low"),
     FlagCheck("cloudsql.postgres_log_min_duration_disabled", "postgres", "log_min_duration_statement",
               "PostgreSQL log_min_duration_statement is disabled (-1)", lambda v: v.strip() == "-1", "-1", True,
               "Logging statements by duration writes their text, including sensitive values, to the logs.", "low"),

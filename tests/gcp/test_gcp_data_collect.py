@@ -287,3 +287,11 @@ def test_overnight_drift_opens_the_feature_database() -> None:
     facets = by_name(sink, "gcp.sql.instance")["feature-db"]["facets"]
     assert facets["public_ip"] is True and facets["authorized_networks"] == ["0.0.0.0/0"]
     assert _status(sink, "storage.public_network_access", "feature-db") == {"FAIL"}
+
+
+def test_unset_flags_pass_only_where_the_engine_default_is_compliant(data_run) -> None:  # type: ignore[no-untyped-def]
+    sink = data_run[2]  # eu-db-us is a Postgres replica without flags
+    assert _status(sink, "cloudsql.postgres_log_min_messages", "eu-db-us") == {"PASS"}        # default WARNING
+    assert _status(sink, "cloudsql.postgres_log_min_duration_disabled", "eu-db-us") == {"PASS"}  # default -1
+    assert _status(sink, "cloudsql.postgres_log_connections", "eu-db-us") == {"FAIL"}         # default off
+    assert _status(sink, "cloudsql.postgres_pgaudit", "eu-db-us") == {"FAIL"}
