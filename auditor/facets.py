@@ -135,6 +135,8 @@ CLUSTER = {
     "shielded_nodes": "bool|None: nodes boot verified (GKE shielded nodes)",
     "node_identities": "list[str]|None: service accounts/roles of the nodes ('default' = the compute default SA)",
     "node_full_scope": "bool|None: node OAuth scopes include cloud-platform (identity limited by IAM only)",
+    "local_accounts": "bool|None: static local cluster-admin credentials can be fetched (AKS local accounts)",
+    "rbac": "bool|None: Kubernetes RBAC is enabled",
 }
 
 # ---- serverless functions (aws.lambda.function, gcp.cloudfunctions.function, azure.web.function)
@@ -152,6 +154,26 @@ STORE = {
     "scan_on_push": "bool|None: images are scanned for vulnerabilities when pushed",
     "rotation": "bool|None: automatic rotation enabled (secrets)",
     "ml_kind": ML["ml_kind"],
+}
+
+# ---- data services that are stores but not buckets (Key Vault, SQL, Cosmos DB, ML registries, ACR)
+DATA_STORE = {
+    "private_endpoint": "bool|None: reachable through at least one approved private endpoint",
+    "soft_delete": "bool|None: deleted objects are recoverable for a retention period",
+    "purge_protection": "bool|None: soft-deleted objects cannot be purged before the retention ends",
+    "rbac_authorization": "bool|None: data-plane access decided by cloud RBAC, not legacy access policies",
+    "expiry_set": "bool|None: the key/secret has an expiry date",
+    "enabled": "bool|None: the key/secret can be used (a disabled one is not judged for expiry)",
+    "firewall_ranges": "list[str]: allowed client IP ranges as 'start-end'",
+    "allows_all_ips": "bool|None: a firewall rule admits every IPv4 address (0.0.0.0-255.255.255.255)",
+    "allows_azure_services": "bool|None: the 'Allow Azure services' rule (0.0.0.0-0.0.0.0) admits any tenant's Azure "
+                             "resources",
+    "auditing": "bool|None: server/database auditing enabled",
+    "audit_retention_days": "int|None: audit log retention in days (0 = unlimited)",
+    "entra_admin": "bool|None: a Microsoft Entra administrator is set",
+    "local_auth": "bool|None: shared keys / local credentials are accepted besides Entra ID",
+    "key_metadata_write": "bool|None: account keys may change metadata (databases, containers, throughput)",
+    "admin_user": "bool|None: a built-in admin user with a shared password is enabled (container registry)",
 }
 
 # ---- managed databases and warehouses (gcp.sql.instance, gcp.bigquery.dataset; storage category)
@@ -177,7 +199,7 @@ KEY = {
     "rotation": "bool|None: automatic rotation scheduled",
     "rotation_period_days": "float|None: automatic rotation period in days (None when there is none)",
     "duty_conflicts": "list[str]|None: members who both administer the key and may use it to encrypt/decrypt "
-                      "(project and key policies); None when a policy could not be read",
+                      "(project, key ring and key policies); None when a policy could not be read",
     "locations": "list[str]: where the key material lives (region, multi-region or 'global')",
 }
 
@@ -191,7 +213,7 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}),
-    "storage": (STORE, DATABASE),
+    "storage": (STORE, DATA_STORE, DATABASE),
     "iam": (KEY,),
 }
 

@@ -63,6 +63,7 @@ class ExportData:
     tool_version: str = __version__
     units: list[dict[str, Any]] = field(default_factory=list)  # collection units: unit_key, status, error, ...
     previous: dict[str, Any] | None = None  # the previous audit: {snapshot_id, failing: [(rule_id, resource_key)]}
+    disabled_rules: tuple[str, ...] = ()  # config checks.disabled_rules: never evaluated, so never "no resources"
 
     @property
     def snapshot_id(self) -> int:
@@ -79,6 +80,20 @@ class ExportData:
         from auditor.exports.framework_view import framework_view
 
         return framework_view(self.findings)
+
+    @cached_property
+    def compliance(self) -> list[Any]:
+        """Every CIS control's status (list of ``ControlResult``; see compliance_view), computed once.
+
+        Stored findings say nothing about a rule that found no resource; when the snapshot
+        has findings the checks ran (an audit runs every enabled rule), when it has none they
+        did not, and every judged control is UNKNOWN rather than "no resources in scope".
+        """
+        from auditor.exports.compliance_view import compliance_view
+        from auditor.rules.registry import all_rules
+
+        ran = [r for r in all_rules() if r not in self.disabled_rules] if self.findings else []
+        return compliance_view(self.findings, self.units, rules_run=ran)
 
     def rule(self, rule_id: str) -> dict[str, Any]:
         return self.rules.get(rule_id, {})
@@ -266,11 +281,13 @@ def load_rules() -> dict[str, dict[str, Any]]:
     return out
 
 
-def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_report: Any = None) -> ExportData:
+def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_report: Any = None,
+           disabled_rules: Iterable[str] = ()) -> ExportData:
     """Read a snapshot's inventory, findings, trust edges and drift.
 
     ``drift_report`` lets the audit command pass the report it already computed; otherwise
-    drift is computed against ``baseline`` (None: the active one).
+    drift is computed against ``baseline`` (None: the active one). ``disabled_rules`` (the
+    config's) are rules the checks skipped: their controls are UNKNOWN in the compliance view.
     """
     snap = _read_snapshot(engine, snapshot_id)
     drift = drift_from_report(drift_report) if drift_report is not None else _read_drift(engine, snapshot_id, baseline)
@@ -283,6 +300,7 @@ def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_repo
         rules=load_rules(),
         units=_read_units(engine, snapshot_id),
         previous=_read_previous(engine, snapshot_id, drift),
+        disabled_rules=tuple(sorted(disabled_rules)),
     )
 
 
