@@ -176,6 +176,33 @@ DATA_STORE = {
     "admin_user": "bool|None: a built-in admin user with a shared password is enabled (container registry)",
 }
 
+# ---- managed databases and warehouses (gcp.sql.instance, gcp.bigquery.dataset; storage category)
+DATABASE = {
+    "engine": "'postgres'|'mysql'|'sqlserver'|None: database engine",
+    "public_ip": "bool|None: the instance has a public IPv4 address",
+    "authorized_networks": "list[str]|None: CIDRs allowed to connect to the public address",
+    "tls_required": "bool|None: the server refuses unencrypted connections",
+    "automated_backups": "bool|None: automated backups enabled",
+    "deletion_protection": "bool|None",
+    "db_flags": "dict[str, str]|None: database flags as set (name -> value); an unset flag is absent",
+    "replica_of": "str|None: the primary instance's name when this is a read replica",
+    "tables_without_cmek": "list[str]|None: ids of a dataset's stored tables encrypted with a provider key "
+                           "(BigQuery); None when the tables were not read",
+}
+
+# ---- encryption keys (gcp.cloudkms.crypto_key; iam category)
+KEY = {
+    "public": STORAGE["public"],
+    "public_reasons": STORAGE["public_reasons"],
+    "key_purpose": "str|None: e.g. ENCRYPT_DECRYPT (symmetric; the only purpose with automatic rotation)",
+    "key_state": "str|None: state of the primary version (ENABLED, DISABLED, DESTROYED...)",
+    "rotation": "bool|None: automatic rotation scheduled",
+    "rotation_period_days": "float|None: automatic rotation period in days (None when there is none)",
+    "duty_conflicts": "list[str]|None: members who both administer the key and may use it to encrypt/decrypt "
+                      "(project, key ring and key policies); None when a policy could not be read",
+    "locations": "list[str]: where the key material lives (region, multi-region or 'global')",
+}
+
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
     "network": NETWORK,
@@ -186,7 +213,8 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}),
-    "storage": (STORE, DATA_STORE),
+    "storage": (STORE, DATA_STORE, DATABASE),
+    "iam": (KEY,),
 }
 
 

@@ -26,6 +26,7 @@ MODULES: tuple[str, ...] = (
     "auditor.rules.residency",
     "auditor.rules.ml",
     "auditor.rules.cis_azure_data",
+    "auditor.rules.cis_gcp_data",
 )
 RuleFn = Callable[[Any, "RuleContext"], "Result | None"]
 
