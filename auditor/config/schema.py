@@ -129,6 +129,10 @@ class GcpEndpoints(Section):
     notebooks: str | None = None
     container: str | None = None
     artifactregistry: str | None = None
+    logging: str | None = None
+    monitoring: str | None = None
+    dns: str | None = None
+    apikeys: str | None = None
 
 
 class GcpConfig(Section):

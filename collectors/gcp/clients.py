@@ -186,6 +186,22 @@ class GcpClients:
         """Artifact Registry v1 (repositories and their IAM policies)."""
         return self._discovery("artifactregistry", "v1", self.endpoint("artifactregistry"))
 
+    def logging(self) -> Any:
+        """Cloud Logging v2 (sinks, log-based metrics)."""
+        return self._discovery("logging", "v2", self.endpoint("logging"))
+
+    def monitoring(self) -> Any:
+        """Cloud Monitoring v3 (alert policies)."""
+        return self._discovery("monitoring", "v3", self.endpoint("monitoring"))
+
+    def dns(self) -> Any:
+        """Cloud DNS v1 (managed zones)."""
+        return self._discovery("dns", "v1", self.endpoint("dns"))
+
+    def apikeys(self) -> Any:
+        """API Keys v2 (key metadata and restrictions; never the key string)."""
+        return self._discovery("apikeys", "v2", self.endpoint("apikeys"))
+
     def iam(self) -> Any:
         """The IAM v1 discovery client (workload identity pools have no google-cloud-* client).
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from auditor.canonical import HashRules
 from collectors.gcp import collect as c
 from collectors.gcp import artifact_registry, gke, vertex
+from collectors.gcp.cis_specs import CIS_CALL_PERMISSIONS, CIS_SPECS
 from collectors.spec import ResourceSpec
 
 _POLICY_RULES = HashRules(volatile=("config.etag",),
@@ -155,6 +156,7 @@ SPECS: tuple[ResourceSpec, ...] = (
                           unordered=("config.iamPolicy.bindings", "config.iamPolicy.bindings[*].members")),
           collect=artifact_registry.collect_repositories,
           doc="Artifact Registry repositories: immutable tags, public (allUsers) readers, CMEK, location."),
+    *CIS_SPECS,  # CIS Foundations (issue 15): project settings, logging/monitoring, DNS, API keys, TLS
 )
 
 # Calls made while planning (scope discovery), not by any one spec.
@@ -192,5 +194,6 @@ CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "artifactregistry.projects.locations.list": ("artifactregistry.locations.list",),
     "artifactregistry.projects.locations.repositories.list": ("artifactregistry.repositories.list",),
     "artifactregistry.projects.locations.repositories.getIamPolicy": ("artifactregistry.repositories.getIamPolicy",),
+    **CIS_CALL_PERMISSIONS,
     **DISCOVERY_CALLS,
 }

@@ -21,6 +21,9 @@ EXPECTED_TYPES = {
     "gcp.iam.service_account_key", "gcp.iam.workload_identity_pool", "gcp.iam.workload_identity_provider",
     "gcp.aiplatform.model", "gcp.aiplatform.endpoint", "gcp.aiplatform.custom_job", "gcp.notebooks.instance",
     "gcp.container.cluster", "gcp.artifactregistry.repository", "gcp.aiplatform.pipeline_job",
+    # CIS Foundations (issue 15)
+    "gcp.compute.project", "gcp.logging.sink", "gcp.logging.project_monitoring", "gcp.dns.managed_zone",
+    "gcp.apikeys.key", "gcp.compute.target_https_proxy", "gcp.compute.target_ssl_proxy",
 }
 
 

@@ -35,6 +35,15 @@ class GcpProject:
     sa_keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # email -> keys
     pools: list[dict[str, Any]] = field(default_factory=list)
     providers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # pool name -> providers
+    # CIS slice (gcp_cis_estate.py builds these): logging, monitoring, DNS, API keys, TLS policies
+    log_sinks: list[dict[str, Any]] = field(default_factory=list)
+    log_metrics: list[dict[str, Any]] = field(default_factory=list)
+    alert_policies: list[dict[str, Any]] = field(default_factory=list)
+    dns_zones: list[dict[str, Any]] = field(default_factory=list)
+    api_keys: list[dict[str, Any]] = field(default_factory=list)
+    ssl_policies: list[dict[str, Any]] = field(default_factory=list)
+    https_proxies: list[dict[str, Any]] = field(default_factory=list)
+    ssl_proxies: list[dict[str, Any]] = field(default_factory=list)
     # ML platform (gcp_ml_estate.py builds these): Vertex AI, Workbench, GKE
     vertex_models: list[dict[str, Any]] = field(default_factory=list)
     vertex_endpoints: list[dict[str, Any]] = field(default_factory=list)
@@ -509,4 +518,7 @@ def sample_estate() -> GcpEstate:
     from auditor.demo.emulators.gcp_ml_estate import seed_ml  # the ML slice (issue 17)
 
     seed_ml(estate)
+    from auditor.demo.emulators.gcp_cis_estate import seed_cis  # the CIS slice (issue 15)
+
+    seed_cis(estate)
     return estate

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from auditor.demo.emulators.gcp_estate import GcpEstate, GcpProject
+from auditor.demo.emulators.gcp_cis_fake import cis_handlers
 from auditor.demo.emulators.gcp_ml_fake import ml_handlers
 from auditor.demo.emulators.gcp_schema import SchemaViolation, Validator, method
 
@@ -34,6 +35,10 @@ SERVICE_HOSTS = {
     "notebooks": "notebooks.googleapis.com",
     "container": "container.googleapis.com",
     "artifactregistry": "artifactregistry.googleapis.com",
+    "logging": "logging.googleapis.com",
+    "monitoring": "monitoring.googleapis.com",
+    "dns": "dns.googleapis.com",
+    "apikeys": "apikeys.googleapis.com",
 }
 SERVICE_TITLES = {
     "compute": "Compute Engine API",
@@ -44,6 +49,10 @@ SERVICE_TITLES = {
     "notebooks": "Notebooks API",
     "container": "Kubernetes Engine API",
     "artifactregistry": "Artifact Registry API",
+    "logging": "Cloud Logging API",
+    "monitoring": "Cloud Monitoring API",
+    "dns": "Cloud DNS API",
+    "apikeys": "API Keys API",
 }
 
 
@@ -213,7 +222,7 @@ class GcpFake:
         """Per-service endpoint overrides for GcpConfig.endpoints (one server serves all)."""
         return {name: self.base_url + ("/" + PATH_PREFIX[name].rstrip("/") if name in PATH_PREFIX else "")
                 for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform", "notebooks", "container",
-                             "artifactregistry")}
+                             "artifactregistry", "logging", "monitoring", "dns", "apikeys")}
 
     # ------------------------------------------------------------ switches
 
@@ -336,6 +345,7 @@ class GcpFake:
             r("iam", "iam.projects.locations.workloadIdentityPools.list", self._pools),
             r("iam", "iam.projects.locations.workloadIdentityPools.providers.list", self._providers),
             *(r(api, method_id, handler) for api, method_id, handler in ml_handlers(self)),
+            *(r(api, method_id, handler) for api, method_id, handler in cis_handlers(self)),
         ]
         # literal paths before templated ones (":search" must not be read as a name)
         return sorted(routes, key=lambda x: x.pattern.pattern.count("(?P<"))

@@ -1,0 +1,69 @@
+"""Resource specs for the CIS Foundations controls (issue 15): appended to ``specs.SPECS``."""
+
+from __future__ import annotations
+
+from auditor.canonical import HashRules
+from collectors.gcp import cis
+from collectors.spec import ResourceSpec
+
+
+def _spec(type_: str, category: str, service: str, list_call: str, *, detail: tuple[str, ...] = (),
+          permissions: tuple[str, ...], rules: HashRules = HashRules(), collect=None,  # type: ignore[no-untyped-def]
+          doc: str = "") -> ResourceSpec:
+    scope = "global" if service == "compute" else "account"
+    return ResourceSpec(provider="gcp", type=type_, category=category, service=service, list_call=list_call,
+                        detail_calls=detail, permissions=permissions, scope=scope, hash_rules=rules,  # type: ignore[arg-type]
+                        collect=collect, doc=doc)
+
+
+_COMPUTE_VOLATILE = ("config.fingerprint",)
+
+CIS_SPECS: tuple[ResourceSpec, ...] = (
+    _spec("gcp.compute.project", "compute", "compute", "compute.projects.get",
+          permissions=("compute.projects.get",),
+          rules=HashRules(volatile=("config.commonInstanceMetadata.fingerprint",),
+                          unordered=("config.commonInstanceMetadata.items", "config.enabledFeatures")),
+          collect=cis.collect_compute_project,
+          doc="Project-wide Compute settings: OS Login and other metadata switches (values never kept)."),
+    _spec("gcp.logging.sink", "iam", "logging", "logging.projects.sinks.list",
+          permissions=("logging.sinks.list",), rules=HashRules(volatile=("config.updateTime",)),
+          collect=cis.collect_sinks, doc="Log sinks: filter (all entries?) and destination (bucket lock is judged "
+                                         "against the destination bucket)."),
+    _spec("gcp.logging.project_monitoring", "iam", "logging", "logging.projects.metrics.list",
+          detail=("logging.projects.sinks.list", "monitoring.projects.alertPolicies.list"),
+          permissions=("logging.logMetrics.list", "logging.sinks.list", "monitoring.alertPolicies.list"),
+          rules=HashRules(unordered=("config.sinks", "config.metrics", "config.alertPolicies")),
+          collect=cis.collect_project_monitoring,
+          doc="Per project: an all-entries sink, and log metrics with enabled alert policies for each CIS "
+              "monitoring concern (filters matched after normalisation)."),
+    _spec("gcp.dns.managed_zone", "network", "dns", "dns.managedZones.list",
+          permissions=("dns.managedZones.list",),
+          rules=HashRules(unordered=("config.nameServers", "config.dnssecConfig.defaultKeySpecs")),
+          collect=cis.collect_dns_zones, doc="Cloud DNS zones: visibility, DNSSEC state and key algorithms."),
+    _spec("gcp.apikeys.key", "iam", "apikeys", "apikeys.projects.locations.keys.list",
+          permissions=("apikeys.keys.list",), rules=HashRules(volatile=("config.etag", "config.updateTime"),
+                                                               unordered=("config.restrictions.apiTargets",)),
+          collect=cis.collect_api_keys, doc="API keys: restrictions and age (the key string is never read)."),
+    _spec("gcp.compute.target_https_proxy", "network", "compute", "compute.targetHttpsProxies.list",
+          detail=("compute.sslPolicies.list",),
+          permissions=("compute.targetHttpsProxies.list", "compute.sslPolicies.list"),
+          rules=HashRules(volatile=_COMPUTE_VOLATILE, unordered=("config.sslCertificates",)),
+          collect=cis.collect_https_proxies,
+          doc="Global HTTPS load-balancer proxies with their SSL policy's TLS weaknesses."),
+    _spec("gcp.compute.target_ssl_proxy", "network", "compute", "compute.targetSslProxies.list",
+          detail=("compute.sslPolicies.list",),
+          permissions=("compute.targetSslProxies.list", "compute.sslPolicies.list"),
+          rules=HashRules(unordered=("config.sslCertificates",)),
+          collect=cis.collect_ssl_proxies, doc="SSL proxy load balancers with their SSL policy's TLS weaknesses."),
+)
+
+CIS_CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "logging.projects.sinks.list": ("logging.sinks.list",),
+    "logging.projects.metrics.list": ("logging.logMetrics.list",),
+    "monitoring.projects.alertPolicies.list": ("monitoring.alertPolicies.list",),
+    "dns.managedZones.list": ("dns.managedZones.list",),
+    "apikeys.projects.locations.keys.list": ("apikeys.keys.list",),
+    "compute.targetHttpsProxies.list": ("compute.targetHttpsProxies.list",),
+    "compute.targetSslProxies.list": ("compute.targetSslProxies.list",),
+    "compute.sslPolicies.list": ("compute.sslPolicies.list",),
+}
