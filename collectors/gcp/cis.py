@@ -241,10 +241,32 @@ def collect_compute_project(job: "GcpJob") -> Iterable["Resource"]:
                        facets={"os_login": flags.get("enable-oslogin", False)})
 
 
+def _project_bucket_locks(job: "GcpJob") -> dict[str, bool]:
+    """{bucket name: retention locked} for the project's own buckets (sink destinations are usually there)."""
+    from collectors.runner import iter_pages
+
+    client = job.clients.storage(job.scope)
+
+    def fetch(token: str | None) -> tuple[list[Any], str | None]:
+        def one_page() -> tuple[list[Any], str | None]:
+            it = client.list_buckets(project=job.scope, page_token=token, retry=None)
+            return list(next(it.pages)), it.next_page_token
+
+        return job.call(one_page)
+
+    return {b.name: bucket_cis_facets(dict(b._properties))["retention_locked"]  # noqa: SLF001 - raw REST JSON
+            for b in iter_pages(fetch)}
+
+
 def collect_sinks(job: "GcpJob") -> Iterable["Resource"]:
-    for s in _sinks(job):
+    sinks = list(_sinks(job))
+    locks = _project_bucket_locks(job) if any(sink_facets(s)["destination_bucket"] for s in sinks) else {}
+    for s in sinks:
+        facets = sink_facets(s)
+        # a bucket of another project is not listed here: None, and the rule looks for it in the snapshot
+        facets["destination_locked"] = locks.get(facets["destination_bucket"] or "")
         yield job.resource(native_id=f"//logging.googleapis.com/projects/{job.scope}/sinks/{s['name']}",
-                           name=s["name"], region="global", config=s, facets=sink_facets(s))
+                           name=s["name"], region="global", config=s, facets=facets)
 
 
 def collect_project_monitoring(job: "GcpJob") -> Iterable["Resource"]:
@@ -296,6 +318,16 @@ def collect_api_keys(job: "GcpJob") -> Iterable["Resource"]:
         }
         yield job.resource(native_id=f"//apikeys.googleapis.com/{k['name']}", name=k.get("displayName") or k.get("uid"),
                            region="global", config=config, facets=facets)
+
+
+def collect_api_key_inventory(job: "GcpJob") -> Iterable["Resource"]:
+    """One resource per project: how many API keys exist (CIS wants none it cannot justify)."""
+    api = job.clients.apikeys().projects().locations().keys()
+    parent = f"projects/{job.scope}/locations/global"
+    names = sorted(str(k.get("name")) for k in _pages(job, lambda t: api.list(parent=parent, pageSize=300,
+                                                                               pageToken=t), "keys"))
+    yield job.resource(native_id=f"//apikeys.googleapis.com/projects/{job.scope}/locations/global/keys",
+                       name=job.scope, region="global", config={"keys": names}, facets={"api_key_count": len(names)})
 
 
 def _ssl_policies(job: "GcpJob") -> dict[str, dict[str, Any]]:

@@ -23,7 +23,7 @@ EXPECTED_TYPES = {
     "gcp.container.cluster", "gcp.artifactregistry.repository", "gcp.aiplatform.pipeline_job",
     # CIS Foundations (issue 15)
     "gcp.compute.project", "gcp.logging.sink", "gcp.logging.project_monitoring", "gcp.dns.managed_zone",
-    "gcp.apikeys.key", "gcp.compute.target_https_proxy", "gcp.compute.target_ssl_proxy",
+    "gcp.apikeys.key", "gcp.apikeys.inventory", "gcp.compute.target_https_proxy", "gcp.compute.target_ssl_proxy",
 }
 
 
