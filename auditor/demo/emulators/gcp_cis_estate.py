@@ -312,8 +312,10 @@ def _recent() -> str:
 
 
 def cis_estate() -> GcpEstate:
-    """Project ``cis-unsafe`` breaks every judged CIS control; ``cis-safe`` is its compliant twin."""
+    """Project ``cis-unsafe`` breaks every judged CIS control; ``cis-safe`` is its compliant twin, and
+    ``cis-keyless`` an empty project (compliance with "no API keys" is having none)."""
     org = {"name": SAMPLE_ORG, "displayName": "example.com", "directoryCustomerId": "C0abc123",
            "state": "ACTIVE", "createTime": "2020-01-01T00:00:00Z", "etag": "W/org"}
-    return GcpEstate(projects=[_twin("cis-unsafe", "200000000001", True), _twin("cis-safe", "200000000002", False)],
+    return GcpEstate(projects=[_twin("cis-unsafe", "200000000001", True), _twin("cis-safe", "200000000002", False),
+                               GcpProject("cis-keyless", "200000000003", SAMPLE_ORG)],
                      organization=org, zones=["europe-west1-b"], page_size=2)
