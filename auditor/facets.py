@@ -193,6 +193,10 @@ GCP_CIS = {
     "all_entries_sink": "bool: the project has an enabled sink without a filter",
     "change_metrics": "{concern: [log metric names]} whose filter covers a CIS monitoring concern",
     "change_alerts": "{concern: [log metric names]} of those watched by an enabled alert policy",
+    "http_lb": "bool: backend service of an HTTP(S) load balancer",
+    "lb_logging": "bool: request logging enabled on the backend service",
+    "enabled_services": "list[str]: APIs enabled in the project",
+    "contact_categories": "list[str]: CIS notification categories an Essential Contact subscribes to",
 }
 
 FACET_KEYS: dict[str, dict[str, str]] = {

@@ -133,6 +133,8 @@ class GcpEndpoints(Section):
     monitoring: str | None = None
     dns: str | None = None
     apikeys: str | None = None
+    serviceusage: str | None = None
+    essentialcontacts: str | None = None
 
 
 class GcpConfig(Section):

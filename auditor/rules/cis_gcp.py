@@ -238,6 +238,54 @@ def alert_sql_config(res: Any, ctx: RuleContext) -> Result | None:
     return _alert(res, "sql_config", "SQL instance configuration changes")
 
 
+@rule(id="logging.asset_inventory_disabled", title="Cloud Asset Inventory API is not enabled", severity="low",
+      kind="posture",
+      rationale="Cloud Asset Inventory keeps a five-week history of resources and IAM policies, the record an "
+                "investigation needs.",
+      remediation="Enable cloudasset.googleapis.com in the project.",
+      types=("gcp.serviceusage.project_services",), reads=("enabled_services",))
+def asset_inventory(res: Any, ctx: RuleContext) -> Result | None:
+    enabled = facet(res, "enabled_services")
+    if enabled is MISSING:
+        return None
+    if enabled is None:
+        return unknown("enabled services")
+    return Result(PASS, "Cloud Asset Inventory is enabled") if "cloudasset.googleapis.com" in enabled else \
+        Result(FAIL, "cloudasset.googleapis.com is not enabled")
+
+
+@rule(id="logging.lb_logging_disabled", title="HTTP(S) load balancer backend does not log requests",
+      severity="low", kind="posture",
+      rationale="Load balancer request logs are the record of who called an application from the internet.",
+      remediation="Enable logging (logConfig.enable, sample rate 1.0) on the backend service.",
+      types=("gcp.compute.backend_service",), reads=("lb_logging", "http_lb"))
+def lb_logging(res: Any, ctx: RuleContext) -> Result | None:
+    if facet(res, "http_lb") is not True:
+        return None  # CIS names HTTP(S) load balancers only
+    return _flag(res, "lb_logging", "backend service logging", bad=False,
+                 fail="request logging is off", ok="request logging is on")
+
+
+@rule(id="iam.essential_contacts_missing", title="Essential Contacts do not cover the categories CIS names",
+      severity="low", kind="posture",
+      rationale="Google sends security, legal, suspension and technical notices to Essential Contacts; without "
+                "them notices go to whoever happens to hold a role.",
+      remediation="Add organisation Essential Contacts for LEGAL, SECURITY, SUSPENSION, TECHNICAL and "
+                  "TECHNICAL_INCIDENTS (or ALL).",
+      types=("gcp.essentialcontacts.organization",), reads=("contact_categories",))
+def essential_contacts(res: Any, ctx: RuleContext) -> Result | None:
+    from collectors.gcp.cis import CONTACT_CATEGORIES
+
+    covered = facet(res, "contact_categories")
+    if covered is MISSING:
+        return None
+    if covered is None:
+        return unknown("essential contacts")
+    missing = [c for c in CONTACT_CATEGORIES if c not in covered]
+    return Result(FAIL, f"no contact for {', '.join(missing)}", {"missing": missing}) if missing else \
+        Result(PASS, "every CIS category has a contact")
+
+
 # ------------------------------------------------------------------ networking (CIS section 3)
 
 

@@ -351,3 +351,48 @@ def collect_https_proxies(job: "GcpJob") -> Iterable["Resource"]:
 
 def collect_ssl_proxies(job: "GcpJob") -> Iterable["Resource"]:
     return _collect_proxies(job, "TargetSslProxies")
+
+
+# ------------------------------------------------------------------ load balancers, services, contacts
+
+HTTP_PROTOCOLS = frozenset({"HTTP", "HTTPS", "HTTP2"})
+# Notification categories CIS asks an organisation to route to someone (ALL covers them).
+CONTACT_CATEGORIES = ("LEGAL", "SECURITY", "SUSPENSION", "TECHNICAL", "TECHNICAL_INCIDENTS")
+
+
+def backend_service_facets(b: dict[str, Any]) -> dict[str, Any]:
+    return {"http_lb": str(b.get("protocol") or "") in HTTP_PROTOCOLS
+            and str(b.get("loadBalancingScheme") or "") != "INTERNAL",
+            "lb_logging": bool((b.get("logConfig") or {}).get("enable"))}
+
+
+def collect_backend_services(job: "GcpJob") -> Iterable["Resource"]:
+    from collectors.gcp.collect import _global_list
+
+    for b in _global_list(job, "BackendServices"):
+        yield job.resource(native_id=n.compute_resource_name(b["selfLink"]), name=b.get("name"), region="global",
+                           config=b, facets=backend_service_facets(b))
+
+
+def collect_enabled_services(job: "GcpJob") -> Iterable["Resource"]:
+    """One resource per project: the APIs it has enabled (Cloud Asset Inventory is one CIS names)."""
+    api = job.clients.serviceusage().services()
+    names = sorted(str((s.get("config") or {}).get("name") or str(s.get("name")).rsplit("/", 1)[-1])
+                   for s in _pages(job, lambda t: api.list(parent=f"projects/{job.scope}", filter="state:ENABLED",
+                                                           pageSize=200, pageToken=t), "services"))
+    yield job.resource(native_id=f"//serviceusage.googleapis.com/projects/{job.scope}/services", name=job.scope,
+                       region="global", config={"enabled": names}, facets={"enabled_services": names})
+
+
+def collect_org_contacts(job: "GcpJob") -> Iterable["Resource"]:
+    """The organisation's Essential Contacts: which notification categories reach someone (no emails kept)."""
+    api = job.clients.essentialcontacts().organizations().contacts()
+    subscribed: set[str] = set()
+    count = 0
+    for c in _pages(job, lambda t: api.list(parent=job.scope, pageSize=100, pageToken=t), "contacts"):
+        count += 1
+        subscribed.update(str(x) for x in c.get("notificationCategorySubscriptions") or [])
+    covered = sorted(CONTACT_CATEGORIES if "ALL" in subscribed else subscribed & set(CONTACT_CATEGORIES))
+    yield job.resource(native_id=f"//essentialcontacts.googleapis.com/{job.scope}/contacts", name=job.scope,
+                       region="global", config={"contacts": count, "categories": sorted(subscribed)},
+                       facets={"contact_categories": covered})

@@ -58,6 +58,19 @@ CIS_SPECS: tuple[ResourceSpec, ...] = (
           permissions=("compute.targetSslProxies.list", "compute.sslPolicies.list"),
           rules=HashRules(unordered=("config.sslCertificates",)),
           collect=cis.collect_ssl_proxies, doc="SSL proxy load balancers with their SSL policy's TLS weaknesses."),
+    _spec("gcp.compute.backend_service", "network", "compute", "compute.backendServices.list",
+          permissions=("compute.backendServices.list",),
+          rules=HashRules(volatile=_COMPUTE_VOLATILE, unordered=("config.backends", "config.healthChecks",
+                                                                 "config.usedBy")),
+          collect=cis.collect_backend_services, doc="Global backend services: HTTP(S) load balancer request logging."),
+    _spec("gcp.serviceusage.project_services", "iam", "serviceusage", "serviceusage.services.list",
+          permissions=("serviceusage.services.list",), rules=HashRules(unordered=("config.enabled",)),
+          collect=cis.collect_enabled_services, doc="Per project: enabled APIs (e.g. Cloud Asset Inventory)."),
+    ResourceSpec(provider="gcp", type="gcp.essentialcontacts.organization", category="iam",
+                 service="essentialcontacts", list_call="essentialcontacts.organizations.contacts.list",
+                 permissions=("essentialcontacts.contacts.list",), scope="global",
+                 hash_rules=HashRules(unordered=("config.categories",)), collect=cis.collect_org_contacts,
+                 doc="The organisation's Essential Contacts: notification categories covered (no addresses kept)."),
 )
 
 CIS_CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -69,4 +82,7 @@ CIS_CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "compute.targetHttpsProxies.list": ("compute.targetHttpsProxies.list",),
     "compute.targetSslProxies.list": ("compute.targetSslProxies.list",),
     "compute.sslPolicies.list": ("compute.sslPolicies.list",),
+    "compute.backendServices.list": ("compute.backendServices.list",),
+    "serviceusage.services.list": ("serviceusage.services.list",),
+    "essentialcontacts.organizations.contacts.list": ("essentialcontacts.contacts.list",),
 }

@@ -202,6 +202,14 @@ class GcpClients:
         """API Keys v2 (key metadata and restrictions; never the key string)."""
         return self._discovery("apikeys", "v2", self.endpoint("apikeys"))
 
+    def serviceusage(self) -> Any:
+        """Service Usage v1 (which APIs a project has enabled)."""
+        return self._discovery("serviceusage", "v1", self.endpoint("serviceusage"))
+
+    def essentialcontacts(self) -> Any:
+        """Essential Contacts v1 (who Google notifies about security, legal and suspension matters)."""
+        return self._discovery("essentialcontacts", "v1", self.endpoint("essentialcontacts"))
+
     def iam(self) -> Any:
         """The IAM v1 discovery client (workload identity pools have no google-cloud-* client).
 

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from auditor.config.schema import GcpConfig
     from collectors.gcp.clients import GcpClients
 
-HIERARCHY_TYPES = {"gcp.iam.folder_policy": "folders/", "gcp.iam.organization_policy": "organizations/"}
+HIERARCHY_TYPES = {"gcp.iam.folder_policy": "folders/", "gcp.iam.organization_policy": "organizations/",
+                   "gcp.essentialcontacts.organization": "organizations/"}
 DISCOVERY_TYPE = "gcp.resourcemanager.projects"
 
 

@@ -29,7 +29,9 @@ from .conftest import anonymous_config, collect
 
 import auditor.rules.cis_gcp as cis_rules
 
-CIS_RULES = sorted(r.id for r in rules_in(cis_rules))
+# organisation-level: judged in test_essential_contacts_are_read_from_the_organisation
+ORG_RULES = ["iam.essential_contacts_missing"]
+CIS_RULES = sorted(r.id for r in rules_in(cis_rules) if r.id not in ORG_RULES)
 # Existing rules that judge CIS GCP controls in these sections, held to the same twin test.
 REUSED = ["network.admin_port_open", "network.flow_logs_missing"]
 PROJECTS = ["cis-unsafe", "cis-safe", "cis-keyless"]
@@ -152,3 +154,23 @@ def test_tls_weakness_and_audit_gap_facts() -> None:
         {"role": "roles/iam.serviceAccountAdmin", "members": ["user:a@x.com"]}]})
     assert facets["sa_duty_conflicts"] == ["user:a@x.com"]
     assert len(facets["sa_impersonation_grants"]) == 2
+
+
+@pytest.mark.parametrize("drop_legal", [False, True])
+def test_essential_contacts_are_read_from_the_organisation(drop_legal: bool) -> None:
+    from .conftest import ORG
+
+    estate = cis_estate()
+    if drop_legal:
+        estate.org_contacts = [c for c in estate.org_contacts if "LEGAL" not in c["notificationCategorySubscriptions"]]
+    with GcpFake(estate, strict=True) as fake:
+        sink, summary = collect(fake, anonymous_config(fake, organization=ORG,
+                                                       resource_types=["gcp.essentialcontacts.organization"]))
+    assert summary.complete and fake.violations == []
+    [org] = sink.resources
+    assert "@example.com" not in org.config  # addresses are not kept
+    rs = [stored(org)]
+    found, _ = evaluate(rs, rs, AuditorConfig(), rules=ORG_RULES)
+    assert [f.status for f in found] == [FAIL if drop_legal else PASS]
+    if drop_legal:
+        assert "LEGAL" in found[0].message and "SUSPENSION" in found[0].message

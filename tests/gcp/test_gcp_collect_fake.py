@@ -75,6 +75,11 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
                                   for p in _active(run)},
         "gcp.compute.target_https_proxy": {_compute_url(x["selfLink"]) for p in _active(run) for x in p.https_proxies},
         "gcp.compute.target_ssl_proxy": {_compute_url(x["selfLink"]) for p in _active(run) for x in p.ssl_proxies},
+        "gcp.compute.backend_service": {_compute_url(x["selfLink"]) for p in _active(run)
+                                        for x in p.backend_services},
+        "gcp.serviceusage.project_services": {f"//serviceusage.googleapis.com/projects/{p.project_id}/services"
+                                              for p in _active(run)},
+        "gcp.essentialcontacts.organization": {"//essentialcontacts.googleapis.com/organizations/123456789012/contacts"},
     }
     got: dict[str, set[str]] = {}
     for r in run.sink.resources:

@@ -68,6 +68,15 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     "logging.sink_all_entries_missing": (monitoring(all_sink=False), monitoring()),
     "logging.sink_bucket_unlocked": (sink_to(False), sink_to(True)),
     **{f"logging.gcp_alert_{c}": (monitoring(missing=c), monitoring()) for c in CONCERNS},
+    "logging.asset_inventory_disabled": (
+        one("gcp.serviceusage.project_services", "iam", enabled_services=["compute.googleapis.com"]),
+        one("gcp.serviceusage.project_services", "iam", enabled_services=["cloudasset.googleapis.com"])),
+    "logging.lb_logging_disabled": (one("gcp.compute.backend_service", "network", http_lb=True, lb_logging=False),
+                                    one("gcp.compute.backend_service", "network", http_lb=True, lb_logging=True)),
+    "iam.essential_contacts_missing": (
+        one("gcp.essentialcontacts.organization", "iam", contact_categories=["SECURITY"]),
+        one("gcp.essentialcontacts.organization", "iam", contact_categories=[
+            "LEGAL", "SECURITY", "SUSPENSION", "TECHNICAL", "TECHNICAL_INCIDENTS"])),
     "network.gcp_default_network": (one("gcp.compute.network", "network", default_network=True, legacy_network=False),
                                     one("gcp.compute.network", "network", default_network=False,
                                         legacy_network=False)),

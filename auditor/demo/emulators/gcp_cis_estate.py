@@ -191,6 +191,37 @@ def ssl_proxy(project: GcpProject, name: str, *, ssl_policy_: dict[str, Any] | N
     return p
 
 
+def backend_service(project: GcpProject, name: str, *, protocol: str = "HTTPS", logging: bool) -> dict[str, Any]:
+    pid = project.project_id
+    b: dict[str, Any] = {
+        "kind": "compute#backendService",
+        "id": _num(pid + name),
+        "creationTimestamp": "2025-01-10T09:00:00.000-08:00",
+        "name": name,
+        "selfLink": f"{COMPUTE_URL}/projects/{pid}/global/backendServices/{name}",
+        "protocol": protocol,
+        "loadBalancingScheme": "EXTERNAL_MANAGED",
+        "port": 443 if protocol == "HTTPS" else 80,
+        "portName": "http",
+        "timeoutSec": 30,
+        "healthChecks": [f"{COMPUTE_URL}/projects/{pid}/global/healthChecks/{name}-hc"],
+        "sessionAffinity": "NONE",
+        "logConfig": {"enable": logging, **({"sampleRate": 1.0} if logging else {})},
+        "fingerprint": "befp=",
+    }
+    project.backend_services.append(b)
+    return b
+
+
+def contact(estate: GcpEstate, email: str, *categories: str) -> dict[str, Any]:
+    org = (estate.organization or {}).get("name", SAMPLE_ORG)
+    c = {"name": f"{org}/contacts/{_num(email)}", "email": email, "languageTag": "en",
+         "notificationCategorySubscriptions": list(categories), "validationState": "VALID",
+         "validateTime": "2025-01-10T09:00:00Z"}
+    estate.org_contacts.append(c)
+    return c
+
+
 def monitor_everything(project: GcpProject, *, skip: tuple[str, ...] = (), unalerted: tuple[str, ...] = ()) -> None:
     """A metric per CIS filter, each with an enabled alert policy (bar ``unalerted``)."""
     for concern, text in CIS_FILTERS.items():
@@ -223,6 +254,10 @@ def seed_cis(estate: GcpEstate) -> None:
     https_proxy(ml, "ml-api", ssl_policy_=modern)
     https_proxy(data, "data-portal", ssl_policy_=None)
     ssl_proxy(data, "data-tcp", ssl_policy_=ssl_policy(data, "compat", profile="COMPATIBLE", min_tls="TLS_1_0"))
+    backend_service(ml, "ml-api-be", logging=True)
+    backend_service(data, "data-portal-be", logging=False)
+    ml.extra_services.append("cloudasset.googleapis.com")
+    contact(estate, "secops@example.com", "SECURITY", "TECHNICAL_INCIDENTS")
 
 
 # ---------------------------------------------------------------- unsafe / safe twins for the tests
@@ -293,6 +328,9 @@ def _twin(project_id: str, number: str, unsafe: bool) -> GcpProject:
         api_key(p, "0a1b2c3d-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z")
     else:
         api_key(p, "0a1b2c3d-0000-4000-8000-000000000002", _recent(), services=["translate.googleapis.com"])
+    backend_service(p, "web-be", logging=not unsafe)
+    if not unsafe:
+        p.extra_services.append("cloudasset.googleapis.com")
     if unsafe:
         https_proxy(p, "web", ssl_policy_=None)
         ssl_proxy(p, "tcp", ssl_policy_=ssl_policy(p, "weak", profile="CUSTOM", min_tls="TLS_1_2",
@@ -316,6 +354,9 @@ def cis_estate() -> GcpEstate:
     ``cis-keyless`` an empty project (compliance with "no API keys" is having none)."""
     org = {"name": SAMPLE_ORG, "displayName": "example.com", "directoryCustomerId": "C0abc123",
            "state": "ACTIVE", "createTime": "2020-01-01T00:00:00Z", "etag": "W/org"}
-    return GcpEstate(projects=[_twin("cis-unsafe", "200000000001", True), _twin("cis-safe", "200000000002", False),
-                               GcpProject("cis-keyless", "200000000003", SAMPLE_ORG)],
-                     organization=org, zones=["europe-west1-b"], page_size=2)
+    estate = GcpEstate(projects=[_twin("cis-unsafe", "200000000001", True), _twin("cis-safe", "200000000002", False),
+                                 GcpProject("cis-keyless", "200000000003", SAMPLE_ORG)],
+                       organization=org, zones=["europe-west1-b"], page_size=2)
+    contact(estate, "secops@example.com", "SECURITY", "TECHNICAL", "TECHNICAL_INCIDENTS")
+    contact(estate, "legal@example.com", "LEGAL", "SUSPENSION")
+    return estate

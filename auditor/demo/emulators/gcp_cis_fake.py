@@ -1,6 +1,7 @@
 """The GCP fake's CIS routes: Logging v2 (sinks, log-based metrics), Monitoring v3 (alert
-policies), Cloud DNS v1 (managed zones), API Keys v2 and Compute SSL policies and target
-HTTPS/SSL proxies, served from ``GcpProject`` lists.
+policies), Cloud DNS v1 (managed zones), API Keys v2, Service Usage v1 (enabled services),
+Essential Contacts v1 (organisation contacts) and Compute SSL policies, target HTTPS/SSL proxies
+and backend services, served from ``GcpProject`` / ``GcpEstate`` lists.
 
 Paths come from the discovery documents (gcp_fake compiles them) and payloads are validated
 there; every list pages the way its API does (``pageSize`` or ``maxResults`` + ``pageToken``).
@@ -12,6 +13,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from auditor.demo.emulators.gcp_fake import GcpFake, Request
+
+
+def fake_not_found(what: str) -> Exception:
+    from auditor.demo.emulators.gcp_fake import not_found
+
+    return not_found(what)
 
 Handler = Callable[["Request"], dict[str, Any]]
 
@@ -29,6 +36,7 @@ COMPUTE_LISTS: tuple[tuple[str, str, str, str], ...] = (
     ("compute.sslPolicies.list", "ssl_policies", "compute#sslPoliciesList", "sslPolicies"),
     ("compute.targetHttpsProxies.list", "https_proxies", "compute#targetHttpsProxyList", "targetHttpsProxies"),
     ("compute.targetSslProxies.list", "ssl_proxies", "compute#targetSslProxyList", "targetSslProxies"),
+    ("compute.backendServices.list", "backend_services", "compute#backendServiceList", "backendServices"),
 )
 
 
@@ -63,5 +71,34 @@ def cis_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
 
         return handle
 
-    return [*((api, mid, listing(api, mid, param, attr, field, size)) for api, mid, param, attr, field, size in LISTS),
+    def services(req: "Request") -> dict[str, Any]:
+        """Enabled services: every API the fake serves (minus disabled ones) plus the project's extras."""
+        from auditor.demo.emulators.gcp_fake import SERVICE_HOSTS
+
+        if req.params["v1Id"] != "projects":
+            raise fake_not_found(f"{req.params['v1Id']}/{req.params['v1Id1']}")
+        project = fake._project(req.params["v1Id1"])
+        fake._gate("serviceusage", "serviceusage.services.list", project)
+        disabled = fake.estate.disabled_apis.get(project.project_id, set())
+        names = sorted((set(SERVICE_HOSTS.values()) - disabled) | set(project.extra_services))
+        if (req.q("filter") or "state:ENABLED").replace(" ", "") != "state:ENABLED":
+            names = []  # the fake only knows enabled services
+        items = [{"name": f"projects/{project.number}/services/{n}", "parent": f"projects/{project.number}",
+                  "state": "ENABLED", "config": {"name": n}} for n in names]
+        page, token = fake._page(items, req, "pageSize")
+        return {"services": page, **({"nextPageToken": token} if token else {})}
+
+    def contacts(req: "Request") -> dict[str, Any]:
+        name = f"organizations/{req.params['organizationsId']}"
+        if not fake.estate.organization or fake.estate.organization["name"] != name:
+            from auditor.demo.emulators.gcp_fake import permission_denied
+
+            raise permission_denied("essentialcontacts.contacts.list", name)
+        fake._gate("essentialcontacts", "essentialcontacts.organizations.contacts.list", None)
+        page, token = fake._page(list(fake.estate.org_contacts), req, "pageSize")
+        return {"contacts": page, **({"nextPageToken": token} if token else {})}
+
+    return [("serviceusage", "serviceusage.services.list", services),
+            ("essentialcontacts", "essentialcontacts.organizations.contacts.list", contacts),
+            *((api, mid, listing(api, mid, param, attr, field, size)) for api, mid, param, attr, field, size in LISTS),
             *(("compute", mid, compute_listing(mid, attr, kind, coll)) for mid, attr, kind, coll in COMPUTE_LISTS)]

@@ -44,6 +44,8 @@ class GcpProject:
     ssl_policies: list[dict[str, Any]] = field(default_factory=list)
     https_proxies: list[dict[str, Any]] = field(default_factory=list)
     ssl_proxies: list[dict[str, Any]] = field(default_factory=list)
+    backend_services: list[dict[str, Any]] = field(default_factory=list)
+    extra_services: list[str] = field(default_factory=list)  # enabled beyond the APIs the fake serves
     # ML platform (gcp_ml_estate.py builds these): Vertex AI, Workbench, GKE
     vertex_models: list[dict[str, Any]] = field(default_factory=list)
     vertex_endpoints: list[dict[str, Any]] = field(default_factory=list)
@@ -64,6 +66,7 @@ class GcpEstate:
     org_policy: dict[str, Any] = field(default_factory=dict)
     folders: list[dict[str, Any]] = field(default_factory=list)  # CRM v3 Folder JSON
     folder_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    org_contacts: list[dict[str, Any]] = field(default_factory=list)  # Essential Contacts of the organisation
     zones: list[str] = field(default_factory=list)  # every zone aggregated lists report
     page_size: int = 2
     # failure switches

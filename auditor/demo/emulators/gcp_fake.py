@@ -39,6 +39,8 @@ SERVICE_HOSTS = {
     "monitoring": "monitoring.googleapis.com",
     "dns": "dns.googleapis.com",
     "apikeys": "apikeys.googleapis.com",
+    "serviceusage": "serviceusage.googleapis.com",
+    "essentialcontacts": "essentialcontacts.googleapis.com",
 }
 SERVICE_TITLES = {
     "compute": "Compute Engine API",
@@ -53,6 +55,8 @@ SERVICE_TITLES = {
     "monitoring": "Cloud Monitoring API",
     "dns": "Cloud DNS API",
     "apikeys": "API Keys API",
+    "serviceusage": "Service Usage API",
+    "essentialcontacts": "Essential Contacts API",
 }
 
 
@@ -222,7 +226,8 @@ class GcpFake:
         """Per-service endpoint overrides for GcpConfig.endpoints (one server serves all)."""
         return {name: self.base_url + ("/" + PATH_PREFIX[name].rstrip("/") if name in PATH_PREFIX else "")
                 for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform", "notebooks", "container",
-                             "artifactregistry", "logging", "monitoring", "dns", "apikeys")}
+                             "artifactregistry", "logging", "monitoring", "dns", "apikeys", "serviceusage",
+                             "essentialcontacts")}
 
     # ------------------------------------------------------------ switches
 

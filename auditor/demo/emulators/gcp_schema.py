@@ -29,6 +29,8 @@ DOCUMENTS = {
     "monitoring": "monitoring.v3.json",
     "dns": "dns.v1.json",
     "apikeys": "apikeys.v2.json",
+    "serviceusage": "serviceusage.v1.json",
+    "essentialcontacts": "essentialcontacts.v1.json",
 }
 
 _INT_STRING = re.compile(r"^-?\d+$")
