@@ -316,7 +316,9 @@ def collect_api_keys(job: "GcpJob") -> Iterable["Resource"]:
                                                       "androidKeyRestrictions", "iosKeyRestrictions")),
             "created": k.get("createTime"),
         }
-        yield job.resource(native_id=f"//apikeys.googleapis.com/{k['name']}", name=k.get("displayName") or k.get("uid"),
+        # keyed by project id (the API answers with the project number) so Terraform state maps onto it
+        native = f"//apikeys.googleapis.com/projects/{job.scope}/locations/global/keys/{n.last(k['name'])}"
+        yield job.resource(native_id=native, name=k.get("displayName") or k.get("uid"),
                            region="global", config=config, facets=facets)
 
 

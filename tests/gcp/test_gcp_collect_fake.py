@@ -70,7 +70,8 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
                              for p in _active(run) for x in p.log_sinks},
         "gcp.dns.managed_zone": {f"//dns.googleapis.com/projects/{p.project_id}/managedZones/{x['name']}"
                                  for p in _active(run) for x in p.dns_zones},
-        "gcp.apikeys.key": {f"//apikeys.googleapis.com/{x['name']}" for p in _active(run) for x in p.api_keys},
+        "gcp.apikeys.key": {f"//apikeys.googleapis.com/projects/{p.project_id}/locations/global/keys/{x['uid']}"
+                            for p in _active(run) for x in p.api_keys},
         "gcp.apikeys.inventory": {f"//apikeys.googleapis.com/projects/{p.project_id}/locations/global/keys"
                                   for p in _active(run)},
         "gcp.compute.target_https_proxy": {_compute_url(x["selfLink"]) for p in _active(run) for x in p.https_proxies},
