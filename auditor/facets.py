@@ -172,6 +172,7 @@ GCP_CIS = {
     # network (gcp.compute.network, gcp.dns.managed_zone, target HTTPS/SSL proxies)
     "default_network": "bool: the auto-created network named 'default'",
     "legacy_network": "bool: a legacy (non-VPC) network",
+    "dns_logging": "bool|None: a Cloud DNS server policy with query logging applies to the network",
     "public_zone": "bool: a public DNS zone (DNSSEC applies)",
     "dnssec": "'on'|'off'|'transfer'",
     "ksk_algorithms": "list[str]: DNSSEC key-signing key algorithms",

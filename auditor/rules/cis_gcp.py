@@ -308,6 +308,17 @@ def legacy_network(res: Any, ctx: RuleContext) -> Result | None:
     return _flag(res, "legacy_network", "network mode", bad=True, fail="legacy network", ok="VPC network")
 
 
+@rule(id="dns.logging_disabled", title="Cloud DNS query logging is off for the network", severity="low",
+      kind="posture",
+      rationale="DNS query logs show which names workloads resolve: command-and-control and exfiltration "
+                "domains show up there first.",
+      remediation="Attach a DNS server policy with enableLogging=true to the network.",
+      types=("gcp.compute.network",), reads=("dns_logging",))
+def dns_logging(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "dns_logging", "DNS server policies", bad=False,
+                 fail="no DNS policy with query logging applies", ok="DNS queries are logged")
+
+
 @rule(id="dns.dnssec_disabled", title="DNSSEC is not enabled on a public Cloud DNS zone", severity="medium",
       kind="posture",
       rationale="Without DNSSEC, resolvers cannot detect spoofed or hijacked answers for the zone.",

@@ -104,8 +104,29 @@ def project_config(project: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def network_cis_facets(net: dict[str, Any]) -> dict[str, Any]:
-    return {"default_network": net.get("name") == "default", "legacy_network": "IPv4Range" in net}
+def network_cis_facets(net: dict[str, Any], dns_logging: dict[str, bool] | None) -> dict[str, Any]:
+    """``dns_logging`` maps network resource names to a logging DNS policy (None: policies unreadable)."""
+    name = n.compute_resource_name(net["selfLink"]) if net.get("selfLink") else None
+    return {"default_network": net.get("name") == "default", "legacy_network": "IPv4Range" in net,
+            "dns_logging": dns_logging.get(name or "", False) if dns_logging is not None else None}
+
+
+def dns_logging_by_network(job: "GcpJob") -> dict[str, bool] | None:
+    """{network resource name: a DNS server policy with query logging applies}; None when the DNS
+    policies cannot be read (API disabled, denied), so the rule says UNKNOWN rather than FAIL."""
+    from googleapiclient.errors import HttpError
+
+    api = job.clients.dns().policies()
+    out: dict[str, bool] = {}
+    try:
+        for p in _pages(job, lambda t: api.list(project=job.scope, maxResults=200, pageToken=t), "policies"):
+            for net in p.get("networks") or []:
+                key = n.compute_resource_name(net["networkUrl"]) if net.get("networkUrl") else ""
+                out[key] = out.get(key, False) or bool(p.get("enableLogging"))
+    except HttpError as exc:
+        job.ctx.note(f"DNS policies unreadable (HTTP {exc.status_code}): network DNS logging unknown")
+        return None
+    return out
 
 
 def bucket_cis_facets(b: dict[str, Any]) -> dict[str, Any]:

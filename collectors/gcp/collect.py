@@ -133,9 +133,10 @@ def collect_subnetworks(job: GcpJob) -> Iterable[Resource]:
 
 
 def collect_networks(job: GcpJob) -> Iterable[Resource]:
+    dns_logging = cis.dns_logging_by_network(job)
     for net in _global_list(job, "Networks"):
         yield job.resource(native_id=_compute_url(net["selfLink"]), name=net.get("name"), region="global",
-                           config=net, facets={"ingress": [], "egress": [], **cis.network_cis_facets(net)})
+                           config=net, facets={"ingress": [], "egress": [], **cis.network_cis_facets(net, dns_logging)})
 
 
 def collect_firewalls(job: GcpJob) -> Iterable[Resource]:

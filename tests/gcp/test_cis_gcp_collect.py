@@ -111,6 +111,19 @@ def test_denied_and_disabled_apis_are_unit_statuses_not_empty_results() -> None:
     assert not [r for r in sink.resources if r.account == "cis-safe" and r.type == "gcp.logging.project_monitoring"]
 
 
+def test_unreadable_dns_policies_make_network_dns_logging_unknown() -> None:
+    with GcpFake(cis_estate(), strict=True) as fake:
+        fake.disable_api("cis-unsafe", "dns.googleapis.com")
+        sink, summary = collect(fake, anonymous_config(fake, projects=PROJECTS,
+                                                       resource_types=["gcp.compute.network"]))
+    assert summary.complete  # the networks themselves were listed
+    rs = [stored(r) for r in sink.resources]
+    assert {r.facets["dns_logging"] for r in rs if r.account == "cis-unsafe"} == {None}
+    found, _ = evaluate(rs, rs, AuditorConfig(), rules=["dns.logging_disabled"])
+    assert {f.status for f in found if f.account == "cis-unsafe"} == {UNKNOWN}
+    assert {f.status for f in found if f.account == "cis-safe"} == {PASS}
+
+
 def test_paged_lists_are_followed(run) -> None:  # type: ignore[no-untyped-def]
     fake, sink = run  # page size 2: 8 metrics and 8 alert policies in cis-safe
     assert fake.calls["logging.projects.metrics.list"] >= 5 and fake.calls["monitoring.projects.alertPolicies.list"] >= 5

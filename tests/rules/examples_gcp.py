@@ -83,6 +83,8 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     "network.gcp_legacy_network": (one("gcp.compute.network", "network", default_network=False, legacy_network=True),
                                    one("gcp.compute.network", "network", default_network=False,
                                        legacy_network=False)),
+    "dns.logging_disabled": (one("gcp.compute.network", "network", dns_logging=False),
+                             one("gcp.compute.network", "network", dns_logging=True)),
     "dns.dnssec_disabled": (zone(dnssec="off"), zone()),
     "dns.dnssec_rsasha1_ksk": (zone(ksk_algorithms=["rsasha1"]), zone()),
     "dns.dnssec_rsasha1_zsk": (zone(zsk_algorithms=["rsasha1"]), zone()),

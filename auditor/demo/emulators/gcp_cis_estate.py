@@ -115,6 +115,14 @@ def dns_zone(project: GcpProject, name: str, dns_name: str, *, visibility: str =
     return z
 
 
+def dns_policy(project: GcpProject, name: str, networks: list[dict[str, Any]], *, logging: bool) -> dict[str, Any]:
+    p = {"kind": "dns#policy", "id": _num(project.project_id + name), "name": name, "description": "",
+         "enableLogging": logging, "enableInboundForwarding": False,
+         "networks": [{"kind": "dns#policyNetwork", "networkUrl": net["selfLink"]} for net in networks]}
+    project.dns_policies.append(p)
+    return p
+
+
 def api_key(project: GcpProject, uid: str, created: str, *, services: list[str] | None = None,
             referrers: list[str] | None = None) -> dict[str, Any]:
     k: dict[str, Any] = {
@@ -245,6 +253,7 @@ def seed_cis(estate: GcpEstate) -> None:
              filter_="severity>=ERROR")
     monitor_everything(ml, unalerted=("sql_config",))
     log_metric(data, "firewall-changes", CIS_FILTERS["firewall"])
+    dns_policy(ml, "log-queries", [n for n in ml.networks if n["name"] == "ml-vpc"], logging=True)
     dns_zone(ml, "ml-public", "ml.example.com.")
     dns_zone(data, "data-public", "data.example.com.", dnssec="off")
     dns_zone(data, "data-legacy", "legacy.example.com.", ksk="rsasha1", zsk="rsasha1")
@@ -293,6 +302,7 @@ def _twin(project_id: str, number: str, unsafe: bool) -> GcpProject:
                   "creationTimestamp": "2014-01-10T09:00:00.000-08:00", "IPv4Range": "10.240.0.0/16",
                   "gatewayIPv4": "10.240.0.1", "selfLink": f"{COMPUTE_URL}/projects/{pid}/global/networks/legacy"}
         p.networks.append(legacy)
+    dns_policy(p, "dns", [net], logging=not unsafe)
     sn = subnetwork(p, net, "europe-west1", "main", "10.50.0.0/20", private_google_access=not unsafe,
                     flow_logs=not unsafe)
     firewall(p, net, "ssh", ranges=["0.0.0.0/0"] if unsafe else ["35.235.240.0/20"], allowed=[("tcp", ["22", "3389"])])

@@ -29,6 +29,7 @@ LISTS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("monitoring", "monitoring.projects.alertPolicies.list", "projectsId", "alert_policies", "alertPolicies",
      "pageSize"),
     ("dns", "dns.managedZones.list", "project", "dns_zones", "managedZones", "maxResults"),
+    ("dns", "dns.policies.list", "project", "dns_policies", "policies", "maxResults"),
     ("apikeys", "apikeys.projects.locations.keys.list", "projectsId", "api_keys", "keys", "pageSize"),
 )
 # Compute global lists: (method id, attribute, kind, collection path)
@@ -50,7 +51,7 @@ def cis_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
             page, token = fake._page(list(getattr(project, attr)), req, size)
             out: dict[str, Any] = {field: page}
             if api == "dns":
-                out["kind"] = "dns#managedZonesListResponse"
+                out["kind"] = "dns#managedZonesListResponse" if field == "managedZones" else "dns#policiesListResponse"
             if token:
                 out["nextPageToken"] = token
             return out

@@ -40,6 +40,7 @@ class GcpProject:
     log_metrics: list[dict[str, Any]] = field(default_factory=list)
     alert_policies: list[dict[str, Any]] = field(default_factory=list)
     dns_zones: list[dict[str, Any]] = field(default_factory=list)
+    dns_policies: list[dict[str, Any]] = field(default_factory=list)
     api_keys: list[dict[str, Any]] = field(default_factory=list)
     ssl_policies: list[dict[str, Any]] = field(default_factory=list)
     https_proxies: list[dict[str, Any]] = field(default_factory=list)
