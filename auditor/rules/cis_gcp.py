@@ -118,6 +118,16 @@ def api_key_unrestricted(res: Any, ctx: RuleContext) -> Result | None:
                  fail="the key may call any API", ok="restricted to named APIs")
 
 
+@rule(id="iam.api_key_no_app_restriction", title="API key not restricted to hosts or apps", severity="medium",
+      kind="posture",
+      rationale="A key without referrer, IP or app restrictions works from anywhere it leaks to.",
+      remediation="Restrict the key to HTTP referrers, server IP addresses, or Android/iOS apps.",
+      types=API_KEY, reads=("app_restricted",))
+def api_key_no_app_restriction(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "app_restricted", "API key restrictions", bad=False,
+                 fail="usable from any host or app", ok="restricted to named hosts or apps")
+
+
 @rule(id="iam.api_key_old", title="API key older than 90 days", severity="medium", kind="posture",
       rationale="API keys never expire; rotation bounds how long a leaked key works.",
       remediation="Create a new key, move clients to it and delete the old one at least every 90 days.",

@@ -63,6 +63,8 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
                            one("gcp.apikeys.inventory", "iam", api_key_count=0)),
     "iam.api_key_unrestricted": (one("gcp.apikeys.key", "iam", api_restricted=False, created=ago(3)),
                                  one("gcp.apikeys.key", "iam", api_restricted=True, created=ago(3))),
+    "iam.api_key_no_app_restriction": (one("gcp.apikeys.key", "iam", app_restricted=False, created=ago(3)),
+                                       one("gcp.apikeys.key", "iam", app_restricted=True, created=ago(3))),
     "iam.api_key_old": (one("gcp.apikeys.key", "iam", api_restricted=True, created=ago(200)),
                         one("gcp.apikeys.key", "iam", api_restricted=True, created=ago(30))),
     "logging.sink_all_entries_missing": (monitoring(all_sink=False), monitoring()),

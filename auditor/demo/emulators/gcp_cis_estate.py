@@ -337,7 +337,8 @@ def _twin(project_id: str, number: str, unsafe: bool) -> GcpProject:
     if unsafe:
         api_key(p, "0a1b2c3d-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z")
     else:
-        api_key(p, "0a1b2c3d-0000-4000-8000-000000000002", _recent(), services=["translate.googleapis.com"])
+        api_key(p, "0a1b2c3d-0000-4000-8000-000000000002", _recent(), services=["translate.googleapis.com"],
+                referrers=["https://app.example.com/*"])
     backend_service(p, "web-be", logging=not unsafe)
     if not unsafe:
         p.extra_services.append("cloudasset.googleapis.com")
