@@ -39,7 +39,8 @@ def test_folder_scope_and_unit_shape(fresh_fake: GcpFake) -> None:
                     exclude_resource_types=["gcp.compute.*"])
     tasks = plan(cfg, clients=GcpClients(cfg))
     units = {(t.unit.account, t.unit.resource_type) for t in tasks}
-    expected_types = {s.type for s in select_specs(SPECS, None, ["gcp.compute.*"])} - {"gcp.iam.organization_policy"}
+    expected_types = {s.type for s in select_specs(SPECS, None, ["gcp.compute.*"])} - {
+        "gcp.iam.organization_policy", "gcp.essentialcontacts.organization"}  # organisation-scoped: none here
     assert units == {("data-lake", t) for t in expected_types if t != "gcp.iam.folder_policy"} | {
         ("folders/222", "gcp.iam.folder_policy")}
     scopes = {s.type: s.scope for s in SPECS}
