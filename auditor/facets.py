@@ -180,7 +180,10 @@ GCP_CIS = {
     "ssl_policy": "str|None: name of the SSL policy (None = Google's default)",
     "tls_weaknesses": "list[str]|None: why the proxy's TLS policy is weak per CIS; None when the policy was not read",
     # iam (project policy, service accounts, API keys, logging)
-    "audit_log_gaps": "list[str]: allServices log types missing and exempted members in auditConfigs",
+    "audit_log_gaps": "list[str]: allServices log types missing and exempted members in the policy's own auditConfigs",
+    "audit_logged": "list[str]: log types an allServices auditConfig of this policy enables (project/folder/org)",
+    "audit_exemptions": "list[str]: 'service LOG_TYPE exempts member' in this policy's auditConfigs",
+    "ancestors": "list[str]|None: a project's folders and organisation, nearest first (None: not discovered by a walk)",
     "sa_impersonation_grants": "list[str]: 'role member' of project-level Service Account User/Token Creator grants",
     "sa_duty_conflicts": "list[str]: members holding both Service Account Admin and Service Account User",
     "admin_roles": "list[str]|None: project roles of a service account that are owner, editor or *admin*",

@@ -12,7 +12,7 @@ from typing import Any
 
 from auditor.rules.facts import MISSING, age_days, facet, unknown
 from auditor.rules.registry import RuleContext, observer, rule
-from auditor.rules.verdict import FAIL, PASS, Result
+from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 
 INSTANCE = ("gcp.compute.instance",)
 PROJECT_POLICY = ("gcp.iam.project_policy",)
@@ -81,16 +81,54 @@ def sa_admin_role(res: Any, ctx: RuleContext) -> Result | None:
                    fail="administrative project roles", ok="no administrative project role")
 
 
+AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+HIERARCHY_AUDIT = "cis_gcp.hierarchy_audit_configs"
+
+
+@observer
+def remember_hierarchy_audit(cache: dict[str, Any], res: Any) -> None:
+    """First pass: audit configs of folder and organisation policies (projects inherit them)."""
+    if getattr(res, "type", None) not in ("gcp.iam.folder_policy", "gcp.iam.organization_policy"):
+        return
+    f = res.facets if isinstance(res.facets, dict) else {}
+    cache.setdefault(HIERARCHY_AUDIT, {})[str(res.name)] = (f.get("audit_logged"), f.get("audit_exemptions"))
+
+
 @rule(id="iam.gcp_audit_logging_incomplete", title="Cloud Audit Logs do not cover every service and log type",
       severity="medium", kind="posture",
       rationale="Without DATA_READ/DATA_WRITE/ADMIN_READ audit logs for all services, and with exempted members, "
                 "access to data cannot be reconstructed after an incident.",
       remediation="Set an auditConfig for allServices logging ADMIN_READ, DATA_READ and DATA_WRITE with no "
-                  "exempted members (organisation- or folder-level configs are not merged here).",
-      types=PROJECT_POLICY, reads=("audit_log_gaps",))
+                  "exempted members, on the project or a folder/organisation above it.",
+      types=PROJECT_POLICY, reads=("audit_logged", "audit_exemptions", "ancestors"))
 def audit_logging(res: Any, ctx: RuleContext) -> Result | None:
-    return _listed(res, "audit_log_gaps", "audit configuration",
-                   fail="audit logging gaps", ok="all services log every type, nobody exempted")
+    """The project's effective audit config: its own merged with every folder and the organisation above it."""
+    logged, exempt = facet(res, "audit_logged"), facet(res, "audit_exemptions")
+    if logged is MISSING:
+        return None
+    if logged is None or exempt is None:
+        return unknown("audit configuration")
+    ancestors = facet(res, "ancestors")
+    seen = ctx.cache.get(HIERARCHY_AUDIT, {})
+    logged, exempt = set(logged), set(exempt)
+    unread: list[str] = []
+    for a in ancestors if isinstance(ancestors, list) else []:
+        got = seen.get(a)
+        if got is None or got[0] is None or got[1] is None:
+            unread.append(a)
+            continue
+        logged |= set(got[0])
+        exempt |= {f"{a}: {e}" for e in got[1]}
+    missing = [f"allServices does not log {t}" for t in AUDIT_LOG_TYPES if t not in logged]
+    ev = {"missing": missing, "exemptions": sorted(exempt), "ancestors": ancestors, "ancestors_unread": unread}
+    if exempt:
+        return Result(FAIL, f"audit logging exempts members: {'; '.join(sorted(exempt)[:3])}", ev)
+    if unread:  # an unread folder/organisation may add the missing types, or exempt someone
+        return Result(UNKNOWN, f"policies of {', '.join(unread)} were not collected", ev)
+    if missing:
+        where = "" if isinstance(ancestors, list) else " (folders/organisation above it were not discovered)"
+        return Result(FAIL, "; ".join(missing) + where, ev)
+    return Result(PASS, "all services log every type, nobody exempted", ev)
 
 
 @rule(id="iam.api_key_exists", title="API keys exist in the project", severity="low", kind="posture",

@@ -41,6 +41,19 @@ def audit_log_gaps(policy: dict[str, Any]) -> list[str]:
     return gaps
 
 
+def policy_audit_facets(policy: dict[str, Any]) -> dict[str, Any]:
+    """What a project, folder or organisation policy's auditConfigs contribute (they are inherited
+    down the hierarchy and merged): allServices log types, and exempted members at any service."""
+    configs = [c for c in policy.get("auditConfigs") or [] if isinstance(c, dict)]
+    return {
+        "audit_logged": sorted({str(lc.get("logType")) for c in configs if c.get("service") == "allServices"
+                                for lc in c.get("auditLogConfigs") or [] if isinstance(lc, dict)}),
+        "audit_exemptions": sorted(f"{c.get('service')} {lc.get('logType')} exempts {m}" for c in configs
+                                   for lc in c.get("auditLogConfigs") or [] if isinstance(lc, dict)
+                                   for m in lc.get("exemptedMembers") or []),
+    }
+
+
 def project_policy_facets(policy: dict[str, Any]) -> dict[str, Any]:
     """Project-level grants CIS names: impersonation roles, the SA admin/user duty conflict, audit gaps."""
     by_member: dict[str, set[str]] = {}

@@ -37,6 +37,8 @@ class GcpJob:
     spec: "ResourceSpec"
     scope: str  # project id, or "folders/N" / "organizations/N" for hierarchy policies
     regions: tuple[str, ...] | None = None  # None = every region
+    # the project's folders and organisation, nearest first, when discovery walked to it (else None)
+    ancestors: tuple[str, ...] | None = None
 
     def call(self, fn: Callable[[], T]) -> T:
         self.ctx.calls.add()
@@ -187,7 +189,10 @@ def collect_hierarchy_policy(job: GcpJob) -> Iterable[Resource]:
     client = job.clients.resourcemanager(kind)
     req = {"resource": resource, "options": {"requested_policy_version": 3}}
     pol = MessageToDict(job.call(lambda: client.get_iam_policy(request=req)))
-    facets = cis.project_policy_facets(pol) if job.spec.type == "gcp.iam.project_policy" else {}
+    facets = cis.policy_audit_facets(pol)
+    if job.spec.type == "gcp.iam.project_policy":
+        facets.update(cis.project_policy_facets(pol))
+        facets["ancestors"] = list(job.ancestors) if job.ancestors is not None else None
     yield job.resource(native_id=f"//cloudresourcemanager.googleapis.com/{resource}", name=resource,
                        region="global", config=pol, facets=facets)
 

@@ -187,3 +187,34 @@ def test_essential_contacts_are_read_from_the_organisation(drop_legal: bool) -> 
     assert [f.status for f in found] == [FAIL if drop_legal else PASS]
     if drop_legal:
         assert "LEGAL" in found[0].message and "SUSPENSION" in found[0].message
+
+
+@pytest.mark.parametrize("case", ["inherited", "folders-unread", "org-exempts"])
+def test_audit_logging_merges_folder_and_organisation_configs(case: str) -> None:
+    """data-lake (folders/222 < folders/111 < org) has no auditConfigs of its own; the org's apply."""
+    from auditor.demo.emulators.gcp_cis_estate import ALL_AUDIT
+    from auditor.demo.emulators.gcp_estate import sample_estate
+
+    from .conftest import ORG
+
+    estate = sample_estate()
+    configs = [{"service": "allServices", "auditLogConfigs": [dict(c) for c in ALL_AUDIT]}]
+    if case == "org-exempts":
+        configs[0]["auditLogConfigs"][1]["exemptedMembers"] = ["user:bob@example.com"]
+    estate.org_policy["auditConfigs"] = configs
+    types = ["gcp.iam.project_policy", "gcp.iam.organization_policy"] + (
+        [] if case == "folders-unread" else ["gcp.iam.folder_policy"])
+    with GcpFake(estate, strict=True) as fake:
+        sink, summary = collect(fake, anonymous_config(fake, organization=ORG, resource_types=types))
+    assert summary.complete and fake.violations == []
+    rs = [stored(r) for r in sink.resources]
+    [data] = [r for r in rs if r.type == "gcp.iam.project_policy" and r.account == "data-lake"]
+    assert data.facets["ancestors"] == ["folders/222", "folders/111", ORG if ORG.startswith("organizations/")
+                                        else f"organizations/{ORG}"]
+    assert data.facets["audit_log_gaps"]  # on its own the project logs nothing
+    found, _ = evaluate(rs, rs, AuditorConfig(), rules=["iam.gcp_audit_logging_incomplete"])
+    got = {f.account: f.status for f in found}
+    want = {"inherited": PASS, "folders-unread": UNKNOWN, "org-exempts": FAIL}[case]
+    assert got["data-lake"] == want
+    if case == "org-exempts":
+        assert got == {"ml-prod": FAIL, "data-lake": FAIL, "web-dev": FAIL}

@@ -15,7 +15,8 @@ def one(type_: str, category: str, **facets: Any) -> Estate:
 
 
 def policy(**facets: Any) -> Estate:
-    base = {"audit_log_gaps": [], "sa_impersonation_grants": [], "sa_duty_conflicts": []}
+    base = {"audit_log_gaps": [], "sa_impersonation_grants": [], "sa_duty_conflicts": [],
+            "audit_logged": ["ADMIN_READ", "DATA_READ", "DATA_WRITE"], "audit_exemptions": [], "ancestors": None}
     return one("gcp.iam.project_policy", "iam", **{**base, **facets})
 
 
@@ -56,7 +57,7 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     "iam.project_sa_impersonation": (
         policy(sa_impersonation_grants=["roles/iam.serviceAccountUser user:dev@example.com"]), policy()),
     "iam.sa_duty_separation": (policy(sa_duty_conflicts=["user:dev@example.com"]), policy()),
-    "iam.gcp_audit_logging_incomplete": (policy(audit_log_gaps=["allServices does not log DATA_READ"]), policy()),
+    "iam.gcp_audit_logging_incomplete": (policy(audit_logged=["ADMIN_READ"]), policy()),
     "iam.sa_admin_role": (one("gcp.iam.service_account", "iam", admin=False, admin_roles=["roles/compute.admin"]),
                           one("gcp.iam.service_account", "iam", admin=False, admin_roles=[])),
     "iam.api_key_exists": (one("gcp.apikeys.inventory", "iam", api_key_count=2),
