@@ -367,26 +367,29 @@ def collect_api_key_inventory(job: "GcpJob") -> Iterable["Resource"]:
 
 
 def _ssl_policies(job: "GcpJob") -> dict[str, dict[str, Any]]:
-    from collectors.gcp.collect import _global_list
+    from collectors.gcp.collect import _aggregated
 
-    return {n.compute_resource_name(p["selfLink"]): p for p in _global_list(job, "SslPolicies")}
+    return {n.compute_resource_name(p["selfLink"]): p for p in _aggregated(job, "SslPolicies", "sslPolicies")}
 
 
-def _collect_proxies(job: "GcpJob", kind: str) -> Iterable["Resource"]:
-    from collectors.gcp.collect import _global_list
-
+def _collect_proxies(job: "GcpJob", proxies: Iterable[dict[str, Any]]) -> Iterable["Resource"]:
     policies = _ssl_policies(job)
-    for p in _global_list(job, kind):
-        yield job.resource(native_id=n.compute_resource_name(p["selfLink"]), name=p.get("name"), region="global",
-                           config=p, facets=proxy_facets(p, policies))
+    for p in proxies:
+        yield job.resource(native_id=n.compute_resource_name(p["selfLink"]), name=p.get("name"),
+                           region=n.last(p.get("region")) or "global", config=p, facets=proxy_facets(p, policies))
 
 
 def collect_https_proxies(job: "GcpJob") -> Iterable["Resource"]:
-    return _collect_proxies(job, "TargetHttpsProxies")
+    """Global and regional HTTPS proxies (aggregated list), each with its SSL policy's weaknesses."""
+    from collectors.gcp.collect import _aggregated
+
+    return _collect_proxies(job, list(_aggregated(job, "TargetHttpsProxies", "targetHttpsProxies")))
 
 
 def collect_ssl_proxies(job: "GcpJob") -> Iterable["Resource"]:
-    return _collect_proxies(job, "TargetSslProxies")
+    from collectors.gcp.collect import _global_list
+
+    return _collect_proxies(job, list(_global_list(job, "TargetSslProxies")))  # SSL proxies are global only
 
 
 # ------------------------------------------------------------------ load balancers, services, contacts
@@ -403,11 +406,12 @@ def backend_service_facets(b: dict[str, Any]) -> dict[str, Any]:
 
 
 def collect_backend_services(job: "GcpJob") -> Iterable["Resource"]:
-    from collectors.gcp.collect import _global_list
+    """Global and regional backend services (aggregated list)."""
+    from collectors.gcp.collect import _aggregated
 
-    for b in _global_list(job, "BackendServices"):
-        yield job.resource(native_id=n.compute_resource_name(b["selfLink"]), name=b.get("name"), region="global",
-                           config=b, facets=backend_service_facets(b))
+    for b in _aggregated(job, "BackendServices", "backendServices"):
+        yield job.resource(native_id=n.compute_resource_name(b["selfLink"]), name=b.get("name"),
+                           region=n.last(b.get("region")) or "global", config=b, facets=backend_service_facets(b))
 
 
 def collect_enabled_services(job: "GcpJob") -> Iterable["Resource"]:

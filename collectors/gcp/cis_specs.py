@@ -10,7 +10,7 @@ from collectors.spec import ResourceSpec
 def _spec(type_: str, category: str, service: str, list_call: str, *, detail: tuple[str, ...] = (),
           permissions: tuple[str, ...], rules: HashRules = HashRules(), collect=None,  # type: ignore[no-untyped-def]
           doc: str = "") -> ResourceSpec:
-    scope = "global" if service == "compute" else "account"
+    scope = ("regional" if list_call.endswith(".aggregatedList") else "global") if service == "compute" else "account"
     return ResourceSpec(provider="gcp", type=type_, category=category, service=service, list_call=list_call,
                         detail_calls=detail, permissions=permissions, scope=scope, hash_rules=rules,  # type: ignore[arg-type]
                         collect=collect, doc=doc)
@@ -47,22 +47,22 @@ CIS_SPECS: tuple[ResourceSpec, ...] = (
     _spec("gcp.apikeys.inventory", "iam", "apikeys", "apikeys.projects.locations.keys.list",
           permissions=("apikeys.keys.list",), rules=HashRules(unordered=("config.keys",)),
           collect=cis.collect_api_key_inventory, doc="Per project: the API keys that exist (names only)."),
-    _spec("gcp.compute.target_https_proxy", "network", "compute", "compute.targetHttpsProxies.list",
-          detail=("compute.sslPolicies.list",),
+    _spec("gcp.compute.target_https_proxy", "network", "compute", "compute.targetHttpsProxies.aggregatedList",
+          detail=("compute.sslPolicies.aggregatedList",),
           permissions=("compute.targetHttpsProxies.list", "compute.sslPolicies.list"),
           rules=HashRules(volatile=_COMPUTE_VOLATILE, unordered=("config.sslCertificates",)),
           collect=cis.collect_https_proxies,
-          doc="Global HTTPS load-balancer proxies with their SSL policy's TLS weaknesses."),
+          doc="Global and regional HTTPS load-balancer proxies with their SSL policy's TLS weaknesses."),
     _spec("gcp.compute.target_ssl_proxy", "network", "compute", "compute.targetSslProxies.list",
-          detail=("compute.sslPolicies.list",),
+          detail=("compute.sslPolicies.aggregatedList",),
           permissions=("compute.targetSslProxies.list", "compute.sslPolicies.list"),
           rules=HashRules(unordered=("config.sslCertificates",)),
           collect=cis.collect_ssl_proxies, doc="SSL proxy load balancers with their SSL policy's TLS weaknesses."),
-    _spec("gcp.compute.backend_service", "network", "compute", "compute.backendServices.list",
+    _spec("gcp.compute.backend_service", "network", "compute", "compute.backendServices.aggregatedList",
           permissions=("compute.backendServices.list",),
           rules=HashRules(volatile=_COMPUTE_VOLATILE, unordered=("config.backends", "config.healthChecks",
                                                                  "config.usedBy")),
-          collect=cis.collect_backend_services, doc="Global backend services: HTTP(S) load balancer request logging."),
+          collect=cis.collect_backend_services, doc="Global and regional backend services: HTTP(S) load balancer request logging."),
     _spec("gcp.serviceusage.project_services", "iam", "serviceusage", "serviceusage.services.list",
           permissions=("serviceusage.services.list",), rules=HashRules(unordered=("config.enabled",)),
           collect=cis.collect_enabled_services, doc="Per project: enabled APIs (e.g. Cloud Asset Inventory)."),
@@ -79,10 +79,10 @@ CIS_CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "monitoring.projects.alertPolicies.list": ("monitoring.alertPolicies.list",),
     "dns.managedZones.list": ("dns.managedZones.list",),
     "apikeys.projects.locations.keys.list": ("apikeys.keys.list",),
-    "compute.targetHttpsProxies.list": ("compute.targetHttpsProxies.list",),
+    "compute.targetHttpsProxies.aggregatedList": ("compute.targetHttpsProxies.list",),
     "compute.targetSslProxies.list": ("compute.targetSslProxies.list",),
-    "compute.sslPolicies.list": ("compute.sslPolicies.list",),
-    "compute.backendServices.list": ("compute.backendServices.list",),
+    "compute.sslPolicies.aggregatedList": ("compute.sslPolicies.list",),
+    "compute.backendServices.aggregatedList": ("compute.backendServices.list",),
     "serviceusage.services.list": ("serviceusage.services.list",),
     "essentialcontacts.organizations.contacts.list": ("essentialcontacts.contacts.list",),
 }

@@ -87,7 +87,7 @@ def _aggregated(job: GcpJob, kind: str, attr: str) -> Iterator[dict[str, Any]]:
             warning = data.get("warning")
             if warning and warning.get("code") not in BENIGN_WARNINGS:
                 problems.append(f"{scope}: {warning.get('code')} {warning.get('message', '')}".strip())
-            if job.in_regions(scope.split("/", 1)[-1]):
+            if scope == "global" or job.in_regions(scope.split("/", 1)[-1]):  # global resources: always
                 items.extend(data.get(attr, []))
         problems.extend(f"{u} unreachable" for u in page.unreachables)
         top = _to_json(page).get("warning")

@@ -218,3 +218,11 @@ def test_audit_logging_merges_folder_and_organisation_configs(case: str) -> None
     assert got["data-lake"] == want
     if case == "org-exempts":
         assert got == {"ml-prod": FAIL, "data-lake": FAIL, "web-dev": FAIL}
+
+
+def test_regional_https_proxies_come_from_the_aggregated_list(run) -> None:  # type: ignore[no-untyped-def]
+    _, sink = run
+    proxies = {(r.account, r.region, r.name): json.loads(r.facets) for r in sink.resources
+               if r.type == "gcp.compute.target_https_proxy"}
+    assert proxies[("cis-unsafe", "europe-west1", "web-eu")]["tls_weaknesses"]
+    assert ("cis-unsafe", "global", "web") in proxies and ("cis-safe", "global", "web") in proxies

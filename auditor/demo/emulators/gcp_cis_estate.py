@@ -162,19 +162,23 @@ def ssl_policy(project: GcpProject, name: str, *, profile: str, min_tls: str,
     return p
 
 
-def https_proxy(project: GcpProject, name: str, *, ssl_policy_: dict[str, Any] | None) -> dict[str, Any]:
+def https_proxy(project: GcpProject, name: str, *, ssl_policy_: dict[str, Any] | None,
+                region: str | None = None) -> dict[str, Any]:
     pid = project.project_id
+    where = f"regions/{region}" if region else "global"
     p: dict[str, Any] = {
         "kind": "compute#targetHttpsProxy",
-        "id": _num(pid + name),
+        "id": _num(pid + where + name),
         "creationTimestamp": "2025-01-10T09:00:00.000-08:00",
         "name": name,
-        "selfLink": f"{COMPUTE_URL}/projects/{pid}/global/targetHttpsProxies/{name}",
-        "urlMap": f"{COMPUTE_URL}/projects/{pid}/global/urlMaps/{name}-map",
-        "sslCertificates": [f"{COMPUTE_URL}/projects/{pid}/global/sslCertificates/{name}-cert"],
+        "selfLink": f"{COMPUTE_URL}/projects/{pid}/{where}/targetHttpsProxies/{name}",
+        "urlMap": f"{COMPUTE_URL}/projects/{pid}/{where}/urlMaps/{name}-map",
+        "sslCertificates": [f"{COMPUTE_URL}/projects/{pid}/{where}/sslCertificates/{name}-cert"],
         "quicOverride": "NONE",
         "fingerprint": "pxfp=",
     }
+    if region:
+        p["region"] = f"{COMPUTE_URL}/projects/{pid}/regions/{region}"
     if ssl_policy_ is not None:
         p["sslPolicy"] = ssl_policy_["selfLink"]
     project.https_proxies.append(p)
@@ -344,6 +348,7 @@ def _twin(project_id: str, number: str, unsafe: bool) -> GcpProject:
         p.extra_services.append("cloudasset.googleapis.com")
     if unsafe:
         https_proxy(p, "web", ssl_policy_=None)
+        https_proxy(p, "web-eu", ssl_policy_=None, region="europe-west1")  # regional external LB
         ssl_proxy(p, "tcp", ssl_policy_=ssl_policy(p, "weak", profile="CUSTOM", min_tls="TLS_1_2",
                                                      custom=["TLS_RSA_WITH_AES_128_CBC_SHA",
                                                              "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]))

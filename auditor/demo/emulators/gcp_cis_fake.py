@@ -34,10 +34,15 @@ LISTS: tuple[tuple[str, str, str, str, str, str], ...] = (
 )
 # Compute global lists: (method id, attribute, kind, collection path)
 COMPUTE_LISTS: tuple[tuple[str, str, str, str], ...] = (
-    ("compute.sslPolicies.list", "ssl_policies", "compute#sslPoliciesList", "sslPolicies"),
-    ("compute.targetHttpsProxies.list", "https_proxies", "compute#targetHttpsProxyList", "targetHttpsProxies"),
     ("compute.targetSslProxies.list", "ssl_proxies", "compute#targetSslProxyList", "targetSslProxies"),
-    ("compute.backendServices.list", "backend_services", "compute#backendServiceList", "backendServices"),
+)
+# Compute aggregated lists over "global" and every region: (method id, attribute, kind, collection)
+COMPUTE_AGGREGATED: tuple[tuple[str, str, str, str], ...] = (
+    ("compute.sslPolicies.aggregatedList", "ssl_policies", "compute#sslPoliciesAggregatedList", "sslPolicies"),
+    ("compute.targetHttpsProxies.aggregatedList", "https_proxies", "compute#targetHttpsProxyAggregatedList",
+     "targetHttpsProxies"),
+    ("compute.backendServices.aggregatedList", "backend_services", "compute#backendServiceAggregatedList",
+     "backendServices"),
 )
 
 
@@ -66,6 +71,31 @@ def cis_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
             base = f"https://www.googleapis.com/compute/v1/projects/{project.project_id}/global/{collection}"
             out: dict[str, Any] = {"kind": kind, "id": f"projects/{project.project_id}/global/{collection}",
                                    "items": page, "selfLink": base}
+            if token:
+                out["nextPageToken"] = token
+            return out
+
+        return handle
+
+    def compute_aggregated(method_id: str, attr: str, kind: str, collection: str) -> Handler:
+        def handle(req: "Request") -> dict[str, Any]:
+            project = fake._project(req.params["project"])
+            fake._gate("compute", method_id, project)
+            flat = [(f"regions/{i['region'].rsplit('/', 1)[-1]}" if i.get("region") else "global", i)
+                    for i in getattr(project, attr)]
+            page, token = fake._page(flat, req, "maxResults")
+            items: dict[str, Any] = {}
+            for scope, item in page:
+                items.setdefault(scope, {collection: []})[collection].append(item)
+            if not req.q("pageToken"):  # empty scopes say so on the first page, as the real API does
+                for scope in ["global", *(f"regions/{r}" for r in fake.estate.regions())]:
+                    if scope not in items and not any(sc == scope for sc, _ in flat):
+                        items[scope] = {"warning": {"code": "NO_RESULTS_ON_PAGE", "message":
+                                        f"There are no results for scope '{scope}' on this page.",
+                                        "data": [{"key": "scope", "value": scope}]}}
+            out: dict[str, Any] = {"kind": kind, "id": f"projects/{project.project_id}/aggregated/{collection}",
+                                   "items": items, "selfLink": f"https://www.googleapis.com/compute/v1/projects/"
+                                                               f"{project.project_id}/aggregated/{collection}"}
             if token:
                 out["nextPageToken"] = token
             return out
@@ -102,4 +132,5 @@ def cis_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
     return [("serviceusage", "serviceusage.services.list", services),
             ("essentialcontacts", "essentialcontacts.organizations.contacts.list", contacts),
             *((api, mid, listing(api, mid, param, attr, field, size)) for api, mid, param, attr, field, size in LISTS),
-            *(("compute", mid, compute_listing(mid, attr, kind, coll)) for mid, attr, kind, coll in COMPUTE_LISTS)]
+            *(("compute", mid, compute_listing(mid, attr, kind, coll)) for mid, attr, kind, coll in COMPUTE_LISTS),
+            *(("compute", mid, compute_aggregated(mid, attr, kind, coll)) for mid, attr, kind, coll in COMPUTE_AGGREGATED)]
