@@ -194,6 +194,7 @@ GCP_CIS = {
     "exports_all_entries": "bool: an enabled sink without a filter",
     "destination_bucket": "str|None: Cloud Storage bucket a sink writes to",
     "destination_locked": "bool|None: that bucket's retention policy is locked; None when it is not the project's",
+    "include_children": "bool: a folder/organisation sink that also exports its child projects' entries",
     "all_entries_sink": "bool: the project has an enabled sink without a filter",
     "change_metrics": "{concern: [log metric names]} whose filter covers a CIS monitoring concern",
     "change_alerts": "{concern: [log metric names]} of those watched by an enabled alert policy",

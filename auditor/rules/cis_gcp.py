@@ -185,15 +185,44 @@ def api_key_old(res: Any, ctx: RuleContext) -> Result | None:
 # ------------------------------------------------------------------ logging and monitoring (CIS section 2)
 
 
+HIERARCHY_SINKS = "cis_gcp.hierarchy_all_entries_sinks"
+SINK_TYPES = ("gcp.logging.sink", "gcp.logging.folder_sink", "gcp.logging.organization_sink")
+
+
+@observer
+def remember_hierarchy_sinks(cache: dict[str, Any], res: Any) -> None:
+    """First pass: folder/organisation sinks that export every entry of the projects below them."""
+    if getattr(res, "type", None) not in ("gcp.logging.folder_sink", "gcp.logging.organization_sink"):
+        return
+    f = res.facets if isinstance(res.facets, dict) else {}
+    if f.get("exports_all_entries") and f.get("include_children"):
+        cache.setdefault(HIERARCHY_SINKS, {}).setdefault(str(res.account), []).append(str(res.name))
+
+
 @rule(id="logging.sink_all_entries_missing", title="No log sink exports all log entries", severity="medium",
       kind="posture",
       rationale="Logs kept only in the project's default buckets expire and die with the project; an unfiltered "
                 "sink keeps a copy of every entry.",
-      remediation="Create an enabled sink with an empty filter to Cloud Storage, BigQuery or another log bucket.",
-      types=MONITORING, reads=("all_entries_sink",))
+      remediation="Create an enabled sink with an empty filter (on the project, or on a folder/the organisation "
+                  "with includeChildren) to Cloud Storage, BigQuery or another log bucket.",
+      types=MONITORING, reads=("all_entries_sink", "ancestors"))
 def sink_all_entries(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "all_entries_sink", "log sinks", bad=False,
-                 fail="no enabled sink without a filter", ok="an enabled sink exports every entry")
+    own = facet(res, "all_entries_sink")
+    if own is MISSING:
+        return None
+    if own is None:
+        return unknown("log sinks")
+    if own:
+        return Result(PASS, "an enabled project sink exports every entry")
+    ancestors = facet(res, "ancestors")
+    above = ctx.cache.get(HIERARCHY_SINKS, {})
+    for a in ancestors if isinstance(ancestors, list) else []:
+        if above.get(a):
+            return Result(PASS, f"{a} sink {above[a][0]} exports every entry of its projects",
+                          {"covered_by": a, "sinks": above[a]})
+    where = "" if isinstance(ancestors, list) else " (folders/organisation above it were not discovered)"
+    return Result(FAIL, "no enabled sink without a filter, on the project or above it" + where,
+                  {"ancestors": ancestors})
 
 
 @observer
@@ -210,7 +239,7 @@ def remember_bucket_lock(cache: dict[str, Any], res: Any) -> None:
       rationale="Without bucket lock an attacker (or mistake) can delete exported audit logs before their "
                 "retention ends.",
       remediation="Set a retention policy on the sink's destination bucket and lock it.",
-      types=("gcp.logging.sink",), reads=("destination_bucket", "destination_locked"))
+      types=SINK_TYPES, reads=("destination_bucket", "destination_locked"))
 def sink_bucket_unlocked(res: Any, ctx: RuleContext) -> Result | None:
     dest = facet(res, "destination_bucket")
     if dest is MISSING or not dest:

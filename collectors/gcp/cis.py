@@ -232,7 +232,9 @@ def alerted_metrics(policies: Iterable[dict[str, Any]]) -> set[str]:
 def sink_facets(sink: dict[str, Any]) -> dict[str, Any]:
     dest = str(sink.get("destination") or "")
     return {"exports_all_entries": not sink.get("disabled") and not str(sink.get("filter") or "").strip(),
-            "destination_bucket": dest.split("/", 1)[1] if dest.startswith("storage.googleapis.com/") else None}
+            "destination_bucket": dest.split("/", 1)[1] if dest.startswith("storage.googleapis.com/") else None,
+            # folder/organisation sinks: exports the entries of every project below too
+            "include_children": bool(sink.get("includeChildren"))}
 
 
 def monitoring_facets(sinks: list[dict[str, Any]], metrics: list[dict[str, Any]],
@@ -303,6 +305,17 @@ def collect_sinks(job: "GcpJob") -> Iterable["Resource"]:
                            name=s["name"], region="global", config=s, facets=facets)
 
 
+def collect_hierarchy_sinks(job: "GcpJob") -> Iterable["Resource"]:
+    """Aggregated sinks of a folder or the organisation (their destination buckets are judged from the
+    snapshot: they usually live in a logging project)."""
+    kind = job.scope.split("/", 1)[0]
+    api = (job.clients.logging().folders() if kind == "folders" else job.clients.logging().organizations()).sinks()
+    for s in _pages(job, lambda t: api.list(parent=job.scope, pageSize=200, pageToken=t), "sinks"):
+        facets = {**sink_facets(s), "destination_locked": None}
+        yield job.resource(native_id=f"//logging.googleapis.com/{job.scope}/sinks/{s['name']}", name=s["name"],
+                           region="global", config=s, facets=facets)
+
+
 def collect_project_monitoring(job: "GcpJob") -> Iterable["Resource"]:
     """One resource per project: do its sinks, log metrics and alert policies cover CIS section 2?"""
     metrics_api = job.clients.logging().projects().metrics()
@@ -318,9 +331,10 @@ def collect_project_monitoring(job: "GcpJob") -> Iterable["Resource"]:
         "alertPolicies": [{"name": p.get("name"), "displayName": p.get("displayName"), "enabled": p.get("enabled"),
                            "metrics": sorted(alerted_metrics([{**p, "enabled": True}]))} for p in policies],
     }
+    facets = {**monitoring_facets(sinks, metrics, policies),
+              "ancestors": list(job.ancestors) if job.ancestors is not None else None}
     yield job.resource(native_id=f"//logging.googleapis.com/projects/{job.scope}/cisMonitoring",
-                       name=job.scope, region="global", config=config,
-                       facets=monitoring_facets(sinks, metrics, policies))
+                       name=job.scope, region="global", config=config, facets=facets)
 
 
 def collect_dns_zones(job: "GcpJob") -> Iterable["Resource"]:

@@ -29,6 +29,14 @@ CIS_SPECS: tuple[ResourceSpec, ...] = (
           permissions=("logging.sinks.list", "storage.buckets.list"), rules=HashRules(volatile=("config.updateTime",)),
           collect=cis.collect_sinks, doc="Log sinks: filter (all entries?) and destination (bucket lock is judged "
                                          "against the destination bucket)."),
+    ResourceSpec(provider="gcp", type="gcp.logging.folder_sink", category="iam", service="logging",
+                 list_call="logging.folders.sinks.list", permissions=("logging.sinks.list",), scope="global",
+                 hash_rules=HashRules(volatile=("config.updateTime",)), collect=cis.collect_hierarchy_sinks,
+                 doc="Aggregated sinks of each folder in scope (includeChildren covers the projects below)."),
+    ResourceSpec(provider="gcp", type="gcp.logging.organization_sink", category="iam", service="logging",
+                 list_call="logging.organizations.sinks.list", permissions=("logging.sinks.list",), scope="global",
+                 hash_rules=HashRules(volatile=("config.updateTime",)), collect=cis.collect_hierarchy_sinks,
+                 doc="Aggregated sinks of the organisation in scope."),
     _spec("gcp.logging.project_monitoring", "iam", "logging", "logging.projects.metrics.list",
           detail=("logging.projects.sinks.list", "monitoring.projects.alertPolicies.list"),
           permissions=("logging.logMetrics.list", "logging.sinks.list", "monitoring.alertPolicies.list"),
@@ -75,6 +83,8 @@ CIS_SPECS: tuple[ResourceSpec, ...] = (
 
 CIS_CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "logging.projects.sinks.list": ("logging.sinks.list",),
+    "logging.folders.sinks.list": ("logging.sinks.list",),
+    "logging.organizations.sinks.list": ("logging.sinks.list",),
     "logging.projects.metrics.list": ("logging.logMetrics.list",),
     "monitoring.projects.alertPolicies.list": ("monitoring.alertPolicies.list",),
     "dns.managedZones.list": ("dns.managedZones.list",),

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from collectors.gcp.clients import GcpClients
 
 HIERARCHY_TYPES = {"gcp.iam.folder_policy": "folders/", "gcp.iam.organization_policy": "organizations/",
-                   "gcp.essentialcontacts.organization": "organizations/"}
+                   "gcp.essentialcontacts.organization": "organizations/", "gcp.logging.folder_sink": "folders/",
+                   "gcp.logging.organization_sink": "organizations/"}
 DISCOVERY_TYPE = "gcp.resourcemanager.projects"
 
 

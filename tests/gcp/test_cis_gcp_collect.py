@@ -226,3 +226,17 @@ def test_regional_https_proxies_come_from_the_aggregated_list(run) -> None:  # t
                if r.type == "gcp.compute.target_https_proxy"}
     assert proxies[("cis-unsafe", "europe-west1", "web-eu")]["tls_weaknesses"]
     assert ("cis-unsafe", "global", "web") in proxies and ("cis-safe", "global", "web") in proxies
+
+
+def test_folder_sinks_with_include_children_cover_the_projects_below(clean_run) -> None:  # type: ignore[no-untyped-def]
+    """data-lake only exports errors itself, but folders/111 above it exports everything; web-dev sits
+    under the organisation, whose sink is filtered."""
+    rs = [stored(r) for r in clean_run.sink.resources]
+    found, _ = evaluate(rs, rs, AuditorConfig(), rules=["logging.sink_all_entries_missing",
+                                                        "logging.sink_bucket_unlocked"])
+    got = {(f.rule_id, f.account): f for f in found}
+    covered = got[("logging.sink_all_entries_missing", "data-lake")]
+    assert covered.status == PASS and "folders/111" in covered.message
+    assert got[("logging.sink_all_entries_missing", "web-dev")].status == FAIL
+    # the folder sink writes to ml-prod-logs, which has no locked retention: judged from the snapshot
+    assert got[("logging.sink_bucket_unlocked", "folders/111")].status == FAIL

@@ -24,7 +24,8 @@ EXPECTED_TYPES = {
     # CIS Foundations (issue 15)
     "gcp.compute.project", "gcp.logging.sink", "gcp.logging.project_monitoring", "gcp.dns.managed_zone",
     "gcp.apikeys.key", "gcp.apikeys.inventory", "gcp.compute.target_https_proxy", "gcp.compute.backend_service",
-    "gcp.serviceusage.project_services", "gcp.essentialcontacts.organization", "gcp.compute.target_ssl_proxy",
+    "gcp.serviceusage.project_services", "gcp.essentialcontacts.organization", "gcp.logging.folder_sink",
+    "gcp.logging.organization_sink", "gcp.compute.target_ssl_proxy",
 }
 
 
@@ -59,7 +60,8 @@ def test_custom_role_is_the_union_of_spec_permissions() -> None:
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
 def test_collector_makes_only_the_calls_its_spec_declares(fresh_fake: GcpFake, spec) -> None:  # type: ignore[no-untyped-def]
     scoped = {"organization": ORG} if spec.type in ("gcp.iam.folder_policy", "gcp.iam.organization_policy",
-                                                    "gcp.essentialcontacts.organization") \
+                                                    "gcp.essentialcontacts.organization", "gcp.logging.folder_sink",
+                                                    "gcp.logging.organization_sink") \
         else {"projects": ["ml-prod", "data-lake"]}
     cfg = anonymous_config(fresh_fake, resource_types=[spec.type], **scoped)
     fresh_fake.calls.clear()

@@ -41,19 +41,34 @@ CIS_FILTERS: dict[str, str] = {
 }
 
 
-def log_sink(project: GcpProject, name: str, destination: str, *, filter_: str = "", disabled: bool = False
-             ) -> dict[str, Any]:
+def _sink(name: str, destination: str, writer: str, filter_: str, disabled: bool) -> dict[str, Any]:
     s: dict[str, Any] = {
         "name": name,
         "destination": destination,
         "disabled": disabled,
-        "writerIdentity": f"serviceAccount:service-{project.number}@gcp-sa-logging.iam.gserviceaccount.com",
+        "writerIdentity": f"serviceAccount:{writer}@gcp-sa-logging.iam.gserviceaccount.com",
         "createTime": "2025-01-10T09:00:00Z",
         "updateTime": "2025-01-10T09:00:00Z",
     }
     if filter_:
         s["filter"] = filter_
+    return s
+
+
+def log_sink(project: GcpProject, name: str, destination: str, *, filter_: str = "", disabled: bool = False
+             ) -> dict[str, Any]:
+    s = _sink(name, destination, f"service-{project.number}", filter_, disabled)
     project.log_sinks.append(s)
+    return s
+
+
+def hierarchy_sink(estate: GcpEstate, parent: str, name: str, destination: str, *, filter_: str = "",
+                   include_children: bool = True) -> dict[str, Any]:
+    """An aggregated sink of a folder or the organisation (covers child projects with includeChildren)."""
+    kind, _, num = parent.partition("/")
+    s = _sink(name, destination, f"service-{'org' if kind == 'organizations' else 'folder'}-{num}", filter_, False)
+    s["includeChildren"] = include_children
+    estate.hierarchy_sinks.setdefault(parent, []).append(s)
     return s
 
 
@@ -271,6 +286,10 @@ def seed_cis(estate: GcpEstate) -> None:
     backend_service(data, "data-portal-be", logging=False)
     ml.extra_services.append("cloudasset.googleapis.com")
     contact(estate, "secops@example.com", "SECURITY", "TECHNICAL_INCIDENTS")
+    # folders/111 (ml) exports everything below it to a central bucket of ml-prod
+    hierarchy_sink(estate, "folders/111", "ml-folder-all", "storage.googleapis.com/ml-prod-logs")
+    hierarchy_sink(estate, SAMPLE_ORG, "org-audit-only", "logging.googleapis.com/projects/ml-prod/locations/global/"
+                   "buckets/org-audit", filter_='logName:"cloudaudit.googleapis.com"')
 
 
 # ---------------------------------------------------------------- unsafe / safe twins for the tests

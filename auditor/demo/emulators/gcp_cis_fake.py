@@ -129,7 +129,26 @@ def cis_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
         page, token = fake._page(list(fake.estate.org_contacts), req, "pageSize")
         return {"contacts": page, **({"nextPageToken": token} if token else {})}
 
-    return [("serviceusage", "serviceusage.services.list", services),
+    def hierarchy_sinks(method_id: str, param: str, prefix: str) -> Handler:
+        def handle(req: "Request") -> dict[str, Any]:
+            name = f"{prefix}{req.params[param]}"
+            known = [f["name"] for f in fake.estate.folders] + (
+                [fake.estate.organization["name"]] if fake.estate.organization else [])
+            if name not in known:
+                from auditor.demo.emulators.gcp_fake import permission_denied
+
+                raise permission_denied("logging.sinks.list", name)
+            fake._gate("logging", method_id, None)
+            page, token = fake._page(list(fake.estate.hierarchy_sinks.get(name, [])), req, "pageSize")
+            return {"sinks": page, **({"nextPageToken": token} if token else {})}
+
+        return handle
+
+    return [("logging", "logging.folders.sinks.list", hierarchy_sinks("logging.folders.sinks.list", "foldersId",
+                                                                      "folders/")),
+            ("logging", "logging.organizations.sinks.list",
+             hierarchy_sinks("logging.organizations.sinks.list", "organizationsId", "organizations/")),
+            ("serviceusage", "serviceusage.services.list", services),
             ("essentialcontacts", "essentialcontacts.organizations.contacts.list", contacts),
             *((api, mid, listing(api, mid, param, attr, field, size)) for api, mid, param, attr, field, size in LISTS),
             *(("compute", mid, compute_listing(mid, attr, kind, coll)) for mid, attr, kind, coll in COMPUTE_LISTS),

@@ -68,6 +68,7 @@ class GcpEstate:
     folders: list[dict[str, Any]] = field(default_factory=list)  # CRM v3 Folder JSON
     folder_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     org_contacts: list[dict[str, Any]] = field(default_factory=list)  # Essential Contacts of the organisation
+    hierarchy_sinks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # folders/N|organizations/N
     zones: list[str] = field(default_factory=list)  # every zone aggregated lists report
     page_size: int = 2
     # failure switches
