@@ -132,6 +132,12 @@ class GcpEndpoints(Section):
     sqladmin: str | None = None
     bigquery: str | None = None
     cloudkms: str | None = None
+    logging: str | None = None
+    monitoring: str | None = None
+    dns: str | None = None
+    apikeys: str | None = None
+    serviceusage: str | None = None
+    essentialcontacts: str | None = None
 
 
 class GcpConfig(Section):

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from auditor.demo.emulators.gcp_estate import GcpEstate, GcpProject
 from auditor.demo.emulators.gcp_data_fake import data_handlers
+from auditor.demo.emulators.gcp_cis_fake import cis_handlers
 from auditor.demo.emulators.gcp_ml_fake import ml_handlers
 from auditor.demo.emulators.gcp_schema import SchemaViolation, Validator, method
 
@@ -38,6 +39,12 @@ SERVICE_HOSTS = {
     "sqladmin": "sqladmin.googleapis.com",
     "bigquery": "bigquery.googleapis.com",
     "cloudkms": "cloudkms.googleapis.com",
+    "logging": "logging.googleapis.com",
+    "monitoring": "monitoring.googleapis.com",
+    "dns": "dns.googleapis.com",
+    "apikeys": "apikeys.googleapis.com",
+    "serviceusage": "serviceusage.googleapis.com",
+    "essentialcontacts": "essentialcontacts.googleapis.com",
 }
 SERVICE_TITLES = {
     "compute": "Compute Engine API",
@@ -51,6 +58,12 @@ SERVICE_TITLES = {
     "sqladmin": "Cloud SQL Admin API",
     "bigquery": "BigQuery API",
     "cloudkms": "Cloud Key Management Service (KMS) API",
+    "logging": "Cloud Logging API",
+    "monitoring": "Cloud Monitoring API",
+    "dns": "Cloud DNS API",
+    "apikeys": "API Keys API",
+    "serviceusage": "Service Usage API",
+    "essentialcontacts": "Essential Contacts API",
 }
 
 
@@ -223,7 +236,8 @@ class GcpFake:
         return {name: self.base_url + ("/" + PATH_PREFIX[name].rstrip("/") if name in PATH_PREFIX else "")
                 + ("/" + SERVICE_PATH[name] if name in SERVICE_PATH else "")
                 for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform", "notebooks", "container",
-                             "artifactregistry", "sqladmin", "bigquery", "cloudkms")}
+                             "artifactregistry", "sqladmin", "bigquery", "cloudkms", "logging", "monitoring", "dns",
+                             "apikeys", "serviceusage", "essentialcontacts")}
 
     # ------------------------------------------------------------ switches
 
@@ -347,6 +361,7 @@ class GcpFake:
             r("iam", "iam.projects.locations.workloadIdentityPools.providers.list", self._providers),
             *(r(api, method_id, handler) for api, method_id, handler in ml_handlers(self)),
             *(r(api, method_id, handler) for api, method_id, handler in data_handlers(self)),
+            *(r(api, method_id, handler) for api, method_id, handler in cis_handlers(self)),
         ]
         # literal paths before templated ones (":search" must not be read as a name)
         return sorted(routes, key=lambda x: x.pattern.pattern.count("(?P<"))
