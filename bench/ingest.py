@@ -150,59 +150,81 @@ REF_COLS = ("resource_key", "unit_key", "provider", "account", "region", "locati
             "native_id", "name", "tags", "config", "facets", "content_hash", "valid_from")
 
 
-def reference_rows(n: int, batch: int):  # type: ignore[no-untyped-def]
-    """The same rows the store writes, already serialised, in batches."""
-    rows = []
+UNIT_COLS = ("snapshot_id", "unit_key", "provider", "account", "region", "resource_type", "status", "error",
+             "resource_count", "api_calls", "started_at", "duration_ms")
+
+
+def reference_rows(n: int, batch: int, with_units: bool = False):  # type: ignore[no-untyped-def]
+    """The same rows the store writes, already serialised, in batches: (versions, unit rows).
+    Unit rows (one per collection unit, as the store records them) only ``with_units``."""
+    rows, units = [], []
+    stamp = datetime.now(timezone.utc).isoformat(sep=" ")
     for i in range(n):
         r = fast_envelope(i)
-        rows.append((r.resource_key, str(unit_of(i)), r.provider, r.account, r.region, r.location, r.category,
+        u = unit_of(i)
+        rows.append((r.resource_key, str(u), r.provider, r.account, r.region, r.location, r.category,
                      r.type, r.native_id, r.name, r.tags, r.config, r.facets, r.content_hash, 1))
+        if with_units and (i == n - 1 or unit_of(i + 1) != u):
+            units.append((1, f"{u.provider}|{u.account}|{u.region}|{u.resource_type}", u.provider, u.account,
+                          u.region, u.resource_type, "ok", None, PER_UNIT, 0, stamp, 0))
         if len(rows) >= batch or i == n - 1:
-            yield rows
-            rows = []
+            yield rows, units
+            rows, units = [], []
 
 
-def reference(path: Path, n: int, batch: int) -> float:
+def reference(path: Path, n: int, batch: int, with_units: bool = False) -> float:
     """The same rows via raw sqlite3.executemany (no indexes)."""
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"CREATE TABLE rv (id INTEGER PRIMARY KEY, {', '.join(REF_COLS)})")
+    conn.execute(f"CREATE TABLE cu (id INTEGER PRIMARY KEY, {', '.join(UNIT_COLS)})")
     sql = f"INSERT INTO rv ({', '.join(REF_COLS)}) VALUES ({', '.join('?' * len(REF_COLS))})"
+    usql = f"INSERT INTO cu ({', '.join(UNIT_COLS)}) VALUES ({', '.join('?' * len(UNIT_COLS))})"
     spent = 0.0
-    for rows in reference_rows(n, batch):
+    for rows, units in reference_rows(n, batch, with_units):
         t0 = time.perf_counter()
         conn.executemany(sql, rows)
+        if units:
+            conn.executemany(usql, units)
         conn.commit()
         spent += time.perf_counter() - t0
     conn.close()
     return spent
 
 
-def pg_reference(url: str, n: int, batch: int, how: str) -> float:
-    """The same rows into an unindexed PostgreSQL table by ``COPY`` or ``executemany``."""
+def pg_reference(url: str, n: int, batch: int, how: str, with_units: bool = False) -> float:
+    """The same rows into unindexed PostgreSQL tables by ``COPY`` or ``executemany``."""
     import psycopg
 
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute("DROP TABLE IF EXISTS rv")
+        conn.execute("DROP TABLE IF EXISTS cu")
         conn.execute("CREATE TABLE rv (id BIGSERIAL PRIMARY KEY, resource_key TEXT, unit_key TEXT, provider TEXT, "
                      "account TEXT, region TEXT, location TEXT, category TEXT, type TEXT, native_id TEXT, name TEXT, "
                      "tags TEXT, config TEXT, facets TEXT, content_hash TEXT, valid_from BIGINT)")
+        conn.execute("CREATE TABLE cu (id BIGSERIAL PRIMARY KEY, snapshot_id BIGINT, unit_key TEXT, provider TEXT, "
+                     "account TEXT, region TEXT, resource_type TEXT, status TEXT, error TEXT, resource_count INT, "
+                     "api_calls INT, started_at TIMESTAMPTZ, duration_ms INT)")
         conn.commit()
         spent = 0.0
         with conn.cursor() as cur:
-            for rows in reference_rows(n, batch):
+            for rows, units in reference_rows(n, batch, with_units):
                 t0 = time.perf_counter()
-                if how == "copy":
-                    with cur.copy(f"COPY rv ({', '.join(REF_COLS)}) FROM STDIN") as cp:
-                        for row in rows:
-                            cp.write_row(row)
-                else:
-                    cur.executemany(f"INSERT INTO rv ({', '.join(REF_COLS)}) VALUES "
-                                    f"({', '.join(['%s'] * len(REF_COLS))})", rows)
+                for table, cols, data in (("rv", REF_COLS, rows), ("cu", UNIT_COLS, units)):
+                    if not data:
+                        continue
+                    if how == "copy":
+                        with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+                            for row in data:
+                                cp.write_row(row)
+                    else:
+                        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                                        f"({', '.join(['%s'] * len(cols))})", data)
                 conn.commit()
                 spent += time.perf_counter() - t0
         conn.execute("DROP TABLE rv")
+        conn.execute("DROP TABLE cu")
     return spent
 
 
@@ -224,6 +246,7 @@ def one_run(n: int, batch: int, db_dir: str | None) -> dict:
     with tempfile.TemporaryDirectory(dir=db_dir) as tmp:
         ref_path, path = Path(tmp) / "reference.db", Path(tmp) / "inventory.db"
         ref_s = reference(ref_path, n, batch)
+        ref_units_s = reference(Path(tmp) / "reference-units.db", n, batch, with_units=True)
         engine = make_engine(f"sqlite:///{path}")
         migrate.upgrade(engine)
 
@@ -232,7 +255,7 @@ def one_run(n: int, batch: int, db_dir: str | None) -> dict:
                 c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             return db_size(path)
 
-        out = {"reference_s": ref_s, **phases(engine, n, batch, size)}
+        out = {"reference_s": ref_s, "reference_with_units_s": ref_units_s, **phases(engine, n, batch, size)}
         engine.dispose()
     return out
 
@@ -252,6 +275,7 @@ def one_pg_run(url: str, n: int, batch: int) -> dict:
         target = base.set(database=scratch)
         raw = target.set(drivername="postgresql").render_as_string(hide_password=False)
         out = {"reference_s": pg_reference(raw, n, batch, "copy"),
+               "reference_with_units_s": pg_reference(raw, n, batch, "copy", with_units=True),
                "reference_executemany_s": pg_reference(raw, n, batch, "executemany")}
         engine = make_engine(target.render_as_string(hide_password=False))
         migrate.upgrade(engine)
@@ -306,6 +330,9 @@ def main() -> None:
         "fresh_ingest_s": round(fresh_s, 3),
         "fresh_rate_per_s": round(n / fresh_s),
         "fresh_vs_reference_rate": round(ref_s / fresh_s, 3),
+        # The store also writes one row per unit: the same reference with those rows too.
+        "reference_with_units_s": round(med("reference_with_units_s"), 3),
+        "fresh_vs_reference_with_units_rate": round(med("reference_with_units_s") / fresh_s, 3),
         "unchanged_reingest_s": round(same_s, 3),
         "unchanged_vs_fresh_time": round(same_s / fresh_s, 3),
         "unchanged_vs_fresh_time_per_run": [round(r["unchanged_s"] / r["fresh_s"], 3) for r in runs],

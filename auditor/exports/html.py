@@ -128,11 +128,7 @@ def _not_ok_units(data: ExportData) -> list[dict[str, Any]]:
 def _summary(data: ExportData) -> str:
     fails = [f for f in data.findings if f["status"] == "FAIL"]
     unknown = sum(1 for f in data.findings if f["status"] == "UNKNOWN")
-    providers: Counter = Counter()
-    n_resources = 0
-    for r in data.resources:  # one pass: the inventory may be streamed from the database
-        providers[r["provider"]] += 1
-        n_resources += 1
+    providers, n_resources = data.placement.providers, data.placement.total
     not_ok = _not_ok_units(data)
     ok_units = len(data.units) - len(not_ok)
     coverage = f"{ok_units}/{len(data.units)}" if data.units else "n/a"
@@ -328,13 +324,9 @@ def _trust(data: ExportData) -> str:
 
 
 def _residency(data: ExportData) -> str:
-    by_loc: dict[str, Counter] = {}
-    for r in data.resources:
-        by_loc.setdefault(r["location"] or "unknown", Counter())[r["provider"]] += 1
+    by_loc, loc_of = data.placement.by_location, data.placement.location_of
     res_findings = [f for f in data.findings if f["rule_id"].startswith(RESIDENCY_PREFIX)]
     fail_by_loc: Counter = Counter()
-    wanted = {f["resource_key"] for f in res_findings if f["status"] == "FAIL"}
-    loc_of = {r["resource_key"]: r["location"] or "unknown" for r in data.resources if r["resource_key"] in wanted}
     for f in res_findings:
         if f["status"] == "FAIL":
             fail_by_loc[loc_of.get(f["resource_key"], "unknown")] += 1

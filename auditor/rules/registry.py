@@ -26,6 +26,8 @@ MODULES: tuple[str, ...] = (
     "auditor.rules.residency",
     "auditor.rules.ml",
     "auditor.rules.cis_azure_data",
+    "auditor.rules.cis_gcp_data",
+    "auditor.rules.cis_gcp",
     "auditor.rules.cis_aws_iam",
 )
 RuleFn = Callable[[Any, "RuleContext"], "Result | None"]
