@@ -172,9 +172,9 @@ SECURITY = {
     "log_bucket_access_logging": "bool|None: server access logging on that bucket (None: other account / unread)",
     "cloudwatch_log_group": "str: CloudWatch Logs group ARN the trail also delivers to, '' when none",
     "management_events": "list['read'|'write']|None: management events recorded",
-    "s3_object_read_events": "bool|None: S3 object-level read events recorded for every bucket",
-    "s3_object_write_events": "bool|None: S3 object-level write events recorded for every bucket",
-    # aws.cloudtrail.account (s3_object_*_events: by some logging multi-region trail)
+    "object_read_events": "bool|None: S3 object-level read events recorded for every bucket",
+    "object_write_events": "bool|None: S3 object-level write events recorded for every bucket",
+    # aws.cloudtrail.account (object_*_events there: by some logging multi-region trail)
     "multi_region_trails": "list[str]|None: multi-region trails logging read+write management events",
     # aws.cloudwatch.trail_alarms
     "trail_log_groups": "list[str]|None: log groups that working multi-region trails deliver to",

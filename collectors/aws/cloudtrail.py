@@ -76,8 +76,8 @@ def event_coverage(selectors: dict[str, Any]) -> dict[str, Any]:
             s3 |= kinds
     return {
         "management_events": sorted(mgmt),
-        "s3_object_read_events": "read" in s3,
-        "s3_object_write_events": "write" in s3,
+        "object_read_events": "read" in s3,
+        "object_write_events": "write" in s3,
     }
 
 
@@ -103,7 +103,7 @@ def _logging(details: dict[str, Any]) -> bool | None:
 
 def _coverage(details: dict[str, Any]) -> dict[str, Any]:
     if details["selectors"] is None:
-        return {"management_events": None, "s3_object_read_events": None, "s3_object_write_events": None}
+        return {"management_events": None, "object_read_events": None, "object_write_events": None}
     return event_coverage(details["selectors"])
 
 
@@ -183,7 +183,7 @@ def collect_account_trails(ctx: AwsUnitContext) -> Iterator[Resource]:
     trails = multi_region_trails(ctx, failures)
     working: list[str] = []
     undecided = False
-    s3 = {"s3_object_read_events": False, "s3_object_write_events": False}
+    s3 = {"object_read_events": False, "object_write_events": False}
     s3_undecided = {k: False for k in s3}
     for trail, details in trails:
         eff = effective(details)
