@@ -1,0 +1,207 @@
+"""CIS AWS sections 4-6 end to end: accounts seeded on the moto server over HTTP, collected by the
+real collectors (assumed role per account), judged by the rules. Each rule FAILs in an unsafe
+account and PASSes in its safe twin.
+
+Three accounts: SAFE does everything CIS asks; UNSAFE has a working multi-region trail whose log
+group carries only useless filters (a catch-all, an AND-ed list, an alarm nobody hears) and every
+other setting wrong; BARE has no trail, recorder or hub at all.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from auditor.config.schema import AwsConfig
+from auditor.rules.cis_aws_logging import MONITORED
+from auditor.rules.engine import evaluate
+from auditor.rules.verdict import FAIL, PASS, UNKNOWN
+from collectors.aws import AwsClientFactory, classify, plan
+from collectors.runner import ListSink, run_units
+from tests.identity.factories import stored
+from tests.rules.examples import AS_OF, CONFIG
+from tests.rules.examples_aws_logging import pattern_for
+
+
+SAFE, UNSAFE, BARE = "444455556666", "555566667777", "666677778888"
+REGION = "eu-west-1"
+TYPES = ["aws.cloudtrail.trail", "aws.cloudtrail.account", "aws.cloudwatch.trail_alarms", "aws.config.recorders",
+         "aws.securityhub.hub", "aws.ec2.ebs_default_encryption", "aws.kms.key", "aws.ec2.security_group",
+         "aws.ec2.vpc_peering"]
+
+
+class Seeder:
+    def __init__(self, url: str, account: str) -> None:
+        self.url, self.account = url, account
+
+    def client(self, service: str, region: str = REGION) -> Any:
+        c = boto3.client(service, region_name=region, endpoint_url=self.url, aws_access_key_id="testing",
+                         aws_secret_access_key="testing")
+        account = self.account
+
+        def header(request: Any, **_: Any) -> None:
+            request.headers["x-moto-account-id"] = account
+
+        c.meta.events.register("before-sign", header)
+        return c
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{REGION}:{self.account}:{resource}"
+
+    def bucket(self, name: str, *, logging_to: str | None = None) -> None:
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        if logging_to:
+            s3.put_bucket_acl(Bucket=logging_to, ACL="log-delivery-write")
+            s3.put_bucket_logging(Bucket=name, BucketLoggingStatus={
+                "LoggingEnabled": {"TargetBucket": logging_to, "TargetPrefix": "trail/"}})
+
+    def trail(self, name: str, bucket: str, *, safe: bool, log_group: str | None) -> None:
+        ct = self.client("cloudtrail")
+        kw: dict[str, Any] = {"Name": name, "S3BucketName": bucket, "IsMultiRegionTrail": True,
+                              "EnableLogFileValidation": safe}
+        if safe:
+            kw["KmsKeyId"] = self.client("kms").create_key(Description="trail")["KeyMetadata"]["Arn"]
+            self.client("kms").enable_key_rotation(KeyId=kw["KmsKeyId"])
+        if log_group:
+            self.client("logs").create_log_group(logGroupName=log_group)
+            kw["CloudWatchLogsLogGroupArn"] = self.arn("logs", f"log-group:{log_group}:*")
+            kw["CloudWatchLogsRoleArn"] = f"arn:aws:iam::{self.account}:role/trail-to-logs"
+        ct.create_trail(**kw)
+        ct.start_logging(Name=name)
+        selector: dict[str, Any] = {"ReadWriteType": "All", "IncludeManagementEvents": True}
+        if safe:
+            selector["DataResources"] = [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]
+        ct.put_event_selectors(TrailName=name, EventSelectors=[selector])
+
+    def topic(self, name: str, *, subscribed: bool) -> str:
+        sns = self.client("sns")
+        arn = sns.create_topic(Name=name)["TopicArn"]
+        if subscribed:
+            queue = self.client("sqs").create_queue(QueueName=f"{name}-q")["QueueUrl"]
+            qarn = self.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+            sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn["Attributes"]["QueueArn"])
+        return arn
+
+    def alarmed_filter(self, log_group: str, name: str, pattern: str, topic: str) -> None:
+        self.client("logs").put_metric_filter(
+            logGroupName=log_group, filterName=name, filterPattern=pattern,
+            metricTransformations=[{"metricName": name, "metricNamespace": "CISBenchmark", "metricValue": "1"}])
+        self.client("cloudwatch").put_metric_alarm(
+            AlarmName=f"{name}-alarm", MetricName=name, Namespace="CISBenchmark", Statistic="Sum", Period=300,
+            EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic])
+
+    def config_recorder(self) -> None:
+        cfg = self.client("config")
+        cfg.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": f"arn:aws:iam::{self.account}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+        cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": f"config-{self.account}"})
+        cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+
+    def network(self, *, cifs_cidr: str, peer_route: str, default_sg_rules: bool) -> None:
+        ec2 = self.client("ec2")
+        a = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        b = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+        pcx = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+        rtb = ec2.create_route_table(VpcId=a)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=rtb, DestinationCidrBlock=peer_route, VpcPeeringConnectionId=pcx)
+        sg = ec2.create_security_group(GroupName="files", Description="smb", VpcId=a)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 445, "ToPort": 445, "IpRanges": [{"CidrIp": cifs_cidr}]}])
+        if not default_sg_rules:
+            for group in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])[
+                    "SecurityGroups"]:
+                if group["IpPermissions"]:
+                    ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+                if group["IpPermissionsEgress"]:
+                    ec2.revoke_security_group_egress(GroupId=group["GroupId"],
+                                                     IpPermissions=group["IpPermissionsEgress"])
+
+
+def seed_safe(s: Seeder) -> None:
+    s.bucket("access-logs-safe")
+    s.bucket("trail-logs-safe", logging_to="access-logs-safe")
+    s.trail("org-trail", "trail-logs-safe", safe=True, log_group="trail-safe")
+    topic = s.topic("security-alerts", subscribed=True)
+    for m in MONITORED:
+        s.alarmed_filter("trail-safe", m.key, pattern_for(m.key), topic)
+    key = s.client("kms").create_key(Description="data")["KeyMetadata"]["KeyId"]
+    s.client("kms").enable_key_rotation(KeyId=key)
+    s.config_recorder()
+    s.client("securityhub").enable_security_hub()
+    s.client("ec2").enable_ebs_encryption_by_default()
+    s.network(cifs_cidr="10.0.0.0/8", peer_route="10.1.4.0/24", default_sg_rules=False)
+
+
+def seed_unsafe(s: Seeder) -> None:
+    s.bucket("trail-logs-unsafe")
+    s.trail("audit", "trail-logs-unsafe", safe=False, log_group="trail-unsafe")
+    heard, unheard = s.topic("alerts", subscribed=True), s.topic("nobody", subscribed=False)
+    s.alarmed_filter("trail-unsafe", "everything", "{ $.eventName = * }", heard)
+    s.alarmed_filter("trail-unsafe", "sg-anded", pattern_for("security_group_changes").replace("||", "&&"), heard)
+    s.alarmed_filter("trail-unsafe", "root-unheard", pattern_for("root_usage"), unheard)
+    s.alarmed_filter("trail-unsafe", "hostile", '{ $.eventName = "\\" } ' + "(" * 40, heard)
+    s.client("kms").create_key(Description="data")  # rotation off by default
+    s.network(cifs_cidr="0.0.0.0/0", peer_route="10.1.0.0/16", default_sg_rules=True)
+
+
+@pytest.fixture(scope="module")
+def verdicts(moto_url: str) -> dict[str, dict[str, set[str]]]:
+    seed_safe(Seeder(moto_url, SAFE))
+    seed_unsafe(Seeder(moto_url, UNSAFE))
+    Seeder(moto_url, BARE).client("ec2").describe_vpcs()  # the account exists, nothing configured
+    cfg = AwsConfig(credential_source="static-test", endpoint_url=moto_url, regions=[REGION], resource_types=TYPES,
+                    accounts=[{"id": a, "role_name": "PostureAuditor"} for a in (SAFE, UNSAFE, BARE)])
+    sink = ListSink()
+    run_units(plan(cfg, clients=AwsClientFactory(cfg, max_attempts=1)), sink, classifiers={"aws": classify})
+    bad = [(str(u.unit), u.status.value, u.error) for u in sink.units if not u.status.completed]
+    assert bad == []
+    rs = [stored(r) for r in sink.resources]
+    findings, _ = evaluate(rs, rs, CONFIG, as_of=AS_OF)
+    accounts = {r.resource_key: r.account for r in sink.resources}
+    out: dict[str, dict[str, set[str]]] = {}
+    for f in findings:
+        out.setdefault(f.rule_id, {}).setdefault(accounts[f.resource_key], set()).add(f.status)
+    out["_facets"] = {(r.account, r.type): r.facets for r in sink.resources}  # type: ignore[assignment]
+    return out
+
+
+def _twin(verdicts: dict[str, dict[str, set[str]]], rule_id: str, unsafe: str = UNSAFE) -> None:
+    got = verdicts.get(rule_id, {})
+    assert FAIL in got.get(unsafe, set()), (rule_id, got)
+    assert got.get(SAFE) and FAIL not in got[SAFE] and UNKNOWN not in got[SAFE], (rule_id, got)
+
+
+@pytest.mark.parametrize("rule_id", [
+    "logging.cloudtrail_log_validation", "logging.cloudtrail_bucket_access_logging", "logging.cloudtrail_kms",
+    "logging.s3_object_write_events", "logging.s3_object_read_events", "kms.key_rotation", "network.cifs_open",
+    "network.default_sg_allows_traffic", "network.peering_route_broad",
+])
+def test_unsafe_account_fails_and_safe_twin_passes(verdicts, rule_id: str) -> None:  # type: ignore[no-untyped-def]
+    _twin(verdicts, rule_id)
+
+
+@pytest.mark.parametrize("rule_id", ["logging.cloudtrail_multi_region", "logging.config_recording",
+                                     "monitoring.securityhub_enabled", "storage.ebs_default_encryption"])
+def test_bare_account_fails_and_safe_twin_passes(verdicts, rule_id: str) -> None:  # type: ignore[no-untyped-def]
+    _twin(verdicts, rule_id, unsafe=BARE)
+
+
+@pytest.mark.parametrize("key", [m.key for m in MONITORED])
+def test_monitoring_needs_a_filter_that_catches_the_events_and_an_alarm_someone_hears(verdicts, key) -> None:  # type: ignore[no-untyped-def]
+    got = verdicts[f"monitoring.{key}"]
+    assert got[SAFE] == {PASS}, got
+    assert got[UNSAFE] == {FAIL}, got  # catch-all, AND-ed list, unheard alarm, hostile pattern: none counts
+    assert got[BARE] == {FAIL}, got  # no trail delivers to CloudWatch Logs
+
+
+def test_collected_facets_of_the_unsafe_alarms(verdicts) -> None:  # type: ignore[no-untyped-def]
+    alarms = json.loads(verdicts["_facets"][(UNSAFE, "aws.cloudwatch.trail_alarms")])  # type: ignore[index]
+    names = {f["filter"] for f in alarms["alarmed_filters"]}
+    assert names == {"everything", "sg-anded", "hostile"}  # the unheard alarm's filter is not kept
+    assert alarms["trail_log_groups"] == [f"arn:aws:logs:{REGION}:{UNSAFE}:log-group:trail-unsafe:*"]
