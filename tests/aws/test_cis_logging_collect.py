@@ -205,3 +205,43 @@ def test_collected_facets_of_the_unsafe_alarms(verdicts) -> None:  # type: ignor
     names = {f["filter"] for f in alarms["alarmed_filters"]}
     assert names == {"everything", "sg-anded", "hostile"}  # the unheard alarm's filter is not kept
     assert alarms["trail_log_groups"] == [f"arn:aws:logs:{REGION}:{UNSAFE}:log-group:trail-unsafe:*"]
+
+
+def test_denied_services_are_unit_statuses_not_empty_answers(moto_url, verdicts) -> None:  # type: ignore[no-untyped-def]
+    """Security Hub and CloudWatch Logs denied: their units say DENIED (the rules then have no resource
+    or an unknown, never a PASS); CloudTrail units, which need neither, still complete."""
+    from aws_testlib import FaultyFactory
+
+    from auditor.model import UnitStatus
+
+    cfg = AwsConfig(credential_source="static-test", endpoint_url=moto_url, regions=[REGION], resource_types=TYPES,
+                    accounts=[{"id": SAFE, "role_name": "PostureAuditor"}])
+    faults = {("securityhub", REGION): (403, "AccessDeniedException"), ("logs", REGION): (403, "AccessDeniedException")}
+    sink = ListSink()
+    run_units(plan(cfg, clients=FaultyFactory(cfg, max_attempts=1, faults=faults)), sink, classifiers={"aws": classify})
+    status = {u.unit.resource_type: u.status for u in sink.units}
+    assert status["aws.securityhub.hub"] is UnitStatus.DENIED
+    assert status["aws.cloudwatch.trail_alarms"] is UnitStatus.DENIED
+    assert status["aws.cloudtrail.trail"] is UnitStatus.OK and status["aws.cloudtrail.account"] is UnitStatus.OK
+    assert not sink.by_type("aws.securityhub.hub") and not sink.by_type("aws.cloudwatch.trail_alarms")
+
+
+def test_event_selectors_classic_and_advanced() -> None:
+    """Moto stores advanced selectors without judging them; the reading is checked here on the shapes
+    the CloudTrail API documents."""
+    from collectors.aws.cloudtrail import event_coverage
+
+    classic = {"EventSelectors": [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True, "DataResources": [
+        {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::one-bucket/"]}]}]}
+    assert event_coverage(classic) == {"management_events": ["write"], "object_read_events": False,
+                                       "object_write_events": False}
+    advanced = {"AdvancedEventSelectors": [
+        {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
+        {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
+                            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                            {"Field": "readOnly", "Equals": ["false"]}]},
+        {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
+                            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                            {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::one-bucket/"]}]}]}
+    assert event_coverage(advanced) == {"management_events": ["read", "write"], "object_read_events": False,
+                                        "object_write_events": True}

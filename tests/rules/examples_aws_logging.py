@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from auditor.facets import rule as net_rule
-from auditor.model import Resource
+from auditor.model import Resource, make_resource
 from auditor.rules.cis_aws_logging import MONITORED
-from tests.rules.examples import res
+
+ACCOUNT = "111122223333"
+
+
+def res(provider: str, type_: str, category: str, name: str, facets: dict[str, Any], *,
+        region: str = "eu-west-1") -> Resource:
+    """Like examples.res (not imported: examples.py imports this module while it loads)."""
+    return make_resource(provider=provider, account=ACCOUNT, region=region, category=category, type=type_,
+                         native_id=f"{type_}/{name}", name=name, config={"name": name}, tags={}, facets=facets)
+
 
 LOG_GROUP = "arn:aws:logs:eu-west-1:111122223333:log-group:trail:*"
 # The patterns the CIS benchmark prints, spelled with the spacing and quoting variants seen in the wild.
