@@ -27,6 +27,7 @@ from tests.rules.examples_aws_logging import pattern_for
 
 
 SAFE, UNSAFE, BARE = "444455556666", "555566667777", "666677778888"
+VENDOR = "999988887777"
 REGION = "eu-west-1"
 TYPES = ["aws.cloudtrail.trail", "aws.cloudtrail.account", "aws.cloudwatch.trail_alarms", "aws.config.recorders",
          "aws.securityhub.hub", "aws.ec2.ebs_default_encryption", "aws.kms.key", "aws.ec2.security_group",
@@ -146,7 +147,11 @@ def seed_unsafe(s: Seeder) -> None:
     s.alarmed_filter("trail-unsafe", "sg-anded", pattern_for("security_group_changes").replace("||", "&&"), heard)
     s.alarmed_filter("trail-unsafe", "root-unheard", pattern_for("root_usage"), unheard)
     s.alarmed_filter("trail-unsafe", "hostile", '{ $.eventName = "\\" } ' + "(" * 40, heard)
-    s.client("kms").create_key(Description="data")  # rotation off by default
+    s.client("kms").create_key(Description="data", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "owner", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{s.account}:root"}, "Action": "kms:*",
+         "Resource": "*"},
+        {"Sid": "vendor", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{VENDOR}:role/ingest"},
+         "Action": ["kms:Decrypt"], "Resource": "*"}]}))  # rotation off by default
     s.network(cifs_cidr="0.0.0.0/0", peer_route="10.1.0.0/16", default_sg_rules=True)
 
 
@@ -168,6 +173,7 @@ def verdicts(moto_url: str) -> dict[str, dict[str, set[str]]]:
     for f in findings:
         out.setdefault(f.rule_id, {}).setdefault(accounts[f.resource_key], set()).add(f.status)
     out["_facets"] = {(r.account, r.type): r.facets for r in sink.resources}  # type: ignore[assignment]
+    out["_keys"] = [r for r in rs if r.type == "aws.kms.key"]  # type: ignore[assignment]
     return out
 
 
@@ -245,3 +251,16 @@ def test_event_selectors_classic_and_advanced() -> None:
                             {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::one-bucket/"]}]}]}
     assert event_coverage(advanced) == {"management_events": ["read", "write"], "object_read_events": False,
                                         "object_write_events": True}
+
+
+def test_key_policy_principals_become_trust_edges(verdicts) -> None:  # type: ignore[no-untyped-def]
+    """The collected key policy feeds the identity layer: a vendor's role allowed to decrypt is an
+    external trust edge on the key."""
+    from auditor.identity.graph import build_from_resources
+
+    keys = verdicts["_keys"]
+    unsafe = [k for k in keys if k.account == UNSAFE]
+    assert unsafe and all(k.config["KeyPolicy"]["Statement"] for k in unsafe)
+    edges = build_from_resources(keys, CONFIG).edges
+    assert [(e.source_key in {k.resource_key for k in unsafe}, e.trusted_id, e.external) for e in edges] == [
+        (True, f"arn:aws:iam::{VENDOR}:role/ingest", True)]
