@@ -48,6 +48,7 @@ NETWORK = {
     "default_group": "bool|None: the VPC's default security group (CIS: must allow nothing)",
     "peer_cidrs": "list[str]: CIDRs of both VPCs of a peering connection",
     "peering_routes": "list[{route_table, cidr}]: routes that send traffic through a peering connection",
+    "access_logging": "bool|None: request access logs delivered (load balancers, CDN distributions, API stages)",
 }
 
 # ---- compute (aws.ec2.instance, gcp.compute.instance, azure.compute.vm)

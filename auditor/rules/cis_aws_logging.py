@@ -351,3 +351,14 @@ def peering_route_broad(res: Any, ctx: RuleContext) -> Result | None:
         return Result(FAIL, f"{len(broad)} route(s) send a whole VPC or everything through the peering",
                       {"routes": broad[:10]})
     return Result(PASS, "routes through the peering are narrower than the peer VPCs", {"routes": len(routes)})
+
+
+@rule(id="logging.web_access_logging", title="A web front end keeps no access logs", severity="low", kind="posture",
+      types=("aws.elbv2.load_balancer", "aws.cloudfront.distribution", "aws.apigateway.stage", "aws.apigatewayv2.stage"),
+      reads=("access_logging",),
+      rationale="Request logs of load balancers, CDN distributions and API stages are the record of who called "
+                "what from where; without them an attack on the application leaves no trace at the edge.",
+      remediation="Enable access logs: load balancer attribute access_logs.s3.enabled, CloudFront standard logging, "
+                  "or an access log destination on each API Gateway stage.")
+def web_access_logging(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "access_logging", "access log settings", "access logs delivered", "access logging disabled")

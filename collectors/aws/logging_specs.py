@@ -5,7 +5,7 @@ encryption by default. Registered in ``specs.SPECS``."""
 from __future__ import annotations
 
 from auditor.canonical import HashRules
-from collectors.aws import cloudtrail, kms_keys, region_settings, trail_alarms
+from collectors.aws import cloudtrail, kms_keys, region_settings, trail_alarms, web_frontends
 from collectors.aws.policy import DOC_UNORDERED
 from collectors.spec import ResourceSpec
 
@@ -66,5 +66,29 @@ LOGGING_SPECS: tuple[ResourceSpec, ...] = (
         hash_rules=HashRules(unordered=tuple(f"config.KeyPolicy.{p}" for p in DOC_UNORDERED)),
         collect=kms_keys.collect_keys,
         doc="KMS keys: manager, state, spec, rotation, key policy (cross-account principals become trust edges).",
+    ),
+    # ---- web front ends (CIS AWS 7.0 4.10: access logging) --------------------------------------
+    ResourceSpec(
+        provider="aws", type="aws.elbv2.load_balancer", category="network", service="elbv2",
+        list_call="elbv2:describe_load_balancers", detail_calls=("elbv2:describe_load_balancer_attributes",),
+        permissions=("elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes"),
+        hash_rules=HashRules(unordered=("config.AvailabilityZones", "config.SecurityGroups")),
+        collect=web_frontends.collect_load_balancers, doc="Application/network/gateway load balancers: access logs.",
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.cloudfront.distribution", category="network", service="cloudfront", scope="global",
+        list_call="cloudfront:list_distributions", detail_calls=("cloudfront:get_distribution_config",),
+        permissions=("cloudfront:ListDistributions", "cloudfront:GetDistributionConfig"),
+        collect=web_frontends.collect_distributions, doc="CloudFront distributions: standard access logs.",
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.apigateway.stage", category="network", service="apigateway",
+        list_call="apigateway:get_rest_apis", detail_calls=("apigateway:get_stages",), permissions=("apigateway:GET",),
+        collect=web_frontends.collect_rest_api_stages, doc="API Gateway REST API stages: access log destination.",
+    ),
+    ResourceSpec(
+        provider="aws", type="aws.apigatewayv2.stage", category="network", service="apigatewayv2",
+        list_call="apigatewayv2:get_apis", detail_calls=("apigatewayv2:get_stages",), permissions=("apigateway:GET",),
+        collect=web_frontends.collect_http_api_stages, doc="API Gateway HTTP/WebSocket API stages: access log destination.",
     ),
 )

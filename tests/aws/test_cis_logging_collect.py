@@ -31,7 +31,8 @@ VENDOR = "999988887777"
 REGION = "eu-west-1"
 TYPES = ["aws.cloudtrail.trail", "aws.cloudtrail.account", "aws.cloudwatch.trail_alarms", "aws.config.recorders",
          "aws.securityhub.hub", "aws.ec2.ebs_default_encryption", "aws.kms.key", "aws.ec2.security_group",
-         "aws.ec2.vpc_peering"]
+         "aws.ec2.vpc_peering", "aws.elbv2.load_balancer", "aws.cloudfront.distribution", "aws.apigateway.stage",
+         "aws.apigatewayv2.stage"]
 
 
 class Seeder:
@@ -123,6 +124,41 @@ class Seeder:
                     ec2.revoke_security_group_egress(GroupId=group["GroupId"],
                                                      IpPermissions=group["IpPermissionsEgress"])
 
+    def web_front_ends(self, *, logs: bool) -> None:
+        """A load balancer, a CloudFront distribution, a REST and an HTTP API stage: logging or not."""
+        ec2, bucket = self.client("ec2"), f"web-logs-{self.account}"
+        self.bucket(bucket)
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{z}")[
+            "Subnet"]["SubnetId"] for i, z in enumerate("ab")]
+        elb = self.client("elbv2")
+        lb = elb.create_load_balancer(Name="web", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+        if logs:
+            elb.modify_load_balancer_attributes(LoadBalancerArn=lb, Attributes=[
+                {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": bucket}])
+        origin = {"Id": "o", "DomainName": f"{bucket}.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+        self.client("cloudfront", "us-east-1").create_distribution(DistributionConfig={
+            "CallerReference": self.account, "Comment": "web", "Enabled": True,
+            "Origins": {"Quantity": 1, "Items": [origin]},
+            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "https-only"},
+            "Logging": {"Enabled": logs, "IncludeCookies": False, "Bucket": f"{bucket}.s3.amazonaws.com" if logs else "",
+                        "Prefix": "cf/"}})
+        destination = self.arn("logs", "log-group:api-access")
+        rest = self.client("apigateway")
+        api = rest.create_rest_api(name="orders")["id"]
+        root = rest.get_resources(restApiId=api)["items"][0]["id"]
+        rest.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+        rest.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+        rest.create_deployment(restApiId=api, stageName="prod")
+        if logs:
+            rest.update_stage(restApiId=api, stageName="prod", patchOperations=[
+                {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": destination},
+                {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"}])
+        http = self.client("apigatewayv2")
+        api2 = http.create_api(Name="events", ProtocolType="HTTP")["ApiId"]
+        kw: dict[str, Any] = {"AccessLogSettings": {"DestinationArn": destination, "Format": "$context.requestId"}}
+        http.create_stage(ApiId=api2, StageName="prod", **(kw if logs else {}))
+
 
 def seed_safe(s: Seeder) -> None:
     s.bucket("access-logs-safe")
@@ -136,6 +172,7 @@ def seed_safe(s: Seeder) -> None:
     s.config_recorder()
     s.client("securityhub").enable_security_hub()
     s.client("ec2").enable_ebs_encryption_by_default()
+    s.web_front_ends(logs=True)  # before network(): its VPC's default group is emptied there too
     s.network(cifs_cidr="10.0.0.0/8", peer_route="10.1.4.0/24", default_sg_rules=False)
 
 
@@ -153,6 +190,7 @@ def seed_unsafe(s: Seeder) -> None:
         {"Sid": "vendor", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{VENDOR}:role/ingest"},
          "Action": ["kms:Decrypt"], "Resource": "*"}]}))  # rotation off by default
     s.network(cifs_cidr="0.0.0.0/0", peer_route="10.1.0.0/16", default_sg_rules=True)
+    s.web_front_ends(logs=False)
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +224,7 @@ def _twin(verdicts: dict[str, dict[str, set[str]]], rule_id: str, unsafe: str = 
 @pytest.mark.parametrize("rule_id", [
     "logging.cloudtrail_log_validation", "logging.cloudtrail_bucket_access_logging", "logging.cloudtrail_kms",
     "logging.s3_object_write_events", "logging.s3_object_read_events", "kms.key_rotation", "network.cifs_open",
-    "network.default_sg_allows_traffic", "network.peering_route_broad",
+    "network.default_sg_allows_traffic", "network.peering_route_broad", "logging.web_access_logging",
 ])
 def test_unsafe_account_fails_and_safe_twin_passes(verdicts, rule_id: str) -> None:  # type: ignore[no-untyped-def]
     _twin(verdicts, rule_id)
@@ -264,3 +302,11 @@ def test_key_policy_principals_become_trust_edges(verdicts) -> None:  # type: ig
     edges = build_from_resources(keys, CONFIG).edges
     assert [(e.source_key in {k.resource_key for k in unsafe}, e.trusted_id, e.external) for e in edges] == [
         (True, f"arn:aws:iam::{VENDOR}:role/ingest", True)]
+
+
+def test_every_web_front_end_kind_is_judged(verdicts) -> None:  # type: ignore[no-untyped-def]
+    facets = verdicts["_facets"]
+    for type_ in ("aws.elbv2.load_balancer", "aws.cloudfront.distribution", "aws.apigateway.stage",
+                  "aws.apigatewayv2.stage"):
+        assert json.loads(facets[(SAFE, type_)])["access_logging"] is True, type_  # type: ignore[index]
+        assert json.loads(facets[(UNSAFE, type_)])["access_logging"] is False, type_  # type: ignore[index]

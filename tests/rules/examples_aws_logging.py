@@ -126,4 +126,6 @@ EXAMPLES = {
     "network.default_sg_allows_traffic": (
         lambda: default_sg([], [net_rule("egress", "0.0.0.0/0", "all")]), lambda: default_sg([], [])),
     "network.peering_route_broad": (lambda: peering("10.1.0.0/16"), lambda: peering("10.1.4.0/24")),
+    "logging.web_access_logging": (lambda: one("aws.elbv2.load_balancer", "network", access_logging=False),
+                                   lambda: one("aws.elbv2.load_balancer", "network", access_logging=True)),
 }
