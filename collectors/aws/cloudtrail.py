@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from auditor.model import Resource
 from collectors.aws.context import AwsUnitContext
-from collectors.aws.errors import DetailFailures, error_code
+from collectors.aws.errors import DetailFailures, error_code, is_denied
 from collectors.aws.listing import GONE, detail, ok, strip_meta
 
 S3_OBJECT = "AWS::S3::Object"
@@ -108,8 +108,8 @@ def _coverage(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def _bucket_logging(ctx: AwsUnitContext, bucket: str | None, failures: DetailFailures) -> bool | None:
-    """Server access logging on the trail's bucket; None when the bucket is in another account
-    (AccessDenied) or the call failed: that is not knowledge that logging is off."""
+    """Server access logging on the trail's bucket. A bucket in another account answers AccessDenied:
+    unknown (None, noted), not "off"; any other failure is the unit's too."""
     if not bucket:
         return None
     try:
@@ -117,7 +117,10 @@ def _bucket_logging(ctx: AwsUnitContext, bucket: str | None, failures: DetailFai
     except ClientError as exc:
         if error_code(exc) in NO_BUCKET_LOGGING:
             return False
-        ctx.note(f"trail bucket {bucket}: access logging unknown ({error_code(exc)})")
+        if is_denied(exc):
+            ctx.note(f"trail bucket {bucket}: access logging unknown ({error_code(exc)})")
+        else:
+            failures.add(f"trail bucket {bucket} get_bucket_logging", exc)
         return None
     return bool(resp.get("LoggingEnabled"))
 
