@@ -9,8 +9,8 @@ from typing import Any, Iterator
 
 from auditor.model import Resource
 from collectors.aws import policy
-from collectors.aws.errors import DetailFailures
 from collectors.aws.context import AwsUnitContext
+from collectors.aws.errors import DetailFailures
 from collectors.aws.listing import GONE, detail, ok, pages
 
 SYMMETRIC = "SYMMETRIC_DEFAULT"

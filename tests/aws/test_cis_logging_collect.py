@@ -237,7 +237,7 @@ def test_bare_account_fails_and_safe_twin_passes(verdicts, rule_id: str) -> None
 
 
 @pytest.mark.parametrize("key", [m.key for m in MONITORED])
-def test_monitoring_needs_a_filter_that_catches_the_events_and_an_alarm_someone_hears(verdicts, key) -> None:  # type: ignore[no-untyped-def]
+def test_monitoring_needs_a_matching_filter_and_a_heard_alarm(verdicts, key: str) -> None:  # type: ignore[no-untyped-def]
     got = verdicts[f"monitoring.{key}"]
     assert got[SAFE] == {PASS}, got
     assert got[UNSAFE] == {FAIL}, got  # catch-all, AND-ed list, unheard alarm, hostile pattern: none counts
