@@ -310,3 +310,31 @@ def test_every_web_front_end_kind_is_judged(verdicts) -> None:  # type: ignore[n
                   "aws.apigatewayv2.stage"):
         assert json.loads(facets[(SAFE, type_)])["access_logging"] is True, type_  # type: ignore[index]
         assert json.loads(facets[(UNSAFE, type_)])["access_logging"] is False, type_  # type: ignore[index]
+
+
+def test_demo_estate_shows_both_verdicts(moto_url, estate) -> None:  # type: ignore[no-untyped-def]
+    """The seeded demo estate (aws_logging_seed): five alarmed monitoring controls and the EU region's
+    settings PASS; the other monitoring controls, object-level events and other regions FAIL."""
+    from aws_testlib import PRIMARY, REGIONS
+
+    cfg = AwsConfig(credential_source="static-test", endpoint_url=moto_url, regions=list(REGIONS),
+                    accounts=[{"id": PRIMARY}], resource_types=TYPES[:6])
+    sink = ListSink()
+    run_units(plan(cfg, clients=AwsClientFactory(cfg, max_attempts=1)), sink, classifiers={"aws": classify})
+    assert all(u.status.completed for u in sink.units)
+    rs = [stored(r) for r in sink.resources]
+    findings, _ = evaluate(rs, rs, CONFIG, as_of=AS_OF)
+    by: dict[tuple[str, str], set[str]] = {}
+    region = {r.resource_key: r.region for r in sink.resources}
+    for f in findings:
+        by.setdefault((f.rule_id, region[f.resource_key]), set()).add(f.status)
+    for rid in ("monitoring.root_usage", "monitoring.console_login_without_mfa", "monitoring.cloudtrail_changes",
+                "logging.cloudtrail_multi_region"):
+        assert by[(rid, "global")] == {PASS}, rid
+    for rid in ("monitoring.vpc_changes", "logging.s3_object_read_events"):
+        assert by[(rid, "global")] == {FAIL}, rid
+    assert by[("logging.cloudtrail_log_validation", "eu-west-1")] == {PASS}
+    assert by[("logging.cloudtrail_bucket_access_logging", "eu-west-1")] == {FAIL}
+    for rid in ("logging.config_recording", "monitoring.securityhub_enabled", "storage.ebs_default_encryption"):
+        assert by[(rid, "eu-west-1")] == {PASS} and by[(rid, "us-east-1")] == {FAIL}, rid
+    assert estate.problems["trail_without_object_events"] in region
