@@ -5,6 +5,10 @@ account and PASSes in its safe twin.
 Three accounts: SAFE does everything CIS asks; UNSAFE has a working multi-region trail whose log
 group carries only useless filters (a catch-all, an AND-ed list, an alarm nobody hears) and every
 other setting wrong; BARE has no trail, recorder or hub at all.
+
+Not produced through moto, so left to the rule examples (tests/rules/examples_aws_logging.py): a
+trail bucket in another account (access logging unknown), an organization trail, a Config
+recorder whose last delivery failed.
 """
 
 from __future__ import annotations
@@ -271,8 +275,8 @@ def test_denied_services_are_unit_statuses_not_empty_answers(moto_url, verdicts)
 
 
 def test_event_selectors_classic_and_advanced() -> None:
-    """Moto stores advanced selectors without judging them; the reading is checked here on the shapes
-    the CloudTrail API documents."""
+    """Advanced event selectors are read here on the shapes the CloudTrail API documents, not through
+    moto (the seeded trails use classic selectors)."""
     from collectors.aws.cloudtrail import event_coverage
 
     classic = {"EventSelectors": [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True, "DataResources": [
