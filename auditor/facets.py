@@ -139,6 +139,8 @@ CLUSTER = {
     "shielded_nodes": "bool|None: nodes boot verified (GKE shielded nodes)",
     "node_identities": "list[str]|None: service accounts/roles of the nodes ('default' = the compute default SA)",
     "node_full_scope": "bool|None: node OAuth scopes include cloud-platform (identity limited by IAM only)",
+    "local_accounts": "bool|None: static local cluster-admin credentials can be fetched (AKS local accounts)",
+    "rbac": "bool|None: Kubernetes RBAC is enabled",
 }
 
 # ---- serverless functions (aws.lambda.function, gcp.cloudfunctions.function, azure.web.function)
@@ -156,6 +158,53 @@ STORE = {
     "scan_on_push": "bool|None: images are scanned for vulnerabilities when pushed",
     "rotation": "bool|None: automatic rotation enabled (secrets)",
     "ml_kind": ML["ml_kind"],
+}
+
+# ---- data services that are stores but not buckets (Key Vault, SQL, Cosmos DB, ML registries, ACR)
+DATA_STORE = {
+    "private_endpoint": "bool|None: reachable through at least one approved private endpoint",
+    "soft_delete": "bool|None: deleted objects are recoverable for a retention period",
+    "purge_protection": "bool|None: soft-deleted objects cannot be purged before the retention ends",
+    "rbac_authorization": "bool|None: data-plane access decided by cloud RBAC, not legacy access policies",
+    "expiry_set": "bool|None: the key/secret has an expiry date",
+    "enabled": "bool|None: the key/secret can be used (a disabled one is not judged for expiry)",
+    "firewall_ranges": "list[str]: allowed client IP ranges as 'start-end'",
+    "allows_all_ips": "bool|None: a firewall rule admits every IPv4 address (0.0.0.0-255.255.255.255)",
+    "allows_azure_services": "bool|None: the 'Allow Azure services' rule (0.0.0.0-0.0.0.0) admits any tenant's Azure "
+                             "resources",
+    "auditing": "bool|None: server/database auditing enabled",
+    "audit_retention_days": "int|None: audit log retention in days (0 = unlimited)",
+    "entra_admin": "bool|None: a Microsoft Entra administrator is set",
+    "local_auth": "bool|None: shared keys / local credentials are accepted besides Entra ID",
+    "key_metadata_write": "bool|None: account keys may change metadata (databases, containers, throughput)",
+    "admin_user": "bool|None: a built-in admin user with a shared password is enabled (container registry)",
+}
+
+# ---- managed databases and warehouses (gcp.sql.instance, gcp.bigquery.dataset; storage category)
+DATABASE = {
+    "engine": "'postgres'|'mysql'|'sqlserver'|None: database engine",
+    "public_ip": "bool|None: the instance has a public IPv4 address",
+    "authorized_networks": "list[str]|None: CIDRs allowed to connect to the public address",
+    "tls_required": "bool|None: the server refuses unencrypted connections",
+    "automated_backups": "bool|None: automated backups enabled",
+    "deletion_protection": "bool|None",
+    "db_flags": "dict[str, str]|None: database flags as set (name -> value); an unset flag is absent",
+    "replica_of": "str|None: the primary instance's name when this is a read replica",
+    "tables_without_cmek": "list[str]|None: ids of a dataset's stored tables encrypted with a provider key "
+                           "(BigQuery); None when the tables were not read",
+}
+
+# ---- encryption keys (gcp.cloudkms.crypto_key; iam category)
+KEY = {
+    "public": STORAGE["public"],
+    "public_reasons": STORAGE["public_reasons"],
+    "key_purpose": "str|None: e.g. ENCRYPT_DECRYPT (symmetric; the only purpose with automatic rotation)",
+    "key_state": "str|None: state of the primary version (ENABLED, DISABLED, DESTROYED...)",
+    "rotation": "bool|None: automatic rotation scheduled",
+    "rotation_period_days": "float|None: automatic rotation period in days (None when there is none)",
+    "duty_conflicts": "list[str]|None: members who both administer the key and may use it to encrypt/decrypt "
+                      "(project, key ring and key policies); None when a policy could not be read",
+    "locations": "list[str]: where the key material lives (region, multi-region or 'global')",
 }
 
 # ---- account/region security services (category "security"): audit trails, recorders, alarms,
@@ -191,7 +240,7 @@ SECURITY = {
 }
 
 # ---- encryption keys (aws.kms.key; category iam: their policies grant access)
-KEYS = {
+KMS_KEYS = {
     "key_manager": "'customer'|'provider'|None",
     "key_state": "str|None: Enabled, Disabled, PendingDeletion, ...",
     "key_spec": "str|None: SYMMETRIC_DEFAULT, RSA_2048, ...",
@@ -210,8 +259,8 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}),
-    "storage": (STORE,),
-    "iam": (KEYS,),
+    "storage": (STORE, DATA_STORE, DATABASE),
+    "iam": (KEY, KMS_KEYS),
 }
 
 

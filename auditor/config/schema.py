@@ -129,6 +129,9 @@ class GcpEndpoints(Section):
     notebooks: str | None = None
     container: str | None = None
     artifactregistry: str | None = None
+    sqladmin: str | None = None
+    bigquery: str | None = None
+    cloudkms: str | None = None
 
 
 class GcpConfig(Section):

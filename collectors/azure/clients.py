@@ -122,6 +122,10 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "ml": ("collectors.azure.arm_rest", "MachineLearningClient"),
     "containerservice": ("collectors.azure.arm_rest", "ContainerServiceClient"),
     "containerregistry": ("collectors.azure.arm_rest", "ContainerRegistryClient"),
+    # Key Vault, SQL and Cosmos DB management planes (collectors/azure/data_rest.py)
+    "keyvault": ("collectors.azure.data_rest", "KeyVaultClient"),
+    "sql": ("collectors.azure.data_rest", "SqlClient"),
+    "cosmosdb": ("collectors.azure.data_rest", "CosmosDbClient"),
 }
 
 

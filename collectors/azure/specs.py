@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.azure import collect as c
+from collectors.azure.data_specs import DATA_CALL_ACTIONS, data_specs
 from collectors.azure.ml_specs import ML_CALL_ACTIONS, ml_specs
 from collectors.spec import ResourceSpec
 
@@ -30,6 +31,7 @@ CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("msi", "federated_identity_credentials.list"):
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
     **ML_CALL_ACTIONS,
+    **DATA_CALL_ACTIONS,
 }
 
 # Scope discovery (plan) needs these besides the specs' own calls.
@@ -117,6 +119,7 @@ SPECS: tuple[ResourceSpec, ...] = (
           "Federated identity credentials (issuer, subject, audiences) on user-assigned identities."),
 )
 SPECS += ml_specs(_spec, _rules)
+SPECS += data_specs(_spec, _rules)
 
 SPEC_BY_TYPE: dict[str, ResourceSpec] = {s.type: s for s in SPECS}
 

@@ -186,6 +186,18 @@ class GcpClients:
         """Artifact Registry v1 (repositories and their IAM policies)."""
         return self._discovery("artifactregistry", "v1", self.endpoint("artifactregistry"))
 
+    def sqladmin(self) -> Any:
+        """Cloud SQL Admin v1 (instances with settings, flags, IP configuration)."""
+        return self._discovery("sqladmin", "v1", self.endpoint("sqladmin"))
+
+    def bigquery(self) -> Any:
+        """BigQuery v2 (datasets: access entries, location, default CMEK)."""
+        return self._discovery("bigquery", "v2", self.endpoint("bigquery"))
+
+    def cloudkms(self) -> Any:
+        """Cloud KMS v1 (locations, key rings, keys and their IAM policies)."""
+        return self._discovery("cloudkms", "v1", self.endpoint("cloudkms"))
+
     def iam(self) -> Any:
         """The IAM v1 discovery client (workload identity pools have no google-cloud-* client).
 

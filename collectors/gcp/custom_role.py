@@ -21,6 +21,11 @@ PREDEFINED_ROLES: tuple[dict[str, str], ...] = (
     {"role": "roles/container.clusterViewer", "covers": "GKE clusters"},
     {"role": "roles/artifactregistry.reader", "covers": "Artifact Registry repositories (also pulls images: "
                                                        "prefer the custom role)"},
+    {"role": "roles/cloudsql.viewer", "covers": "Cloud SQL instances (settings, flags, IP configuration)"},
+    {"role": "roles/bigquery.metadataViewer", "covers": "BigQuery datasets (access entries, default key), no table "
+                                                        "data"},
+    {"role": "roles/cloudkms.viewer", "covers": "Cloud KMS locations, key rings and keys (no key use); their IAM "
+                                               "policies, like Vertex feature stores', via roles/iam.securityReviewer"},
     {"role": "roles/storage.insightsCollectorService", "covers": "alternative for storage.buckets.list/"
                                                                  "getIamPolicy without object access"},
 )
@@ -36,7 +41,8 @@ def custom_role(specs: Iterable[ResourceSpec]) -> dict:
     """A role document accepted by ``gcloud iam roles create --file`` (YAML/JSON)."""
     return {
         "title": "Cloud Posture Auditor (read-only)",
-        "description": "Read-only inventory of storage, compute, network, IAM, Vertex AI, Workbench and GKE "
+        "description": "Read-only inventory of storage, compute, network, IAM, Vertex AI, Workbench, GKE, "
+                       "Cloud SQL, BigQuery and Cloud KMS "
                        "for the posture auditor. "
                        "Generated from the collector's resource specs.",
         "stage": "GA",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.gcp import collect as c
-from collectors.gcp import artifact_registry, gke, vertex
+from collectors.gcp import artifact_registry, data_specs, gke, vertex
 from collectors.spec import ResourceSpec
 
 _POLICY_RULES = HashRules(volatile=("config.etag",),
@@ -155,6 +155,7 @@ SPECS: tuple[ResourceSpec, ...] = (
                           unordered=("config.iamPolicy.bindings", "config.iamPolicy.bindings[*].members")),
           collect=artifact_registry.collect_repositories,
           doc="Artifact Registry repositories: immutable tags, public (allUsers) readers, CMEK, location."),
+    *data_specs.DATA_SPECS,  # Vertex datasets/feature stores, Cloud SQL, BigQuery, Cloud KMS (issue 17)
 )
 
 # Calls made while planning (scope discovery), not by any one spec.
@@ -192,5 +193,6 @@ CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "artifactregistry.projects.locations.list": ("artifactregistry.locations.list",),
     "artifactregistry.projects.locations.repositories.list": ("artifactregistry.repositories.list",),
     "artifactregistry.projects.locations.repositories.getIamPolicy": ("artifactregistry.repositories.getIamPolicy",),
+    **data_specs.DATA_CALL_PERMISSIONS,
     **DISCOVERY_CALLS,
 }

@@ -62,6 +62,19 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
                                   f"clusters/{x['name']}" for p in _active(run) for x in p.gke_clusters},
         "gcp.artifactregistry.repository": {f"//artifactregistry.googleapis.com/{x['name']}" for p in _active(run)
                                             for x in p.repositories},
+        # data stores and keys (gcp_data_estate.py)
+        "gcp.aiplatform.dataset": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                   for x in p.vertex_datasets},
+        "gcp.aiplatform.featurestore": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                        for x in p.featurestores},
+        "gcp.aiplatform.feature_online_store": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                                for x in p.feature_online_stores},
+        "gcp.sql.instance": {f"//sqladmin.googleapis.com/projects/{p.project_id}/instances/{x['name']}"
+                             for p in _active(run) for x in p.sql_instances},
+        "gcp.bigquery.dataset": {f"//bigquery.googleapis.com/projects/{p.project_id}/datasets/"
+                                 f"{x['datasetReference']['datasetId']}" for p in _active(run) for x in p.bq_datasets},
+        "gcp.cloudkms.crypto_key": {f"//cloudkms.googleapis.com/{x['name']}" for p in _active(run)
+                                    for x in p.crypto_keys},
     }
     got: dict[str, set[str]] = {}
     for r in run.sink.resources:

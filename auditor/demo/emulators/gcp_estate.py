@@ -44,6 +44,17 @@ class GcpProject:
     gke_clusters: list[dict[str, Any]] = field(default_factory=list)
     repositories: list[dict[str, Any]] = field(default_factory=list)  # Artifact Registry
     repository_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # repository name -> Policy
+    # data stores and keys (issue 17; gcp_data_estate.py builds them)
+    vertex_datasets: list[dict[str, Any]] = field(default_factory=list)
+    featurestores: list[dict[str, Any]] = field(default_factory=list)
+    feature_online_stores: list[dict[str, Any]] = field(default_factory=list)
+    vertex_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # feature store name -> Policy
+    sql_instances: list[dict[str, Any]] = field(default_factory=list)  # sqladmin DatabaseInstance
+    bq_datasets: list[dict[str, Any]] = field(default_factory=list)  # full BigQuery Dataset (datasets.get)
+    bq_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # dataset id -> Table (tables.get)
+    key_rings: list[dict[str, Any]] = field(default_factory=list)
+    crypto_keys: list[dict[str, Any]] = field(default_factory=list)
+    key_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # key or key ring name -> Policy
 
 
 @dataclass
@@ -509,4 +520,7 @@ def sample_estate() -> GcpEstate:
     from auditor.demo.emulators.gcp_ml_estate import seed_ml  # the ML slice (issue 17)
 
     seed_ml(estate)
+    from auditor.demo.emulators.gcp_data_estate import seed_data  # data stores and keys (issue 17)
+
+    seed_data(estate)
     return estate

@@ -25,6 +25,9 @@ DOCUMENTS = {
     "notebooks": "notebooks.v2.json",
     "container": "container.v1.json",
     "artifactregistry": "artifactregistry.v1.json",
+    "sqladmin": "sqladmin.v1.json",
+    "bigquery": "bigquery.v2.json",
+    "cloudkms": "cloudkms.v1.json",
 }
 
 _INT_STRING = re.compile(r"^-?\d+$")
