@@ -45,6 +45,10 @@ NETWORK = {
     "ingress": "list[rule]",
     "egress": "list[rule]",
     "flow_logs": "bool|None (on networks/VPCs/subnets)",
+    "default_group": "bool|None: the VPC's default security group (CIS: must allow nothing)",
+    "peer_cidrs": "list[str]: CIDRs of both VPCs of a peering connection",
+    "peering_routes": "list[{route_table, cidr}]: routes that send traffic through a peering connection",
+    "access_logging": "bool|None: request access logs delivered (load balancers, CDN distributions, API stages)",
 }
 
 # ---- compute (aws.ec2.instance, gcp.compute.instance, azure.compute.vm)
@@ -287,11 +291,53 @@ CIS_STORE = {
     "macie_enabled": "bool|None: Amazon Macie is ENABLED in the region (aws.macie.session)",
 }
 
+# ---- account/region security services (category "security"): audit trails, recorders, alarms,
+# Security Hub, defaults. One resource per region (or per account) exists whether or not the
+# service is on, so "off" is a failing resource rather than an absence.
+SECURITY = {
+    # aws.cloudtrail.trail
+    "multi_region": "bool: the trail records every region",
+    "organization_trail": "bool",
+    "trail_logging": "bool|None: the trail is delivering now (status IsLogging)",
+    "log_file_validation": "bool: digest files let log tampering be detected",
+    "kms_encrypted": "bool: log files encrypted with a KMS key (SSE-KMS)",
+    "kms_key": "str: the KMS key ARN/id, '' when none",
+    "log_bucket": "str|None: S3 bucket the trail delivers to",
+    "log_bucket_access_logging": "bool|None: server access logging on that bucket (None: other account / unread)",
+    "cloudwatch_log_group": "str: CloudWatch Logs group ARN the trail also delivers to, '' when none",
+    "management_events": "list['read'|'write']|None: management events recorded",
+    "object_read_events": "bool|None: S3 object-level read events recorded for every bucket",
+    "object_write_events": "bool|None: S3 object-level write events recorded for every bucket",
+    # aws.cloudtrail.account (object_*_events there: by some logging multi-region trail)
+    "multi_region_trails": "list[str]|None: multi-region trails logging read+write management events",
+    # aws.cloudwatch.trail_alarms
+    "trail_log_groups": "list[str]|None: log groups that working multi-region trails deliver to",
+    "alarmed_filters": "list[{log_group, filter, pattern, alarms}]|None: metric filters on those groups whose "
+                       "alarm notifies an SNS topic with a confirmed subscriber (patterns as AWS returns them)",
+    # aws.config.recorders
+    "config_recording": "bool|None: a recorder records all supported types and its last delivery did not fail",
+    "config_recorders": "list[str]: names of such recorders",
+    # aws.securityhub.hub
+    "securityhub_enabled": "bool|None",
+    # aws.ec2.ebs_default_encryption
+    "ebs_default_encryption": "bool|None: new EBS volumes are encrypted by default in the region",
+}
+
+# ---- encryption keys (aws.kms.key; category iam: their policies grant access)
+KMS_KEYS = {
+    "key_manager": "'customer'|'provider'|None",
+    "key_state": "str|None: Enabled, Disabled, PendingDeletion, ...",
+    "key_spec": "str|None: SYMMETRIC_DEFAULT, RSA_2048, ...",
+    "rotatable": "bool|None: customer-managed, enabled, symmetric, KMS-generated: CIS expects rotation",
+    "key_rotation": "bool|None: automatic rotation enabled (None when not rotatable or unread)",
+}
+
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
     "network": NETWORK,
     "compute": COMPUTE,
     "iam": IAM,
+    "security": SECURITY,
 }
 # Facet families a category may carry besides its own (an ML job is compute, a snapshot storage).
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
@@ -299,7 +345,7 @@ EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}, GCP_CIS),
     "storage": (STORE, DATA_STORE, DATABASE, GCP_CIS, CIS_STORE),
     "network": (GCP_CIS,),
-    "iam": (KEY, GCP_CIS, CIS_IAM),
+    "iam": (KEY, GCP_CIS, CIS_IAM, KMS_KEYS),
 }
 
 

@@ -29,6 +29,7 @@ MODULES: tuple[str, ...] = (
     "auditor.rules.cis_gcp_data",
     "auditor.rules.cis_gcp",
     "auditor.rules.cis_aws_iam",
+    "auditor.rules.cis_aws_logging",
 )
 RuleFn = Callable[[Any, "RuleContext"], "Result | None"]
 

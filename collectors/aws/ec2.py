@@ -166,7 +166,8 @@ def collect_security_groups(ctx: AwsUnitContext) -> Iterator[Resource]:
             native_id=ctx.arn("ec2", f"security-group/{gid}"), name=sg.get("GroupName") or gid,
             config=_clean(sg), tags=tags,
             facets={"ingress": sg_rules("ingress", sg.get("IpPermissions")),
-                    "egress": sg_rules("egress", sg.get("IpPermissionsEgress"))},
+                    "egress": sg_rules("egress", sg.get("IpPermissionsEgress")),
+                    "default_group": sg.get("GroupName") == "default"},
         )
 
 
@@ -197,6 +198,4 @@ def _simple(method: str, key: str, id_field: str, arn_kind: str,
 collect_internet_gateways = _simple("describe_internet_gateways", "InternetGateways", "InternetGatewayId",
                                     "internet-gateway")
 collect_route_tables = _simple("describe_route_tables", "RouteTables", "RouteTableId", "route-table")
-collect_vpc_peerings = _simple("describe_vpc_peering_connections", "VpcPeeringConnections",
-                               "VpcPeeringConnectionId", "vpc-peering-connection")
 collect_flow_logs = _simple("describe_flow_logs", "FlowLogs", "FlowLogId", "vpc-flow-log")

@@ -10,7 +10,8 @@ from collectors.aws.specs import DISCOVERY_PERMISSIONS, SPECS
 from collectors.spec import ResourceSpec
 
 # IAM service prefix when it differs from the boto3 service name.
-ACTION_PREFIX = {"s3control": "s3", "accessanalyzer": "access-analyzer", "efs": "elasticfilesystem"}
+ACTION_PREFIX = {"s3control": "s3", "accessanalyzer": "access-analyzer", "efs": "elasticfilesystem",
+                 "elbv2": "elasticloadbalancing"}
 # (boto3 service, API operation) whose IAM action is not "<prefix>:<operation>".
 ACTION_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
@@ -20,6 +21,11 @@ ACTION_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
     ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
     ("s3", "HeadBucket"): "s3:ListBucket",
+    # API Gateway authorises by HTTP verb on the resource path: every read is apigateway:GET.
+    ("apigateway", "GetRestApis"): "apigateway:GET",
+    ("apigateway", "GetStages"): "apigateway:GET",
+    ("apigatewayv2", "GetApis"): "apigateway:GET",
+    ("apigatewayv2", "GetStages"): "apigateway:GET",
 }
 # Read-only operations whose names do not start with Describe/Get/List/Head.
 READ_OPERATIONS = frozenset({("iam", "GenerateCredentialReport"), ("sts", "AssumeRole")})

@@ -7,8 +7,9 @@ every call to its IAM action through botocore's service model and fails on any g
 from __future__ import annotations
 
 from auditor.canonical import HashRules
-from collectors.aws import ec2, iam, s3
+from collectors.aws import ec2, iam, peering, s3
 from collectors.aws.cis_specs import CIS_IAM_SPECS
+from collectors.aws.logging_specs import LOGGING_SPECS
 from collectors.aws.ml_specs import IMAGE_SPEC, ML_SPECS
 from collectors.aws.policy import DOC_UNORDERED
 from collectors.spec import ResourceSpec
@@ -119,8 +120,9 @@ SPECS: tuple[ResourceSpec, ...] = (
     ),
     ResourceSpec(
         provider="aws", type="aws.ec2.vpc_peering", category="network", service="ec2",
-        list_call="ec2:describe_vpc_peering_connections", permissions=("ec2:DescribeVpcPeeringConnections",),
-        collect=ec2.collect_vpc_peerings,
+        list_call="ec2:describe_vpc_peering_connections", detail_calls=("ec2:describe_route_tables",),
+        permissions=("ec2:DescribeVpcPeeringConnections", "ec2:DescribeRouteTables"),
+        collect=peering.collect_vpc_peerings, doc="Peering connections with the routes through them (CIS least access).",
     ),
     ResourceSpec(
         provider="aws", type="aws.ec2.flow_log", category="network", service="ec2",
@@ -194,6 +196,7 @@ SPECS: tuple[ResourceSpec, ...] = (
     ),
     *ML_SPECS,
     *CIS_IAM_SPECS,
+    *LOGGING_SPECS,
 )
 
 # Calls plan() makes to resolve scope (not tied to one spec).

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import boto3
 from botocore.config import Config
 
-from auditor.demo.emulators import aws_ml_seed
+from auditor.demo.emulators import aws_logging_seed, aws_ml_seed
 from auditor.model import make_key
 
 PRIMARY_ACCOUNT = "123456789012"
@@ -187,6 +187,7 @@ class _Seeder:
                 self.network_and_compute(account, region)
             self.s3(account)
             aws_ml_seed.seed(self, account)  # the ML slice (issue 16), primary account only
+            aws_logging_seed.seed(self, account)  # CloudTrail, alarms, Config, Security Hub (CIS 4-5)
         return self.estate
 
     # ---- EC2 --------------------------------------------------------------------------------
