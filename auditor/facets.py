@@ -154,17 +154,56 @@ STORE = {
     "ml_kind": ML["ml_kind"],
 }
 
+# ---- account-level posture the CIS Foundations benchmarks judge (Azure first) -----------------
+STORAGE_POSTURE = {
+    "shared_key_access": "bool|None: requests may authorise with the account's shared keys",
+    "cross_tenant_replication": "bool|None: object replication to accounts in other tenants allowed",
+    "trusted_services_bypass": "bool|None: trusted platform services may pass the network rules",
+    "key_expiration_days": "int|None: key rotation reminder period (None = no key expiration policy)",
+    "private_endpoint": "bool|None: at least one approved private endpoint connection",
+    "default_oauth": "bool|None: the portal defaults to directory (OAuth) authorisation",
+    "infrastructure_encryption": "bool|None: a second, infrastructure-level encryption layer",
+    "blob_soft_delete_days": "int|None: blob soft-delete retention (0 = off)",
+    "container_soft_delete_days": "int|None: container soft-delete retention (0 = off)",
+}
+NETWORK_POSTURE = {
+    "network_watcher": "bool|None: a network watcher exists in this network's region",
+    "ddos_protection": "bool|None: DDoS network protection on the virtual network",
+    "nsg_attached": "bool|None: a network security group is attached to the subnet",
+    "flow_log_target": "str|None: resource key-like ARM id of the NSG/VNet a flow log records",
+    "flow_log_enabled": "bool|None",
+    "retention_days": "int|None: log retention in days (0 = kept forever when retention is on)",
+    "traffic_analytics": "bool|None: flow logs are sent to a Log Analytics workspace",
+}
+SECURITY = {
+    "defender_plan": "str: the Defender for Cloud plan (pricing name, e.g. VirtualMachines)",
+    "defender_on": "bool|None: the plan's tier is Standard",
+    "notify_roles": "list[str]|None: RBAC roles notified of alerts (notificationsByRole on)",
+    "contact_emails": "bool|None: additional notification addresses are configured",
+    "alert_min_severity": "str|None: minimal alert severity that notifies (None = alert notifications off)",
+    "attack_path_min_risk": "str|None: minimal attack-path risk that notifies (None = off)",
+}
+LOGGING = {
+    "diagnostic_settings": "list[{name, categories: list[str], destinations: list[str]}]: subscription activity-log "
+                           "export settings",
+    "alert_operations": "list[str]: operationName values of enabled activity-log alerts on the subscription",
+    "alert_categories": "list[str]: categories of enabled activity-log alerts (e.g. ServiceHealth)",
+}
+
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
     "network": NETWORK,
     "compute": COMPUTE,
     "iam": IAM,
+    "security": SECURITY,
+    "logging": LOGGING,
 }
 # Facet families a category may carry besides its own (an ML job is compute, a snapshot storage).
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}),
-    "storage": (STORE,),
+    "storage": (STORE, STORAGE_POSTURE),
+    "network": (NETWORK_POSTURE,),
 }
 
 

@@ -61,6 +61,7 @@ class ArmRestClient:
     """One subscription's operation groups of one ``OPERATIONS`` kind, over an ARM pipeline."""
 
     kind = ""
+    operations: dict[str, dict[str, tuple[str, str, str]]] | None = None  # else OPERATIONS[kind]
 
     def __init__(self, credential: Any, subscription_id: str, *, base_url: str, policies: list[Any],
                  credential_scopes: list[str] | None = None, **kwargs: Any) -> None:
@@ -69,7 +70,7 @@ class ArmRestClient:
         self.subscription_id = subscription_id
         self._base = base_url.rstrip("/")
         self._client = ARMPipelineClient(base_url=base_url, policies=policies, **kwargs)
-        for group, ops in OPERATIONS[self.kind].items():
+        for group, ops in (self.operations or OPERATIONS[self.kind]).items():
             setattr(self, group, _Group(self, ops))
 
     def _send(self, url: str) -> dict[str, Any]:

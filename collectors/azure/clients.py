@@ -122,6 +122,9 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "ml": ("collectors.azure.arm_rest", "MachineLearningClient"),
     "containerservice": ("collectors.azure.arm_rest", "ContainerServiceClient"),
     "containerregistry": ("collectors.azure.arm_rest", "ContainerRegistryClient"),
+    # Defender for Cloud and Azure Monitor (collectors/azure/cis_clients.py)
+    "security": ("collectors.azure.cis_clients", "SecurityClient"),
+    "monitor": ("collectors.azure.cis_clients", "MonitorClient"),
 }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from auditor.model import Resource, make_resource
+from collectors.azure import cis_collect
+from collectors.azure import cis_normalise as cn
 from collectors.azure import normalise as n
 from collectors.azure.context import AzureContext
 
@@ -65,6 +67,8 @@ def storage_accounts(ctx: AzureContext) -> Iterator[Resource]:
                 ctx.unit.note(f"containers of {doc.get('name')} not listed ({exc.status_code}): public exposure unknown")
                 containers = None
             facets = n.account_exposure(facets, doc, containers)
+        facets = {**facets, **cn.storage_posture_facets(doc),
+                  **cn.blob_service_facets(cis_collect.blob_service(ctx, client, doc))}
         yield envelope(ctx, spec.type, spec.category, doc, facets, spec.hash_rules)
 
 
@@ -112,7 +116,11 @@ def _no_flow_logs(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def virtual_networks(ctx: AzureContext) -> Iterator[Resource]:
-    yield from _emit(ctx, "azure.network.vnet", ctx.client("network").virtual_networks.list_all(), _no_flow_logs)
+    """VNets with DDoS protection and whether their region has a network watcher."""
+    network = ctx.client("network")
+    regions = cis_collect.watcher_regions(ctx, network)
+    yield from _emit(ctx, "azure.network.vnet", network.virtual_networks.list_all(),
+                     lambda doc: {**_no_flow_logs(doc), **cn.vnet_posture_facets(doc, regions)})
 
 
 def subnets(ctx: AzureContext) -> Iterator[Resource]:
@@ -121,7 +129,8 @@ def subnets(ctx: AzureContext) -> Iterator[Resource]:
     for model in ctx.client("network").virtual_networks.list_all():
         vnet = n.to_rest(model)
         for sub in n.props(vnet).get("subnets") or []:
-            yield envelope(ctx, spec.type, spec.category, sub, _no_flow_logs(sub), spec.hash_rules,
+            yield envelope(ctx, spec.type, spec.category, sub, {**_no_flow_logs(sub), **cn.subnet_posture_facets(sub)},
+                           spec.hash_rules,
                            region=vnet.get("location") or "global")
 
 

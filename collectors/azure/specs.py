@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.azure import collect as c
+from collectors.azure.cis_specs import CIS_CALL_ACTIONS, cis_specs
 from collectors.azure.ml_specs import ML_CALL_ACTIONS, ml_specs
 from collectors.spec import ResourceSpec
 
@@ -30,6 +31,7 @@ CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("msi", "federated_identity_credentials.list"):
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
     **ML_CALL_ACTIONS,
+    **CIS_CALL_ACTIONS,
 }
 
 # Scope discovery (plan) needs these besides the specs' own calls.
@@ -60,7 +62,8 @@ def _spec(type_: str, category: str, service: str, list_call: str, detail: tuple
 
 
 SPECS: tuple[ResourceSpec, ...] = (
-    _spec("azure.storage.account", "storage", "storage", "storage_accounts.list", ("blob_containers.list",),
+    _spec("azure.storage.account", "storage", "storage", "storage_accounts.list",
+          ("blob_containers.list", "blob_services.get_service_properties"),
           c.storage_accounts,
           _rules(("config.properties.geoReplicationStats",
                   "config.properties.statusOfPrimary", "config.properties.statusOfSecondary"),
@@ -80,7 +83,8 @@ SPECS: tuple[ResourceSpec, ...] = (
           _rules(("config.properties.diskState", "config.managedBy", "config.properties.timeCreated",
                   "config.properties.lastOwnershipUpdateTime")),
           "Managed disks and their encryption type."),
-    _spec("azure.network.vnet", "network", "network", "virtual_networks.list_all", (), c.virtual_networks,
+    _spec("azure.network.vnet", "network", "network", "virtual_networks.list_all", ("network_watchers.list_all",),
+          c.virtual_networks,
           # NIC attachments listed on subnets change with every VM created or deleted: not VNet config
           _rules(("config.properties.subnets[*].etag", "config.properties.subnets[*].properties.ipConfigurations"),
                  ("config.properties.subnets",
@@ -117,6 +121,7 @@ SPECS: tuple[ResourceSpec, ...] = (
           "Federated identity credentials (issuer, subject, audiences) on user-assigned identities."),
 )
 SPECS += ml_specs(_spec, _rules)
+SPECS += cis_specs(_spec, _rules)
 
 SPEC_BY_TYPE: dict[str, ResourceSpec] = {s.type: s for s in SPECS}
 

@@ -35,13 +35,16 @@ def config(r):  # type: ignore[no-untyped-def]
 def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
     expected = {
         "azure.storage.account": 8, "azure.storage.container": 4, "azure.compute.vm": 4, "azure.compute.disk": 2,  # dev disks: throttled
-        "azure.network.vnet": 2, "azure.network.subnet": 4, "azure.network.nsg": 3, "azure.network.public_ip": 1,
+        "azure.network.vnet": 3, "azure.network.subnet": 5, "azure.network.nsg": 3, "azure.network.public_ip": 1,
         "azure.authorization.role_definition": 8, "azure.authorization.role_assignment": 7,
         "azure.identity.user_assigned": 2, "azure.identity.federated_credential": 4,
         "azure.resources.subscription": 2,
         # the ML slice (prod only; see test_azure_ml_e2e.py)
         "azure.ml.workspace": 2, "azure.ml.compute": 4, "azure.ml.online_endpoint": 2,
         "azure.containerservice.managed_cluster": 3, "azure.containerregistry.registry": 2,
+        # the CIS slice (azure_cis_estate.py; the edge VNet above is prod's; see test_cis_azure_collect.py)
+        "azure.security.pricing": 24, "azure.security.contacts": 2, "azure.monitor.diagnostic_settings": 2,
+        "azure.monitor.activity_log_alerts": 2, "azure.network.flow_log": 5,
     }
     assert dict(e2e.summary.resources_by_type) == expected
     assert {s.type for s in SPECS} == set(expected)
@@ -139,7 +142,8 @@ def test_vms_public_ips_identity_and_disks(e2e) -> None:
     assert facets(disks["prod-vm-db1_OsDisk_1"])["disk_encryption"] == "customer"
     assert facets(disks["prod-vm-web0_OsDisk_1"])["disk_encryption"] == "provider"
     subnets = e2e.sink.by_type("azure.network.subnet")
-    assert {r.name for r in subnets} == {"app", "data"} and all(r.region in ("westeurope", "eastus") for r in subnets)
+    assert {r.name for r in subnets} == {"app", "data", "edge"}  # edge: the CIS slice's VNet without a watcher
+    assert all(r.region in ("westeurope", "eastus", "eastus2") for r in subnets)
 
 
 def test_roles_identities_and_federation(e2e) -> None:
@@ -192,7 +196,8 @@ def test_management_group_and_listed_scopes(azure_fake) -> None:
     cfg = fake_config(azure_fake, subscriptions=[SUB_DEV.upper()], resource_types=["azure.network.*"])
     tasks = plan(cfg, clients=fast_clients(cfg))
     assert {(t.unit.account, t.unit.resource_type) for t in tasks} == {
-        (SUB_DEV, t) for t in ("azure.network.vnet", "azure.network.subnet", "azure.network.nsg", "azure.network.public_ip")}
+        (SUB_DEV, t) for t in ("azure.network.vnet", "azure.network.subnet", "azure.network.nsg", "azure.network.public_ip",
+                               "azure.network.flow_log")}
 
 
 def test_discovery_failure_is_a_unit_status(azure_fake) -> None:

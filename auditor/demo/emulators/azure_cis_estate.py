@@ -1,0 +1,134 @@
+"""The CIS slice of the seeded Azure estate: Defender plans and contacts, activity-log export
+and alerts, network watchers and flow logs, blob service properties.
+
+Shapes follow the azure-rest-api-specs examples (Pricings/ListPricings_example,
+SecurityContacts/GetSecurityContactsSubscription_example, listSubscriptionDiagnosticSettings,
+ActivityLogAlertRule_ListBySubscriptionId, NetworkWatcherListAll, NetworkWatcherFlowLogList,
+BlobServicesGet) with synthetic names. ``safe=False`` builds the subscription that fails every
+CIS rule, ``safe=True`` its twin that passes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.demo.emulators.azure_estate import rid, vnet
+
+# Defender plans CIS requires on (pricing names) — the rules in auditor/rules/cis_azure.py.
+DEFENDER_PLANS = ("CloudPosture", "Api", "VirtualMachines", "Containers", "StorageAccounts", "AppServices",
+                  "CosmosDbs", "OpenSourceRelationalDatabases", "SqlServers", "SqlServerVirtualMachines",
+                  "KeyVaults", "Arm")
+# The operations CIS wants an activity-log alert for.
+ALERT_OPERATIONS = (
+    "Microsoft.Authorization/policyAssignments/write", "Microsoft.Authorization/policyAssignments/delete",
+    "Microsoft.Network/networkSecurityGroups/write", "Microsoft.Network/networkSecurityGroups/delete",
+    "Microsoft.Security/securitySolutions/write", "Microsoft.Security/securitySolutions/delete",
+    "Microsoft.Sql/servers/firewallRules/write", "Microsoft.Sql/servers/firewallRules/delete",
+    "Microsoft.Network/publicIPAddresses/write", "Microsoft.Network/publicIPAddresses/delete",
+)
+ENABLED = "2025-03-01T12:42:42.1921106Z"
+
+
+def pricing(sub: str, plan: str, on: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {"pricingTier": "Standard" if on else "Free", "freeTrialRemainingTime": "PT0S",
+                             "enforce": "False", "resourcesCoverageStatus": "FullyCovered" if on else "NotCovered"}
+    if on:
+        props["enablementTime"] = ENABLED
+    if on and plan == "VirtualMachines":
+        props["subPlan"] = "P2"
+    return {"id": f"/subscriptions/{sub}/providers/Microsoft.Security/pricings/{plan}", "name": plan,
+            "type": "Microsoft.Security/pricings", "properties": props}
+
+
+def security_contact(sub: str, *, safe: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "notificationsByRole": {"state": "On" if safe else "Off", "roles": ["Owner"] if safe else []},
+        "isEnabled": True,
+        "emails": "secops@contoso.example" if safe else "",
+        "notificationsSources": [{"sourceType": "AttackPath", "minimalRiskLevel": "High"},
+                                 {"sourceType": "Alert", "minimalSeverity": "High"}] if safe else
+                                [{"sourceType": "Alert", "minimalSeverity": "Critical"}],
+    }
+    return {"id": f"/subscriptions/{sub}/providers/Microsoft.Security/securityContacts/default", "name": "default",
+            "type": "Microsoft.Security/securityContacts", "properties": props}
+
+
+def diagnostic_setting(sub: str, name: str, workspace: str, categories: list[str]) -> dict[str, Any]:
+    return {"id": f"/subscriptions/{sub}/providers/microsoft.insights/diagnosticSettings/{name}",
+            "type": "Microsoft.Insights/diagnosticSettings", "name": name,
+            "properties": {"workspaceId": workspace,
+                           "logs": [{"category": c, "enabled": True} for c in categories]}}
+
+
+def activity_log_alert(sub: str, rg: str, name: str, conditions: list[tuple[str, str]], action_group: str, *,
+                       enabled: bool = True) -> dict[str, Any]:
+    return {"id": rid(sub, rg, f"microsoft.insights/activityLogAlerts/{name}"),
+            "type": "Microsoft.Insights/ActivityLogAlerts", "name": name, "location": "Global", "tags": {},
+            "properties": {"scopes": [f"/subscriptions/{sub}"],
+                           "condition": {"allOf": [{"field": f, "equals": v} for f, v in conditions]},
+                           "actions": {"actionGroups": [{"actionGroupId": action_group, "webhookProperties": {}}]},
+                           "enabled": enabled, "description": f"CIS activity-log alert {name}."}}
+
+
+def network_watcher(sub: str, location: str) -> dict[str, Any]:
+    name = f"NetworkWatcher_{location}"
+    return {"name": name, "id": rid(sub, "NetworkWatcherRG", f"Microsoft.Network/networkWatchers/{name}"),
+            "etag": 'W/"00000000-0000-0000-0000-000000000000"', "type": "Microsoft.Network/networkWatchers",
+            "location": location, "tags": {}, "properties": {"provisioningState": "Succeeded"}}
+
+
+def flow_log(watcher: dict[str, Any], name: str, target: str, storage: str, *, days: int, workspace: str | None) -> dict[str, Any]:
+    analytics = ({"networkWatcherFlowAnalyticsConfiguration": {
+        "enabled": True, "workspaceId": "00000000-0000-0000-0000-000000000000",
+        "workspaceRegion": watcher["location"], "workspaceResourceId": workspace, "trafficAnalyticsInterval": 60}}
+        if workspace else {})
+    return {"name": name, "id": f"{watcher['id']}/flowLogs/{name}",
+            "etag": 'W/"00000000-0000-0000-0000-000000000000"',
+            "properties": {"provisioningState": "Succeeded", "targetResourceId": target,
+                           "targetResourceGuid": "00000000-0000-0000-0000-000000000000", "storageId": storage,
+                           "enabled": True, "flowAnalyticsConfiguration": analytics,
+                           "retentionPolicy": {"days": days, "enabled": days > 0},
+                           "format": {"type": "JSON", "version": 2}},
+            "type": "Microsoft.Network/networkWatchers/FlowLogs", "location": watcher["location"]}
+
+
+def blob_service(account: dict[str, Any], *, safe: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {"cors": {"corsRules": []}, "defaultServiceVersion": "2017-07-29",
+                             "deleteRetentionPolicy": {"enabled": True, "days": 14} if safe else {"enabled": False},
+                             "containerDeleteRetentionPolicy": {"enabled": True, "days": 14} if safe else
+                             {"enabled": False},
+                             "isVersioningEnabled": safe}
+    return {"id": f"{account['id']}/blobServices/default", "name": "default",
+            "type": "Microsoft.Storage/storageAccounts/blobServices", "properties": props, "sku": account["sku"]}
+
+
+def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any]], *, safe: bool) -> list[dict[str, Any]]:
+    """The subscription-level CIS settings for ``sub``, plus blob services and flow logs for
+    the storage accounts and NSGs/VNets already in ``existing``."""
+    out: list[dict[str, Any]] = [pricing(sub, plan, safe) for plan in DEFENDER_PLANS]
+    out.append(security_contact(sub, safe=safe))
+    workspace = rid(sub, rg, "Microsoft.OperationalInsights/workspaces/law-security")
+    out.append(diagnostic_setting(sub, "activity-to-law", workspace,
+                                  ["Administrative", "Security", "Alert", "Policy"] if safe else ["Administrative"]))
+    group = rid(sub, rg, "microsoft.insights/actionGroups/ag-secops")
+    ops = ALERT_OPERATIONS if safe else ALERT_OPERATIONS[:1]
+    for i, op in enumerate(ops):
+        out.append(activity_log_alert(sub, rg, f"alert-{i:02d}", [("category", "Administrative"),
+                                                                  ("operationName", op)], group, enabled=safe))
+    if safe:
+        out.append(activity_log_alert(sub, rg, "service-health", [("category", "ServiceHealth")], group))
+    mine = [r for r in existing if r["id"].lower().startswith(f"/subscriptions/{sub}/".lower())]
+    for acct in (r for r in mine if r.get("type") == "Microsoft.Storage/storageAccounts"):
+        out.append(blob_service(acct, safe=safe))
+    # a watcher in the subscription's region; flow logs on every NSG and VNet there, kept 90 days
+    # and sent to Log Analytics when safe, kept 7 days and not analysed when not
+    watcher = network_watcher(sub, location)
+    out.append(watcher)
+    storage = next((r["id"] for r in mine if r.get("type") == "Microsoft.Storage/storageAccounts"), "")
+    for r in mine:
+        if r.get("type") in ("Microsoft.Network/networkSecurityGroups", "Microsoft.Network/virtualNetworks"):
+            out.append(flow_log(watcher, f"fl-{r['name']}", r["id"], storage, days=90 if safe else 7,
+                                workspace=workspace if safe else None))
+    if not safe:  # an edge network in a region without a watcher, its subnet without an NSG
+        out.append(vnet(sub, rg, "edge-vnet", "eastus2", "10.9.0.0/16", [("edge", "10.9.1.0/24", None)]))
+    return out

@@ -1,0 +1,40 @@
+"""Read-only ARM clients for Defender for Cloud and Azure Monitor, declared as data.
+
+Neither azure-mgmt-security nor azure-mgmt-monitor is a dependency: the CIS controls need
+four subscription-level listings, each one URL on the shared ARM pipeline
+(:class:`collectors.azure.arm_rest.ArmRestClient`: counting, retry, ``nextLink`` paging).
+"""
+
+from __future__ import annotations
+
+from collectors.azure.arm_rest import ArmRestClient
+
+SECURITY_PRICING_API = "2024-01-01"
+SECURITY_CONTACTS_API = "2023-12-01-preview"
+DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
+ACTIVITY_LOG_ALERTS_API = "2020-10-01"
+
+_SUB = "/subscriptions/{subscription}"
+
+
+class SecurityClient(ArmRestClient):
+    """Microsoft.Security: Defender plan pricing tiers and security contacts."""
+
+    kind = "security"
+    operations = {
+        "pricings": {"list": ("list", _SUB + "/providers/Microsoft.Security/pricings", SECURITY_PRICING_API)},
+        "security_contacts": {"list": (
+            "list", _SUB + "/providers/Microsoft.Security/securityContacts", SECURITY_CONTACTS_API)},
+    }
+
+
+class MonitorClient(ArmRestClient):
+    """Microsoft.Insights: the subscription's activity-log diagnostic settings and activity-log alerts."""
+
+    kind = "monitor"
+    operations = {
+        "subscription_diagnostic_settings": {"list": (
+            "list", _SUB + "/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API)},
+        "activity_log_alerts": {"list_by_subscription_id": (
+            "list", _SUB + "/providers/Microsoft.Insights/activityLogAlerts", ACTIVITY_LOG_ALERTS_API)},
+    }
