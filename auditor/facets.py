@@ -172,7 +172,7 @@ NETWORK_POSTURE = {
     "nsg_attached": "bool|None: a network security group is attached to the subnet",
     "flow_log_target": "str|None: resource key-like ARM id of the NSG/VNet a flow log records",
     "flow_log_enabled": "bool|None",
-    "retention_days": "int|None: log retention in days (0 = kept forever when retention is on)",
+    "retention_days": "int|None: log retention in days (0 = never deleted: retention off, or on with 0 days)",
     "traffic_analytics": "bool|None: flow logs are sent to a Log Analytics workspace",
 }
 SECURITY = {

@@ -25,6 +25,7 @@ MODULES: tuple[str, ...] = (
     "auditor.rules.identity",
     "auditor.rules.residency",
     "auditor.rules.ml",
+    "auditor.rules.cis_azure",
 )
 RuleFn = Callable[[Any, "RuleContext"], "Result | None"]
 

@@ -74,7 +74,7 @@ def vnet_posture_facets(doc: dict[str, Any], watcher_regions: set[str] | None) -
 
 def subnet_posture_facets(doc: dict[str, Any]) -> dict[str, Any]:
     if str(doc.get("name") or "").lower() in NSG_EXEMPT_SUBNETS:
-        return {"nsg_attached": None}
+        return {}  # Azure refuses an NSG here: the control does not apply
     return {"nsg_attached": bool((props(doc).get("networkSecurityGroup") or {}).get("id"))}
 
 

@@ -1,0 +1,439 @@
+"""CIS Microsoft Azure Foundations (6.0 / 5.0): Defender for Cloud, Azure Monitor, networking
+and storage-account settings, over the facets collectors/azure/cis_*.py fill.
+
+Subscription-wide questions ("is there an alert for ...") are judged on the one resource per
+subscription that holds every item its unit listed; when that unit was denied there is no
+resource and so no verdict, never a PASS. Rules that differ only in the plan or operation
+they look for are generated from tables, so each CIS control has its own rule id.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from auditor.rules.facts import MISSING, age_days, facet, unknown
+from auditor.rules.network import is_internet, open_admin_ports
+from auditor.rules.registry import RuleContext, rule
+from auditor.rules.verdict import FAIL, PASS, Result
+
+ACCOUNT = ("azure.storage.account",)
+NSG = ("azure.network.nsg",)
+PRICING = ("azure.security.pricing",)
+CONTACTS = ("azure.security.contacts",)
+DIAGNOSTICS = ("azure.monitor.diagnostic_settings",)
+ALERTS = ("azure.monitor.activity_log_alerts",)
+FLOW_LOG = ("azure.network.flow_log",)
+KEY_MAX_AGE_DAYS = 90
+FLOW_LOG_MIN_DAYS = 90
+ACTIVITY_CATEGORIES = ("Administrative", "Security", "Alert", "Policy")
+
+
+def _flag(res: Any, name: str, what: str, good: bool, ok: str, bad: str) -> Result | None:
+    """PASS when the boolean facet equals ``good``; UNKNOWN when not collected."""
+    v = facet(res, name)
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown(what)
+    return Result(PASS, ok, {name: v}) if bool(v) == good else Result(FAIL, bad, {name: v})
+
+
+# ---- Defender for Cloud: one rule per plan ------------------------------------------------------
+
+# (rule id, pricing name, what it protects, severity)
+DEFENDER_PLANS: tuple[tuple[str, str, str, str], ...] = (
+    ("defender.cspm_on", "CloudPosture", "Defender CSPM (cloud security posture)", "medium"),
+    ("defender.apis_on", "Api", "Defender for APIs", "medium"),
+    ("defender.servers_on", "VirtualMachines", "Defender for Servers", "high"),
+    ("defender.containers_on", "Containers", "Defender for Containers", "medium"),
+    ("defender.storage_on", "StorageAccounts", "Defender for Storage", "medium"),
+    ("defender.app_services_on", "AppServices", "Defender for App Service", "medium"),
+    ("defender.cosmosdb_on", "CosmosDbs", "Defender for Azure Cosmos DB", "medium"),
+    ("defender.oss_databases_on", "OpenSourceRelationalDatabases", "Defender for open-source relational databases",
+     "medium"),
+    ("defender.sql_databases_on", "SqlServers", "Defender for Azure SQL databases", "medium"),
+    ("defender.sql_on_machines_on", "SqlServerVirtualMachines", "Defender for SQL servers on machines", "medium"),
+    ("defender.keyvault_on", "KeyVaults", "Defender for Key Vault", "medium"),
+    ("defender.arm_on", "Arm", "Defender for Resource Manager", "medium"),
+)
+
+
+def _plan_judge(plan: str, label: str) -> Callable[[Any, RuleContext], Result | None]:
+    def judge(res: Any, ctx: RuleContext) -> Result | None:
+        if str(res.facets.get("defender_plan") or "").lower() != plan.lower():
+            return None
+        return _flag(res, "defender_on", f"{label} pricing tier", True, f"{label} is on (Standard tier)",
+                     f"{label} is off (Free tier)")
+
+    judge.__doc__ = f"{label}: the {plan} pricing's tier is Standard."
+    return judge
+
+
+for _id, _plan, _label, _sev in DEFENDER_PLANS:
+    globals()["rule_" + _id.replace(".", "_")] = rule(
+        id=_id, title=f"{_label} is not enabled", severity=_sev, kind="posture",
+        rationale=f"Without {_label} the subscription gets no threat detection or hardening recommendations for "
+                  "those resources.",
+        remediation=f"Defender for Cloud > Environment settings > the subscription > turn the {_plan} plan On "
+                    f"(az security pricing create -n {_plan} --tier standard).",
+        types=PRICING, reads=("defender_plan", "defender_on"))(_plan_judge(_plan, _label))
+
+
+@rule(id="defender.notify_owners", title="Security alerts are not e-mailed to subscription owners", severity="medium",
+      kind="posture", rationale="Owners who never hear of an alert cannot act on it.",
+      remediation="Defender for Cloud > Email notifications: 'All users with the following roles' = Owner.",
+      types=CONTACTS, reads=("notify_roles",))
+def notify_owners(res: Any, ctx: RuleContext) -> Result | None:
+    roles = facet(res, "notify_roles")
+    if roles is MISSING:
+        return None
+    if roles is None:
+        return unknown("notified roles")
+    ok = any(str(r).lower() == "owner" for r in roles)
+    return Result(PASS if ok else FAIL, "owners are notified" if ok else "owners are not notified", {"roles": roles})
+
+
+@rule(id="defender.additional_email", title="No security contact e-mail for Defender alerts", severity="medium",
+      kind="posture", rationale="A security team address makes sure alerts reach people whose job is to respond.",
+      remediation="Defender for Cloud > Email notifications: set 'Additional email addresses'.",
+      types=CONTACTS, reads=("contact_emails",))
+def additional_email(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "contact_emails", "security contact e-mails", True, "a security contact e-mail is set",
+                 "no additional security contact e-mail")
+
+
+def _threshold(res: Any, name: str, what: str, passing: tuple[str, ...]) -> Result | None:
+    v = facet(res, name)
+    if v is MISSING:
+        return None
+    ok = v is not None and str(v).lower() in passing
+    return Result(PASS if ok else FAIL, f"{what}: {v or 'off'}", {name: v})
+
+
+@rule(id="defender.alert_notifications", title="Alert e-mails are not sent for high-severity alerts", severity="medium",
+      kind="posture", rationale="Notifications limited to critical alerts (or off) leave high-severity attacks unseen.",
+      remediation="Defender for Cloud > Email notifications: notify about alerts with severity High (or lower).",
+      types=CONTACTS, reads=("alert_min_severity",))
+def alert_notifications(res: Any, ctx: RuleContext) -> Result | None:
+    return _threshold(res, "alert_min_severity", "alert notification threshold", ("low", "medium", "high"))
+
+
+@rule(id="defender.attack_path_notifications", title="Attack-path e-mails are not sent for high-risk paths",
+      severity="low", kind="posture",
+      rationale="Attack paths show exploitable chains to critical assets; owners should hear of high-risk ones.",
+      remediation="Defender for Cloud > Email notifications: notify about attack paths with risk level High (or lower).",
+      types=CONTACTS, reads=("attack_path_min_risk",))
+def attack_path_notifications(res: Any, ctx: RuleContext) -> Result | None:
+    return _threshold(res, "attack_path_min_risk", "attack-path notification threshold", ("low", "medium", "high"))
+
+
+# ---- Azure Monitor -----------------------------------------------------------------------------
+
+@rule(id="monitor.activity_log_export", title="Subscription activity log is not exported by a diagnostic setting",
+      severity="medium", kind="posture",
+      rationale="The activity log keeps 90 days in the platform; a diagnostic setting keeps it where it can be "
+                "retained, searched and alerted on.",
+      remediation="Monitor > Activity log > Export activity logs: add a diagnostic setting to a workspace, storage "
+                  "account or event hub.", types=DIAGNOSTICS, reads=("diagnostic_settings",))
+def activity_log_export(res: Any, ctx: RuleContext) -> Result | None:
+    settings = facet(res, "diagnostic_settings")
+    if settings is MISSING:
+        return None
+    exporting = [s.get("name") for s in settings or [] if s.get("destinations") and s.get("categories")]
+    if exporting:
+        return Result(PASS, f"exported by {', '.join(map(str, exporting))}", {"settings": exporting})
+    return Result(FAIL, "no diagnostic setting exports the activity log", {"settings": settings or []})
+
+
+@rule(id="monitor.activity_log_categories", title="Activity-log export misses CIS categories", severity="medium",
+      kind="posture",
+      rationale="Administrative, Security, Alert and Policy events are the ones investigations need.",
+      remediation="Edit the subscription diagnostic setting to export Administrative, Security, Alert and Policy.",
+      types=DIAGNOSTICS, reads=("diagnostic_settings",))
+def activity_log_categories(res: Any, ctx: RuleContext) -> Result | None:
+    settings = facet(res, "diagnostic_settings")
+    if settings is MISSING:
+        return None
+    want = {c.lower() for c in ACTIVITY_CATEGORIES}
+    for s in settings or []:
+        if s.get("destinations") and want <= {str(c).lower() for c in s.get("categories") or []}:
+            return Result(PASS, f"{s.get('name')} exports {', '.join(ACTIVITY_CATEGORIES)}", {"setting": s.get("name")})
+    best = max((set(map(str.lower, s.get("categories") or [])) for s in settings or []), key=len, default=set())
+    return Result(FAIL, "no setting exports all of " + ", ".join(ACTIVITY_CATEGORIES),
+                  {"missing": sorted(c for c in ACTIVITY_CATEGORIES if c.lower() not in best)})
+
+
+# (rule id, operationName, what)
+ALERT_OPERATIONS: tuple[tuple[str, str, str], ...] = (
+    ("monitor.alert_policy_assignment_write", "Microsoft.Authorization/policyAssignments/write",
+     "create policy assignment"),
+    ("monitor.alert_policy_assignment_delete", "Microsoft.Authorization/policyAssignments/delete",
+     "delete policy assignment"),
+    ("monitor.alert_nsg_write", "Microsoft.Network/networkSecurityGroups/write",
+     "create or update network security group"),
+    ("monitor.alert_nsg_delete", "Microsoft.Network/networkSecurityGroups/delete", "delete network security group"),
+    ("monitor.alert_security_solution_write", "Microsoft.Security/securitySolutions/write",
+     "create or update security solution"),
+    ("monitor.alert_security_solution_delete", "Microsoft.Security/securitySolutions/delete",
+     "delete security solution"),
+    ("monitor.alert_sql_firewall_write", "Microsoft.Sql/servers/firewallRules/write",
+     "create or update SQL server firewall rule"),
+    ("monitor.alert_sql_firewall_delete", "Microsoft.Sql/servers/firewallRules/delete",
+     "delete SQL server firewall rule"),
+    ("monitor.alert_public_ip_write", "Microsoft.Network/publicIPAddresses/write", "create or update public IP address"),
+    ("monitor.alert_public_ip_delete", "Microsoft.Network/publicIPAddresses/delete", "delete public IP address"),
+)
+
+
+def _alert_judge(field: str, value: str, what: str) -> Callable[[Any, RuleContext], Result | None]:
+    def judge(res: Any, ctx: RuleContext) -> Result | None:
+        seen = facet(res, field)
+        if seen is MISSING:
+            return None
+        if seen is None:
+            return unknown("activity-log alerts")
+        ok = any(str(v).lower() == value.lower() for v in seen)
+        return Result(PASS if ok else FAIL, f"{'an' if ok else 'no'} enabled activity-log alert for {what}",
+                      {"looked_for": value})
+
+    judge.__doc__ = f"An enabled, subscription-scoped activity-log alert on {field} = {value}."
+    return judge
+
+
+for _id, _op, _what in ALERT_OPERATIONS:
+    globals()["rule_" + _id.replace(".", "_")] = rule(
+        id=_id, title=f"No activity-log alert for {_what}", severity="low", kind="posture",
+        rationale=f"An alert on '{_what}' makes unexpected changes visible as they happen, not at the next review.",
+        remediation=f"Monitor > Alerts > create an activity-log alert rule on the subscription for operation {_op} "
+                    "with an action group.", types=ALERTS, reads=("alert_operations",))(
+        _alert_judge("alert_operations", _op, _what))
+
+rule_monitor_alert_service_health = rule(
+    id="monitor.alert_service_health", title="No activity-log alert for Service Health", severity="low",
+    kind="posture", rationale="Service Health alerts tell you of platform incidents and planned maintenance that "
+                              "affect your resources.",
+    remediation="Monitor > Alerts > create an activity-log alert with category ServiceHealth on the subscription.",
+    types=ALERTS, reads=("alert_categories",))(_alert_judge("alert_categories", "ServiceHealth", "Service Health"))
+
+
+# ---- network -----------------------------------------------------------------------------------
+
+def _udp_open(ingress: list[Any]) -> list[dict[str, Any]]:
+    """Internet allows carrying UDP that no earlier (lower priority number) internet deny covers."""
+    rules = sorted((r for r in ingress if isinstance(r, dict) and is_internet(r.get("cidr"))),
+                   key=lambda r: (r.get("priority") if isinstance(r.get("priority"), int) else 0,
+                                  0 if str(r.get("action")).lower() == "deny" else 1))
+    udp = ("udp", "all", "17", "-1", "*")
+    found, denies = [], []
+    for r in rules:
+        if str(r.get("protocol", "all")).lower() not in udp:
+            continue
+        lo, hi = int(r.get("from_port") or 0), int(r.get("to_port") if r.get("to_port") is not None else 65535)
+        if str(r.get("action", "allow")).lower() == "deny":
+            denies.append((lo, hi))
+        elif not any(dlo <= lo and hi <= dhi for dlo, dhi in denies):
+            found.append({"cidr": r.get("cidr"), "protocol": r.get("protocol"), "ports": f"{lo}-{hi}",
+                          "priority": r.get("priority")})
+    return found
+
+
+@rule(id="network.udp_open_internet", title="UDP reachable from the internet", severity="high", kind="posture",
+      rationale="Internet-reachable UDP services (DNS, NTP, SSDP, CLDAP ...) are abused for reflection and "
+                "amplification attacks.",
+      remediation="Remove or narrow NSG rules allowing UDP (or Any) from Internet/*/0.0.0.0/0.",
+      types=NSG, reads=("ingress",))
+def udp_open_internet(res: Any, ctx: RuleContext) -> Result | None:
+    ingress = facet(res, "ingress")
+    if ingress is MISSING:
+        return None
+    if ingress is None:
+        return unknown("ingress rules")
+    found = _udp_open(ingress)
+    return Result(FAIL, f"UDP open to the internet ({len(found)} rule(s))", {"open": found}) if found else \
+        Result(PASS, "no UDP open to the internet")
+
+
+@rule(id="network.http_open_internet", title="HTTP(S) reachable from the internet on a network security group",
+      severity="medium", kind="posture",
+      rationale="Web ports open to the world should sit behind a gateway or WAF, not straight on VMs.",
+      remediation="Publish web workloads through Application Gateway/Front Door with WAF; restrict NSG rules on 80/443.",
+      types=NSG, reads=("ingress",))
+def http_open_internet(res: Any, ctx: RuleContext) -> Result | None:
+    ingress = facet(res, "ingress")
+    if ingress is MISSING:
+        return None
+    if ingress is None:
+        return unknown("ingress rules")
+    found = open_admin_ports(ingress, [80, 443])
+    if found:
+        return Result(FAIL, f"ports {sorted({f['port'] for f in found})} open to the internet", {"open": found})
+    return Result(PASS, "HTTP(S) not open to the internet")
+
+
+@rule(id="network.flow_log_retention", title="Flow logs kept less than 90 days", severity="low", kind="posture",
+      rationale="Intrusions are often found months later; flow records must outlive the investigation window.",
+      remediation="Network Watcher > Flow logs: enable retention of 90 days or more (0 keeps them forever).",
+      types=FLOW_LOG, reads=("flow_log_enabled", "retention_days"))
+def flow_log_retention(res: Any, ctx: RuleContext) -> Result | None:
+    enabled, days = facet(res, "flow_log_enabled"), facet(res, "retention_days")
+    if enabled is MISSING:
+        return None
+    ev = {"enabled": enabled, "retention_days": days, "target": res.facets.get("flow_log_target")}
+    if enabled is False:
+        return Result(FAIL, "flow log disabled", ev)
+    if enabled is None or days is None or days is MISSING:
+        return unknown("flow log retention", ev)
+    if days == 0 or days >= FLOW_LOG_MIN_DAYS:
+        return Result(PASS, "kept forever" if days == 0 else f"kept {days} days", ev)
+    return Result(FAIL, f"kept only {days} days", ev)
+
+
+@rule(id="network.flow_log_traffic_analytics", title="Flow logs not sent to Log Analytics", severity="low",
+      kind="posture", rationale="Traffic analytics in a workspace turns flow logs into queries and alerts.",
+      remediation="Network Watcher > Flow logs: enable traffic analytics to a Log Analytics workspace.",
+      types=FLOW_LOG, reads=("traffic_analytics",))
+def flow_log_traffic_analytics(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "traffic_analytics", "traffic analytics", True, "sent to Log Analytics",
+                 "not sent to Log Analytics")
+
+
+@rule(id="network.watcher_missing", title="No Network Watcher in a region with virtual networks", severity="low",
+      kind="posture", rationale="Without Network Watcher there are no flow logs, packet capture or topology for "
+                                "the region's networks.",
+      remediation="Enable Network Watcher in every region where the subscription has virtual networks.",
+      types=("azure.network.vnet",), reads=("network_watcher",))
+def watcher_missing(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "network_watcher", "network watchers", True, f"Network Watcher enabled in {res.region}",
+                 f"no Network Watcher in {res.region}")
+
+
+@rule(id="network.subnet_without_nsg", title="Subnet without a network security group", severity="medium",
+      kind="posture", rationale="A subnet without an NSG filters nothing between it and the rest of the network.",
+      remediation="Associate a network security group with the subnet.",
+      types=("azure.network.subnet",), reads=("nsg_attached",))
+def subnet_without_nsg(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "nsg_attached", "subnet NSG association", True, "an NSG is attached", "no NSG attached")
+
+
+@rule(id="network.vnet_ddos_protection", title="Virtual network without DDoS Network Protection", severity="low",
+      kind="posture", rationale="DDoS Network Protection adds adaptive mitigation and cost protection for public "
+                                "endpoints in the network.",
+      remediation="Attach a DDoS protection plan to the virtual network.",
+      types=("azure.network.vnet",), reads=("ddos_protection",))
+def vnet_ddos_protection(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "ddos_protection", "DDoS protection", True, "DDoS Network Protection on",
+                 "DDoS Network Protection off")
+
+
+# ---- storage accounts --------------------------------------------------------------------------
+
+@rule(id="storage.shared_key_access", title="Storage account allows shared-key authorisation", severity="high",
+      kind="posture",
+      rationale="Account keys grant full access, cannot be scoped and leave no identity in the logs; Entra ID "
+                "authorisation can.",
+      remediation="Set allowSharedKeyAccess=false after moving clients to Entra ID (RBAC) authorisation.",
+      types=ACCOUNT, reads=("shared_key_access",))
+def shared_key_access(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "shared_key_access", "shared key access", False, "shared-key access disabled",
+                 "shared-key access allowed")
+
+
+@rule(id="storage.cross_tenant_replication", title="Storage account allows cross-tenant replication",
+      severity="medium", kind="posture",
+      rationale="Object replication to another tenant can copy data outside the organisation's control.",
+      remediation="Set allowCrossTenantReplication=false.", types=ACCOUNT, reads=("cross_tenant_replication",))
+def cross_tenant_replication(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "cross_tenant_replication", "cross-tenant replication setting", False,
+                 "cross-tenant replication disabled", "cross-tenant replication allowed")
+
+
+@rule(id="storage.trusted_services_bypass", title="Trusted Microsoft services cannot reach a firewalled account",
+      severity="low", kind="posture",
+      rationale="With the network default-deny, platform services such as Backup and Monitor need the trusted "
+                "services exception to keep working without opening the firewall wider.",
+      remediation="Networking > Exceptions: allow Azure services on the trusted services list (bypass AzureServices).",
+      types=ACCOUNT, reads=("trusted_services_bypass",))
+def trusted_services_bypass(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "trusted_services_bypass", "network bypass setting", True, "trusted services allowed",
+                 "trusted services not allowed")
+
+
+@rule(id="storage.key_rotation_reminder", title="No key rotation reminder on the storage account", severity="low",
+      kind="posture", rationale="A key expiration policy reminds owners to rotate shared keys at least every 90 days.",
+      remediation="Access keys > Set rotation reminder: 90 days (keyPolicy.keyExpirationPeriodInDays).",
+      types=ACCOUNT, reads=("key_expiration_days",))
+def key_rotation_reminder(res: Any, ctx: RuleContext) -> Result | None:
+    v = facet(res, "key_expiration_days")
+    if v is MISSING:
+        return None
+    if v is None:
+        return Result(FAIL, "no key expiration policy")
+    ok = int(v) <= KEY_MAX_AGE_DAYS
+    return Result(PASS if ok else FAIL, f"rotation reminder every {v} days", {"key_expiration_days": v})
+
+
+@rule(id="storage.access_key_rotation", title="Storage account key not regenerated in 90 days", severity="medium",
+      kind="posture", rationale="A leaked account key works until it is regenerated.",
+      remediation="Regenerate both access keys (one at a time) at least every 90 days, or disable shared keys.",
+      types=ACCOUNT, reads=("key_created",))
+def access_key_rotation(res: Any, ctx: RuleContext) -> Result | None:
+    created = facet(res, "key_created")
+    if created is MISSING:
+        return None
+    days = age_days(created, ctx.as_of)
+    if days is None:
+        return unknown("key creation time")
+    ok = days <= KEY_MAX_AGE_DAYS
+    return Result(PASS if ok else FAIL, f"oldest key is {days} days old", {"key_created": created, "age_days": days})
+
+
+def _soft_delete(res: Any, name: str, what: str) -> Result | None:
+    v = facet(res, name)
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown(f"{what} soft delete")
+    return Result(PASS, f"{what} soft delete keeps {v} days", {name: v}) if v > 0 else \
+        Result(FAIL, f"{what} soft delete off", {name: v})
+
+
+@rule(id="storage.blob_soft_delete", title="Blob soft delete is off", severity="medium", kind="posture",
+      rationale="Soft delete recovers blobs deleted or overwritten by mistake or by an attacker.",
+      remediation="Data protection: enable soft delete for blobs (7 days or more).",
+      types=ACCOUNT, reads=("blob_soft_delete_days",))
+def blob_soft_delete(res: Any, ctx: RuleContext) -> Result | None:
+    return _soft_delete(res, "blob_soft_delete_days", "blob")
+
+
+@rule(id="storage.container_soft_delete", title="Container soft delete is off", severity="medium", kind="posture",
+      rationale="Container soft delete recovers whole containers deleted by mistake or by an attacker.",
+      remediation="Data protection: enable soft delete for containers (7 days or more).",
+      types=ACCOUNT, reads=("container_soft_delete_days",))
+def container_soft_delete(res: Any, ctx: RuleContext) -> Result | None:
+    return _soft_delete(res, "container_soft_delete_days", "container")
+
+
+@rule(id="storage.blob_versioning", title="Blob versioning is off", severity="low", kind="posture",
+      rationale="Versions keep every prior state of a blob, so overwrites and ransomware can be rolled back.",
+      remediation="Data protection: enable versioning for blobs.", types=ACCOUNT, reads=("versioning",))
+def blob_versioning(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "versioning", "blob versioning", True, "versioning on", "versioning off")
+
+
+@rule(id="storage.private_endpoint", title="Storage account has no private endpoint", severity="low", kind="posture",
+      rationale="Private endpoints keep traffic to the account on the private network.",
+      remediation="Networking > Private endpoint connections: add an approved private endpoint.",
+      types=ACCOUNT, reads=("private_endpoint",))
+def private_endpoint(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "private_endpoint", "private endpoint connections", True, "an approved private endpoint",
+                 "no approved private endpoint")
+
+
+@rule(id="storage.default_oauth", title="Portal does not default to Entra authorisation for the account",
+      severity="low", kind="posture",
+      rationale="Defaulting to Entra ID in the portal keeps data access on identities and RBAC, not account keys.",
+      remediation="Configuration: 'Default to Microsoft Entra authorization in the Azure portal' = Enabled.",
+      types=ACCOUNT, reads=("default_oauth",))
+def default_oauth(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "default_oauth", "default authorisation setting", True, "defaults to Entra authorisation",
+                 "defaults to account-key authorisation")

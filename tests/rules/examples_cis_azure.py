@@ -1,0 +1,95 @@
+"""FAIL/PASS twins for auditor/rules/cis_azure.py (CIS Azure Foundations 6.0 / 5.0)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from auditor.facets import rule as net_rule
+from auditor.model import Resource
+from auditor.rules.cis_azure import ALERT_OPERATIONS, DEFENDER_PLANS
+from tests.rules.examples import ago, res
+
+Estate = Callable[[], list[Resource]]
+
+
+def one(type_: str, category: str, **facets: Any) -> list[Resource]:
+    return [res("azure", type_, category, type_.rsplit(".", 1)[-1], facets, region="westeurope")]
+
+
+def pricing(plan: str, on: bool) -> Estate:
+    return lambda: one("azure.security.pricing", "security", defender_plan=plan, defender_on=on)
+
+
+def contacts(**kw: Any) -> Estate:
+    base = {"notify_roles": ["Owner"], "contact_emails": True, "alert_min_severity": "High",
+            "attack_path_min_risk": "High"}
+    return lambda: one("azure.security.contacts", "security", **{**base, **kw})
+
+
+def diagnostics(settings: list[dict[str, Any]]) -> Estate:
+    return lambda: one("azure.monitor.diagnostic_settings", "logging", diagnostic_settings=settings)
+
+
+def alerts(ops: list[str], cats: list[str]) -> Estate:
+    return lambda: one("azure.monitor.activity_log_alerts", "logging", alert_operations=ops, alert_categories=cats)
+
+
+def nsg(*rules: dict[str, Any]) -> Estate:
+    return lambda: one("azure.network.nsg", "network", ingress=list(rules), egress=[], flow_logs=None)
+
+
+def flow_log(**kw: Any) -> Estate:
+    base = {"flow_log_target": "/subscriptions/s/x", "flow_log_enabled": True, "retention_days": 90,
+            "traffic_analytics": True}
+    return lambda: one("azure.network.flow_log", "network", **{**base, **kw})
+
+
+def account(**kw: Any) -> Estate:
+    return lambda: one("azure.storage.account", "storage", **kw)
+
+
+ALL_OPS = [op for _, op, _ in ALERT_OPERATIONS]
+DENY_ALL = net_rule("ingress", "0.0.0.0/0", "all", action="deny", priority=4096)
+
+EXAMPLES: dict[str, tuple[Estate, Estate]] = {
+    **{rid: (pricing(plan, False), pricing(plan, True)) for rid, plan, _, _ in DEFENDER_PLANS},
+    "defender.notify_owners": (contacts(notify_roles=[]), contacts()),
+    "defender.additional_email": (contacts(contact_emails=False), contacts()),
+    "defender.alert_notifications": (contacts(alert_min_severity="Critical"), contacts()),
+    "defender.attack_path_notifications": (contacts(attack_path_min_risk=None), contacts(attack_path_min_risk="Medium")),
+    "monitor.activity_log_export": (diagnostics([]), diagnostics([{"name": "d", "categories": ["Administrative"],
+                                                                  "destinations": ["workspaceId"]}])),
+    "monitor.activity_log_categories": (
+        diagnostics([{"name": "d", "categories": ["Administrative"], "destinations": ["workspaceId"]}]),
+        diagnostics([{"name": "d", "categories": ["Administrative", "Alert", "Policy", "Security"],
+                      "destinations": ["storageAccountId"]}])),
+    **{rid: (alerts([o for o in ALL_OPS if o != op], ["ServiceHealth"]), alerts([op.upper()], []))
+       for rid, op, _ in ALERT_OPERATIONS},
+    "monitor.alert_service_health": (alerts(ALL_OPS, ["Administrative"]), alerts([], ["ServiceHealth"])),
+    "network.udp_open_internet": (
+        nsg(net_rule("ingress", "0.0.0.0/0", "udp", 53, 53, priority=100), DENY_ALL),
+        nsg(net_rule("ingress", "0.0.0.0/0", "all", action="deny", priority=90),
+            net_rule("ingress", "0.0.0.0/0", "udp", 53, 53, priority=100),
+            net_rule("ingress", "10.0.0.0/8", "udp", 53, 53, priority=110))),
+    "network.http_open_internet": (
+        nsg(net_rule("ingress", "::/0", "tcp", 443, 443, priority=100), DENY_ALL),
+        nsg(net_rule("ingress", "10.0.0.0/16", "tcp", 80, 443, priority=100), DENY_ALL)),
+    "network.flow_log_retention": (flow_log(retention_days=7), flow_log(retention_days=0)),
+    "network.flow_log_traffic_analytics": (flow_log(traffic_analytics=False), flow_log()),
+    "network.watcher_missing": (lambda: one("azure.network.vnet", "network", network_watcher=False, flow_logs=None),
+                                lambda: one("azure.network.vnet", "network", network_watcher=True, flow_logs=None)),
+    "network.subnet_without_nsg": (lambda: one("azure.network.subnet", "network", nsg_attached=False),
+                                   lambda: one("azure.network.subnet", "network", nsg_attached=True)),
+    "network.vnet_ddos_protection": (lambda: one("azure.network.vnet", "network", ddos_protection=False),
+                                     lambda: one("azure.network.vnet", "network", ddos_protection=True)),
+    "storage.shared_key_access": (account(shared_key_access=True), account(shared_key_access=False)),
+    "storage.cross_tenant_replication": (account(cross_tenant_replication=True), account(cross_tenant_replication=False)),
+    "storage.trusted_services_bypass": (account(trusted_services_bypass=False), account(trusted_services_bypass=True)),
+    "storage.key_rotation_reminder": (account(key_expiration_days=None), account(key_expiration_days=90)),
+    "storage.access_key_rotation": (account(key_created=ago(200)), account(key_created=ago(30))),
+    "storage.blob_soft_delete": (account(blob_soft_delete_days=0), account(blob_soft_delete_days=14)),
+    "storage.container_soft_delete": (account(container_soft_delete_days=0), account(container_soft_delete_days=7)),
+    "storage.blob_versioning": (account(versioning=False), account(versioning=True)),
+    "storage.private_endpoint": (account(private_endpoint=False), account(private_endpoint=True)),
+    "storage.default_oauth": (account(default_oauth=False), account(default_oauth=True)),
+}
