@@ -108,8 +108,8 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
     out: list[dict[str, Any]] = [pricing(sub, plan, safe) for plan in DEFENDER_PLANS]
     out.append(security_contact(sub, safe=safe))
     workspace = rid(sub, rg, "Microsoft.OperationalInsights/workspaces/law-security")
-    out.append(diagnostic_setting(sub, "activity-to-law", workspace,
-                                  ["Administrative", "Security", "Alert", "Policy"] if safe else ["Administrative"]))
+    if safe:  # the unsafe subscription does not export its activity log at all
+        out.append(diagnostic_setting(sub, "activity-to-law", workspace, ["Administrative", "Security", "Alert", "Policy"]))
     group = rid(sub, rg, "microsoft.insights/actionGroups/ag-secops")
     ops = ALERT_OPERATIONS if safe else ALERT_OPERATIONS[:1]
     for i, op in enumerate(ops):
