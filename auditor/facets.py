@@ -165,6 +165,9 @@ STORAGE_POSTURE = {
     "infrastructure_encryption": "bool|None: a second, infrastructure-level encryption layer",
     "blob_soft_delete_days": "int|None: blob soft-delete retention (0 = off)",
     "container_soft_delete_days": "int|None: container soft-delete retention (0 = off)",
+    "file_soft_delete_days": "int|None: file share soft-delete retention (0 = off)",
+    "smb_versions": "list[str]|None: SMB versions the file service accepts (unset = every supported version)",
+    "smb_channel_encryption": "list[str]|None: SMB channel encryption algorithms accepted (unset = all)",
 }
 NETWORK_POSTURE = {
     "network_watcher": "bool|None: a network watcher exists in this network's region",

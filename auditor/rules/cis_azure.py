@@ -437,3 +437,39 @@ def private_endpoint(res: Any, ctx: RuleContext) -> Result | None:
 def default_oauth(res: Any, ctx: RuleContext) -> Result | None:
     return _flag(res, "default_oauth", "default authorisation setting", True, "defaults to Entra authorisation",
                  "defaults to account-key authorisation")
+
+
+@rule(id="storage.file_share_soft_delete", title="File share soft delete is off", severity="medium", kind="posture",
+      rationale="Share soft delete recovers Azure Files shares deleted by mistake or by an attacker.",
+      remediation="File service > Data protection: enable soft delete for file shares (7 days or more).",
+      types=ACCOUNT, reads=("file_soft_delete_days",))
+def file_share_soft_delete(res: Any, ctx: RuleContext) -> Result | None:
+    return _soft_delete(res, "file_soft_delete_days", "file share")
+
+
+def _only(res: Any, name: str, what: str, allowed: tuple[str, ...]) -> Result | None:
+    v = facet(res, name)
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown(what)
+    weak = sorted(x for x in v if str(x).upper() not in allowed)
+    return Result(FAIL, f"{what} allows {', '.join(weak)}", {name: v}) if weak else \
+        Result(PASS, f"{what}: {', '.join(v)}", {name: v})
+
+
+@rule(id="storage.smb_protocol_version", title="File service accepts SMB versions below 3.1.1", severity="medium",
+      kind="posture", rationale="SMB 2.1 and 3.0 lack the pre-authentication integrity and AES-GCM of SMB 3.1.1.",
+      remediation="File share settings > Security: SMB protocol versions = SMB 3.1.1 only.",
+      types=ACCOUNT, reads=("smb_versions",))
+def smb_protocol_version(res: Any, ctx: RuleContext) -> Result | None:
+    return _only(res, "smb_versions", "SMB protocol versions", ("SMB3.1.1",))
+
+
+@rule(id="storage.smb_channel_encryption", title="File service accepts SMB channel encryption weaker than AES-256-GCM",
+      severity="medium", kind="posture", rationale="AES-128 channel encryption is below the benchmark's bar for data "
+                                                    "in transit to file shares.",
+      remediation="File share settings > Security: SMB channel encryption = AES-256-GCM only.",
+      types=ACCOUNT, reads=("smb_channel_encryption",))
+def smb_channel_encryption(res: Any, ctx: RuleContext) -> Result | None:
+    return _only(res, "smb_channel_encryption", "SMB channel encryption", ("AES-256-GCM",))

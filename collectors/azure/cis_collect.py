@@ -72,15 +72,29 @@ def watcher_regions(ctx: AzureContext, network: Any) -> set[str] | None:
         return None
 
 
-def blob_service(ctx: AzureContext, client: Any, account: dict[str, Any]) -> dict[str, Any] | None:
-    """The account's blobServices/default (soft delete, versioning); None (noted) when not readable."""
+# Account kinds without a blob / file service (a GET there would only answer an error).
+NO_BLOB_SERVICE = frozenset({"filestorage"})
+NO_FILE_SERVICE = frozenset({"blobstorage", "blockblobstorage"})
+
+
+def _service(ctx: AzureContext, account: dict[str, Any], get: Any, what: str) -> dict[str, Any] | None:
     from azure.core.exceptions import HttpResponseError
 
-    if str(account.get("kind") or "").lower() in ("filestorage",):
-        return None  # no blob service on file-only accounts
     try:
         rg = n.arm_parts(account["id"])["resource_group"]
-        return n.to_rest(client.blob_services.get_service_properties(rg, account["name"]))
+        return n.to_rest(get(rg, account["name"]))
     except HttpResponseError as exc:
-        ctx.unit.note(f"blob service of {account.get('name')} not read ({exc.status_code}): soft delete unknown")
+        ctx.unit.note(f"{what} service of {account.get('name')} not read ({exc.status_code}): its settings are unknown")
         return None
+
+
+def service_facets(ctx: AzureContext, client: Any, account: dict[str, Any]) -> dict[str, Any]:
+    """Soft delete and versioning (blobServices/default), share soft delete and SMB (fileServices/default);
+    a service the account kind does not have contributes no facets (its rules do not apply)."""
+    kind = str(account.get("kind") or "").lower()
+    out: dict[str, Any] = {}
+    if kind not in NO_BLOB_SERVICE:
+        out.update(cn.blob_service_facets(_service(ctx, account, client.blob_services.get_service_properties, "blob")))
+    if kind not in NO_FILE_SERVICE:
+        out.update(cn.file_service_facets(_service(ctx, account, client.file_services.get_service_properties, "file")))
+    return out

@@ -62,6 +62,29 @@ def blob_service_facets(service: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+# Documented defaults when protocolSettings.smb leaves a list unset: every supported value.
+SMB_VERSIONS = ("SMB2.1", "SMB3.0", "SMB3.1.1")
+SMB_CHANNEL_ENCRYPTION = ("AES-128-CCM", "AES-128-GCM", "AES-256-GCM")
+
+
+def _semi(value: Any, default: tuple[str, ...]) -> list[str]:
+    items = [v.strip() for v in str(value or "").split(";") if v.strip()]
+    return items or list(default)
+
+
+def file_service_facets(service: dict[str, Any] | None) -> dict[str, Any]:
+    """Share soft delete and SMB settings from fileServices/default; None when it was not read."""
+    if service is None:
+        return {"file_soft_delete_days": None, "smb_versions": None, "smb_channel_encryption": None}
+    p = props(service)
+    smb = (p.get("protocolSettings") or {}).get("smb") or {}
+    return {
+        "file_soft_delete_days": _retention_days(p.get("shareDeleteRetentionPolicy") or {"enabled": False}),
+        "smb_versions": _semi(smb.get("versions"), SMB_VERSIONS),
+        "smb_channel_encryption": _semi(smb.get("channelEncryption"), SMB_CHANNEL_ENCRYPTION),
+    }
+
+
 # ---- network -----------------------------------------------------------------------------------
 
 def vnet_posture_facets(doc: dict[str, Any], watcher_regions: set[str] | None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ CIS_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("network", "network_watchers.list_all"): "Microsoft.Network/networkWatchers/read",
     ("network", "flow_logs.list"): "Microsoft.Network/networkWatchers/flowLogs/read",
     ("storage", "blob_services.get_service_properties"): "Microsoft.Storage/storageAccounts/blobServices/read",
+    ("storage", "file_services.get_service_properties"): "Microsoft.Storage/storageAccounts/fileServices/read",
 }
 
 

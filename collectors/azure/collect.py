@@ -67,8 +67,7 @@ def storage_accounts(ctx: AzureContext) -> Iterator[Resource]:
                 ctx.unit.note(f"containers of {doc.get('name')} not listed ({exc.status_code}): public exposure unknown")
                 containers = None
             facets = n.account_exposure(facets, doc, containers)
-        facets = {**facets, **cn.storage_posture_facets(doc),
-                  **cn.blob_service_facets(cis_collect.blob_service(ctx, client, doc))}
+        facets = {**facets, **cn.storage_posture_facets(doc), **cis_collect.service_facets(ctx, client, doc)}
         yield envelope(ctx, spec.type, spec.category, doc, facets, spec.hash_rules)
 
 

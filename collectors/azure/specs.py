@@ -63,7 +63,7 @@ def _spec(type_: str, category: str, service: str, list_call: str, detail: tuple
 
 SPECS: tuple[ResourceSpec, ...] = (
     _spec("azure.storage.account", "storage", "storage", "storage_accounts.list",
-          ("blob_containers.list", "blob_services.get_service_properties"),
+          ("blob_containers.list", "blob_services.get_service_properties", "file_services.get_service_properties"),
           c.storage_accounts,
           _rules(("config.properties.geoReplicationStats",
                   "config.properties.statusOfPrimary", "config.properties.statusOfSecondary"),

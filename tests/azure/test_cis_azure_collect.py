@@ -142,6 +142,11 @@ def test_collected_facets(run) -> None:  # type: ignore[no-untyped-def]
         "shared_key_access": False, "cross_tenant_replication": False, "trusted_services_bypass": True,
         "key_expiration_days": 90, "private_endpoint": True, "default_oauth": True, "blob_soft_delete_days": 14,
         "container_soft_delete_days": 14, "versioning": True}
+    unsafe = one(UNSAFE, "azure.storage.account")
+    assert (acct["smb_versions"], acct["smb_channel_encryption"], acct["file_soft_delete_days"]) == (
+        ["SMB3.1.1"], ["AES-256-GCM"], 14)
+    assert unsafe["smb_versions"] == ["SMB2.1", "SMB3.0", "SMB3.1.1"]  # unset: every supported version
+    assert unsafe["shared_key_access"] is True and unsafe["blob_soft_delete_days"] == 0
     subnets = {r.name: json.loads(r.facets) for r in sink.by_type("azure.network.subnet") if r.account == UNSAFE}
     assert subnets["app"]["nsg_attached"] is False and "nsg_attached" not in subnets["GatewaySubnet"]
     logs = [json.loads(r.facets) for r in sink.by_type("azure.network.flow_log") if r.account == UNSAFE]

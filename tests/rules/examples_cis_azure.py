@@ -92,4 +92,8 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     "storage.blob_versioning": (account(versioning=False), account(versioning=True)),
     "storage.private_endpoint": (account(private_endpoint=False), account(private_endpoint=True)),
     "storage.default_oauth": (account(default_oauth=False), account(default_oauth=True)),
+    "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
+    "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
+    "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),
+                                       account(smb_channel_encryption=["AES-256-GCM"])),
 }

@@ -102,6 +102,15 @@ def blob_service(account: dict[str, Any], *, safe: bool) -> dict[str, Any]:
             "type": "Microsoft.Storage/storageAccounts/blobServices", "properties": props, "sku": account["sku"]}
 
 
+def file_service(account: dict[str, Any], *, safe: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {"cors": {"corsRules": []},
+                             "shareDeleteRetentionPolicy": {"enabled": True, "days": 14} if safe else {"enabled": False}}
+    if safe:
+        props["protocolSettings"] = {"smb": {"versions": "SMB3.1.1", "channelEncryption": "AES-256-GCM"}}
+    return {"id": f"{account['id']}/fileServices/default", "name": "default",
+            "type": "Microsoft.Storage/storageAccounts/fileServices", "properties": props, "sku": account["sku"]}
+
+
 def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any]], *, safe: bool) -> list[dict[str, Any]]:
     """The subscription-level CIS settings for ``sub``, plus blob services and flow logs for
     the storage accounts and NSGs/VNets already in ``existing``."""
@@ -120,6 +129,7 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
     mine = [r for r in existing if r["id"].lower().startswith(f"/subscriptions/{sub}/".lower())]
     for acct in (r for r in mine if r.get("type") == "Microsoft.Storage/storageAccounts"):
         out.append(blob_service(acct, safe=safe))
+        out.append(file_service(acct, safe=safe))
     # a watcher in the subscription's region; flow logs on every NSG and VNet there, kept 90 days
     # and sent to Log Analytics when safe, kept 7 days and not analysed when not
     watcher = network_watcher(sub, location)
