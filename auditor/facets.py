@@ -193,6 +193,16 @@ LOGGING = {
     "alert_categories": "list[str]: categories of enabled activity-log alerts (e.g. ServiceHealth)",
 }
 
+DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entra.* resources
+    "security_defaults": "bool|None: Entra security defaults enforced",
+    "guest_access": "'member'|'limited'|'restricted'|None: what guests may read in the directory",
+    "guest_invites": "str|None: who may invite guests (none, adminsAndGuestInviters, ..., everyone)",
+    "users_can_create_apps": "bool|None: default users may register applications",
+    "users_can_create_security_groups": "bool|None: default users may create security groups",
+    "users_can_create_tenants": "bool|None: default users may create tenants",
+    "user_consent": "'none'|'verified_low_impact'|'any'|'custom'|None: what users may consent to for apps",
+}
+
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
     "network": NETWORK,
@@ -207,6 +217,7 @@ EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}),
     "storage": (STORE, STORAGE_POSTURE),
     "network": (NETWORK_POSTURE,),
+    "iam": (DIRECTORY,),
 }
 
 

@@ -473,3 +473,71 @@ def smb_protocol_version(res: Any, ctx: RuleContext) -> Result | None:
       types=ACCOUNT, reads=("smb_channel_encryption",))
 def smb_channel_encryption(res: Any, ctx: RuleContext) -> Result | None:
     return _only(res, "smb_channel_encryption", "SMB channel encryption", ("AES-256-GCM",))
+
+
+# ---- Microsoft Entra directory settings (Graph) -------------------------------------------------
+
+AUTH_POLICY = ("azure.entra.authorization_policy",)
+
+
+@rule(id="entra.security_defaults", title="Entra security defaults are not enabled", severity="high", kind="posture",
+      rationale="Security defaults enforce MFA registration, block legacy authentication and protect privileged "
+                "actions for tenants without Conditional Access.",
+      remediation="Entra ID > Properties > Manage security defaults: Enabled (or equivalent Conditional Access).",
+      types=("azure.entra.security_defaults",), reads=("security_defaults",))
+def security_defaults(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "security_defaults", "security defaults", True, "security defaults enforced",
+                 "security defaults off")
+
+
+def _no(name: str, what: str) -> Callable[[Any, RuleContext], Result | None]:
+    def judge(res: Any, ctx: RuleContext) -> Result | None:
+        return _flag(res, name, what, False, f"default users cannot {what}", f"default users can {what}")
+
+    judge.__doc__ = f"Default users may not {what}."
+    return judge
+
+
+for _id, _facet, _what, _sev in (
+        ("entra.users_create_tenants", "users_can_create_tenants", "create tenants", "medium"),
+        ("entra.users_register_apps", "users_can_create_apps", "register applications", "medium"),
+        ("entra.users_create_security_groups", "users_can_create_security_groups", "create security groups", "low")):
+    globals()["rule_" + _id.replace(".", "_")] = rule(
+        id=_id, title=f"Non-admin users can {_what}", severity=_sev, kind="posture",
+        rationale=f"Letting every user {_what} spreads ownership of directory objects outside administration.",
+        remediation=f"Entra ID > User settings: set 'Users can {_what}' to No.", types=AUTH_POLICY,
+        reads=(_facet,))(_no(_facet, _what))
+
+
+@rule(id="entra.user_consent", title="Users can consent to applications", severity="high", kind="posture",
+      rationale="Consent phishing gets a malicious app a user's data access with one click.",
+      remediation="Enterprise applications > Consent and permissions: 'Do not allow user consent'.",
+      types=AUTH_POLICY, reads=("user_consent",))
+def user_consent(res: Any, ctx: RuleContext) -> Result | None:
+    return _threshold(res, "user_consent", "user consent", ("none",))
+
+
+@rule(id="entra.user_consent_unverified", title="Users can consent to apps beyond verified low-impact ones",
+      severity="medium", kind="posture",
+      rationale="If users may consent at all, it should only be to verified publishers and low-impact permissions.",
+      remediation="Consent and permissions: 'Allow user consent for apps from verified publishers, for selected "
+                  "permissions' (or no user consent).", types=AUTH_POLICY, reads=("user_consent",))
+def user_consent_unverified(res: Any, ctx: RuleContext) -> Result | None:
+    return _threshold(res, "user_consent", "user consent", ("none", "verified_low_impact"))
+
+
+@rule(id="entra.guest_access_restricted", title="Guests can read more than their own directory objects",
+      severity="medium", kind="posture",
+      rationale="Guests with member-like read access can enumerate users, groups and apps of the whole directory.",
+      remediation="External collaboration settings: guest user access is restricted to properties and memberships "
+                  "of their own directory objects.", types=AUTH_POLICY, reads=("guest_access",))
+def guest_access_restricted(res: Any, ctx: RuleContext) -> Result | None:
+    return _threshold(res, "guest_access", "guest access", ("restricted",))
+
+
+@rule(id="entra.guest_invites_restricted", title="Anyone can invite guest users", severity="medium", kind="posture",
+      rationale="Invitations should come from admins or the Guest Inviter role so external access is deliberate.",
+      remediation="External collaboration settings: only users assigned to specific admin roles (or no one) can "
+                  "invite guests.", types=AUTH_POLICY, reads=("guest_invites",))
+def guest_invites_restricted(res: Any, ctx: RuleContext) -> Result | None:
+    return _threshold(res, "guest_invites", "guest invitations", ("none", "adminsandguestinviters"))

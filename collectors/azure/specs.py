@@ -10,6 +10,7 @@ from __future__ import annotations
 from auditor.canonical import HashRules
 from collectors.azure import collect as c
 from collectors.azure.cis_specs import CIS_CALL_ACTIONS, cis_specs
+from collectors.azure.graph import graph_specs
 from collectors.azure.ml_specs import ML_CALL_ACTIONS, ml_specs
 from collectors.spec import ResourceSpec
 
@@ -123,7 +124,10 @@ SPECS: tuple[ResourceSpec, ...] = (
 SPECS += ml_specs(_spec, _rules)
 SPECS += cis_specs(_spec, _rules)
 
-SPEC_BY_TYPE: dict[str, ResourceSpec] = {s.type: s for s in SPECS}
+# Tenant-level Microsoft Graph specs: planned once per tenant, permissions are Graph API permissions.
+TENANT_SPECS: tuple[ResourceSpec, ...] = graph_specs(_rules)
+
+SPEC_BY_TYPE: dict[str, ResourceSpec] = {s.type: s for s in SPECS + TENANT_SPECS}
 
 
 def spec_calls(spec: ResourceSpec) -> list[tuple[str, str]]:

@@ -102,7 +102,8 @@ def _statuses(sink: ListSink, sub: str, rule_id: str) -> set[str]:
     return {f.status for f in findings if f.rule_id == rule_id}
 
 
-RULE_IDS = sorted([r.id for r in rules_in(cis_azure)] + list(REUSED))
+RULE_IDS = sorted([r.id for r in rules_in(cis_azure) if not r.id.startswith("entra.")] + list(REUSED))
+ENTRA_RULE_IDS = sorted(r.id for r in rules_in(cis_azure) if r.id.startswith("entra."))
 
 
 def test_units_ok_and_facets_in_the_contract(run) -> None:  # type: ignore[no-untyped-def]
@@ -171,3 +172,90 @@ def test_denied_namespaces_are_unit_statuses_and_never_pass(run) -> None:  # typ
     for rid in RULE_IDS:
         if rid.startswith(("defender.", "monitor.")):
             assert PASS not in _statuses(sink, DENIED, rid), rid
+
+
+# ---- directory settings over Microsoft Graph (tenant units) --------------------------------------
+
+TENANT_UNSAFE = "8b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"
+TENANT_SAFE = "9c4d5e6f-7a8b-4c9d-8e0f-2a3b4c5d6e7f"
+
+
+@pytest.fixture(scope="module")
+def graph_runs() -> Iterator[dict[str, tuple[ListSink, dict[str, Any]]]]:
+    """One collection per tenant twin (and one with Graph not consented) against the same fake."""
+    from auditor.demo.emulators.azure_cis_estate import graph_settings
+
+    out: dict[str, tuple[ListSink, dict[str, Any]]] = {}
+    with AzureFake({"subscriptions": [], "resources": [], "graph": graph_settings(safe=False)}) as fake:
+        router = fake.router
+        assert router is not None
+        for label, tenant, graph, denied in (("unsafe", TENANT_UNSAFE, graph_settings(safe=False), False),
+                                             ("safe", TENANT_SAFE, graph_settings(safe=True), False),
+                                             ("denied", TENANT_SAFE, graph_settings(safe=True), True)):
+            router.graph = {k.lower(): v for k, v in graph.items()}
+            router.graph_denied = denied
+            cfg = fake_config(fake, tenant_id=tenant, graph_endpoint=fake.base_url, resource_types=["azure.entra.*"])
+            sink = ListSink()
+            summary = run_units(plan(cfg, clients=fast_clients(cfg)), sink, classifiers={"azure": classify})
+            out[label] = (sink, {u.unit.resource_type: u for u in summary.units})
+        graph_paths = {p.split("?")[0] for _, p in router.requests} - {"/subscriptions"}  # discovery: none
+        assert graph_paths == {"/v1.0/policies/authorizationPolicy",
+                               "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy"}
+    yield out
+
+
+def test_directory_units_and_facets(graph_runs) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    sink, units = graph_runs["unsafe"]
+    assert {t: u.status for t, u in units.items()} == {"azure.entra.authorization_policy": UnitStatus.OK,
+                                                       "azure.entra.security_defaults": UnitStatus.OK}
+    [policy] = sink.by_type("azure.entra.authorization_policy")
+    assert policy.account == TENANT_UNSAFE and policy.native_id == f"/tenants/{TENANT_UNSAFE}/policies/authorizationPolicy"
+    assert json.loads(policy.facets) == {"guest_access": "member", "guest_invites": "everyone",
+                                         "users_can_create_apps": True, "users_can_create_security_groups": True,
+                                         "users_can_create_tenants": True, "user_consent": "any"}
+    assert "@odata.context" not in json.loads(policy.config)
+    for r in sink.resources:
+        assert unknown_facet_keys(r.category, json.loads(r.facets)) == [], r.type
+
+
+@pytest.mark.parametrize("rule_id", ENTRA_RULE_IDS)
+def test_unsafe_tenant_fails_and_safe_twin_passes(graph_runs, rule_id: str) -> None:  # type: ignore[no-untyped-def]
+    def statuses(label: str) -> set[str]:
+        rs = [stored(r) for r in graph_runs[label][0].resources]
+        findings, _ = evaluate(rs, rs, CONFIG, rules=[rule_id], as_of=NOW)
+        return {f.status for f in findings}
+
+    assert FAIL in statuses("unsafe")
+    assert PASS in statuses("safe") and FAIL not in statuses("safe")
+    assert statuses("denied") == set()  # nothing collected: no verdict at all, never a PASS
+
+
+def test_graph_not_consented_is_denied(graph_runs) -> None:  # type: ignore[no-untyped-def]
+    sink, units = graph_runs["denied"]
+    assert sink.resources == []
+    for u in units.values():
+        assert u.status is UnitStatus.DENIED and "Authorization_RequestDenied" in (u.error or "")
+
+
+def test_graph_calls_declared_and_kept_out_of_the_arm_role() -> None:
+    from auditor.config.schema import AzureConfig
+    from collectors.azure import permissions
+    from collectors.azure.clients import AzureClients
+    from collectors.azure.graph import GRAPH_PERMISSIONS, graph_permissions
+    from collectors.azure.specs import TENANT_SPECS, spec_calls
+
+    class Cred:
+        def get_token(self, *a, **k):  # type: ignore[no-untyped-def]
+            raise AssertionError("no request is made here")
+
+    client = AzureClients(AzureConfig(), credential=Cred()).client("graph", "tenant")
+    assert client._base == "https://graph.microsoft.com"
+    for spec in TENANT_SPECS:
+        for service, call in spec_calls(spec):
+            assert GRAPH_PERMISSIONS[(service, call)] in spec.permissions
+            group, method = call.split(".")
+            assert callable(getattr(getattr(client, group), method))
+    assert graph_permissions() == ["Policy.Read.All"]
+    assert not set(graph_permissions()) & set(permissions()["Actions"])

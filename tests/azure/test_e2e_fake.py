@@ -13,6 +13,7 @@ from auditor.demo.emulators.azure_fake import read_action_for_path
 from auditor.facets import unknown_facet_keys
 from auditor.model import UnitStatus
 from collectors.azure import SPECS, classify, permissions, plan
+from collectors.azure.specs import TENANT_SPECS
 from collectors.runner import ListSink, run_units
 
 from azure_test_support import fake_config, fast_clients
@@ -57,7 +58,9 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
 
 def test_units_denied_throttled_and_the_rest_complete(e2e) -> None:
     statuses = {(u.unit.account, u.unit.resource_type): u for u in e2e.summary.units}
-    assert len(statuses) == 3 * len(SPECS)
+    assert len(statuses) == 3 * len(SPECS) + len(TENANT_SPECS)
+    # directory (Graph) units: no azure.tenant_id configured, so skipped, visibly (test_cis_azure_collect.py reads them)
+    assert {statuses[("tenant", s.type)].status for s in TENANT_SPECS} == {UnitStatus.SKIPPED}
     denied = [u for (sub, _), u in statuses.items() if sub == SUB_DENIED]
     assert {u.status for u in denied} == {UnitStatus.DENIED}
     assert all("AuthorizationFailed" in (u.error or "") for u in denied)
@@ -65,7 +68,7 @@ def test_units_denied_throttled_and_the_rest_complete(e2e) -> None:
     assert throttled.status is UnitStatus.THROTTLED and "429" in (throttled.error or "")
     assert throttled.duration_s >= 1.0  # Retry-After: 1 honoured before the single retry
     assert throttled.api_calls == 2  # collection.max_attempts = 2
-    rest = [u for k, u in statuses.items() if k[0] != SUB_DENIED and k != (SUB_DEV, "azure.compute.disk")]
+    rest = [u for k, u in statuses.items() if k[0] not in (SUB_DENIED, "tenant") and k != (SUB_DEV, "azure.compute.disk")]
     assert {u.status for u in rest} <= {UnitStatus.OK, UnitStatus.EMPTY}
     assert statuses[(SUB_PROD, "azure.compute.disk")].status is UnitStatus.OK
     assert not e2e.summary.complete  # the snapshot is partial
@@ -192,7 +195,8 @@ def test_read_only_and_every_request_covered_by_the_role(e2e) -> None:
 def test_management_group_and_listed_scopes(azure_fake) -> None:
     cfg = fake_config(azure_fake, management_group="mg-platform")
     tasks = plan(cfg, clients=fast_clients(cfg))
-    assert {t.unit.account for t in tasks} == {SUB_PROD} and len(tasks) == len(SPECS)
+    subscription_tasks = [t for t in tasks if t.unit.account != "tenant"]
+    assert {t.unit.account for t in subscription_tasks} == {SUB_PROD} and len(subscription_tasks) == len(SPECS)
     cfg = fake_config(azure_fake, subscriptions=[SUB_DEV.upper()], resource_types=["azure.network.*"])
     tasks = plan(cfg, clients=fast_clients(cfg))
     assert {(t.unit.account, t.unit.resource_type) for t in tasks} == {
@@ -202,7 +206,7 @@ def test_management_group_and_listed_scopes(azure_fake) -> None:
 
 def test_discovery_failure_is_a_unit_status(azure_fake) -> None:
     cfg = fake_config(azure_fake, management_group="mg-does-not-exist")
-    tasks = plan(cfg, clients=fast_clients(cfg))
+    tasks = [t for t in plan(cfg, clients=fast_clients(cfg)) if t.unit.account != "tenant"]  # directory units aside
     assert len(tasks) == 1
     sink = ListSink()
     summary = run_units(tasks, sink, classifiers={"azure": classify})

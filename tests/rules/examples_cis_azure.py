@@ -44,6 +44,13 @@ def flow_log(**kw: Any) -> Estate:
     return lambda: one("azure.network.flow_log", "network", **{**base, **kw})
 
 
+def directory(**kw: Any) -> Estate:
+    base = {"guest_access": "restricted", "guest_invites": "adminsAndGuestInviters", "users_can_create_apps": False,
+            "users_can_create_security_groups": False, "users_can_create_tenants": False, "user_consent": "none"}
+    return lambda: [res("azure", "azure.entra.authorization_policy", "iam", "authorizationPolicy", {**base, **kw},
+                        region="global")]
+
+
 def account(**kw: Any) -> Estate:
     return lambda: one("azure.storage.account", "storage", **kw)
 
@@ -92,6 +99,16 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     "storage.blob_versioning": (account(versioning=False), account(versioning=True)),
     "storage.private_endpoint": (account(private_endpoint=False), account(private_endpoint=True)),
     "storage.default_oauth": (account(default_oauth=False), account(default_oauth=True)),
+    "entra.security_defaults": (
+        lambda: [res("azure", "azure.entra.security_defaults", "iam", "sd", {"security_defaults": False}, region="global")],
+        lambda: [res("azure", "azure.entra.security_defaults", "iam", "sd", {"security_defaults": True}, region="global")]),
+    "entra.users_create_tenants": (directory(users_can_create_tenants=True), directory()),
+    "entra.users_register_apps": (directory(users_can_create_apps=True), directory()),
+    "entra.users_create_security_groups": (directory(users_can_create_security_groups=True), directory()),
+    "entra.user_consent": (directory(user_consent="verified_low_impact"), directory()),
+    "entra.user_consent_unverified": (directory(user_consent="any"), directory(user_consent="verified_low_impact")),
+    "entra.guest_access_restricted": (directory(guest_access="limited"), directory()),
+    "entra.guest_invites_restricted": (directory(guest_invites="everyone"), directory(guest_invites="none")),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),

@@ -142,3 +142,37 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
     if not safe:  # an edge network in a region without a watcher, its subnet without an NSG
         out.append(vnet(sub, rg, "edge-vnet", "eastus2", "10.9.0.0/16", [("edge", "10.9.1.0/24", None)]))
     return out
+
+
+def graph_settings(*, safe: bool) -> dict[str, dict[str, Any]]:
+    """Microsoft Graph singletons (v1.0 authorizationPolicy and identitySecurityDefaultsEnforcementPolicy
+    documentation examples, values per twin), keyed by their path under /v1.0."""
+    auth: dict[str, Any] = {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#policies/authorizationPolicy/$entity",
+        "id": "authorizationPolicy",
+        "allowInvitesFrom": "adminsAndGuestInviters" if safe else "everyone",
+        "allowedToSignUpEmailBasedSubscriptions": not safe,
+        "allowedToUseSSPR": True,
+        "allowEmailVerifiedUsersToJoinOrganization": not safe,
+        "allowUserConsentForRiskyApps": False,
+        "blockMsolPowerShell": None,
+        "displayName": "Authorization Policy",
+        "description": "Used to manage authorization related settings across the company.",
+        "guestUserRoleId": "2af84b1e-32c8-42b7-82bc-daa82404023b" if safe else "a0b1b346-4d3e-4e8b-98f8-753987be4970",
+        "defaultUserRolePermissions": {
+            "allowedToCreateApps": not safe,
+            "allowedToCreateSecurityGroups": not safe,
+            "allowedToCreateTenants": not safe,
+            "allowedToReadOtherUsers": True,
+            "permissionGrantPoliciesAssigned": [] if safe else
+            ["ManagePermissionGrantsForSelf.microsoft-user-default-legacy"],
+        },
+    }
+    defaults = {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#policies/identitySecurityDefaultsEnforcementPolicy/$entity",
+        "id": "00000000-0000-0000-0000-000000000005",
+        "displayName": "Security Defaults",
+        "description": "Security defaults is a set of basic identity security mechanisms recommended by Microsoft.",
+        "isEnabled": safe,
+    }
+    return {"/policies/authorizationPolicy": auth, "/policies/identitySecurityDefaultsEnforcementPolicy": defaults}

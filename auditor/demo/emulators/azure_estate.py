@@ -477,7 +477,7 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
     # the denied subscription has resources the auditor must not pretend to know about
     res.append(storage_account(SUB_DENIED, "rg-secret", "stsecret01", "uksouth", "Standard_LRS", allow_public=False))
 
-    from auditor.demo.emulators.azure_cis_estate import cis_resources  # the CIS slice (issue 15)
+    from auditor.demo.emulators.azure_cis_estate import cis_resources, graph_settings  # the CIS slice (issue 15)
     res += cis_resources(SUB_PROD, "rg-prod", "westeurope", res, safe=False)
     res += cis_resources(SUB_DEV, "rg-dev", "eastus", res, safe=True)
 
@@ -492,5 +492,6 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
         ],
         "management_groups": {"mg-contoso": [SUB_PROD, SUB_DEV], "mg-platform": [SUB_PROD]},
         "resources": res,
+        "graph": graph_settings(safe=False),
         "faults": {"denied_subscriptions": [SUB_DENIED]},
     }

@@ -76,7 +76,10 @@ class ArmRouter:
         self.items: dict[str, dict[str, Any]] = {}
         for doc in estate.get("resources", []):
             self.items[doc["id"].lower()] = doc
+        # Microsoft Graph singletons served on the same host under /v1.0 (path after /v1.0 -> body)
+        self.graph: dict[str, dict[str, Any]] = {k.lower(): v for k, v in estate.get("graph", {}).items()}
         f = estate.get("faults", {})
+        self.graph_denied = bool(f.get("graph_denied"))
         self.faults = Faults(
             denied_subscriptions={s.lower() for s in f.get("denied_subscriptions", [])},
             denied_namespaces={(s.lower(), ns.lower()) for s, ns in f.get("denied_namespaces", [])},
@@ -116,6 +119,8 @@ class ArmRouter:
             return _error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
         if method != "GET":
             return _error(405, "MethodNotAllowed", f"The fake ARM endpoint is read-only ({method} {path}).")
+        if path.lower().startswith("/v1.0/"):
+            return self._graph(path[len("/v1.0"):])
         fault = self._fault(path)
         if fault is not None:
             return fault
@@ -136,6 +141,15 @@ class ArmRouter:
         if listing is None:
             return _error(404, "ResourceNotFound", f"The Resource '{path}' was not found.")
         return self._page(path, query, self._filter(listing, query.get("$filter")))
+
+    def _graph(self, path: str) -> Response:
+        """A Graph GET: 403 Authorization_RequestDenied when the app has no Graph consent."""
+        if self.graph_denied:
+            return _error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        doc = self.graph.get(path.lower())
+        if doc is None:
+            return _error(404, "Request_ResourceNotFound", f"Resource '{path}' does not exist.")
+        return self._json(200, doc)
 
     def _fault(self, path: str) -> Response | None:
         low = path.lower()
