@@ -201,6 +201,7 @@ DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entr
     "users_can_create_security_groups": "bool|None: default users may create security groups",
     "users_can_create_tenants": "bool|None: default users may create tenants",
     "user_consent": "'none'|'verified_low_impact'|'any'|'custom'|None: what users may consent to for apps",
+    "role_definition": "str|None: role definition GUID an Azure role assignment grants (lower-case)",
 }
 
 FACET_KEYS: dict[str, dict[str, str]] = {

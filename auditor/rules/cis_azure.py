@@ -541,3 +541,24 @@ def guest_access_restricted(res: Any, ctx: RuleContext) -> Result | None:
                   "invite guests.", types=AUTH_POLICY, reads=("guest_invites",))
 def guest_invites_restricted(res: Any, ctx: RuleContext) -> Result | None:
     return _threshold(res, "guest_invites", "guest invitations", ("none", "adminsandguestinviters"))
+
+
+USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+
+
+@rule(id="iam.azure_user_access_administrator", title="User Access Administrator role is assigned",
+      severity="high", kind="posture",
+      rationale="User Access Administrator can grant any role, including Owner, to anyone: it is meant for "
+                "break-glass elevation, not standing assignments.",
+      remediation="Remove standing User Access Administrator assignments (az role assignment delete); use PIM "
+                  "or a narrower RBAC Administrator role with conditions.",
+      types=("azure.authorization.role_assignment",), reads=("role_definition",))
+def user_access_administrator(res: Any, ctx: RuleContext) -> Result | None:
+    role = facet(res, "role_definition")
+    if role is MISSING:
+        return None
+    if role is None:
+        return unknown("assigned role")
+    if str(role).lower() == USER_ACCESS_ADMINISTRATOR:
+        return Result(FAIL, "assigns User Access Administrator", {"role_definition": role})
+    return Result(PASS, "not User Access Administrator", {"role_definition": role})

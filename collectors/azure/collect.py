@@ -179,7 +179,9 @@ def role_assignments(ctx: AzureContext) -> Iterator[Resource]:
         if guid and guid not in known and guid not in n.BUILTIN_ADMIN:
             known[guid] = n.role_definition_admin(n.to_rest(auth.role_definitions.get_by_id(rd)))
     yield from _emit(ctx, "azure.authorization.role_assignment", docs,
-                     lambda doc: {"admin": n.role_assignment_admin(doc, known)}, region="global")
+                     lambda doc: {"admin": n.role_assignment_admin(doc, known),
+                                  "role_definition": n.last_segment(n.props(doc).get("roleDefinitionId")) or None},
+                     region="global")
 
 
 def subscription(ctx: AzureContext) -> Iterator[Resource]:

@@ -109,6 +109,11 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     "entra.user_consent_unverified": (directory(user_consent="any"), directory(user_consent="verified_low_impact")),
     "entra.guest_access_restricted": (directory(guest_access="limited"), directory()),
     "entra.guest_invites_restricted": (directory(guest_invites="everyone"), directory(guest_invites="none")),
+    "iam.azure_user_access_administrator": (
+        lambda: [res("azure", "azure.authorization.role_assignment", "iam", "ra",
+                     {"admin": True, "role_definition": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"}, region="global")],
+        lambda: [res("azure", "azure.authorization.role_assignment", "iam", "ra",
+                     {"admin": False, "role_definition": "acdd72a7-3385-48ef-bd42-f606fba81ae7"}, region="global")]),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),
