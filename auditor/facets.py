@@ -177,6 +177,7 @@ NETWORK_POSTURE = {
     "flow_log_enabled": "bool|None",
     "retention_days": "int|None: log retention in days (0 = never deleted: retention off, or on with 0 days)",
     "traffic_analytics": "bool|None: flow logs are sent to a Log Analytics workspace",
+    "bastion_hosts": "int|None: Azure Bastion hosts in the subscription",
 }
 SECURITY = {
     "defender_plan": "str: the Defender for Cloud plan (pricing name, e.g. VirtualMachines)",
@@ -187,8 +188,8 @@ SECURITY = {
     "attack_path_min_risk": "str|None: minimal attack-path risk that notifies (None = off)",
 }
 LOGGING = {
-    "diagnostic_settings": "list[{name, categories: list[str], destinations: list[str]}]: subscription activity-log "
-                           "export settings",
+    "diagnostic_settings": "list[{name, categories: list[str], destinations: list[str], storage_account: "
+                           "lower-case ARM id|None}]: subscription activity-log export settings",
     "alert_operations": "list[str]: operationName values of enabled activity-log alerts on the subscription",
     "alert_categories": "list[str]: categories of enabled activity-log alerts (e.g. ServiceHealth)",
 }

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from auditor.rules.facts import MISSING, age_days, facet, unknown
 from auditor.rules.network import is_internet, open_admin_ports
-from auditor.rules.registry import RuleContext, rule
+from auditor.rules.registry import RuleContext, observer, rule
 from auditor.rules.verdict import FAIL, PASS, Result
 
 ACCOUNT = ("azure.storage.account",)
@@ -562,3 +562,51 @@ def user_access_administrator(res: Any, ctx: RuleContext) -> Result | None:
     if str(role).lower() == USER_ACCESS_ADMINISTRATOR:
         return Result(FAIL, "assigns User Access Administrator", {"role_definition": role})
     return Result(PASS, "not User Access Administrator", {"role_definition": role})
+
+
+# ---- joins across resources ----------------------------------------------------------------------
+
+_ACCOUNT_KEYS = "cis_azure.storage_key_management"
+
+
+@observer
+def storage_account_keys(cache: dict[str, Any], res: Any) -> None:
+    """Who manages each storage account's key, by lower-case ARM id (for the activity-log archive)."""
+    if getattr(res, "type", None) == "azure.storage.account" and isinstance(getattr(res, "facets", None), dict):
+        cache.setdefault(_ACCOUNT_KEYS, {})[str(res.native_id).lower()] = res.facets.get("key_management")
+
+
+@rule(id="monitor.activity_log_storage_cmk", title="Activity-log archive not encrypted with a customer-managed key",
+      severity="medium", kind="posture",
+      rationale="The activity log records who changed what; its archive should be under a key the organisation "
+                "controls and can revoke.",
+      remediation="Encrypt the storage account the diagnostic setting exports to with a Key Vault key.",
+      types=DIAGNOSTICS, reads=("diagnostic_settings",))
+def activity_log_storage_cmk(res: Any, ctx: RuleContext) -> Result | None:
+    settings = facet(res, "diagnostic_settings")
+    if settings is MISSING:
+        return None
+    targets = sorted({s["storage_account"] for s in settings or [] if s.get("storage_account")})
+    if not targets:
+        return None  # the activity log is not archived to storage: nothing to judge
+    keys = ctx.cache.get(_ACCOUNT_KEYS, {})
+    plain = [t for t in targets if keys.get(t) == "provider"]
+    if plain:
+        return Result(FAIL, f"archived with a provider-managed key: {', '.join(plain)}", {"accounts": plain})
+    unseen = [t for t in targets if keys.get(t) is None]
+    if unseen:
+        return unknown("archive account encryption", {"accounts": unseen})
+    return Result(PASS, "archive accounts use customer-managed keys", {"accounts": targets})
+
+
+@rule(id="network.bastion_missing", title="No Azure Bastion host in the subscription", severity="low",
+      kind="posture", rationale="Bastion gives RDP/SSH through the portal over TLS without public IPs on VMs.",
+      remediation="Deploy an Azure Bastion host in the hub network and remove public management access.",
+      types=("azure.network.bastion_hosts",), reads=("bastion_hosts",))
+def bastion_missing(res: Any, ctx: RuleContext) -> Result | None:
+    v = facet(res, "bastion_hosts")
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown("Bastion hosts")
+    return Result(PASS, f"{v} Bastion host(s)") if v else Result(FAIL, "no Bastion host")

@@ -49,6 +49,12 @@ def activity_log_alerts(ctx: AzureContext) -> Iterator[Resource]:
                           lambda docs: cn.activity_alert_facets(docs, ctx.subscription_id))
 
 
+def bastion_hosts(ctx: AzureContext) -> Iterator[Resource]:
+    items = [n.to_rest(b) for b in ctx.client("network").bastion_hosts.list()]
+    yield from _aggregate(ctx, "azure.network.bastion_hosts", "Microsoft.Network/bastionHosts", items,
+                          lambda docs: {"bastion_hosts": len(docs)})
+
+
 def flow_logs(ctx: AzureContext) -> Iterator[Resource]:
     """NSG and VNet flow logs, listed per network watcher."""
     network = ctx.client("network")

@@ -167,7 +167,8 @@ def diagnostic_settings_facets(settings: Iterable[dict[str, Any]]) -> dict[str, 
                 cats.add(str(log["category"]))
         dests = [k for k in ("storageAccountId", "workspaceId", "eventHubAuthorizationRuleId", "marketplacePartnerId")
                  if p.get(k)]
-        out.append({"name": s.get("name"), "categories": sorted(cats), "destinations": dests})
+        out.append({"name": s.get("name"), "categories": sorted(cats), "destinations": dests,
+                    "storage_account": str(p["storageAccountId"]).lower() if p.get("storageAccountId") else None})
     return {"diagnostic_settings": sorted(out, key=lambda d: str(d["name"]))}
 
 

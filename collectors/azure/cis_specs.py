@@ -18,6 +18,7 @@ CIS_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("monitor", "activity_log_alerts.list_by_subscription_id"): "Microsoft.Insights/activityLogAlerts/read",
     ("network", "network_watchers.list_all"): "Microsoft.Network/networkWatchers/read",
     ("network", "flow_logs.list"): "Microsoft.Network/networkWatchers/flowLogs/read",
+    ("network", "bastion_hosts.list"): "Microsoft.Network/bastionHosts/read",
     ("storage", "blob_services.get_service_properties"): "Microsoft.Storage/storageAccounts/blobServices/read",
     ("storage", "file_services.get_service_properties"): "Microsoft.Storage/storageAccounts/fileServices/read",
 }
@@ -45,4 +46,7 @@ def cis_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> t
         spec("azure.network.flow_log", "network", "network", "network_watchers.list_all", ("flow_logs.list",),
              c.flow_logs, rules(("config.properties.targetResourceGuid",)),
              "NSG and VNet flow logs per network watcher: target, retention, traffic analytics."),
+        spec("azure.network.bastion_hosts", "network", "network", "bastion_hosts.list", (), c.bastion_hosts,
+             rules(("config.value[*].etag", "config.value[*].properties.provisioningState"), ("config.value",)),
+             "The subscription's Azure Bastion hosts together (is there one)."),
     )

@@ -30,21 +30,25 @@ from azure_test_support import fake_config, fast_clients
 UNSAFE = "4d9e5f6a-7b8c-4d2e-9f3a-4b5c6d7e8f90"
 SAFE = "5e0f6a7b-8c9d-4e3f-8a4b-5c6d7e8f9a01"
 DENIED = "6f1a7b8c-9d0e-4f4a-9b5c-6d7e8f9a0b12"
+PLAIN_ARCHIVE = "7a2b8c9d-0e1f-4a5b-8c6d-7e8f9a0b1c23"  # safe, but its activity-log archive uses a platform key
 NOW = datetime.now(timezone.utc)
 CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor.diagnostic_settings",
              "azure.monitor.activity_log_alerts", "azure.network.flow_log", "azure.storage.account",
-             "azure.network.nsg", "azure.network.vnet", "azure.network.subnet", "azure.authorization.role_assignment")
+             "azure.network.nsg", "azure.network.vnet", "azure.network.subnet", "azure.authorization.role_assignment",
+             "azure.network.bastion_hosts")
 # Rules judged here beyond cis_azure.py: the older rules the CIS tables reuse for storage and NSGs.
 REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_network_access",
           "network.admin_port_open")
 
 
-def _subscription(sub: str, *, safe: bool) -> list[dict[str, Any]]:
+def _subscription(sub: str, *, safe: bool, cmk: bool = True) -> list[dict[str, Any]]:
     rg, loc = "rg-cis", "westeurope"
+    key = {"keyname": "archive", "keyversion": "", "keyvaulturi": "https://kv-cis.vault.azure.net"}
     acct = storage_account(sub, rg, f"stcis{'safe' if safe else 'open'}01", loc, "Standard_GRS",
                            allow_public=False, https_only=safe, min_tls="TLS1_2" if safe else "TLS1_0",
                            public_network="Disabled" if safe else "Enabled",
-                           default_action="Deny" if safe else "Allow", shared_key=not safe)
+                           default_action="Deny" if safe else "Allow", shared_key=not safe,
+                           key_vault=key if safe and cmk else None)
     p = acct["properties"]
     p["allowCrossTenantReplication"] = not safe
     p["defaultToOAuthAuthentication"] = safe
@@ -84,9 +88,9 @@ def _subscription(sub: str, *, safe: bool) -> list[dict[str, Any]]:
 
 def _estate() -> dict[str, Any]:
     return {"tenant_id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", "page_size": 3,
-            "subscriptions": [{"subscriptionId": s} for s in (UNSAFE, SAFE, DENIED)],
+            "subscriptions": [{"subscriptionId": s} for s in (UNSAFE, SAFE, DENIED, PLAIN_ARCHIVE)],
             "resources": _subscription(UNSAFE, safe=False) + _subscription(SAFE, safe=True)
-                         + _subscription(DENIED, safe=True),
+                         + _subscription(DENIED, safe=True) + _subscription(PLAIN_ARCHIVE, safe=True, cmk=False),
             "faults": {"denied_namespaces": [(DENIED, "Microsoft.Security"), (DENIED, "Microsoft.Insights")]}}
 
 
@@ -107,7 +111,10 @@ def _statuses(sink: ListSink, sub: str, rule_id: str) -> set[str]:
     return {f.status for f in findings if f.rule_id == rule_id}
 
 
-RULE_IDS = sorted([r.id for r in rules_in(cis_azure) if not r.id.startswith("entra.")] + list(REUSED))
+# the archive-key rule has nothing to judge where nothing is archived (the unsafe twin): its own test below
+ARCHIVE_RULE = "monitor.activity_log_storage_cmk"
+RULE_IDS = sorted([r.id for r in rules_in(cis_azure) if not r.id.startswith("entra.") and r.id != ARCHIVE_RULE]
+                  + list(REUSED))
 ENTRA_RULE_IDS = sorted(r.id for r in rules_in(cis_azure) if r.id.startswith("entra."))
 
 
@@ -137,7 +144,9 @@ def test_collected_facets(run) -> None:  # type: ignore[no-untyped-def]
                                                                       "defender_on": True}
     assert one(SAFE, "azure.monitor.diagnostic_settings")["diagnostic_settings"] == [
         {"name": "activity-to-law", "categories": ["Administrative", "Alert", "Policy", "Security"],
-         "destinations": ["workspaceId"]}]
+         "destinations": ["storageAccountId", "workspaceId"],
+         "storage_account": f"/subscriptions/{SAFE}/resourcegroups/rg-cis/providers/microsoft.storage/storageaccounts/"
+                            "stcissafe01"}]
     alerts = one(SAFE, "azure.monitor.activity_log_alerts")
     assert len(alerts["alert_operations"]) == 10 and alerts["alert_categories"] == ["Administrative", "ServiceHealth"]
     assert one(UNSAFE, "azure.monitor.activity_log_alerts")["alert_operations"] == []  # the one alert is disabled
@@ -165,6 +174,13 @@ def test_unsafe_subscription_fails_and_safe_twin_passes(run, rule_id: str) -> No
     assert FAIL in _statuses(sink, UNSAFE, rule_id), f"{rule_id}: the unsafe subscription does not FAIL"
     got = _statuses(sink, SAFE, rule_id)
     assert PASS in got and FAIL not in got, f"{rule_id}: the safe twin gives {got}"
+
+
+def test_activity_log_archive_key_joins_the_storage_account(run) -> None:  # type: ignore[no-untyped-def]
+    sink, _ = run
+    assert _statuses(sink, SAFE, ARCHIVE_RULE) == {PASS}  # archived to its customer-key account
+    assert _statuses(sink, PLAIN_ARCHIVE, ARCHIVE_RULE) == {FAIL}  # archived to a platform-key account
+    assert _statuses(sink, UNSAFE, ARCHIVE_RULE) == set()  # not archived at all: nothing to judge
 
 
 def test_denied_namespaces_are_unit_statuses_and_never_pass(run) -> None:  # type: ignore[no-untyped-def]

@@ -46,6 +46,7 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
         # the CIS slice (azure_cis_estate.py; the edge VNet above is prod's; see test_cis_azure_collect.py)
         "azure.security.pricing": 24, "azure.security.contacts": 2, "azure.monitor.diagnostic_settings": 2,
         "azure.monitor.activity_log_alerts": 2, "azure.network.flow_log": 5,
+        "azure.network.bastion_hosts": 2,
     }
     assert dict(e2e.summary.resources_by_type) == expected
     assert {s.type for s in SPECS} == set(expected)
@@ -201,7 +202,7 @@ def test_management_group_and_listed_scopes(azure_fake) -> None:
     tasks = plan(cfg, clients=fast_clients(cfg))
     assert {(t.unit.account, t.unit.resource_type) for t in tasks} == {
         (SUB_DEV, t) for t in ("azure.network.vnet", "azure.network.subnet", "azure.network.nsg", "azure.network.public_ip",
-                               "azure.network.flow_log")}
+                               "azure.network.flow_log", "azure.network.bastion_hosts")}
 
 
 def test_discovery_failure_is_a_unit_status(azure_fake) -> None:

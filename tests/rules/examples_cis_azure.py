@@ -114,6 +114,13 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
                      {"admin": True, "role_definition": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"}, region="global")],
         lambda: [res("azure", "azure.authorization.role_assignment", "iam", "ra",
                      {"admin": False, "role_definition": "acdd72a7-3385-48ef-bd42-f606fba81ae7"}, region="global")]),
+    "monitor.activity_log_storage_cmk": (
+        lambda: diagnostics([{"name": "d", "categories": ["Administrative"], "destinations": ["storageAccountId"],
+                              "storage_account": "azure.storage.account/account"}])() + account(key_management="provider")(),
+        lambda: diagnostics([{"name": "d", "categories": ["Administrative"], "destinations": ["storageAccountId"],
+                              "storage_account": "azure.storage.account/account"}])() + account(key_management="customer")()),
+    "network.bastion_missing": (lambda: one("azure.network.bastion_hosts", "network", bastion_hosts=0),
+                                lambda: one("azure.network.bastion_hosts", "network", bastion_hosts=1)),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),

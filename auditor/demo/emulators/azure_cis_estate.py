@@ -53,11 +53,13 @@ def security_contact(sub: str, *, safe: bool) -> dict[str, Any]:
             "type": "Microsoft.Security/securityContacts", "properties": props}
 
 
-def diagnostic_setting(sub: str, name: str, workspace: str, categories: list[str]) -> dict[str, Any]:
+def diagnostic_setting(sub: str, name: str, workspace: str, categories: list[str], *,
+                       storage: str | None = None) -> dict[str, Any]:
+    props: dict[str, Any] = {"workspaceId": workspace, "logs": [{"category": c, "enabled": True} for c in categories]}
+    if storage:
+        props["storageAccountId"] = storage
     return {"id": f"/subscriptions/{sub}/providers/microsoft.insights/diagnosticSettings/{name}",
-            "type": "Microsoft.Insights/diagnosticSettings", "name": name,
-            "properties": {"workspaceId": workspace,
-                           "logs": [{"category": c, "enabled": True} for c in categories]}}
+            "type": "Microsoft.Insights/diagnosticSettings", "name": name, "properties": props}
 
 
 def activity_log_alert(sub: str, rg: str, name: str, conditions: list[tuple[str, str]], action_group: str, *,
@@ -111,14 +113,40 @@ def file_service(account: dict[str, Any], *, safe: bool) -> dict[str, Any]:
             "type": "Microsoft.Storage/storageAccounts/fileServices", "properties": props, "sku": account["sku"]}
 
 
+def bastion_host(sub: str, rg: str, location: str) -> dict[str, Any]:
+    bid = rid(sub, rg, "Microsoft.Network/bastionHosts/bas-hub")
+    return {"name": "bas-hub", "id": bid, "type": "Microsoft.Network/bastionHosts",
+            "etag": 'W/"00000000-0000-0000-0000-000000000000"', "location": location, "sku": {"name": "Standard"},
+            "zones": [], "properties": {
+                "provisioningState": "Succeeded", "dnsName": "bst-6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f.bastion.azure.com",
+                "scaleUnits": 2, "disableCopyPaste": False, "enableTunneling": False, "enableIpConnect": False,
+                "enableShareableLink": False, "enableKerberos": False, "enableSessionRecording": False,
+                "enablePrivateOnlyBastion": False,
+                "ipConfigurations": [{
+                    "name": "bastionHostIpConfiguration", "id": f"{bid}/bastionHostIpConfigurations/bastionHostIpConfiguration",
+                    "etag": 'W/"00000000-0000-0000-0000-000000000000"',
+                    "type": "Microsoft.Network/bastionHosts/bastionHostIpConfigurations",
+                    "properties": {"provisioningState": "Succeeded", "privateIPAllocationMethod": "Dynamic",
+                                   "subnet": {"id": rid(sub, rg, "Microsoft.Network/virtualNetworks/hub/subnets/"
+                                                                 "AzureBastionSubnet")},
+                                   "publicIPAddress": {"id": rid(sub, rg, "Microsoft.Network/publicIPAddresses/pip-bas")}}}]}}
+
+
 def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any]], *, safe: bool) -> list[dict[str, Any]]:
     """The subscription-level CIS settings for ``sub``, plus blob services and flow logs for
     the storage accounts and NSGs/VNets already in ``existing``."""
     out: list[dict[str, Any]] = [pricing(sub, plan, safe) for plan in DEFENDER_PLANS]
     out.append(security_contact(sub, safe=safe))
     workspace = rid(sub, rg, "Microsoft.OperationalInsights/workspaces/law-security")
+    # the activity-log archive: the subscription's customer-key account if it has one, else its first account
+    accounts = [r for r in existing if r.get("type") == "Microsoft.Storage/storageAccounts"
+                and r["id"].lower().startswith(f"/subscriptions/{sub}/".lower())]
+    archive = next((r["id"] for r in accounts
+                    if (r["properties"].get("encryption") or {}).get("keySource") == "Microsoft.Keyvault"),
+                   accounts[0]["id"] if accounts else None)
     if safe:  # the unsafe subscription does not export its activity log at all
-        out.append(diagnostic_setting(sub, "activity-to-law", workspace, ["Administrative", "Security", "Alert", "Policy"]))
+        out.append(diagnostic_setting(sub, "activity-to-law", workspace, ["Administrative", "Security", "Alert", "Policy"],
+                                      storage=archive))
     group = rid(sub, rg, "microsoft.insights/actionGroups/ag-secops")
     ops = ALERT_OPERATIONS if safe else ALERT_OPERATIONS[:1]
     for i, op in enumerate(ops):
@@ -139,6 +167,8 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
         if r.get("type") in ("Microsoft.Network/networkSecurityGroups", "Microsoft.Network/virtualNetworks"):
             out.append(flow_log(watcher, f"fl-{r['name']}", r["id"], storage, days=90 if safe else 7,
                                 workspace=workspace if safe else None))
+    if safe:
+        out.append(bastion_host(sub, rg, location))
     if not safe:  # an edge network in a region without a watcher, its subnet without an NSG
         out.append(vnet(sub, rg, "edge-vnet", "eastus2", "10.9.0.0/16", [("edge", "10.9.1.0/24", None)]))
     return out
