@@ -186,6 +186,8 @@ SECURITY = {
     "contact_emails": "bool|None: additional notification addresses are configured",
     "alert_min_severity": "str|None: minimal alert severity that notifies (None = alert notifications off)",
     "attack_path_min_risk": "str|None: minimal attack-path risk that notifies (None = off)",
+    "assessments": "dict[str, 'healthy'|'unhealthy']: Defender recommendations by display name "
+                   "(unhealthy when any resource fails it)",
 }
 LOGGING = {
     "diagnostic_settings": "list[{name, categories: list[str], destinations: list[str], storage_account: "

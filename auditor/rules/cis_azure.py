@@ -610,3 +610,37 @@ def bastion_missing(res: Any, ctx: RuleContext) -> Result | None:
     if v is None:
         return unknown("Bastion hosts")
     return Result(PASS, f"{v} Bastion host(s)") if v else Result(FAIL, "no Bastion host")
+
+
+# (rule id, Defender recommendation display name, what)
+ASSESSMENTS: tuple[tuple[str, str, str], ...] = (
+    ("defender.vulnerability_assessment", "Machines should have a vulnerability assessment solution",
+     "vulnerability assessment on machines"),
+    ("defender.endpoint_protection", "Install endpoint protection solution on virtual machines",
+     "endpoint protection on virtual machines"),
+    ("defender.system_updates", "System updates should be installed on your machines",
+     "system updates on machines"),
+)
+
+
+def _assessment_judge(display_name: str, what: str) -> Callable[[Any, RuleContext], Result | None]:
+    def judge(res: Any, ctx: RuleContext) -> Result | None:
+        seen = facet(res, "assessments")
+        if seen is MISSING:
+            return None
+        state = (seen or {}).get(display_name)
+        if state is None:
+            return None  # Defender does not assess it here (no machines, or the plan is off)
+        ok = state == "healthy"
+        return Result(PASS if ok else FAIL, f"{what}: {state}", {"recommendation": display_name})
+
+    judge.__doc__ = f"Defender's '{display_name}' recommendation is healthy on every machine."
+    return judge
+
+
+for _id, _name, _what in ASSESSMENTS:
+    globals()["rule_" + _id.replace(".", "_")] = rule(
+        id=_id, title=f"Defender reports machines without {_what}", severity="medium", kind="posture",
+        rationale=f"Defender for Cloud found machines failing '{_name}'.",
+        remediation=f"Defender for Cloud > Recommendations > '{_name}': remediate the unhealthy machines.",
+        types=("azure.security.assessments",), reads=("assessments",))(_assessment_judge(_name, _what))

@@ -11,6 +11,7 @@ from collectors.azure.arm_rest import ArmRestClient
 
 SECURITY_PRICING_API = "2024-01-01"
 SECURITY_CONTACTS_API = "2023-12-01-preview"
+SECURITY_ASSESSMENTS_API = "2020-01-01"
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
 ACTIVITY_LOG_ALERTS_API = "2020-10-01"
 
@@ -18,13 +19,14 @@ _SUB = "/subscriptions/{subscription}"
 
 
 class SecurityClient(ArmRestClient):
-    """Microsoft.Security: Defender plan pricing tiers and security contacts."""
+    """Microsoft.Security: Defender plan pricing tiers, security contacts and assessments."""
 
     kind = "security"
     operations = {
         "pricings": {"list": ("list", _SUB + "/providers/Microsoft.Security/pricings", SECURITY_PRICING_API)},
         "security_contacts": {"list": (
             "list", _SUB + "/providers/Microsoft.Security/securityContacts", SECURITY_CONTACTS_API)},
+        "assessments": {"list": ("list", _SUB + "/providers/Microsoft.Security/assessments", SECURITY_ASSESSMENTS_API)},
     }
 
 

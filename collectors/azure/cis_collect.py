@@ -37,6 +37,12 @@ def security_contacts(ctx: AzureContext) -> Iterator[Resource]:
                           cn.contacts_facets)
 
 
+def security_assessments(ctx: AzureContext) -> Iterator[Resource]:
+    items = [n.to_rest(x) for x in ctx.client("security").assessments.list()]
+    yield from _aggregate(ctx, "azure.security.assessments", "Microsoft.Security/assessments", items,
+                          cn.assessment_facets)
+
+
 def diagnostic_settings(ctx: AzureContext) -> Iterator[Resource]:
     items = [n.to_rest(d) for d in ctx.client("monitor").subscription_diagnostic_settings.list()]
     yield from _aggregate(ctx, "azure.monitor.diagnostic_settings", "Microsoft.Insights/diagnosticSettings", items,

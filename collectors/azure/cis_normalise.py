@@ -151,6 +151,21 @@ def _lowest(current: str | None, new: str, order: tuple[str, ...]) -> str:
     return new if rank.get(new.lower(), len(order)) < rank.get(current.lower(), len(order)) else current
 
 
+def assessment_facets(assessments: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per recommendation (display name): 'unhealthy' if any resource fails it, else 'healthy'
+    if any passes; recommendations only NotApplicable everywhere are left out."""
+    state: dict[str, str] = {}
+    for a in assessments:
+        p = props(a)
+        name = str(p.get("displayName") or "")
+        code = str((p.get("status") or {}).get("code") or "").lower()
+        if not name or code not in ("healthy", "unhealthy"):
+            continue
+        if code == "unhealthy" or name not in state:
+            state[name] = code
+    return {"assessments": dict(sorted(state.items()))}
+
+
 # ---- Azure Monitor -----------------------------------------------------------------------------
 
 def diagnostic_settings_facets(settings: Iterable[dict[str, Any]]) -> dict[str, Any]:

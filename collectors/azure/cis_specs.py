@@ -14,6 +14,7 @@ from collectors.spec import ResourceSpec
 CIS_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("security", "pricings.list"): "Microsoft.Security/pricings/read",
     ("security", "security_contacts.list"): "Microsoft.Security/securityContacts/read",
+    ("security", "assessments.list"): "Microsoft.Security/assessments/read",
     ("monitor", "subscription_diagnostic_settings.list"): "Microsoft.Insights/diagnosticSettings/read",
     ("monitor", "activity_log_alerts.list_by_subscription_id"): "Microsoft.Insights/activityLogAlerts/read",
     ("network", "network_watchers.list_all"): "Microsoft.Network/networkWatchers/read",
@@ -37,6 +38,10 @@ def cis_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> t
              rules((), ("config.value",)),
              "The subscription's Defender security contacts together: notified roles, additional e-mails, "
              "alert severity and attack-path risk thresholds."),
+        spec("azure.security.assessments", "security", "security", "assessments.list", (), c.security_assessments,
+             rules((), ("config.value",)),
+             "The subscription's Defender assessments together: which recommendations are unhealthy "
+             "(vulnerability assessment, endpoint protection, system updates)."),
         spec("azure.monitor.diagnostic_settings", "logging", "monitor", "subscription_diagnostic_settings.list", (),
              c.diagnostic_settings, rules((), ("config.value",)),
              "The subscription's activity-log diagnostic settings together: exported categories and destinations."),

@@ -11,7 +11,7 @@ import pytest
 
 from auditor.demo.emulators.azure_cis_estate import cis_resources
 from auditor.demo.emulators.azure_estate import (
-    READER, USER_ACCESS_ADMINISTRATOR, nsg, role_assignment, security_rule, storage_account, vnet,
+    READER, USER_ACCESS_ADMINISTRATOR, nsg, rid, role_assignment, security_rule, storage_account, virtual_machine, vnet,
 )
 from auditor.demo.emulators.azure_fake import AzureFake
 from auditor.facets import unknown_facet_keys
@@ -35,7 +35,7 @@ NOW = datetime.now(timezone.utc)
 CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor.diagnostic_settings",
              "azure.monitor.activity_log_alerts", "azure.network.flow_log", "azure.storage.account",
              "azure.network.nsg", "azure.network.vnet", "azure.network.subnet", "azure.authorization.role_assignment",
-             "azure.network.bastion_hosts")
+             "azure.network.bastion_hosts", "azure.security.assessments")
 # Rules judged here beyond cis_azure.py: the older rules the CIS tables reuse for storage and NSGs.
 REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_network_access",
           "network.admin_port_open")
@@ -82,7 +82,9 @@ def _subscription(sub: str, *, safe: bool, cmk: bool = True) -> list[dict[str, A
     grant = role_assignment(sub, "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f" if safe else "d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f7a",
                             f"/subscriptions/{sub}", READER if safe else USER_ACCESS_ADMINISTRATOR,
                             "0c1d2e3f-4a5b-4c6d-9e7f-8a9b0c1d2e3f", "User")
-    base = [acct, group, net, grant]
+    vm = virtual_machine(sub, rg, "vm-cis", loc, size="Standard_D2s_v5", os_type="Linux",
+                         nic_id=rid(sub, rg, "Microsoft.Network/networkInterfaces/vm-cis-nic"))
+    base = [acct, group, net, grant, vm]
     return base + cis_resources(sub, rg, loc, base, safe=safe)
 
 

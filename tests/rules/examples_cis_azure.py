@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from auditor.facets import rule as net_rule
 from auditor.model import Resource
-from auditor.rules.cis_azure import ALERT_OPERATIONS, DEFENDER_PLANS
+from auditor.rules.cis_azure import ALERT_OPERATIONS, ASSESSMENTS, DEFENDER_PLANS
 from tests.rules.examples import ago, res
 
 Estate = Callable[[], list[Resource]]
@@ -121,6 +121,9 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
                               "storage_account": "azure.storage.account/account"}])() + account(key_management="customer")()),
     "network.bastion_missing": (lambda: one("azure.network.bastion_hosts", "network", bastion_hosts=0),
                                 lambda: one("azure.network.bastion_hosts", "network", bastion_hosts=1)),
+    **{rid: (lambda n=name: one("azure.security.assessments", "security", assessments={n: "unhealthy"}),
+             lambda n=name: one("azure.security.assessments", "security", assessments={n: "healthy", "other": "unhealthy"}))
+       for rid, name, _ in ASSESSMENTS},
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),

@@ -113,6 +113,23 @@ def file_service(account: dict[str, Any], *, safe: bool) -> dict[str, Any]:
             "type": "Microsoft.Storage/storageAccounts/fileServices", "properties": props, "sku": account["sku"]}
 
 
+# Defender recommendations the CIS rules read (display names as the assessments API returns them)
+VM_ASSESSMENTS = {
+    "Machines should have a vulnerability assessment solution": "ffff0522-1e88-47fc-8382-2a80ba848f5d",
+    "Install endpoint protection solution on virtual machines": "83f577bd-a1b6-b7e1-0891-12ca19d1e6df",
+    "System updates should be installed on your machines": "4ab6e3c5-74dd-8b35-9ab9-f61b30875b27",
+}
+
+
+def assessment(resource_id: str, display_name: str, name: str, healthy: bool) -> dict[str, Any]:
+    status: dict[str, Any] = {"code": "Healthy"} if healthy else {
+        "code": "Unhealthy", "cause": "", "description": f"{display_name} is not met"}
+    return {"id": f"{resource_id}/providers/Microsoft.Security/assessments/{name}", "name": name,
+            "type": "Microsoft.Security/assessments",
+            "properties": {"resourceDetails": {"source": "Azure", "id": resource_id}, "displayName": display_name,
+                           "status": status}}
+
+
 def bastion_host(sub: str, rg: str, location: str) -> dict[str, Any]:
     bid = rid(sub, rg, "Microsoft.Network/bastionHosts/bas-hub")
     return {"name": "bas-hub", "id": bid, "type": "Microsoft.Network/bastionHosts",
@@ -155,6 +172,8 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
     if safe:
         out.append(activity_log_alert(sub, rg, "service-health", [("category", "ServiceHealth")], group))
     mine = [r for r in existing if r["id"].lower().startswith(f"/subscriptions/{sub}/".lower())]
+    for vm in (r for r in mine if r.get("type") == "Microsoft.Compute/virtualMachines"):
+        out += [assessment(vm["id"], title, name, safe) for title, name in VM_ASSESSMENTS.items()]
     for acct in (r for r in mine if r.get("type") == "Microsoft.Storage/storageAccounts"):
         out.append(blob_service(acct, safe=safe))
         out.append(file_service(acct, safe=safe))

@@ -185,7 +185,9 @@ class ArmRouter:
         m = _SUB_LIST.match(low)
         if m:
             sub, ns, typ = m.groups()
-            pat = re.compile(rf"^/subscriptions/{re.escape(sub)}(/resourcegroups/[^/]+)?/providers/"
+            # anything of that type in the subscription, also extension resources nested under another
+            # resource (e.g. .../virtualMachines/vm/providers/Microsoft.Security/assessments/{id})
+            pat = re.compile(rf"^/subscriptions/{re.escape(sub)}(/resourcegroups/[^/]+(/.+)?)?/providers/"
                              rf"{re.escape(ns)}/{re.escape(typ)}/[^/]+$")
             return [d for k, d in self.items.items() if pat.match(k)]
         m = _RG_LIST.match(low)
