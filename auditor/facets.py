@@ -194,6 +194,7 @@ LOGGING = {
                            "lower-case ARM id|None}]: subscription activity-log export settings",
     "alert_operations": "list[str]: operationName values of enabled activity-log alerts on the subscription",
     "alert_categories": "list[str]: categories of enabled activity-log alerts (e.g. ServiceHealth)",
+    "app_insights": "int|None: Application Insights components in the subscription",
 }
 
 DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entra.* resources

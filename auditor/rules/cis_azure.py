@@ -644,3 +644,38 @@ for _id, _name, _what in ASSESSMENTS:
         rationale=f"Defender for Cloud found machines failing '{_name}'.",
         remediation=f"Defender for Cloud > Recommendations > '{_name}': remediate the unhealthy machines.",
         types=("azure.security.assessments",), reads=("assessments",))(_assessment_judge(_name, _what))
+
+
+@rule(id="monitor.app_insights_missing", title="No Application Insights in the subscription", severity="low",
+      kind="posture", rationale="Application Insights gives application-level telemetry for detecting and "
+                                "investigating attacks on the workloads.",
+      remediation="Create an Application Insights resource (workspace-based) for the subscription's applications.",
+      types=("azure.monitor.app_insights",), reads=("app_insights",))
+def app_insights_missing(res: Any, ctx: RuleContext) -> Result | None:
+    v = facet(res, "app_insights")
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown("Application Insights components")
+    return Result(PASS, f"{v} Application Insights component(s)") if v else Result(FAIL, "no Application Insights")
+
+
+@rule(id="storage.critical_geo_redundant", title="Critical storage account is not geo-redundant", severity="medium",
+      kind="posture",
+      rationale="Data classified as critical needs a copy in a second region to survive a regional outage.",
+      remediation="Use a geo-redundant SKU (GRS/RA-GRS/GZRS) for accounts holding critical data.",
+      types=ACCOUNT, reads=("replica_locations",))
+def critical_geo_redundant(res: Any, ctx: RuleContext) -> Result | None:
+    """'Critical' = a classification listed in checks.cmk_required_for (the owner's own sensitive tiers)."""
+    classification = ctx.classification(res)
+    critical = {c.lower() for c in getattr(getattr(ctx.config, "checks", None), "cmk_required_for", []) or []}
+    if classification is None or classification.lower() not in critical:
+        return None
+    replicas = facet(res, "replica_locations")
+    if replicas is MISSING:
+        return None
+    ev = {"classification": classification, "replica_locations": replicas}
+    if replicas is None:
+        return Result(PASS, "geo-redundant (secondary region not reported)", ev)
+    return Result(PASS, f"replicated to {', '.join(replicas)}", ev) if replicas else \
+        Result(FAIL, f"{classification} data kept in one region only", ev)

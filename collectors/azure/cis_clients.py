@@ -14,6 +14,7 @@ SECURITY_CONTACTS_API = "2023-12-01-preview"
 SECURITY_ASSESSMENTS_API = "2020-01-01"
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
 ACTIVITY_LOG_ALERTS_API = "2020-10-01"
+APP_INSIGHTS_API = "2020-02-02"
 
 _SUB = "/subscriptions/{subscription}"
 
@@ -39,4 +40,5 @@ class MonitorClient(ArmRestClient):
             "list", _SUB + "/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API)},
         "activity_log_alerts": {"list_by_subscription_id": (
             "list", _SUB + "/providers/Microsoft.Insights/activityLogAlerts", ACTIVITY_LOG_ALERTS_API)},
+        "components": {"list": ("list", _SUB + "/providers/Microsoft.Insights/components", APP_INSIGHTS_API)},
     }

@@ -61,6 +61,12 @@ def bastion_hosts(ctx: AzureContext) -> Iterator[Resource]:
                           lambda docs: {"bastion_hosts": len(docs)})
 
 
+def app_insights(ctx: AzureContext) -> Iterator[Resource]:
+    items = [n.to_rest(x) for x in ctx.client("monitor").components.list()]
+    yield from _aggregate(ctx, "azure.monitor.app_insights", "Microsoft.Insights/components", items,
+                          lambda docs: {"app_insights": len(docs)})
+
+
 def flow_logs(ctx: AzureContext) -> Iterator[Resource]:
     """NSG and VNet flow logs, listed per network watcher."""
     network = ctx.client("network")

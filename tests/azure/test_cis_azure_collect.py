@@ -35,7 +35,7 @@ NOW = datetime.now(timezone.utc)
 CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor.diagnostic_settings",
              "azure.monitor.activity_log_alerts", "azure.network.flow_log", "azure.storage.account",
              "azure.network.nsg", "azure.network.vnet", "azure.network.subnet", "azure.authorization.role_assignment",
-             "azure.network.bastion_hosts", "azure.security.assessments")
+             "azure.network.bastion_hosts", "azure.security.assessments", "azure.monitor.app_insights")
 # Rules judged here beyond cis_azure.py: the older rules the CIS tables reuse for storage and NSGs.
 REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_network_access",
           "network.admin_port_open")
@@ -44,7 +44,8 @@ REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_net
 def _subscription(sub: str, *, safe: bool, cmk: bool = True) -> list[dict[str, Any]]:
     rg, loc = "rg-cis", "westeurope"
     key = {"keyname": "archive", "keyversion": "", "keyvaulturi": "https://kv-cis.vault.azure.net"}
-    acct = storage_account(sub, rg, f"stcis{'safe' if safe else 'open'}01", loc, "Standard_GRS",
+    acct = storage_account(sub, rg, f"stcis{'safe' if safe else 'open'}01", loc, "Standard_GRS" if safe else "Standard_LRS",
+                           tags={"data-classification": "restricted"},
                            allow_public=False, https_only=safe, min_tls="TLS1_2" if safe else "TLS1_0",
                            public_network="Disabled" if safe else "Enabled",
                            default_action="Deny" if safe else "Allow", shared_key=not safe,

@@ -124,6 +124,13 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     **{rid: (lambda n=name: one("azure.security.assessments", "security", assessments={n: "unhealthy"}),
              lambda n=name: one("azure.security.assessments", "security", assessments={n: "healthy", "other": "unhealthy"}))
        for rid, name, _ in ASSESSMENTS},
+    "monitor.app_insights_missing": (lambda: one("azure.monitor.app_insights", "logging", app_insights=0),
+                                     lambda: one("azure.monitor.app_insights", "logging", app_insights=2)),
+    "storage.critical_geo_redundant": (
+        lambda: [res("azure", "azure.storage.account", "storage", "sa", {"replica_locations": []},
+                     tags={"data-classification": "restricted"})],
+        lambda: [res("azure", "azure.storage.account", "storage", "sa", {"replica_locations": ["northeurope"]},
+                     tags={"data-classification": "restricted"})]),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),

@@ -130,6 +130,18 @@ def assessment(resource_id: str, display_name: str, name: str, healthy: bool) ->
                            "status": status}}
 
 
+def app_insights(sub: str, rg: str, location: str, workspace: str) -> dict[str, Any]:
+    return {"id": rid(sub, rg, "Microsoft.Insights/components/appi-portal"), "name": "appi-portal",
+            "type": "Microsoft.Insights/components", "location": location, "tags": {}, "kind": "web",
+            "etag": '"0b00e4a6-0000-0100-0000-65f0e5d30000"',
+            "properties": {"ApplicationId": "appi-portal", "AppId": "7b3c2d1e-0f9a-4b8c-9d7e-6f5a4b3c2d1e",
+                           "Application_Type": "web", "Flow_Type": "Bluefield", "Request_Source": "rest",
+                           "CreationDate": "2025-03-01T10:00:00.0000000+00:00", "TenantId": sub,
+                           "provisioningState": "Succeeded", "IngestionMode": "LogAnalytics",
+                           "WorkspaceResourceId": workspace, "publicNetworkAccessForIngestion": "Enabled",
+                           "publicNetworkAccessForQuery": "Enabled"}}
+
+
 def bastion_host(sub: str, rg: str, location: str) -> dict[str, Any]:
     bid = rid(sub, rg, "Microsoft.Network/bastionHosts/bas-hub")
     return {"name": "bas-hub", "id": bid, "type": "Microsoft.Network/bastionHosts",
@@ -188,6 +200,7 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
                                 workspace=workspace if safe else None))
     if safe:
         out.append(bastion_host(sub, rg, location))
+        out.append(app_insights(sub, rg, location, workspace))
     if not safe:  # an edge network in a region without a watcher, its subnet without an NSG
         out.append(vnet(sub, rg, "edge-vnet", "eastus2", "10.9.0.0/16", [("edge", "10.9.1.0/24", None)]))
     return out
