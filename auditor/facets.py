@@ -206,6 +206,8 @@ DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entr
     "users_can_create_tenants": "bool|None: default users may create tenants",
     "user_consent": "'none'|'verified_low_impact'|'any'|'custom'|None: what users may consent to for apps",
     "role_definition": "str|None: role definition GUID an Azure role assignment grants (lower-case)",
+    "ca_policies": "list[{name, enabled, all_users, applications: list[str], mfa}]: conditional access policies",
+    "trusted_locations": "int|None: named locations marked trusted",
 }
 
 FACET_KEYS: dict[str, dict[str, str]] = {

@@ -679,3 +679,56 @@ def critical_geo_redundant(res: Any, ctx: RuleContext) -> Result | None:
         return Result(PASS, "geo-redundant (secondary region not reported)", ev)
     return Result(PASS, f"replicated to {', '.join(replicas)}", ev) if replicas else \
         Result(FAIL, f"{classification} data kept in one region only", ev)
+
+
+CONDITIONAL_ACCESS = ("azure.entra.conditional_access",)
+AZURE_MANAGEMENT_APP = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
+
+# (rule id, applications that satisfy it (any), what, severity)
+CA_MFA: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("entra.ca_mfa_all_users", ("All",), "all cloud apps", "high"),
+    ("entra.ca_mfa_azure_management", ("All", AZURE_MANAGEMENT_APP), "Azure management (ARM, portal, CLI)", "high"),
+    ("entra.ca_mfa_admin_portals", ("All", "MicrosoftAdminPortals"), "Microsoft admin portals", "high"),
+)
+
+
+def _ca_judge(apps: tuple[str, ...], what: str) -> Callable[[Any, RuleContext], Result | None]:
+    want = {a.lower() for a in apps}
+
+    def judge(res: Any, ctx: RuleContext) -> Result | None:
+        policies = facet(res, "ca_policies")
+        if policies is MISSING:
+            return None
+        if policies is None:
+            return unknown("conditional access policies")
+        hits = [p.get("name") for p in policies if p.get("enabled") and p.get("all_users") and p.get("mfa")
+                and want & {str(a).lower() for a in p.get("applications") or []}]
+        if hits:
+            return Result(PASS, f"MFA required for all users on {what} by {', '.join(map(str, hits))}",
+                          {"policies": hits})
+        return Result(FAIL, f"no enabled conditional access policy requires MFA for all users on {what}")
+
+    judge.__doc__ = f"An enabled conditional access policy requires MFA for all users on {what}."
+    return judge
+
+
+for _id, _apps, _what, _sev in CA_MFA:
+    globals()["rule_" + _id.replace(".", "_")] = rule(
+        id=_id, title=f"MFA not required by conditional access for {_what}", severity=_sev, kind="posture",
+        rationale=f"Without an enforced MFA policy on {_what}, one phished password is enough to get in.",
+        remediation=f"Create (and enable) a conditional access policy: all users, {_what}, grant: require MFA.",
+        types=CONDITIONAL_ACCESS, reads=("ca_policies",))(_ca_judge(_apps, _what))
+
+
+@rule(id="entra.trusted_locations", title="No trusted named locations defined", severity="low", kind="posture",
+      rationale="Trusted locations let conditional access and risk detection tell the organisation's networks "
+                "from the rest of the internet.",
+      remediation="Conditional access > Named locations: define the organisation's IP ranges and mark them trusted.",
+      types=CONDITIONAL_ACCESS, reads=("trusted_locations",))
+def trusted_locations(res: Any, ctx: RuleContext) -> Result | None:
+    v = facet(res, "trusted_locations")
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown("named locations")
+    return Result(PASS, f"{v} trusted location(s)") if v else Result(FAIL, "no trusted named location")

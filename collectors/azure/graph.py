@@ -20,7 +20,12 @@ GRAPH_API = "v1.0"
 GRAPH_PERMISSIONS: dict[tuple[str, str], str] = {
     ("graph", "policies.get_authorization_policy"): "Policy.Read.All",
     ("graph", "policies.get_security_defaults"): "Policy.Read.All",
+    ("graph", "conditional_access.list_policies"): "Policy.Read.All",
+    ("graph", "conditional_access.list_named_locations"): "Policy.Read.All",
 }
+# Application ids conditional access names for the CIS controls
+AZURE_MANAGEMENT_APP = "797f4846-ba00-4fd7-ba43-dac1f8f63013"  # Windows Azure Service Management API
+ADMIN_PORTALS_APP = "MicrosoftAdminPortals"
 
 def graph_permissions() -> list[str]:
     """The Microsoft Graph application permissions the directory units need (admin consent)."""
@@ -51,6 +56,17 @@ class _Policies:
         return self._client.get("/policies/identitySecurityDefaultsEnforcementPolicy")
 
 
+class _ConditionalAccess:
+    def __init__(self, client: "GraphClient") -> None:
+        self._client = client
+
+    def list_policies(self) -> list[dict[str, Any]]:
+        return self._client.list("/identity/conditionalAccess/policies")
+
+    def list_named_locations(self) -> list[dict[str, Any]]:
+        return self._client.list("/identity/conditionalAccess/namedLocations")
+
+
 class GraphClient:
     """Read-only Graph GETs over the same azure-core pipeline as ARM (counting, retry, auth)."""
 
@@ -62,6 +78,7 @@ class GraphClient:
         self._base = base_url.rstrip("/")
         self._client = PipelineClient(base_url=base_url, policies=policies, **kwargs)
         self.policies = _Policies(self)
+        self.conditional_access = _ConditionalAccess(self)
 
     def get(self, path: str) -> dict[str, Any]:
         from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -72,6 +89,31 @@ class GraphClient:
         resp = self._client.send_request(HttpRequest("GET", f"{self._base}/{GRAPH_API}{path}"))
         if resp.status_code == 404:
             raise ResourceNotFoundError(response=resp, error_format=ARMErrorFormat)
+        if resp.status_code >= 400:
+            raise HttpResponseError(response=resp, error_format=ARMErrorFormat)
+        return resp.json()
+
+    def list(self, path: str) -> list[dict[str, Any]]:
+        """Every item of a Graph collection, following ``@odata.nextLink`` (a repeated link is a loop)."""
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        body = self.get(path)
+        while True:
+            items.extend(body.get("value") or [])
+            nxt = body.get("@odata.nextLink")
+            if not nxt:
+                return items
+            if nxt in seen:
+                raise RuntimeError(f"pagination loop at {nxt}")
+            seen.add(nxt)
+            body = self._get_url(nxt)
+
+    def _get_url(self, url: str) -> dict[str, Any]:
+        from azure.core.exceptions import HttpResponseError
+        from azure.core.rest import HttpRequest
+        from azure.mgmt.core.exceptions import ARMErrorFormat
+
+        resp = self._client.send_request(HttpRequest("GET", url))
         if resp.status_code >= 400:
             raise HttpResponseError(response=resp, error_format=ARMErrorFormat)
         return resp.json()
@@ -103,6 +145,27 @@ def security_defaults_facets(doc: dict[str, Any]) -> dict[str, Any]:
     return {"security_defaults": None if enabled is None else bool(enabled)}
 
 
+def _ca_summary(p: dict[str, Any]) -> dict[str, Any]:
+    cond = p.get("conditions") or {}
+    users = cond.get("users") or {}
+    apps = cond.get("applications") or {}
+    grant = p.get("grantControls") or {}
+    return {
+        "name": p.get("displayName"),
+        "enabled": str(p.get("state") or "").lower() == "enabled",
+        "all_users": "all" in [str(u).lower() for u in users.get("includeUsers") or []],
+        "applications": sorted(str(a) for a in apps.get("includeApplications") or []),
+        "mfa": "mfa" in [str(c).lower() for c in grant.get("builtInControls") or []],
+    }
+
+
+def conditional_access_facets(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    policies = [d for d in docs if d.get("kind") == "policy"]
+    locations = [d for d in docs if d.get("kind") == "namedLocation"]
+    return {"ca_policies": sorted((_ca_summary(p["item"]) for p in policies), key=lambda x: str(x["name"])),
+            "trusted_locations": sum(1 for loc in locations if loc["item"].get("isTrusted") is True)}
+
+
 # ---- collect -----------------------------------------------------------------------------------
 
 def _tenant_resource(ctx: Any, type_: str, doc: dict[str, Any], facets: dict[str, Any]) -> Resource:
@@ -125,13 +188,30 @@ def security_defaults(ctx: Any) -> Iterator[Resource]:
     yield _tenant_resource(ctx, "azure.entra.security_defaults", doc, security_defaults_facets(doc))
 
 
+def conditional_access(ctx: Any) -> Iterator[Resource]:
+    """Every conditional access policy and named location of the tenant, as one resource."""
+    from collectors.azure import collect as c
+
+    graph = ctx.client("graph").conditional_access
+    items = ([{"kind": "policy", "item": p} for p in graph.list_policies()]
+             + [{"kind": "namedLocation", "item": x} for x in graph.list_named_locations()])
+    spec = c._spec("azure.entra.conditional_access")
+    doc = {"id": f"/tenants/{ctx.subscription_id}/identity/conditionalAccess", "name": "conditionalAccess",
+           "value": [{**i, "item": {k: v for k, v in i["item"].items() if not k.startswith("@odata.context")}}
+                     for i in items]}
+    yield c.envelope(ctx, spec.type, spec.category, doc, conditional_access_facets(items), spec.hash_rules,
+                     region="global")
+
+
 def graph_specs(rules: Any) -> tuple[ResourceSpec, ...]:
     """Tenant-level specs (one unit per tenant, scope "global"); ``permissions`` are Graph application
     permissions, not ARM actions, so they stay out of the generated custom role."""
-    def spec(type_: str, call: str, collect: Any, doc: str) -> ResourceSpec:
+    def spec(type_: str, call: str, collect: Any, doc: str, detail: tuple[str, ...] = (),
+             hash_rules: Any = None) -> ResourceSpec:
+        perms = tuple(dict.fromkeys(GRAPH_PERMISSIONS[("graph", x)] for x in (call, *detail)))
         return ResourceSpec(provider="azure", type=type_, category="iam", service="graph", list_call=call,
-                            detail_calls=(), permissions=(GRAPH_PERMISSIONS[("graph", call)],), scope="global",
-                            hash_rules=rules(), collect=collect, doc=doc)
+                            detail_calls=detail, permissions=perms, scope="global",
+                            hash_rules=hash_rules or rules(), collect=collect, doc=doc)
 
     return (
         spec("azure.entra.authorization_policy", "policies.get_authorization_policy", authorization_policy,
@@ -139,4 +219,8 @@ def graph_specs(rules: Any) -> tuple[ResourceSpec, ...]:
              "create, user consent to applications."),
         spec("azure.entra.security_defaults", "policies.get_security_defaults", security_defaults,
              "Whether Entra security defaults are enforced."),
+        spec("azure.entra.conditional_access", "conditional_access.list_policies", conditional_access,
+             "Conditional access policies (users, applications, MFA grant) and named locations of the tenant.",
+             detail=("conditional_access.list_named_locations",),
+             hash_rules=rules(("config.value[*].item.modifiedDateTime",), ("config.value",))),
     )

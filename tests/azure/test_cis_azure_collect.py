@@ -224,7 +224,9 @@ def graph_runs() -> Iterator[dict[str, tuple[ListSink, dict[str, Any]]]]:
             out[label] = (sink, {u.unit.resource_type: u for u in summary.units})
         graph_paths = {p.split("?")[0] for _, p in router.requests} - {"/subscriptions"}  # discovery: none
         assert graph_paths == {"/v1.0/policies/authorizationPolicy",
-                               "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy"}
+                               "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
+                               "/v1.0/identity/conditionalAccess/policies",
+                               "/v1.0/identity/conditionalAccess/namedLocations"}
     yield out
 
 
@@ -233,7 +235,13 @@ def test_directory_units_and_facets(graph_runs) -> None:  # type: ignore[no-unty
 
     sink, units = graph_runs["unsafe"]
     assert {t: u.status for t, u in units.items()} == {"azure.entra.authorization_policy": UnitStatus.OK,
-                                                       "azure.entra.security_defaults": UnitStatus.OK}
+                                                       "azure.entra.security_defaults": UnitStatus.OK,
+                                                       "azure.entra.conditional_access": UnitStatus.OK}
+    [ca] = graph_runs["safe"][0].by_type("azure.entra.conditional_access")
+    ca_facets = json.loads(ca.facets)
+    assert ca_facets["trusted_locations"] == 1 and len(ca_facets["ca_policies"]) == 3
+    assert {"name": "Require MFA for admin portals", "enabled": True, "all_users": True,
+            "applications": ["MicrosoftAdminPortals"], "mfa": True} in ca_facets["ca_policies"]
     [policy] = sink.by_type("azure.entra.authorization_policy")
     assert policy.account == TENANT_UNSAFE and policy.native_id == f"/tenants/{TENANT_UNSAFE}/policies/authorizationPolicy"
     assert json.loads(policy.facets) == {"guest_access": "member", "guest_invites": "everyone",

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from auditor.facets import rule as net_rule
 from auditor.model import Resource
-from auditor.rules.cis_azure import ALERT_OPERATIONS, ASSESSMENTS, DEFENDER_PLANS
+from auditor.rules.cis_azure import ALERT_OPERATIONS, ASSESSMENTS, CA_MFA, DEFENDER_PLANS
 from tests.rules.examples import ago, res
 
 Estate = Callable[[], list[Resource]]
@@ -49,6 +49,11 @@ def directory(**kw: Any) -> Estate:
             "users_can_create_security_groups": False, "users_can_create_tenants": False, "user_consent": "none"}
     return lambda: [res("azure", "azure.entra.authorization_policy", "iam", "authorizationPolicy", {**base, **kw},
                         region="global")]
+
+
+def ca(policies: list[dict[str, Any]], trusted: int = 0) -> list[Resource]:
+    return [res("azure", "azure.entra.conditional_access", "iam", "conditionalAccess",
+                {"ca_policies": policies, "trusted_locations": trusted}, region="global")]
 
 
 def account(**kw: Any) -> Estate:
@@ -131,6 +136,11 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
                      tags={"data-classification": "restricted"})],
         lambda: [res("azure", "azure.storage.account", "storage", "sa", {"replica_locations": ["northeurope"]},
                      tags={"data-classification": "restricted"})]),
+    **{rid: (lambda a=apps: ca([{"name": "p", "enabled": False, "all_users": True, "applications": [a[-1]], "mfa": True},
+                                {"name": "q", "enabled": True, "all_users": False, "applications": ["All"], "mfa": True}]),
+             lambda a=apps: ca([{"name": "p", "enabled": True, "all_users": True, "applications": [a[-1]], "mfa": True}]))
+       for rid, apps, _, _ in CA_MFA},
+    "entra.trusted_locations": (lambda: ca([], trusted=0), lambda: ca([], trusted=1)),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),

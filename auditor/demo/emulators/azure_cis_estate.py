@@ -237,4 +237,30 @@ def graph_settings(*, safe: bool) -> dict[str, dict[str, Any]]:
         "description": "Security defaults is a set of basic identity security mechanisms recommended by Microsoft.",
         "isEnabled": safe,
     }
-    return {"/policies/authorizationPolicy": auth, "/policies/identitySecurityDefaultsEnforcementPolicy": defaults}
+    def ca(pid: str, name: str, apps: list[str]) -> dict[str, Any]:
+        return {"id": pid, "displayName": name,
+                "createdDateTime": "2025-03-01T10:00:00Z", "modifiedDateTime": "2025-03-02T10:00:00Z",
+                "state": "enabled" if safe else "enabledForReportingButNotEnforced",
+                "conditions": {"applications": {"includeApplications": apps, "excludeApplications": [],
+                                                "includeUserActions": []},
+                               "users": {"includeUsers": ["All"], "excludeUsers": [], "includeGroups": [],
+                                         "excludeGroups": [], "includeRoles": [], "excludeRoles": []},
+                               "clientAppTypes": ["all"], "locations": None, "platforms": None},
+                "grantControls": {"operator": "OR", "builtInControls": ["mfa"], "customAuthenticationFactors": [],
+                                  "termsOfUse": []},
+                "sessionControls": None}
+
+    policies = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies",
+                "value": [ca("5e2f3a4b-6c7d-4e8f-9a0b-1c2d3e4f5a6b", "Require MFA for all users", ["All"]),
+                          ca("6f3a4b5c-7d8e-4f9a-8b1c-2d3e4f5a6b7c", "Require MFA for Azure management",
+                             ["797f4846-ba00-4fd7-ba43-dac1f8f63013"]),
+                          ca("7a4b5c6d-8e9f-4a0b-9c2d-3e4f5a6b7c8d", "Require MFA for admin portals",
+                             ["MicrosoftAdminPortals"])]}
+    locations = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/namedLocations",
+                 "value": [{"@odata.type": "#microsoft.graph.ipNamedLocation", "id": "0824dbaf-6277-4db0-8112-b29fd356f2c4",
+                            "displayName": "Head office", "createdDateTime": "2025-03-01T10:00:00Z",
+                            "modifiedDateTime": "2025-03-01T10:00:00Z", "isTrusted": safe,
+                            "ipRanges": [{"@odata.type": "#microsoft.graph.iPv4CidrRange",
+                                          "cidrAddress": "203.0.113.0/24"}]}]}
+    return {"/policies/authorizationPolicy": auth, "/policies/identitySecurityDefaultsEnforcementPolicy": defaults,
+            "/identity/conditionalAccess/policies": policies, "/identity/conditionalAccess/namedLocations": locations}
