@@ -208,6 +208,7 @@ DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entr
     "role_definition": "str|None: role definition GUID an Azure role assignment grants (lower-case)",
     "ca_policies": "list[{name, enabled, all_users, applications: list[str], mfa}]: conditional access policies",
     "trusted_locations": "int|None: named locations marked trusted",
+    "manages_locks": "bool|None: a custom role definition whose actions administer resource locks",
 }
 
 FACET_KEYS: dict[str, dict[str, str]] = {

@@ -732,3 +732,34 @@ def trusted_locations(res: Any, ctx: RuleContext) -> Result | None:
     if v is None:
         return unknown("named locations")
     return Result(PASS, f"{v} trusted location(s)") if v else Result(FAIL, "no trusted named location")
+
+
+_LOCK_ROLES = "cis_azure.lock_roles"  # account -> custom roles that administer locks
+_ROLES_SEEN = "cis_azure.role_definitions_seen"  # accounts whose role definitions were collected
+
+
+@observer
+def lock_roles(cache: dict[str, Any], res: Any) -> None:
+    """Custom roles able to administer resource locks, per subscription."""
+    if getattr(res, "type", None) != "azure.authorization.role_definition":
+        return
+    account = str(getattr(res, "account", "")).lower()
+    cache.setdefault(_ROLES_SEEN, set()).add(account)
+    if (getattr(res, "facets", None) or {}).get("manages_locks"):
+        cache.setdefault(_LOCK_ROLES, {}).setdefault(account, []).append(res.name)
+
+
+@rule(id="iam.azure_lock_admin_role", title="No custom role for administering resource locks", severity="low",
+      kind="posture",
+      rationale="A dedicated lock-administrator role lets locks be managed without handing out Owner or "
+                "User Access Administrator.",
+      remediation="Create a custom role with Microsoft.Authorization/locks/* (read, write, delete) and assign it to "
+                  "the people who manage locks.",
+      types=("azure.resources.subscription",), reads=("manages_locks",))
+def lock_admin_role(res: Any, ctx: RuleContext) -> Result | None:
+    account = str(res.account).lower()
+    if account not in ctx.cache.get(_ROLES_SEEN, set()):
+        return unknown("role definitions")
+    roles = ctx.cache.get(_LOCK_ROLES, {}).get(account, [])
+    return Result(PASS, f"lock administrator role(s): {', '.join(map(str, roles))}", {"roles": roles}) if roles else \
+        Result(FAIL, "no custom role administers resource locks")

@@ -18,6 +18,25 @@ NSG_EXEMPT_SUBNETS = frozenset({"gatewaysubnet", "azurefirewallsubnet", "azurefi
 ACTIVITY_CATEGORIES = ("Administrative", "Security", "Alert", "Policy")
 
 
+# ---- roles -------------------------------------------------------------------------------------
+
+_LOCK_ACTIONS = ("*", "microsoft.authorization/*", "microsoft.authorization/locks/*")
+
+
+def manages_locks(doc: dict[str, Any]) -> bool:
+    """A custom role whose actions cover creating and deleting resource locks (and no notAction removes it)."""
+    p = props(doc)
+    if str(p.get("type") or "").lower() != "customrole":
+        return False
+    for perm in p.get("permissions") or []:
+        actions = {str(a).lower() for a in perm.get("actions") or []}
+        denied = {str(a).lower() for a in perm.get("notActions") or []}
+        if actions & set(_LOCK_ACTIONS) and not denied & {"microsoft.authorization/locks/*",
+                                                          "microsoft.authorization/locks/write"}:
+            return True
+    return False
+
+
 # ---- storage -----------------------------------------------------------------------------------
 
 def storage_posture_facets(doc: dict[str, Any]) -> dict[str, Any]:

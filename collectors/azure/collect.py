@@ -163,7 +163,8 @@ def role_definitions(ctx: AzureContext) -> Iterator[Resource]:
     for rd in referenced.values():
         docs.append(n.to_rest(auth.role_definitions.get_by_id(rd)))
     yield from _emit(ctx, "azure.authorization.role_definition", docs,
-                     lambda doc: {"admin": n.role_definition_admin(doc), "malformed": []}, region="global")
+                     lambda doc: {"admin": n.role_definition_admin(doc), "malformed": [],
+                                  "manages_locks": cn.manages_locks(doc)}, region="global")
 
 
 def role_assignments(ctx: AzureContext) -> Iterator[Resource]:

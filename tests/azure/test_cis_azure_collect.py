@@ -11,7 +11,8 @@ import pytest
 
 from auditor.demo.emulators.azure_cis_estate import cis_resources
 from auditor.demo.emulators.azure_estate import (
-    READER, USER_ACCESS_ADMINISTRATOR, nsg, rid, role_assignment, security_rule, storage_account, virtual_machine, vnet,
+    READER, USER_ACCESS_ADMINISTRATOR, builtin_roles, nsg, rid, role_assignment, role_definition, security_rule,
+    storage_account, virtual_machine, vnet,
 )
 from auditor.demo.emulators.azure_fake import AzureFake
 from auditor.facets import unknown_facet_keys
@@ -35,7 +36,8 @@ NOW = datetime.now(timezone.utc)
 CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor.diagnostic_settings",
              "azure.monitor.activity_log_alerts", "azure.network.flow_log", "azure.storage.account",
              "azure.network.nsg", "azure.network.vnet", "azure.network.subnet", "azure.authorization.role_assignment",
-             "azure.network.bastion_hosts", "azure.security.assessments", "azure.monitor.app_insights")
+             "azure.network.bastion_hosts", "azure.security.assessments", "azure.monitor.app_insights",
+             "azure.resources.subscription", "azure.authorization.role_definition")
 # Rules judged here beyond cis_azure.py: the older rules the CIS tables reuse for storage and NSGs.
 REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_network_access",
           "network.admin_port_open")
@@ -85,7 +87,11 @@ def _subscription(sub: str, *, safe: bool, cmk: bool = True) -> list[dict[str, A
                             "0c1d2e3f-4a5b-4c6d-9e7f-8a9b0c1d2e3f", "User")
     vm = virtual_machine(sub, rg, "vm-cis", loc, size="Standard_D2s_v5", os_type="Linux",
                          nic_id=rid(sub, rg, "Microsoft.Network/networkInterfaces/vm-cis-nic"))
-    base = [acct, group, net, grant, vm]
+    roles = builtin_roles(sub)
+    if safe:
+        roles.append(role_definition(sub, "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b", "Lock Administrator", builtin=False,
+                                     actions=["Microsoft.Authorization/locks/*"], description="Manages resource locks."))
+    base = [acct, group, net, grant, vm, *roles]
     return base + cis_resources(sub, rg, loc, base, safe=safe)
 
 

@@ -141,6 +141,15 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
              lambda a=apps: ca([{"name": "p", "enabled": True, "all_users": True, "applications": [a[-1]], "mfa": True}]))
        for rid, apps, _, _ in CA_MFA},
     "entra.trusted_locations": (lambda: ca([], trusted=0), lambda: ca([], trusted=1)),
+    "iam.azure_lock_admin_role": (
+        lambda: [res("azure", "azure.resources.subscription", "iam", "sub", {}, region="global"),
+                 res("azure", "azure.authorization.role_definition", "iam", "Reader", {"admin": False,
+                                                                                     "manages_locks": False},
+                     region="global")],
+        lambda: [res("azure", "azure.resources.subscription", "iam", "sub", {}, region="global"),
+                 res("azure", "azure.authorization.role_definition", "iam", "Lock admin", {"admin": False,
+                                                                                         "manages_locks": True},
+                     region="global")]),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),
