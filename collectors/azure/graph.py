@@ -82,7 +82,6 @@ class GraphClient:
 
     def get(self, path: str) -> dict[str, Any]:
         from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-        from azure.core.pipeline.policies import ContentDecodePolicy  # noqa: F401 - decode happens in the pipeline
         from azure.core.rest import HttpRequest
         from azure.mgmt.core.exceptions import ARMErrorFormat
 
