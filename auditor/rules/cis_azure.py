@@ -763,3 +763,38 @@ def lock_admin_role(res: Any, ctx: RuleContext) -> Result | None:
     roles = ctx.cache.get(_LOCK_ROLES, {}).get(account, [])
     return Result(PASS, f"lock administrator role(s): {', '.join(map(str, roles))}", {"roles": roles}) if roles else \
         Result(FAIL, "no custom role administers resource locks")
+
+
+ENTRA_DIAGNOSTICS = ("azure.entra.diagnostic_settings",)
+
+
+def _exports(categories: tuple[str, ...], what: str) -> Callable[[Any, RuleContext], Result | None]:
+    want = {c.lower() for c in categories}
+
+    def judge(res: Any, ctx: RuleContext) -> Result | None:
+        settings = facet(res, "diagnostic_settings")
+        if settings is MISSING:
+            return None
+        for s in settings or []:
+            if s.get("destinations") and want <= {str(c).lower() for c in s.get("categories") or []}:
+                return Result(PASS, f"{s.get('name')} exports {what}", {"setting": s.get("name")})
+        return Result(FAIL, f"no Entra diagnostic setting exports {what} ({', '.join(categories)})")
+
+    judge.__doc__ = f"One Entra diagnostic setting exports {', '.join(categories)} to a destination."
+    return judge
+
+
+rule_monitor_entra_activity_logs = rule(
+    id="monitor.entra_activity_logs", title="Entra audit and sign-in logs are not exported", severity="medium",
+    kind="posture", rationale="Entra keeps audit and sign-in logs for 30 days at most; investigations need them "
+                              "exported to a workspace, storage or event hub.",
+    remediation="Entra ID > Diagnostic settings: export AuditLogs and SignInLogs (and the other sign-in logs).",
+    types=ENTRA_DIAGNOSTICS, reads=("diagnostic_settings",))(_exports(("AuditLogs", "SignInLogs"), "audit and sign-in logs"))
+
+rule_monitor_entra_graph_activity_logs = rule(
+    id="monitor.entra_graph_activity_logs", title="Microsoft Graph activity logs are not exported", severity="low",
+    kind="posture", rationale="Graph activity logs show every API request made against the directory, the trail "
+                              "of token theft and data harvesting.",
+    remediation="Entra ID > Diagnostic settings: export MicrosoftGraphActivityLogs.",
+    types=ENTRA_DIAGNOSTICS, reads=("diagnostic_settings",))(
+    _exports(("MicrosoftGraphActivityLogs",), "Microsoft Graph activity logs"))

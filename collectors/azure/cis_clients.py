@@ -42,3 +42,16 @@ class MonitorClient(ArmRestClient):
             "list", _SUB + "/providers/Microsoft.Insights/activityLogAlerts", ACTIVITY_LOG_ALERTS_API)},
         "components": {"list": ("list", _SUB + "/providers/Microsoft.Insights/components", APP_INSIGHTS_API)},
     }
+
+
+AADIAM_DIAGNOSTIC_SETTINGS_API = "2017-04-01"
+
+
+class EntraDiagnosticsClient(ArmRestClient):
+    """microsoft.aadiam: the tenant's Entra ID diagnostic settings (an ARM listing at tenant scope)."""
+
+    kind = "aadiam"
+    operations = {
+        "diagnostic_settings": {"list": (
+            "list", "/providers/microsoft.aadiam/diagnosticSettings", AADIAM_DIAGNOSTIC_SETTINGS_API)},
+    }

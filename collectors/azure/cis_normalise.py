@@ -187,7 +187,9 @@ def assessment_facets(assessments: list[dict[str, Any]]) -> dict[str, Any]:
 
 # ---- Azure Monitor -----------------------------------------------------------------------------
 
-def diagnostic_settings_facets(settings: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def diagnostic_settings_facets(settings: Iterable[dict[str, Any]],
+                               all_logs: tuple[str, ...] = ACTIVITY_CATEGORIES) -> dict[str, Any]:
+    """``all_logs``: the categories the ``allLogs`` category group stands for on this source."""
     out = []
     for s in settings:
         p = props(s)
@@ -196,7 +198,7 @@ def diagnostic_settings_facets(settings: Iterable[dict[str, Any]]) -> dict[str, 
             if not log.get("enabled"):
                 continue
             if str(log.get("categoryGroup") or "").lower() == "alllogs":
-                cats.update(ACTIVITY_CATEGORIES)
+                cats.update(all_logs)
             if log.get("category"):
                 cats.add(str(log["category"]))
         dests = [k for k in ("storageAccountId", "workspaceId", "eventHubAuthorizationRuleId", "marketplacePartnerId")

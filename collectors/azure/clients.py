@@ -135,6 +135,7 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "monitor": ("collectors.azure.cis_clients", "MonitorClient"),
     # Microsoft Graph directory settings (tenant-level; collectors/azure/graph.py)
     "graph": ("collectors.azure.graph", "GraphClient"),
+    "aadiam": ("collectors.azure.cis_clients", "EntraDiagnosticsClient"),  # tenant scope, ARM host
 }
 
 

@@ -32,6 +32,11 @@ def graph_permissions() -> list[str]:
     return sorted(set(GRAPH_PERMISSIONS.values()))
 
 
+def tenant_arm_permissions() -> list[str]:
+    """ARM read actions the tenant units need at the tenant root scope ("/")."""
+    return sorted(set(TENANT_ARM_PERMISSIONS.values()))
+
+
 # guestUserRoleId values (documented built-in guest access levels)
 GUEST_ROLES = {
     "a0b1b346-4d3e-4e8b-98f8-753987be4970": "member",      # same access as members
@@ -202,6 +207,28 @@ def conditional_access(ctx: Any) -> Iterator[Resource]:
                      region="global")
 
 
+# Tenant-scope ARM reads (not Graph): granted by a role at the tenant root scope ("/"), not the
+# subscription-scoped custom role.
+TENANT_ARM_PERMISSIONS: dict[tuple[str, str], str] = {
+    ("aadiam", "diagnostic_settings.list"): "microsoft.aadiam/diagnosticSettings/read",
+}
+ENTRA_LOG_CATEGORIES = ("AuditLogs", "SignInLogs")
+
+
+def entra_diagnostic_settings(ctx: Any) -> Iterator[Resource]:
+    """The tenant's Entra diagnostic settings together (which Entra logs leave the directory)."""
+    from collectors.azure import cis_normalise as cn
+    from collectors.azure import collect as c
+    from collectors.azure import normalise as n
+
+    items = [n.to_rest(x) for x in ctx.client("aadiam").diagnostic_settings.list()]
+    spec = c._spec("azure.entra.diagnostic_settings")
+    doc = {"id": f"/tenants/{ctx.subscription_id}/providers/microsoft.aadiam/diagnosticSettings",
+           "name": "diagnosticSettings", "value": items}
+    facets = cn.diagnostic_settings_facets(items, all_logs=(*ENTRA_LOG_CATEGORIES, "MicrosoftGraphActivityLogs"))
+    yield c.envelope(ctx, spec.type, spec.category, doc, facets, spec.hash_rules, region="global")
+
+
 def graph_specs(rules: Any) -> tuple[ResourceSpec, ...]:
     """Tenant-level specs (one unit per tenant, scope "global"); ``permissions`` are Graph application
     permissions, not ARM actions, so they stay out of the generated custom role."""
@@ -222,4 +249,10 @@ def graph_specs(rules: Any) -> tuple[ResourceSpec, ...]:
              "Conditional access policies (users, applications, MFA grant) and named locations of the tenant.",
              detail=("conditional_access.list_named_locations",),
              hash_rules=rules(("config.value[*].item.modifiedDateTime",), ("config.value",))),
+        ResourceSpec(provider="azure", type="azure.entra.diagnostic_settings", category="logging", service="aadiam",
+                     list_call="diagnostic_settings.list",
+                     permissions=(TENANT_ARM_PERMISSIONS[("aadiam", "diagnostic_settings.list")],), scope="global",
+                     hash_rules=rules((), ("config.value",)), collect=entra_diagnostic_settings,
+                     doc="The tenant's Entra ID diagnostic settings together: which directory logs (audit, "
+                         "sign-in, Graph activity) are exported and where."),
     )

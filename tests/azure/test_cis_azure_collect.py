@@ -122,9 +122,11 @@ def _statuses(sink: ListSink, sub: str, rule_id: str) -> set[str]:
 
 # the archive-key rule has nothing to judge where nothing is archived (the unsafe twin): its own test below
 ARCHIVE_RULE = "monitor.activity_log_storage_cmk"
-RULE_IDS = sorted([r.id for r in rules_in(cis_azure) if not r.id.startswith("entra.") and r.id != ARCHIVE_RULE]
+RULE_IDS = sorted([r.id for r in rules_in(cis_azure)
+                   if not r.id.startswith(("entra.", "monitor.entra_")) and r.id != ARCHIVE_RULE]
                   + list(REUSED))
-ENTRA_RULE_IDS = sorted(r.id for r in rules_in(cis_azure) if r.id.startswith("entra."))
+ENTRA_RULE_IDS = sorted(r.id for r in rules_in(cis_azure)
+                        if r.id.startswith("entra.") or r.id.startswith("monitor.entra_"))
 
 
 def test_units_ok_and_facets_in_the_contract(run) -> None:  # type: ignore[no-untyped-def]
@@ -213,7 +215,7 @@ TENANT_SAFE = "9c4d5e6f-7a8b-4c9d-8e0f-2a3b4c5d6e7f"
 @pytest.fixture(scope="module")
 def graph_runs() -> Iterator[dict[str, tuple[ListSink, dict[str, Any]]]]:
     """One collection per tenant twin (and one with Graph not consented) against the same fake."""
-    from auditor.demo.emulators.azure_cis_estate import graph_settings
+    from auditor.demo.emulators.azure_cis_estate import entra_diagnostic_setting, graph_settings
 
     out: dict[str, tuple[ListSink, dict[str, Any]]] = {}
     with AzureFake({"subscriptions": [], "resources": [], "graph": graph_settings(safe=False)}) as fake:
@@ -224,11 +226,19 @@ def graph_runs() -> Iterator[dict[str, tuple[ListSink, dict[str, Any]]]]:
                                              ("denied", TENANT_SAFE, graph_settings(safe=True), True)):
             router.graph = {k.lower(): v for k, v in graph.items()}
             router.graph_denied = denied
+            entra = entra_diagnostic_setting("entra-to-law", "/subscriptions/x/resourceGroups/rg/providers/"
+                                             "Microsoft.OperationalInsights/workspaces/law",
+                                             ["AuditLogs", "SignInLogs", "MicrosoftGraphActivityLogs"]
+                                             if label != "unsafe" else ["AuditLogs"])
+            router.items = {entra["id"].lower(): entra}
+            if denied:
+                router.deny_namespace("", "microsoft.aadiam")
             cfg = fake_config(fake, tenant_id=tenant, graph_endpoint=fake.base_url, resource_types=["azure.entra.*"])
             sink = ListSink()
             summary = run_units(plan(cfg, clients=fast_clients(cfg)), sink, classifiers={"azure": classify})
             out[label] = (sink, {u.unit.resource_type: u for u in summary.units})
-        graph_paths = {p.split("?")[0] for _, p in router.requests} - {"/subscriptions"}  # discovery: none
+        graph_paths = {p.split("?")[0] for _, p in router.requests} - {"/subscriptions",  # discovery: none
+                                                                       "/providers/microsoft.aadiam/diagnosticSettings"}
         assert graph_paths == {"/v1.0/policies/authorizationPolicy",
                                "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
                                "/v1.0/identity/conditionalAccess/policies",
@@ -242,7 +252,8 @@ def test_directory_units_and_facets(graph_runs) -> None:  # type: ignore[no-unty
     sink, units = graph_runs["unsafe"]
     assert {t: u.status for t, u in units.items()} == {"azure.entra.authorization_policy": UnitStatus.OK,
                                                        "azure.entra.security_defaults": UnitStatus.OK,
-                                                       "azure.entra.conditional_access": UnitStatus.OK}
+                                                       "azure.entra.conditional_access": UnitStatus.OK,
+                                                       "azure.entra.diagnostic_settings": UnitStatus.OK}
     [ca] = graph_runs["safe"][0].by_type("azure.entra.conditional_access")
     ca_facets = json.loads(ca.facets)
     assert ca_facets["trusted_locations"] == 1 and len(ca_facets["ca_policies"]) == 3
@@ -273,27 +284,31 @@ def test_unsafe_tenant_fails_and_safe_twin_passes(graph_runs, rule_id: str) -> N
 def test_graph_not_consented_is_denied(graph_runs) -> None:  # type: ignore[no-untyped-def]
     sink, units = graph_runs["denied"]
     assert sink.resources == []
-    for u in units.values():
-        assert u.status is UnitStatus.DENIED and "Authorization_RequestDenied" in (u.error or "")
+    for t, u in units.items():
+        assert u.status is UnitStatus.DENIED, t
+        assert ("AuthorizationFailed" if t == "azure.entra.diagnostic_settings" else "Authorization_RequestDenied") \
+            in (u.error or "")
 
 
 def test_graph_calls_declared_and_kept_out_of_the_arm_role() -> None:
     from auditor.config.schema import AzureConfig
     from collectors.azure import permissions
     from collectors.azure.clients import AzureClients
-    from collectors.azure.graph import GRAPH_PERMISSIONS, graph_permissions
+    from collectors.azure.graph import GRAPH_PERMISSIONS, TENANT_ARM_PERMISSIONS, graph_permissions, tenant_arm_permissions
     from collectors.azure.specs import TENANT_SPECS, spec_calls
 
     class Cred:
         def get_token(self, *a, **k):  # type: ignore[no-untyped-def]
             raise AssertionError("no request is made here")
 
-    client = AzureClients(AzureConfig(), credential=Cred()).client("graph", "tenant")
-    assert client._base == "https://graph.microsoft.com"
+    clients = AzureClients(AzureConfig(), credential=Cred())
+    assert clients.client("graph", "tenant")._base == "https://graph.microsoft.com"
+    declared = {**GRAPH_PERMISSIONS, **TENANT_ARM_PERMISSIONS}
     for spec in TENANT_SPECS:
         for service, call in spec_calls(spec):
-            assert GRAPH_PERMISSIONS[(service, call)] in spec.permissions
+            assert declared[(service, call)] in spec.permissions
             group, method = call.split(".")
-            assert callable(getattr(getattr(client, group), method))
+            assert callable(getattr(getattr(clients.client(service, "tenant"), group), method))
     assert graph_permissions() == ["Policy.Read.All"]
+    assert tenant_arm_permissions() == ["microsoft.aadiam/diagnosticSettings/read"]
     assert not set(graph_permissions()) & set(permissions()["Actions"])

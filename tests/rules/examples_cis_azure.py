@@ -56,6 +56,12 @@ def ca(policies: list[dict[str, Any]], trusted: int = 0) -> list[Resource]:
                 {"ca_policies": policies, "trusted_locations": trusted}, region="global")]
 
 
+def entra_diag(categories: list[str]) -> list[Resource]:
+    return [res("azure", "azure.entra.diagnostic_settings", "logging", "diagnosticSettings",
+                {"diagnostic_settings": [{"name": "d", "categories": categories, "destinations": ["workspaceId"],
+                                          "storage_account": None}]}, region="global")]
+
+
 def account(**kw: Any) -> Estate:
     return lambda: one("azure.storage.account", "storage", **kw)
 
@@ -150,6 +156,10 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
                  res("azure", "azure.authorization.role_definition", "iam", "Lock admin", {"admin": False,
                                                                                          "manages_locks": True},
                      region="global")]),
+    "monitor.entra_activity_logs": (
+        lambda: entra_diag(["AuditLogs"]), lambda: entra_diag(["AuditLogs", "SignInLogs"])),
+    "monitor.entra_graph_activity_logs": (
+        lambda: entra_diag(["AuditLogs", "SignInLogs"]), lambda: entra_diag(["MicrosoftGraphActivityLogs"])),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),

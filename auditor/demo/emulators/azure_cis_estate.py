@@ -264,3 +264,12 @@ def graph_settings(*, safe: bool) -> dict[str, dict[str, Any]]:
                                           "cidrAddress": "203.0.113.0/24"}]}]}
     return {"/policies/authorizationPolicy": auth, "/policies/identitySecurityDefaultsEnforcementPolicy": defaults,
             "/identity/conditionalAccess/policies": policies, "/identity/conditionalAccess/namedLocations": locations}
+
+
+def entra_diagnostic_setting(name: str, workspace: str, categories: list[str]) -> dict[str, Any]:
+    """A tenant-scope microsoft.aadiam diagnostic setting (2017-04-01 shape)."""
+    return {"id": f"/providers/microsoft.aadiam/diagnosticSettings/{name}", "name": name,
+            "type": "microsoft.aadiam/diagnosticSettings",
+            "properties": {"workspaceId": workspace,
+                           "logs": [{"category": c, "enabled": True, "retentionPolicy": {"days": 0, "enabled": False}}
+                                    for c in categories]}}

@@ -477,9 +477,14 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
     # the denied subscription has resources the auditor must not pretend to know about
     res.append(storage_account(SUB_DENIED, "rg-secret", "stsecret01", "uksouth", "Standard_LRS", allow_public=False))
 
-    from auditor.demo.emulators.azure_cis_estate import cis_resources, graph_settings  # the CIS slice (issue 15)
+    from auditor.demo.emulators.azure_cis_estate import (  # the CIS slice (issue 15)
+        cis_resources, entra_diagnostic_setting, graph_settings,
+    )
     res += cis_resources(SUB_PROD, "rg-prod", "westeurope", res, safe=False)
     res += cis_resources(SUB_DEV, "rg-dev", "eastus", res, safe=True)
+    res.append(entra_diagnostic_setting("entra-to-law", rid(SUB_PROD, "rg-prod", "Microsoft.OperationalInsights/"
+                                                                                 "workspaces/law-security"),
+                                        ["AuditLogs"]))  # sign-in and Graph activity logs stay inside Entra
 
     return {
         "tenant_id": TENANT,

@@ -27,6 +27,7 @@ Response = tuple[int, dict[str, str], bytes]
 
 _SUB_LIST = re.compile(r"^/subscriptions/([^/]+)/providers/([^/]+)/([^/]+)$")
 _RG_LIST = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/([^/]+)/([^/]+)$")
+_TENANT_LIST = re.compile(r"^/providers/[^/]+/[^/]+$")
 _MG_DESC = re.compile(r"^/providers/microsoft\.management/managementgroups/([^/]+)/descendants$")
 _FILTER_EQ = re.compile(r"(\w+)\s+eq\s+'([^']*)'", re.IGNORECASE)
 
@@ -166,8 +167,8 @@ class ArmRouter:
                                   "The request is being throttled as the limit has been reached for operation type - Read.",
                                   {"Retry-After": str(t.retry_after),
                                    "x-ms-ratelimit-remaining-subscription-reads": "0"})
-        if sub and (sub in self.faults.denied_subscriptions or (sub, ns) in self.faults.denied_namespaces):
-            scope = f"/subscriptions/{sub}"
+        if (sub and sub in self.faults.denied_subscriptions) or (ns and (sub, ns) in self.faults.denied_namespaces):
+            scope = f"/subscriptions/{sub}" if sub else "/"  # ("", namespace): a tenant-scope provider denied
             return _error(403, "AuthorizationFailed",
                           f"The client 'auditor@contoso.example' with object id '0b2f6a4e-3c1d-4e8f-9a7b-6c5d4e3f2a10' "
                           f"does not have authorization to perform action '{read_action_for_path(path)}' over scope "
@@ -195,6 +196,8 @@ class ArmRouter:
             sub, rg, ns, typ = m.groups()
             prefix = f"/subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}/{typ}/"
             return [d for k, d in self.items.items() if k.startswith(prefix) and "/" not in k[len(prefix):]]
+        if _TENANT_LIST.match(low):  # a tenant-scope provider collection, e.g. microsoft.aadiam/diagnosticSettings
+            return [d for k, d in self.items.items() if k.startswith(low + "/") and "/" not in k[len(low) + 1:]]
         if not any(low.startswith(k + "/") for k in self.items):
             return None  # no existing ancestor: an unknown path, not an empty collection
         after = low.split("/providers/")[-1].split("/")[1:] if "/providers/" in low else []
