@@ -209,6 +209,8 @@ DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entr
     "ca_policies": "list[{name, enabled, all_users, applications: list[str], mfa}]: conditional access policies",
     "trusted_locations": "int|None: named locations marked trusted",
     "manages_locks": "bool|None: a custom role definition whose actions administer resource locks",
+    "enforcement_mode": "str|None: policy assignment enforcement (Default enforces, DoNotEnforce audits only)",
+    "disabled_effects": "list[str]: policy assignment parameters set to the Disabled effect",
 }
 
 FACET_KEYS: dict[str, dict[str, str]] = {

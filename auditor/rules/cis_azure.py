@@ -798,3 +798,28 @@ rule_monitor_entra_graph_activity_logs = rule(
     remediation="Entra ID > Diagnostic settings: export MicrosoftGraphActivityLogs.",
     types=ENTRA_DIAGNOSTICS, reads=("diagnostic_settings",))(
     _exports(("MicrosoftGraphActivityLogs",), "Microsoft Graph activity logs"))
+
+
+MCSB_ASSIGNMENT = "securitycenterbuiltin"  # the Defender for Cloud default initiative's assignment name
+
+
+@rule(id="defender.benchmark_policies_enforced", title="Microsoft cloud security benchmark policies disabled",
+      severity="medium", kind="posture",
+      rationale="The default Defender for Cloud initiative drives its recommendations; policies set to Disabled "
+                "(or an assignment that does not enforce) silently remove checks.",
+      remediation="Defender for Cloud > Environment settings > Security policies: set the benchmark's policies "
+                  "back to their default effects and the assignment's enforcement to Default.",
+      types=("azure.authorization.policy_assignment",), reads=("enforcement_mode", "disabled_effects"))
+def benchmark_policies_enforced(res: Any, ctx: RuleContext) -> Result | None:
+    name = (res.config or {}).get("name") if isinstance(getattr(res, "config", None), dict) else None
+    if str(name or res.name or "").lower() != MCSB_ASSIGNMENT:
+        return None
+    mode, disabled = facet(res, "enforcement_mode"), facet(res, "disabled_effects")
+    if mode is MISSING:
+        return None
+    ev = {"enforcement_mode": mode, "disabled_effects": disabled}
+    if str(mode).lower() != "default":
+        return Result(FAIL, f"enforcement mode {mode}", ev)
+    if disabled:
+        return Result(FAIL, f"policies disabled: {', '.join(disabled)}", ev)
+    return Result(PASS, "enforced, no policy disabled", ev)

@@ -55,3 +55,16 @@ class EntraDiagnosticsClient(ArmRestClient):
         "diagnostic_settings": {"list": (
             "list", "/providers/microsoft.aadiam/diagnosticSettings", AADIAM_DIAGNOSTIC_SETTINGS_API)},
     }
+
+
+POLICY_ASSIGNMENTS_API = "2023-04-01"
+
+
+class PolicyClient(ArmRestClient):
+    """Microsoft.Authorization: policy assignments (the Defender for Cloud default initiative's effects)."""
+
+    kind = "policy"
+    operations = {
+        "policy_assignments": {"list": (
+            "list", _SUB + "/providers/Microsoft.Authorization/policyAssignments", POLICY_ASSIGNMENTS_API)},
+    }

@@ -43,6 +43,11 @@ def security_assessments(ctx: AzureContext) -> Iterator[Resource]:
                           cn.assessment_facets)
 
 
+def policy_assignments(ctx: AzureContext) -> Iterator[Resource]:
+    yield from c._emit(ctx, "azure.authorization.policy_assignment", ctx.client("policy").policy_assignments.list(),
+                       cn.policy_assignment_facets, region="global")
+
+
 def diagnostic_settings(ctx: AzureContext) -> Iterator[Resource]:
     items = [n.to_rest(d) for d in ctx.client("monitor").subscription_diagnostic_settings.list()]
     yield from _aggregate(ctx, "azure.monitor.diagnostic_settings", "Microsoft.Insights/diagnosticSettings", items,

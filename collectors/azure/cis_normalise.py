@@ -185,6 +185,15 @@ def assessment_facets(assessments: list[dict[str, Any]]) -> dict[str, Any]:
     return {"assessments": dict(sorted(state.items()))}
 
 
+def policy_assignment_facets(doc: dict[str, Any]) -> dict[str, Any]:
+    """Enforcement mode and the parameters set to the Disabled effect."""
+    p = props(doc)
+    params = p.get("parameters") or {}
+    disabled = sorted(k for k, v in params.items() if isinstance(v, dict) and str(v.get("value")).lower() == "disabled")
+    return {"enforcement_mode": p.get("enforcementMode") or "Default",  # documented default
+            "disabled_effects": disabled}
+
+
 # ---- Azure Monitor -----------------------------------------------------------------------------
 
 def diagnostic_settings_facets(settings: Iterable[dict[str, Any]],

@@ -15,6 +15,7 @@ CIS_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("security", "pricings.list"): "Microsoft.Security/pricings/read",
     ("security", "security_contacts.list"): "Microsoft.Security/securityContacts/read",
     ("security", "assessments.list"): "Microsoft.Security/assessments/read",
+    ("policy", "policy_assignments.list"): "Microsoft.Authorization/policyAssignments/read",
     ("monitor", "subscription_diagnostic_settings.list"): "Microsoft.Insights/diagnosticSettings/read",
     ("monitor", "activity_log_alerts.list_by_subscription_id"): "Microsoft.Insights/activityLogAlerts/read",
     ("monitor", "components.list"): "Microsoft.Insights/components/read",
@@ -43,6 +44,9 @@ def cis_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> t
              rules((), ("config.value",)),
              "The subscription's Defender assessments together: which recommendations are unhealthy "
              "(vulnerability assessment, endpoint protection, system updates)."),
+        spec("azure.authorization.policy_assignment", "iam", "policy", "policy_assignments.list", (),
+             c.policy_assignments, rules(("config.properties.metadata.updatedOn", "config.properties.metadata.updatedBy")),
+             "Policy assignments at and below the subscription: enforcement mode and parameter effects."),
         spec("azure.monitor.diagnostic_settings", "logging", "monitor", "subscription_diagnostic_settings.list", (),
              c.diagnostic_settings, rules((), ("config.value",)),
              "The subscription's activity-log diagnostic settings together: exported categories and destinations."),

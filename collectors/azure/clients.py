@@ -136,6 +136,7 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     # Microsoft Graph directory settings (tenant-level; collectors/azure/graph.py)
     "graph": ("collectors.azure.graph", "GraphClient"),
     "aadiam": ("collectors.azure.cis_clients", "EntraDiagnosticsClient"),  # tenant scope, ARM host
+    "policy": ("collectors.azure.cis_clients", "PolicyClient"),
 }
 
 

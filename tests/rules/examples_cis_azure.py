@@ -160,6 +160,12 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
         lambda: entra_diag(["AuditLogs"]), lambda: entra_diag(["AuditLogs", "SignInLogs"])),
     "monitor.entra_graph_activity_logs": (
         lambda: entra_diag(["AuditLogs", "SignInLogs"]), lambda: entra_diag(["MicrosoftGraphActivityLogs"])),
+    "defender.benchmark_policies_enforced": (
+        lambda: [res("azure", "azure.authorization.policy_assignment", "iam", "SecurityCenterBuiltIn",
+                     {"enforcement_mode": "Default", "disabled_effects": ["endpointProtectionMonitoringEffect"]},
+                     region="global")],
+        lambda: [res("azure", "azure.authorization.policy_assignment", "iam", "SecurityCenterBuiltIn",
+                     {"enforcement_mode": "Default", "disabled_effects": []}, region="global")]),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),

@@ -142,6 +142,20 @@ def app_insights(sub: str, rg: str, location: str, workspace: str) -> dict[str, 
                            "publicNetworkAccessForQuery": "Enabled"}}
 
 
+def asc_policy_assignment(sub: str, *, safe: bool) -> dict[str, Any]:
+    """The Defender for Cloud default initiative assigned to the subscription."""
+    params = {"systemUpdatesMonitoringEffect": {"value": "AuditIfNotExists"},
+              "endpointProtectionMonitoringEffect": {"value": "AuditIfNotExists" if safe else "Disabled"}}
+    return {"id": f"/subscriptions/{sub}/providers/Microsoft.Authorization/policyAssignments/SecurityCenterBuiltIn",
+            "type": "Microsoft.Authorization/policyAssignments", "name": "SecurityCenterBuiltIn",
+            "properties": {"displayName": "ASC Default (subscription: " + sub + ")",
+                           "policyDefinitionId": "/providers/Microsoft.Authorization/policySetDefinitions/"
+                                                 "1f3afdf9-d0c9-4c3d-847f-89da613e70a8",
+                           "scope": f"/subscriptions/{sub}", "notScopes": [], "parameters": params,
+                           "enforcementMode": "Default" if safe else "DoNotEnforce",
+                           "metadata": {"assignedBy": "Security Center"}}}
+
+
 def bastion_host(sub: str, rg: str, location: str) -> dict[str, Any]:
     bid = rid(sub, rg, "Microsoft.Network/bastionHosts/bas-hub")
     return {"name": "bas-hub", "id": bid, "type": "Microsoft.Network/bastionHosts",
@@ -166,6 +180,7 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
     the storage accounts and NSGs/VNets already in ``existing``."""
     out: list[dict[str, Any]] = [pricing(sub, plan, safe) for plan in DEFENDER_PLANS]
     out.append(security_contact(sub, safe=safe))
+    out.append(asc_policy_assignment(sub, safe=safe))
     workspace = rid(sub, rg, "Microsoft.OperationalInsights/workspaces/law-security")
     # the activity-log archive: the subscription's customer-key account if it has one, else its first account
     accounts = [r for r in existing if r.get("type") == "Microsoft.Storage/storageAccounts"
