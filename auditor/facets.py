@@ -206,7 +206,8 @@ DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entr
     "users_can_create_tenants": "bool|None: default users may create tenants",
     "user_consent": "'none'|'verified_low_impact'|'any'|'custom'|None: what users may consent to for apps",
     "role_definition": "str|None: role definition GUID an Azure role assignment grants (lower-case)",
-    "ca_policies": "list[{name, enabled, all_users, applications: list[str], mfa}]: conditional access policies",
+    "ca_policies": "list[{name, enabled, all_users, applications: list[str], mfa, block, locations}]: conditional "
+                   "access policies (locations: the policy is scoped by named locations)",
     "trusted_locations": "int|None: named locations marked trusted",
     "manages_locks": "bool|None: a custom role definition whose actions administer resource locks",
     "enforcement_mode": "str|None: policy assignment enforcement (Default enforces, DoNotEnforce audits only)",

@@ -823,3 +823,21 @@ def benchmark_policies_enforced(res: Any, ctx: RuleContext) -> Result | None:
     if disabled:
         return Result(FAIL, f"policies disabled: {', '.join(disabled)}", ev)
     return Result(PASS, "enforced, no policy disabled", ev)
+
+
+@rule(id="entra.ca_geo_block", title="No conditional access policy blocks sign-ins by location", severity="low",
+      kind="posture",
+      rationale="Blocking sign-ins from countries the organisation does not operate in removes much of the "
+                "password-spray and token-replay traffic.",
+      remediation="Create a conditional access policy: all users, all apps, locations = any except the allowed "
+                  "countries (named locations), grant = block.",
+      types=CONDITIONAL_ACCESS, reads=("ca_policies",))
+def ca_geo_block(res: Any, ctx: RuleContext) -> Result | None:
+    policies = facet(res, "ca_policies")
+    if policies is MISSING:
+        return None
+    if policies is None:
+        return unknown("conditional access policies")
+    hits = [p.get("name") for p in policies if p.get("enabled") and p.get("block") and p.get("locations")]
+    return Result(PASS, f"location block by {', '.join(map(str, hits))}", {"policies": hits}) if hits else \
+        Result(FAIL, "no enabled policy blocks by location")

@@ -160,6 +160,8 @@ def _ca_summary(p: dict[str, Any]) -> dict[str, Any]:
         "all_users": "all" in [str(u).lower() for u in users.get("includeUsers") or []],
         "applications": sorted(str(a) for a in apps.get("includeApplications") or []),
         "mfa": "mfa" in [str(c).lower() for c in grant.get("builtInControls") or []],
+        "block": "block" in [str(c).lower() for c in grant.get("builtInControls") or []],
+        "locations": bool((cond.get("locations") or {}).get("includeLocations")),
     }
 
 

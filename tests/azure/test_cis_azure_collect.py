@@ -259,9 +259,10 @@ def test_directory_units_and_facets(graph_runs) -> None:  # type: ignore[no-unty
                                                        "azure.entra.diagnostic_settings": UnitStatus.OK}
     [ca] = graph_runs["safe"][0].by_type("azure.entra.conditional_access")
     ca_facets = json.loads(ca.facets)
-    assert ca_facets["trusted_locations"] == 1 and len(ca_facets["ca_policies"]) == 3
+    assert ca_facets["trusted_locations"] == 1 and len(ca_facets["ca_policies"]) == 4
     assert {"name": "Require MFA for admin portals", "enabled": True, "all_users": True,
-            "applications": ["MicrosoftAdminPortals"], "mfa": True} in ca_facets["ca_policies"]
+            "applications": ["MicrosoftAdminPortals"], "mfa": True, "block": False,
+            "locations": False} in ca_facets["ca_policies"]
     [policy] = sink.by_type("azure.entra.authorization_policy")
     assert policy.account == TENANT_UNSAFE and policy.native_id == f"/tenants/{TENANT_UNSAFE}/policies/authorizationPolicy"
     assert json.loads(policy.facets) == {"guest_access": "member", "guest_invites": "everyone",

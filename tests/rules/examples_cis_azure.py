@@ -147,6 +147,11 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
              lambda a=apps: ca([{"name": "p", "enabled": True, "all_users": True, "applications": [a[-1]], "mfa": True}]))
        for rid, apps, _, _ in CA_MFA},
     "entra.trusted_locations": (lambda: ca([], trusted=0), lambda: ca([], trusted=1)),
+    "entra.ca_geo_block": (
+        lambda: ca([{"name": "g", "enabled": True, "all_users": True, "applications": ["All"], "mfa": False,
+                     "block": True, "locations": False}]),
+        lambda: ca([{"name": "g", "enabled": True, "all_users": True, "applications": ["All"], "mfa": False,
+                     "block": True, "locations": True}])),
     "iam.azure_lock_admin_role": (
         lambda: [res("azure", "azure.resources.subscription", "iam", "sub", {}, region="global"),
                  res("azure", "azure.authorization.role_definition", "iam", "Reader", {"admin": False,

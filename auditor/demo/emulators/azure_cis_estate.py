@@ -271,6 +271,12 @@ def graph_settings(*, safe: bool) -> dict[str, dict[str, Any]]:
                              ["797f4846-ba00-4fd7-ba43-dac1f8f63013"]),
                           ca("7a4b5c6d-8e9f-4a0b-9c2d-3e4f5a6b7c8d", "Require MFA for admin portals",
                              ["MicrosoftAdminPortals"])]}
+    if safe:  # block sign-ins from outside the countries the organisation works in
+        geo = ca("8b5c6d7e-9f0a-4b1c-8d3e-4f5a6b7c8d9e", "Block outside operating countries", ["All"])
+        geo["conditions"]["locations"] = {"includeLocations": ["All"],
+                                          "excludeLocations": ["1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"]}
+        geo["grantControls"]["builtInControls"] = ["block"]
+        policies["value"].append(geo)
     locations = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/namedLocations",
                  "value": [{"@odata.type": "#microsoft.graph.ipNamedLocation", "id": "0824dbaf-6277-4db0-8112-b29fd356f2c4",
                             "displayName": "Head office", "createdDateTime": "2025-03-01T10:00:00Z",
