@@ -210,6 +210,8 @@ DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entr
                    "access policies (locations: the policy is scoped by named locations)",
     "trusted_locations": "int|None: named locations marked trusted",
     "manages_locks": "bool|None: a custom role definition whose actions administer resource locks",
+    "global_admins": "int|None: users holding the Global Administrator directory role",
+    "users_can_create_unified_groups": "bool|None: default users may create Microsoft 365 groups",
     "enforcement_mode": "str|None: policy assignment enforcement (Default enforces, DoNotEnforce audits only)",
     "disabled_effects": "list[str]: policy assignment parameters set to the Disabled effect",
 }

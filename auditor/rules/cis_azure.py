@@ -841,3 +841,28 @@ def ca_geo_block(res: Any, ctx: RuleContext) -> Result | None:
     hits = [p.get("name") for p in policies if p.get("enabled") and p.get("block") and p.get("locations")]
     return Result(PASS, f"location block by {', '.join(map(str, hits))}", {"policies": hits}) if hits else \
         Result(FAIL, "no enabled policy blocks by location")
+
+
+GLOBAL_ADMIN_MAX = 4  # "fewer than 5"
+
+
+@rule(id="entra.global_admin_count", title="Five or more Global Administrators", severity="medium", kind="posture",
+      rationale="Every Global Administrator can take over the whole tenant; keep the number small.",
+      remediation="Remove Global Administrator from users who do not need it; use narrower roles and PIM.",
+      types=("azure.entra.directory_settings",), reads=("global_admins",))
+def global_admin_count(res: Any, ctx: RuleContext) -> Result | None:
+    v = facet(res, "global_admins")
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown("Global Administrator members")
+    return Result(PASS if v <= GLOBAL_ADMIN_MAX else FAIL, f"{v} Global Administrator user(s)", {"global_admins": v})
+
+
+@rule(id="entra.users_create_m365_groups", title="Non-admin users can create Microsoft 365 groups", severity="low",
+      kind="posture", rationale="Uncontrolled Microsoft 365 groups spread data and guest access outside governance.",
+      remediation="Group settings: set EnableGroupCreation = false (Group.Unified) and allow a specific group only.",
+      types=("azure.entra.directory_settings",), reads=("users_can_create_unified_groups",))
+def users_create_m365_groups(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "users_can_create_unified_groups", "Microsoft 365 group creation setting", False,
+                 "users cannot create Microsoft 365 groups", "users can create Microsoft 365 groups")

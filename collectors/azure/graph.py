@@ -22,7 +22,10 @@ GRAPH_PERMISSIONS: dict[tuple[str, str], str] = {
     ("graph", "policies.get_security_defaults"): "Policy.Read.All",
     ("graph", "conditional_access.list_policies"): "Policy.Read.All",
     ("graph", "conditional_access.list_named_locations"): "Policy.Read.All",
+    ("graph", "directory_roles.list_global_admins"): "RoleManagement.Read.Directory",
+    ("graph", "group_settings.list"): "Directory.Read.All",
 }
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"  # role template id
 # Application ids conditional access names for the CIS controls
 AZURE_MANAGEMENT_APP = "797f4846-ba00-4fd7-ba43-dac1f8f63013"  # Windows Azure Service Management API
 ADMIN_PORTALS_APP = "MicrosoftAdminPortals"
@@ -72,6 +75,22 @@ class _ConditionalAccess:
         return self._client.list("/identity/conditionalAccess/namedLocations")
 
 
+class _DirectoryRoles:
+    def __init__(self, client: "GraphClient") -> None:
+        self._client = client
+
+    def list_global_admins(self) -> list[dict[str, Any]]:
+        return self._client.list(f"/directoryRoles(roleTemplateId='{GLOBAL_ADMINISTRATOR}')/members")
+
+
+class _GroupSettings:
+    def __init__(self, client: "GraphClient") -> None:
+        self._client = client
+
+    def list(self) -> list[dict[str, Any]]:
+        return self._client.list("/groupSettings")
+
+
 class GraphClient:
     """Read-only Graph GETs over the same azure-core pipeline as ARM (counting, retry, auth)."""
 
@@ -84,6 +103,8 @@ class GraphClient:
         self._client = PipelineClient(base_url=base_url, policies=policies, **kwargs)
         self.policies = _Policies(self)
         self.conditional_access = _ConditionalAccess(self)
+        self.directory_roles = _DirectoryRoles(self)
+        self.group_settings = _GroupSettings(self)
 
     def get(self, path: str) -> dict[str, Any]:
         from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -209,6 +230,34 @@ def conditional_access(ctx: Any) -> Iterator[Resource]:
                      region="global")
 
 
+def directory_settings_facets(admins: list[dict[str, Any]], settings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Global administrators who are users; whether users may create Microsoft 365 groups
+    (Group.Unified EnableGroupCreation; no such setting = the default, true)."""
+    unified = next((x for x in settings if str(x.get("displayName") or x.get("templateId") or "").lower()
+                    in ("group.unified", "62375ab9-6b52-47ed-826b-58e47e0e304b")), None)
+    value = next((v.get("value") for v in (unified or {}).get("values") or []
+                  if str(v.get("name")).lower() == "enablegroupcreation"), None)
+    return {"global_admins": sum(1 for m in admins if str(m.get("@odata.type", "")).lower() == "#microsoft.graph.user"),
+            "users_can_create_unified_groups": True if value is None else str(value).lower() == "true"}
+
+
+def directory_roles(ctx: Any) -> Iterator[Resource]:
+    """Global Administrator members and group settings of the tenant, as one resource."""
+    from collectors.azure import collect as c
+
+    graph = ctx.client("graph")
+    admins = graph.directory_roles.list_global_admins()
+    settings = graph.group_settings.list()
+    spec = c._spec("azure.entra.directory_settings")
+    # member ids and types only: names and addresses of people are not posture
+    doc = {"id": f"/tenants/{ctx.subscription_id}/directorySettings", "name": "directorySettings",
+           "globalAdministrators": sorted(({"id": m.get("id"), "type": m.get("@odata.type")} for m in admins),
+                                          key=lambda m: str(m["id"])),
+           "groupSettings": [{k: v for k, v in x.items() if not k.startswith("@odata.")} for x in settings]}
+    yield c.envelope(ctx, spec.type, spec.category, doc, directory_settings_facets(admins, settings),
+                     spec.hash_rules, region="global")
+
+
 # Tenant-scope ARM reads (not Graph): granted by a role at the tenant root scope ("/"), not the
 # subscription-scoped custom role.
 TENANT_ARM_PERMISSIONS: dict[tuple[str, str], str] = {
@@ -251,6 +300,10 @@ def graph_specs(rules: Any) -> tuple[ResourceSpec, ...]:
              "Conditional access policies (users, applications, MFA grant) and named locations of the tenant.",
              detail=("conditional_access.list_named_locations",),
              hash_rules=rules(("config.value[*].item.modifiedDateTime",), ("config.value",))),
+        spec("azure.entra.directory_settings", "directory_roles.list_global_admins", directory_roles,
+             "Global Administrator members (ids and types) and Microsoft 365 group creation settings.",
+             detail=("group_settings.list",),
+             hash_rules=rules((), ("config.globalAdministrators", "config.groupSettings"))),
         ResourceSpec(provider="azure", type="azure.entra.diagnostic_settings", category="logging", service="aadiam",
                      list_call="diagnostic_settings.list",
                      permissions=(TENANT_ARM_PERMISSIONS[("aadiam", "diagnostic_settings.list")],), scope="global",

@@ -245,7 +245,9 @@ def graph_runs() -> Iterator[dict[str, tuple[ListSink, dict[str, Any]]]]:
         assert graph_paths == {"/v1.0/policies/authorizationPolicy",
                                "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
                                "/v1.0/identity/conditionalAccess/policies",
-                               "/v1.0/identity/conditionalAccess/namedLocations"}
+                               "/v1.0/identity/conditionalAccess/namedLocations",
+                               "/v1.0/directoryRoles(roleTemplateId='62e90394-69f5-4237-9190-012177145e10')/members",
+                               "/v1.0/groupSettings"}
     yield out
 
 
@@ -256,7 +258,11 @@ def test_directory_units_and_facets(graph_runs) -> None:  # type: ignore[no-unty
     assert {t: u.status for t, u in units.items()} == {"azure.entra.authorization_policy": UnitStatus.OK,
                                                        "azure.entra.security_defaults": UnitStatus.OK,
                                                        "azure.entra.conditional_access": UnitStatus.OK,
-                                                       "azure.entra.diagnostic_settings": UnitStatus.OK}
+                                                       "azure.entra.diagnostic_settings": UnitStatus.OK,
+                                                       "azure.entra.directory_settings": UnitStatus.OK}
+    [ds] = sink.by_type("azure.entra.directory_settings")
+    assert json.loads(ds.facets) == {"global_admins": 6, "users_can_create_unified_groups": True}
+    assert "admin0@contoso.example" not in ds.config  # member ids and types only
     [ca] = graph_runs["safe"][0].by_type("azure.entra.conditional_access")
     ca_facets = json.loads(ca.facets)
     assert ca_facets["trusted_locations"] == 1 and len(ca_facets["ca_policies"]) == 4
@@ -313,6 +319,6 @@ def test_graph_calls_declared_and_kept_out_of_the_arm_role() -> None:
             assert declared[(service, call)] in spec.permissions
             group, method = call.split(".")
             assert callable(getattr(getattr(clients.client(service, "tenant"), group), method))
-    assert graph_permissions() == ["Policy.Read.All"]
+    assert graph_permissions() == ["Directory.Read.All", "Policy.Read.All", "RoleManagement.Read.Directory"]
     assert tenant_arm_permissions() == ["microsoft.aadiam/diagnosticSettings/read"]
     assert not set(graph_permissions()) & set(permissions()["Actions"])

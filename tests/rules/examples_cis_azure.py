@@ -171,6 +171,14 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
                      region="global")],
         lambda: [res("azure", "azure.authorization.policy_assignment", "iam", "SecurityCenterBuiltIn",
                      {"enforcement_mode": "Default", "disabled_effects": []}, region="global")]),
+    "entra.global_admin_count": (
+        lambda: [res("azure", "azure.entra.directory_settings", "iam", "ds", {"global_admins": 5}, region="global")],
+        lambda: [res("azure", "azure.entra.directory_settings", "iam", "ds", {"global_admins": 2}, region="global")]),
+    "entra.users_create_m365_groups": (
+        lambda: [res("azure", "azure.entra.directory_settings", "iam", "ds", {"users_can_create_unified_groups": True},
+                     region="global")],
+        lambda: [res("azure", "azure.entra.directory_settings", "iam", "ds", {"users_can_create_unified_groups": False},
+                     region="global")]),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),

@@ -283,8 +283,18 @@ def graph_settings(*, safe: bool) -> dict[str, dict[str, Any]]:
                             "modifiedDateTime": "2025-03-01T10:00:00Z", "isTrusted": safe,
                             "ipRanges": [{"@odata.type": "#microsoft.graph.iPv4CidrRange",
                                           "cidrAddress": "203.0.113.0/24"}]}]}
+    admins = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects",
+              "value": [{"@odata.type": "#microsoft.graph.user", "id": f"{i:08x}-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+                         "displayName": f"Admin {i}", "userPrincipalName": f"admin{i}@contoso.example"}
+                        for i in range(2 if safe else 6)]}
+    group_settings = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groupSettings",
+                      "value": [{"id": "f0b2d6f5-097d-4177-91af-a24e530b53cc", "displayName": "Group.Unified",
+                                 "templateId": "62375ab9-6b52-47ed-826b-58e47e0e304b",
+                                 "values": [{"name": "EnableGroupCreation", "value": "false"}]}] if safe else []}
     return {"/policies/authorizationPolicy": auth, "/policies/identitySecurityDefaultsEnforcementPolicy": defaults,
-            "/identity/conditionalAccess/policies": policies, "/identity/conditionalAccess/namedLocations": locations}
+            "/identity/conditionalAccess/policies": policies, "/identity/conditionalAccess/namedLocations": locations,
+            "/directoryRoles(roleTemplateId='62e90394-69f5-4237-9190-012177145e10')/members": admins,
+            "/groupSettings": group_settings}
 
 
 def entra_diagnostic_setting(name: str, workspace: str, categories: list[str]) -> dict[str, Any]:

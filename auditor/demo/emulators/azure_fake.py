@@ -147,7 +147,9 @@ class ArmRouter:
         """A Graph GET: 403 Authorization_RequestDenied when the app has no Graph consent."""
         if self.graph_denied:
             return _error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
-        doc = self.graph.get(path.lower())
+        from urllib.parse import unquote
+
+        doc = self.graph.get(unquote(path).lower())
         if doc is None:
             return _error(404, "Request_ResourceNotFound", f"Resource '{path}' does not exist.")
         return self._json(200, doc)
