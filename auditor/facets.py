@@ -211,6 +211,8 @@ DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entr
     "trusted_locations": "int|None: named locations marked trusted",
     "manages_locks": "bool|None: a custom role definition whose actions administer resource locks",
     "global_admins": "int|None: users holding the Global Administrator directory role",
+    "users_without_mfa": "int|None: directory members not registered for MFA",
+    "admins_without_mfa": "int|None: administrators among them",
     "users_can_create_unified_groups": "bool|None: default users may create Microsoft 365 groups",
     "enforcement_mode": "str|None: policy assignment enforcement (Default enforces, DoNotEnforce audits only)",
     "disabled_effects": "list[str]: policy assignment parameters set to the Disabled effect",

@@ -866,3 +866,18 @@ def global_admin_count(res: Any, ctx: RuleContext) -> Result | None:
 def users_create_m365_groups(res: Any, ctx: RuleContext) -> Result | None:
     return _flag(res, "users_can_create_unified_groups", "Microsoft 365 group creation setting", False,
                  "users cannot create Microsoft 365 groups", "users can create Microsoft 365 groups")
+
+
+@rule(id="entra.users_without_mfa", title="Directory members not registered for MFA", severity="high",
+      kind="posture", rationale="A member without a second factor falls to one phished or sprayed password.",
+      remediation="Require MFA registration (security defaults or a registration campaign / conditional access) and "
+                  "follow up on the listed members.",
+      types=("azure.entra.mfa_registration",), reads=("users_without_mfa",))
+def users_without_mfa(res: Any, ctx: RuleContext) -> Result | None:
+    v = facet(res, "users_without_mfa")
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown("MFA registration")
+    ev = {"users_without_mfa": v, "admins_without_mfa": res.facets.get("admins_without_mfa")}
+    return Result(FAIL, f"{v} member(s) without MFA", ev) if v else Result(PASS, "every member registered MFA", ev)

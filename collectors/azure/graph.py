@@ -24,6 +24,7 @@ GRAPH_PERMISSIONS: dict[tuple[str, str], str] = {
     ("graph", "conditional_access.list_named_locations"): "Policy.Read.All",
     ("graph", "directory_roles.list_global_admins"): "RoleManagement.Read.Directory",
     ("graph", "group_settings.list"): "Directory.Read.All",
+    ("graph", "reports.list_user_registration_details"): "AuditLog.Read.All",
 }
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"  # role template id
 # Application ids conditional access names for the CIS controls
@@ -91,6 +92,14 @@ class _GroupSettings:
         return self._client.list("/groupSettings")
 
 
+class _Reports:
+    def __init__(self, client: "GraphClient") -> None:
+        self._client = client
+
+    def list_user_registration_details(self) -> list[dict[str, Any]]:
+        return self._client.list("/reports/authenticationMethods/userRegistrationDetails")
+
+
 class GraphClient:
     """Read-only Graph GETs over the same azure-core pipeline as ARM (counting, retry, auth)."""
 
@@ -105,6 +114,7 @@ class GraphClient:
         self.conditional_access = _ConditionalAccess(self)
         self.directory_roles = _DirectoryRoles(self)
         self.group_settings = _GroupSettings(self)
+        self.reports = _Reports(self)
 
     def get(self, path: str) -> dict[str, Any]:
         from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -258,6 +268,28 @@ def directory_roles(ctx: Any) -> Iterator[Resource]:
                      spec.hash_rules, region="global")
 
 
+def mfa_registration_facets(users: list[dict[str, Any]]) -> dict[str, Any]:
+    members = [u for u in users if str(u.get("userType") or "member").lower() == "member"]
+    missing = [u for u in members if u.get("isMfaRegistered") is not True]
+    return {"users_without_mfa": len(missing),
+            "admins_without_mfa": sum(1 for u in missing if u.get("isAdmin") is True)}
+
+
+def mfa_registration(ctx: Any) -> Iterator[Resource]:
+    """Who has registered for MFA: counts, and the object ids of members who have not (no names)."""
+    from collectors.azure import collect as c
+
+    users = ctx.client("graph").reports.list_user_registration_details()
+    facets = mfa_registration_facets(users)
+    spec = c._spec("azure.entra.mfa_registration")
+    doc = {"id": f"/tenants/{ctx.subscription_id}/reports/userRegistrationDetails", "name": "userRegistrationDetails",
+           "members": sum(1 for u in users if str(u.get("userType") or "member").lower() == "member"),
+           "membersWithoutMfa": sorted(str(u.get("id")) for u in users
+                                       if str(u.get("userType") or "member").lower() == "member"
+                                       and u.get("isMfaRegistered") is not True)}
+    yield c.envelope(ctx, spec.type, spec.category, doc, facets, spec.hash_rules, region="global")
+
+
 # Tenant-scope ARM reads (not Graph): granted by a role at the tenant root scope ("/"), not the
 # subscription-scoped custom role.
 TENANT_ARM_PERMISSIONS: dict[tuple[str, str], str] = {
@@ -304,6 +336,9 @@ def graph_specs(rules: Any) -> tuple[ResourceSpec, ...]:
              "Global Administrator members (ids and types) and Microsoft 365 group creation settings.",
              detail=("group_settings.list",),
              hash_rules=rules((), ("config.globalAdministrators", "config.groupSettings"))),
+        spec("azure.entra.mfa_registration", "reports.list_user_registration_details", mfa_registration,
+             "MFA registration of the directory's members (counts; ids of members without MFA).",
+             hash_rules=rules((), ("config.membersWithoutMfa",))),
         ResourceSpec(provider="azure", type="azure.entra.diagnostic_settings", category="logging", service="aadiam",
                      list_call="diagnostic_settings.list",
                      permissions=(TENANT_ARM_PERMISSIONS[("aadiam", "diagnostic_settings.list")],), scope="global",

@@ -247,7 +247,7 @@ def graph_runs() -> Iterator[dict[str, tuple[ListSink, dict[str, Any]]]]:
                                "/v1.0/identity/conditionalAccess/policies",
                                "/v1.0/identity/conditionalAccess/namedLocations",
                                "/v1.0/directoryRoles(roleTemplateId='62e90394-69f5-4237-9190-012177145e10')/members",
-                               "/v1.0/groupSettings"}
+                               "/v1.0/groupSettings", "/v1.0/reports/authenticationMethods/userRegistrationDetails"}
     yield out
 
 
@@ -259,7 +259,11 @@ def test_directory_units_and_facets(graph_runs) -> None:  # type: ignore[no-unty
                                                        "azure.entra.security_defaults": UnitStatus.OK,
                                                        "azure.entra.conditional_access": UnitStatus.OK,
                                                        "azure.entra.diagnostic_settings": UnitStatus.OK,
-                                                       "azure.entra.directory_settings": UnitStatus.OK}
+                                                       "azure.entra.directory_settings": UnitStatus.OK,
+                                                       "azure.entra.mfa_registration": UnitStatus.OK}
+    [mfa] = sink.by_type("azure.entra.mfa_registration")
+    assert json.loads(mfa.facets) == {"users_without_mfa": 2, "admins_without_mfa": 0}
+    assert "@contoso.example" not in mfa.config  # ids only
     [ds] = sink.by_type("azure.entra.directory_settings")
     assert json.loads(ds.facets) == {"global_admins": 6, "users_can_create_unified_groups": True}
     assert "admin0@contoso.example" not in ds.config  # member ids and types only
@@ -319,6 +323,7 @@ def test_graph_calls_declared_and_kept_out_of_the_arm_role() -> None:
             assert declared[(service, call)] in spec.permissions
             group, method = call.split(".")
             assert callable(getattr(getattr(clients.client(service, "tenant"), group), method))
-    assert graph_permissions() == ["Directory.Read.All", "Policy.Read.All", "RoleManagement.Read.Directory"]
+    assert graph_permissions() == ["AuditLog.Read.All", "Directory.Read.All", "Policy.Read.All",
+                                   "RoleManagement.Read.Directory"]
     assert tenant_arm_permissions() == ["microsoft.aadiam/diagnosticSettings/read"]
     assert not set(graph_permissions()) & set(permissions()["Actions"])

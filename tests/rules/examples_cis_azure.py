@@ -179,6 +179,11 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
                      region="global")],
         lambda: [res("azure", "azure.entra.directory_settings", "iam", "ds", {"users_can_create_unified_groups": False},
                      region="global")]),
+    "entra.users_without_mfa": (
+        lambda: [res("azure", "azure.entra.mfa_registration", "iam", "mfa",
+                     {"users_without_mfa": 2, "admins_without_mfa": 1}, region="global")],
+        lambda: [res("azure", "azure.entra.mfa_registration", "iam", "mfa",
+                     {"users_without_mfa": 0, "admins_without_mfa": 0}, region="global")]),
     "storage.file_share_soft_delete": (account(file_soft_delete_days=0), account(file_soft_delete_days=7)),
     "storage.smb_protocol_version": (account(smb_versions=["SMB3.0", "SMB3.1.1"]), account(smb_versions=["SMB3.1.1"])),
     "storage.smb_channel_encryption": (account(smb_channel_encryption=["AES-128-GCM", "AES-256-GCM"]),

@@ -291,7 +291,19 @@ def graph_settings(*, safe: bool) -> dict[str, dict[str, Any]]:
                       "value": [{"id": "f0b2d6f5-097d-4177-91af-a24e530b53cc", "displayName": "Group.Unified",
                                  "templateId": "62375ab9-6b52-47ed-826b-58e47e0e304b",
                                  "values": [{"name": "EnableGroupCreation", "value": "false"}]}] if safe else []}
-    return {"/policies/authorizationPolicy": auth, "/policies/identitySecurityDefaultsEnforcementPolicy": defaults,
+    registrations = {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails",
+        "value": [{"id": f"{i:08x}-2b3c-4d4e-9f5a-6b7c8d9e0f1a", "userPrincipalName": f"user{i}@contoso.example",
+                   "userDisplayName": f"User {i}", "userType": "member", "isAdmin": i == 0,
+                   "isSsprRegistered": True, "isSsprEnabled": True, "isSsprCapable": True,
+                   "isMfaRegistered": safe or i % 2 == 0, "isMfaCapable": safe or i % 2 == 0,
+                   "isPasswordlessCapable": False,
+                   "methodsRegistered": ["microsoftAuthenticatorPush"] if safe or i % 2 == 0 else [],
+                   "isSystemPreferredAuthenticationMethodEnabled": True,
+                   "systemPreferredAuthenticationMethods": [], "userPreferredMethodForSecondaryAuthentication": "push",
+                   "lastUpdatedDateTime": "2025-03-02T10:00:00Z"} for i in range(4)]}
+    return {"/reports/authenticationMethods/userRegistrationDetails": registrations,
+            "/policies/authorizationPolicy": auth, "/policies/identitySecurityDefaultsEnforcementPolicy": defaults,
             "/identity/conditionalAccess/policies": policies, "/identity/conditionalAccess/namedLocations": locations,
             "/directoryRoles(roleTemplateId='62e90394-69f5-4237-9190-012177145e10')/members": admins,
             "/groupSettings": group_settings}
