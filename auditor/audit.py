@@ -173,7 +173,7 @@ def audit(
                 base = Path(out_dir) if out_dir else Path(config.export.out_dir)
                 target = base / f"snapshot-{sid}"
                 export_snapshot(engine, sid, target, formats or list(config.export.formats), drift_report=outcome.drift,
-                                signer=configured_signer(config))
+                                signer=configured_signer(config), disabled_rules=config.checks.disabled_rules)
                 outcome.export_dir = target
 
             step("export", exports)

@@ -135,6 +135,8 @@ CLUSTER = {
     "shielded_nodes": "bool|None: nodes boot verified (GKE shielded nodes)",
     "node_identities": "list[str]|None: service accounts/roles of the nodes ('default' = the compute default SA)",
     "node_full_scope": "bool|None: node OAuth scopes include cloud-platform (identity limited by IAM only)",
+    "local_accounts": "bool|None: static local cluster-admin credentials can be fetched (AKS local accounts)",
+    "rbac": "bool|None: Kubernetes RBAC is enabled",
 }
 
 # ---- serverless functions (aws.lambda.function, gcp.cloudfunctions.function, azure.web.function)
@@ -152,6 +154,103 @@ STORE = {
     "scan_on_push": "bool|None: images are scanned for vulnerabilities when pushed",
     "rotation": "bool|None: automatic rotation enabled (secrets)",
     "ml_kind": ML["ml_kind"],
+}
+
+# ---- data services that are stores but not buckets (Key Vault, SQL, Cosmos DB, ML registries, ACR)
+DATA_STORE = {
+    "private_endpoint": "bool|None: reachable through at least one approved private endpoint",
+    "soft_delete": "bool|None: deleted objects are recoverable for a retention period",
+    "purge_protection": "bool|None: soft-deleted objects cannot be purged before the retention ends",
+    "rbac_authorization": "bool|None: data-plane access decided by cloud RBAC, not legacy access policies",
+    "expiry_set": "bool|None: the key/secret has an expiry date",
+    "enabled": "bool|None: the key/secret can be used (a disabled one is not judged for expiry)",
+    "firewall_ranges": "list[str]: allowed client IP ranges as 'start-end'",
+    "allows_all_ips": "bool|None: a firewall rule admits every IPv4 address (0.0.0.0-255.255.255.255)",
+    "allows_azure_services": "bool|None: the 'Allow Azure services' rule (0.0.0.0-0.0.0.0) admits any tenant's Azure "
+                             "resources",
+    "auditing": "bool|None: server/database auditing enabled",
+    "audit_retention_days": "int|None: audit log retention in days (0 = unlimited)",
+    "entra_admin": "bool|None: a Microsoft Entra administrator is set",
+    "local_auth": "bool|None: shared keys / local credentials are accepted besides Entra ID",
+    "key_metadata_write": "bool|None: account keys may change metadata (databases, containers, throughput)",
+    "admin_user": "bool|None: a built-in admin user with a shared password is enabled (container registry)",
+}
+
+# ---- managed databases and warehouses (gcp.sql.instance, gcp.bigquery.dataset; storage category)
+DATABASE = {
+    "engine": "'postgres'|'mysql'|'sqlserver'|None: database engine",
+    "public_ip": "bool|None: the instance has a public IPv4 address",
+    "authorized_networks": "list[str]|None: CIDRs allowed to connect to the public address",
+    "tls_required": "bool|None: the server refuses unencrypted connections",
+    "automated_backups": "bool|None: automated backups enabled",
+    "deletion_protection": "bool|None",
+    "db_flags": "dict[str, str]|None: database flags as set (name -> value); an unset flag is absent",
+    "replica_of": "str|None: the primary instance's name when this is a read replica",
+    "tables_without_cmek": "list[str]|None: ids of a dataset's stored tables encrypted with a provider key "
+                           "(BigQuery); None when the tables were not read",
+}
+
+# ---- encryption keys (gcp.cloudkms.crypto_key; iam category)
+KEY = {
+    "public": STORAGE["public"],
+    "public_reasons": STORAGE["public_reasons"],
+    "key_purpose": "str|None: e.g. ENCRYPT_DECRYPT (symmetric; the only purpose with automatic rotation)",
+    "key_state": "str|None: state of the primary version (ENABLED, DISABLED, DESTROYED...)",
+    "rotation": "bool|None: automatic rotation scheduled",
+    "rotation_period_days": "float|None: automatic rotation period in days (None when there is none)",
+    "duty_conflicts": "list[str]|None: members who both administer the key and may use it to encrypt/decrypt "
+                      "(project, key ring and key policies); None when a policy could not be read",
+    "locations": "list[str]: where the key material lives (region, multi-region or 'global')",
+}
+
+# ---- CIS Foundations on GCP (issue 15): settings CIS judges that no cross-cloud facet names
+GCP_CIS = {
+    # compute (gcp.compute.instance; os_login also on gcp.compute.project)
+    "default_service_account": "bool: runs as the Compute Engine default service account",
+    "default_sa_full_access": "bool: the default service account with the cloud-platform scope",
+    "project_ssh_keys_blocked": "bool: instance metadata block-project-ssh-keys is on",
+    "os_login": "bool: OS Login enabled (instance metadata, else project metadata; default off)",
+    "ip_forwarding": "bool: canIpForward",
+    "shielded_vm": "bool: vTPM and integrity monitoring both on",
+    "confidential_computing": "bool: confidential VM",
+    "disk_csek": "bool: every attached disk uses a customer-supplied key (CSEK)",
+    "gke_node": "bool: a GKE node (label goog-gke-node); CIS excludes them from default-SA checks",
+    # storage (gcp.storage.bucket)
+    "uniform_access": "bool: uniform bucket-level access (no object ACLs)",
+    "retention_locked": "bool: a retention policy is set and locked (bucket lock)",
+    # network (gcp.compute.network, gcp.dns.managed_zone, target HTTPS/SSL proxies)
+    "default_network": "bool: the auto-created network named 'default'",
+    "legacy_network": "bool: a legacy (non-VPC) network",
+    "dns_logging": "bool|None: a Cloud DNS server policy with query logging applies to the network",
+    "public_zone": "bool: a public DNS zone (DNSSEC applies)",
+    "dnssec": "'on'|'off'|'transfer'",
+    "ksk_algorithms": "list[str]: DNSSEC key-signing key algorithms",
+    "zsk_algorithms": "list[str]: DNSSEC zone-signing key algorithms",
+    "ssl_policy": "str|None: name of the SSL policy (None = Google's default)",
+    "tls_weaknesses": "list[str]|None: why the proxy's TLS policy is weak per CIS; None when the policy was not read",
+    # iam (project policy, service accounts, API keys, logging)
+    "audit_log_gaps": "list[str]: allServices log types missing and exempted members in the policy's own auditConfigs",
+    "audit_logged": "list[str]: log types an allServices auditConfig of this policy enables (project/folder/org)",
+    "audit_exemptions": "list[str]: 'service LOG_TYPE exempts member' in this policy's auditConfigs",
+    "ancestors": "list[str]|None: a project's folders and organisation, nearest first (None: not discovered by a walk)",
+    "sa_impersonation_grants": "list[str]: 'role member' of project-level Service Account User/Token Creator grants",
+    "sa_duty_conflicts": "list[str]: members holding both Service Account Admin and Service Account User",
+    "admin_roles": "list[str]|None: project roles of a service account that are owner, editor or *admin*",
+    "api_key_count": "int: API keys in the project",
+    "api_restricted": "bool: API key restricted to named APIs",
+    "app_restricted": "bool: API key restricted to referrers, IPs or apps",
+    "created": "ISO-8601|None: creation time",
+    "exports_all_entries": "bool: an enabled sink without a filter",
+    "destination_bucket": "str|None: Cloud Storage bucket a sink writes to",
+    "destination_locked": "bool|None: that bucket's retention policy is locked; None when it is not the project's",
+    "include_children": "bool: a folder/organisation sink that also exports its child projects' entries",
+    "all_entries_sink": "bool: the project has an enabled sink without a filter",
+    "change_metrics": "{concern: [log metric names]} whose filter covers a CIS monitoring concern",
+    "change_alerts": "{concern: [log metric names]} of those watched by an enabled alert policy",
+    "http_lb": "bool: backend service of an HTTP(S) load balancer",
+    "lb_logging": "bool: request logging enabled on the backend service",
+    "enabled_services": "list[str]: APIs enabled in the project",
+    "contact_categories": "list[str]: CIS notification categories an Essential Contact subscribes to",
 }
 
 # ---- account-level posture the CIS Foundations benchmarks judge (Azure first) -----------------
@@ -229,10 +328,10 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 # Facet families a category may carry besides its own (an ML job is compute, a snapshot storage).
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
-                                        if k in ("encrypted", "key_management", "kms_key", "public_reasons")}),
-    "storage": (STORE, STORAGE_POSTURE),
-    "network": (NETWORK_POSTURE,),
-    "iam": (DIRECTORY,),
+                                        if k in ("encrypted", "key_management", "kms_key", "public_reasons")}, GCP_CIS),
+    "storage": (STORE, DATA_STORE, DATABASE, GCP_CIS, STORAGE_POSTURE),
+    "network": (GCP_CIS, NETWORK_POSTURE),
+    "iam": (KEY, GCP_CIS, DIRECTORY),
 }
 
 

@@ -1,13 +1,19 @@
-"""Ingest benchmark: fresh ingest vs raw sqlite3.executemany, unchanged and 1%-changed
+"""Ingest benchmark: fresh ingest vs the raw rate of the same rows, unchanged and 1%-changed
 re-ingest, database size after each step, and peak RSS.
 
-    python bench/ingest.py --resources 200000 [--db-dir /tmp] [--batch 500]
+    python bench/ingest.py --resources 200000 [--per-unit 2] [--db-dir /tmp] [--batch 500]
+    python bench/ingest.py --resources 200000 --db postgresql://postgres@127.0.0.1:5432/test
 
-Prints one JSON object. The reference is measured in the same run: the same rows
-(already serialised) inserted with plain sqlite3.executemany into a table with the same
-columns and no indexes, i.e. the fastest the database itself can take them. Both sides time
-only the database work (store calls vs executemany+commit), not the making of the input;
-what building an envelope costs a collector is reported on its own (make_resource_us).
+Prints one JSON object. The reference is measured in the same run: the same rows (already
+serialised) inserted into a table with the same columns and no indexes, i.e. the fastest the
+database itself can take them: plain ``sqlite3.executemany`` on SQLite; ``COPY`` (and, for
+comparison, ``executemany``) through psycopg 3 on PostgreSQL, in a scratch database created on
+that server and dropped afterwards. Both sides time only the database work, not the making of
+the input; what building an envelope costs a collector is reported on its own.
+
+``--per-unit`` is how many resources one collection unit (account x region x type) yields.
+Real estates average under 2, so the default is 2: the store's per-unit costs (a commit, a
+head lookup, a unit row) are what this measures, not only its per-row costs.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import hashlib
 import json
 import random
 import resource
+import os
 import sqlite3
 import statistics
 import sys
@@ -45,7 +52,7 @@ REGIONS = {"aws": ["us-east-1", "eu-west-1", "ap-southeast-2"], "gcp": ["europe-
            "azure": ["westeurope", "eastus", "japaneast"]}
 
 
-PER_UNIT = 250  # resources per collection unit (a unit's resources arrive together, as from a collector)
+PER_UNIT = 2  # resources per collection unit (set by --per-unit; a unit's resources arrive together)
 
 
 def unit_of(i: int) -> Unit:
@@ -95,7 +102,7 @@ _TEMPLATES: dict[int, Resource] = {}
 def fast_envelope(i: int, generation: int = 0) -> Resource:
     """The same envelope as ``envelope`` but derived from a per-shape template by text
     substitution, so generating input costs ~5 us and the timings measure the store."""
-    shape = type_index(i) * PER_UNIT + i % 8  # a template of the same type: 8 shapes per type
+    shape = type_index(i) * PER_UNIT + (i % 8) * len(TYPES) * PER_UNIT  # same type: 8 shapes per type
     tpl = _TEMPLATES.get(shape)
     if tpl is None:
         tpl = _TEMPLATES[shape] = envelope(shape)
@@ -139,29 +146,85 @@ def ingest(engine, n: int, batch: int, changed: set[int]) -> tuple[float, dict]:
     return spent, {"written": w.stats.written, "unchanged": w.stats.unchanged, "closed": w.stats.closed}
 
 
-def reference(path: Path, n: int, batch: int) -> float:
-    """The same rows, serialised the same way, via raw sqlite3.executemany (no indexes)."""
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    cols = ("resource_key", "unit_key", "provider", "account", "region", "location", "category", "type",
+REF_COLS = ("resource_key", "unit_key", "provider", "account", "region", "location", "category", "type",
             "native_id", "name", "tags", "config", "facets", "content_hash", "valid_from")
-    conn.execute(f"CREATE TABLE rv (id INTEGER PRIMARY KEY, {', '.join(cols)})")
-    sql = f"INSERT INTO rv ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    spent = 0.0
-    rows = []
+
+
+UNIT_COLS = ("snapshot_id", "unit_key", "provider", "account", "region", "resource_type", "status", "error",
+             "resource_count", "api_calls", "started_at", "duration_ms")
+
+
+def reference_rows(n: int, batch: int, with_units: bool = False):  # type: ignore[no-untyped-def]
+    """The same rows the store writes, already serialised, in batches: (versions, unit rows).
+    Unit rows (one per collection unit, as the store records them) only ``with_units``."""
+    rows, units = [], []
+    stamp = datetime.now(timezone.utc).isoformat(sep=" ")
     for i in range(n):
         r = fast_envelope(i)
         u = unit_of(i)
-        rows.append((r.resource_key, str(u), r.provider, r.account, r.region, r.location, r.category, r.type,
-                     r.native_id, r.name, r.tags, r.config, r.facets, r.content_hash, 1))
+        rows.append((r.resource_key, str(u), r.provider, r.account, r.region, r.location, r.category,
+                     r.type, r.native_id, r.name, r.tags, r.config, r.facets, r.content_hash, 1))
+        if with_units and (i == n - 1 or unit_of(i + 1) != u):
+            units.append((1, f"{u.provider}|{u.account}|{u.region}|{u.resource_type}", u.provider, u.account,
+                          u.region, u.resource_type, "ok", None, PER_UNIT, 0, stamp, 0))
         if len(rows) >= batch or i == n - 1:
-            t0 = time.perf_counter()
-            conn.executemany(sql, rows)
-            conn.commit()
-            spent += time.perf_counter() - t0
-            rows = []
+            yield rows, units
+            rows, units = [], []
+
+
+def reference(path: Path, n: int, batch: int, with_units: bool = False) -> float:
+    """The same rows via raw sqlite3.executemany (no indexes)."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"CREATE TABLE rv (id INTEGER PRIMARY KEY, {', '.join(REF_COLS)})")
+    conn.execute(f"CREATE TABLE cu (id INTEGER PRIMARY KEY, {', '.join(UNIT_COLS)})")
+    sql = f"INSERT INTO rv ({', '.join(REF_COLS)}) VALUES ({', '.join('?' * len(REF_COLS))})"
+    usql = f"INSERT INTO cu ({', '.join(UNIT_COLS)}) VALUES ({', '.join('?' * len(UNIT_COLS))})"
+    spent = 0.0
+    for rows, units in reference_rows(n, batch, with_units):
+        t0 = time.perf_counter()
+        conn.executemany(sql, rows)
+        if units:
+            conn.executemany(usql, units)
+        conn.commit()
+        spent += time.perf_counter() - t0
     conn.close()
+    return spent
+
+
+def pg_reference(url: str, n: int, batch: int, how: str, with_units: bool = False) -> float:
+    """The same rows into unindexed PostgreSQL tables by ``COPY`` or ``executemany``."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("DROP TABLE IF EXISTS rv")
+        conn.execute("DROP TABLE IF EXISTS cu")
+        conn.execute("CREATE TABLE rv (id BIGSERIAL PRIMARY KEY, resource_key TEXT, unit_key TEXT, provider TEXT, "
+                     "account TEXT, region TEXT, location TEXT, category TEXT, type TEXT, native_id TEXT, name TEXT, "
+                     "tags TEXT, config TEXT, facets TEXT, content_hash TEXT, valid_from BIGINT)")
+        conn.execute("CREATE TABLE cu (id BIGSERIAL PRIMARY KEY, snapshot_id BIGINT, unit_key TEXT, provider TEXT, "
+                     "account TEXT, region TEXT, resource_type TEXT, status TEXT, error TEXT, resource_count INT, "
+                     "api_calls INT, started_at TIMESTAMPTZ, duration_ms INT)")
+        conn.commit()
+        spent = 0.0
+        with conn.cursor() as cur:
+            for rows, units in reference_rows(n, batch, with_units):
+                t0 = time.perf_counter()
+                for table, cols, data in (("rv", REF_COLS, rows), ("cu", UNIT_COLS, units)):
+                    if not data:
+                        continue
+                    if how == "copy":
+                        with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+                            for row in data:
+                                cp.write_row(row)
+                    else:
+                        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                                        f"({', '.join(['%s'] * len(cols))})", data)
+                conn.commit()
+                spent += time.perf_counter() - t0
+        conn.execute("DROP TABLE rv")
+        conn.execute("DROP TABLE cu")
     return spent
 
 
@@ -169,21 +232,63 @@ def db_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
+def phases(engine, n: int, batch: int, size) -> dict:  # type: ignore[no-untyped-def]
+    out: dict = {}
+    changed = set(random.Random(7).sample(range(n), n // 100))
+    for phase, ch in (("fresh", set()), ("unchanged", set()), ("changed_1pct", changed)):
+        gc.collect()
+        out[phase + "_s"], out[phase] = ingest(engine, n, batch, ch)
+        out[phase + "_bytes"] = size()
+    return out
+
+
 def one_run(n: int, batch: int, db_dir: str | None) -> dict:
     with tempfile.TemporaryDirectory(dir=db_dir) as tmp:
         ref_path, path = Path(tmp) / "reference.db", Path(tmp) / "inventory.db"
         ref_s = reference(ref_path, n, batch)
+        ref_units_s = reference(Path(tmp) / "reference-units.db", n, batch, with_units=True)
         engine = make_engine(f"sqlite:///{path}")
         migrate.upgrade(engine)
-        gc.collect()
-        out: dict = {"reference_s": ref_s}
-        changed = set(random.Random(7).sample(range(n), n // 100))
-        for phase, ch in (("fresh", set()), ("unchanged", set()), ("changed_1pct", changed)):
-            out[phase + "_s"], out[phase] = ingest(engine, n, batch, ch)
+
+        def size() -> int:
             with engine.connect() as c:
                 c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            out[phase + "_bytes"] = db_size(path)
+            return db_size(path)
+
+        out = {"reference_s": ref_s, "reference_with_units_s": ref_units_s, **phases(engine, n, batch, size)}
         engine.dispose()
+    return out
+
+
+def one_pg_run(url: str, n: int, batch: int) -> dict:
+    """A scratch database on the server at ``url``: created, measured, dropped."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    scratch = f"auditor_bench_{os.getpid()}"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {scratch}")
+        c.execute(f"CREATE DATABASE {scratch}")
+    try:
+        target = base.set(database=scratch)
+        raw = target.set(drivername="postgresql").render_as_string(hide_password=False)
+        out = {"reference_s": pg_reference(raw, n, batch, "copy"),
+               "reference_with_units_s": pg_reference(raw, n, batch, "copy", with_units=True),
+               "reference_executemany_s": pg_reference(raw, n, batch, "executemany")}
+        engine = make_engine(target.render_as_string(hide_password=False))
+        migrate.upgrade(engine)
+
+        def size() -> int:
+            with engine.connect() as c:
+                return int(c.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
+
+        out.update(phases(engine, n, batch, size))
+        engine.dispose()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
     return out
 
 
@@ -192,10 +297,16 @@ def main() -> None:
     ap.add_argument("--resources", type=int, default=200_000)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--repeat", type=int, default=3, help="independent runs; timings are medians")
-    ap.add_argument("--db-dir", default=None)
+    ap.add_argument("--db-dir", default=None, help="where the SQLite files go")
+    ap.add_argument("--db", default=None, help="a postgresql:// URL: measure PostgreSQL (a scratch database)")
+    ap.add_argument("--per-unit", type=int, default=2, help="resources per collection unit (real estates: < 2)")
     args = ap.parse_args()
+    global PER_UNIT
+    PER_UNIT = args.per_unit
     n = args.resources
-    runs = [one_run(n, args.batch, args.db_dir) for _ in range(args.repeat)]
+    pg = bool(args.db and args.db.startswith("postgresql"))
+    runs = [one_pg_run(args.db, n, args.batch) if pg else one_run(n, args.batch, args.db_dir)
+            for _ in range(args.repeat)]
 
     def med(key: str) -> float:
         return statistics.median(r[key] for r in runs)
@@ -207,13 +318,21 @@ def main() -> None:
     last = runs[-1]
     ref_s, fresh_s, same_s, chg_s = med("reference_s"), med("fresh_s"), med("unchanged_s"), med("changed_1pct_s")
     print(json.dumps({
+        "database": "postgresql" if pg else "sqlite",
         "resources": n,
+        "per_unit": PER_UNIT,
+        "units": -(-n // PER_UNIT),
         "runs": args.repeat,
-        "reference_executemany_s": round(ref_s, 3),
+        "reference": "COPY" if pg else "executemany",
+        "reference_s": round(ref_s, 3),
+        **({"reference_executemany_s": round(med("reference_executemany_s"), 3)} if pg else {}),
         "reference_rate_per_s": round(n / ref_s),
         "fresh_ingest_s": round(fresh_s, 3),
         "fresh_rate_per_s": round(n / fresh_s),
         "fresh_vs_reference_rate": round(ref_s / fresh_s, 3),
+        # The store also writes one row per unit: the same reference with those rows too.
+        "reference_with_units_s": round(med("reference_with_units_s"), 3),
+        "fresh_vs_reference_with_units_rate": round(med("reference_with_units_s") / fresh_s, 3),
         "unchanged_reingest_s": round(same_s, 3),
         "unchanged_vs_fresh_time": round(same_s / fresh_s, 3),
         "unchanged_vs_fresh_time_per_run": [round(r["unchanged_s"] / r["fresh_s"], 3) for r in runs],

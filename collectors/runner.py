@@ -382,6 +382,9 @@ def run_units(
                 kind, idx, payload = q.get(timeout=0.1)
             except queue.Empty:
                 kind = None
+                tick = getattr(sink, "tick", None)
+                if tick is not None:  # a sink that batches flushes what is due while units wait
+                    tick()
             if kind == "batch" and idx not in recorded:
                 sink.write(payload, task_list[idx].unit)
                 written[idx] += len(payload)

@@ -33,7 +33,7 @@ def export_cmd(
     sid = read.resolve_snapshot(engine, snapshot)
     out_dir = out if out is not None else Path(app.config.export.out_dir) / f"snapshot-{sid}"
     result = export_snapshot(engine, sid, out_dir, chosen, baseline=baseline or app.config.audit.baseline,
-                             signer=configured_signer(app.config))
+                             signer=configured_signer(app.config), disabled_rules=app.config.checks.disabled_rules)
     if app.fmt == "json":
         typer.echo(dumps_json({"out_dir": str(result.out_dir), "snapshot_id": sid, "formats": chosen,
                                "files": list(result.files), "manifest": str(result.manifest_path),

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "auditor.cli.audit_cmds",
     "auditor.cli.drift_cmds",
     "auditor.cli.evidence_cmds",
+    "auditor.cli.compliance_cmds",
     "auditor.cli.demo_cmds",
     "auditor.cli.lock_cmds",
 )

@@ -129,6 +129,15 @@ class GcpEndpoints(Section):
     notebooks: str | None = None
     container: str | None = None
     artifactregistry: str | None = None
+    sqladmin: str | None = None
+    bigquery: str | None = None
+    cloudkms: str | None = None
+    logging: str | None = None
+    monitoring: str | None = None
+    dns: str | None = None
+    apikeys: str | None = None
+    serviceusage: str | None = None
+    essentialcontacts: str | None = None
 
 
 class GcpConfig(Section):

@@ -164,8 +164,17 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
 
             iac_dir = second.export_dir.parent / f"iac-{second.snapshot_id}"
             export_snapshot(engine, second.snapshot_id, iac_dir, ("html", "json"), drift_report=iac_drift,
-                            signer=signing.configured_signer(config))
+                            signer=signing.configured_signer(config), disabled_rules=config.checks.disabled_rules)
+        compliance = _compliance_summary(engine, config, second)
     _print_findings(console, second, FAIL_ON)
+    from auditor.cli.output import render
+    from auditor.exports.compliance_view import STATUSES as COMPLIANCE_STATUSES
+
+    if compliance:
+        render(compliance, ["framework", "controls", *COMPLIANCE_STATUSES], "table", console=console,
+               title=f"CIS compliance of snapshot {second.snapshot_id} (controls per status)")
+        console.print(f"per control, with reasons and failing resources: auditor --config {cfg_path} compliance "
+                      "--framework cis-aws-7.0", highlight=False)
     elapsed = time.perf_counter() - started
     report = second.export_dir / "report.html" if second.export_dir else None
     console.print(Panel.fit(
@@ -180,6 +189,15 @@ def run_demo(workdir: Path, console: Console | None = None) -> int:
     console.print(f"`auditor audit` on this estate would exit {second.exit_code} (fail-on {second.fail_on}); "
                   f"exit code {code} (the demo {'ran' if code == 0 else 'had problems'})", highlight=False)
     return code
+
+
+def _compliance_summary(engine: Any, config: Any, outcome: Any) -> list[dict[str, Any]]:
+    """Controls per status per CIS version, from the findings the audit just stored."""
+    from auditor.exports.compliance_view import snapshot_compliance, summarise
+
+    if outcome.snapshot_id is None:
+        return []
+    return summarise(snapshot_compliance(engine, config, outcome.snapshot_id, findings=outcome.findings or None))
 
 
 def _completed_scope(outcome: Any) -> list[str]:

@@ -27,6 +27,7 @@ KNOWN_PROBLEMS = (
     ("model from outside the estate", "SageMaker model whose artifact is in a bucket no estate account owns"),
     ("public snapshots", "an RDS snapshot restorable by all and an EBS snapshot anyone can copy"),
     ("open Kubernetes control plane", "EKS cluster endpoint public to 0.0.0.0/0"),
+    ("Cloud SQL open to the internet", "MySQL legacy-mysql: public IP, 0.0.0.0/0 authorized, SSL optional, no backups"),
 )
 
 
@@ -91,7 +92,7 @@ def seed(endpoint_url: str) -> DemoEstate:
 
 def apply_drift(endpoint_url: str, estate: DemoEstate) -> list[str]:
     """Changes made 'overnight' after the baseline was approved; returns what was done."""
-    from auditor.demo.emulators import gcp_ml_estate
+    from auditor.demo.emulators import gcp_data_estate, gcp_ml_estate
 
     done = []
     acct = aws_seed.PRIMARY_ACCOUNT
@@ -126,6 +127,8 @@ def apply_drift(endpoint_url: str, estate: DemoEstate) -> list[str]:
     done.append("GCP: bucket data-lake-raw deleted")
     artifact = gcp_ml_estate.replace_endpoint_model(estate.gcp)
     done.append(f"GCP: Vertex AI endpoint churn-private now serves a model from {artifact} (model replaced)")
+    db = gcp_data_estate.open_sql_to_internet(estate.gcp)
+    done.append(f"GCP: Cloud SQL instance {db} given a public IP open to 0.0.0.0/0")
 
     for res in estate.azure["resources"]:
         if res.get("name") == "stprodgrs01" and "properties" in res:

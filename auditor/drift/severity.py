@@ -65,8 +65,9 @@ CHANGE_RULES: tuple[ChangeRule, ...] = (
     ChangeRule("wider-trust", "an identity trusts a new principal or issuer", ("*",),
                ("config", "config.*AssumeRolePolicyDocument*", "config.*bindings*", "config.*issuer*",
                 "config.*subject*"), "trusted_principals", "high", "medium"),
-    ChangeRule("public-ip", "compute instance got a public IP", ("*",), ("facets", "facets.public_ips*"),
-               "public_ips", "medium", "low"),
+    # GCP instances: the rule compute.gcp_public_ip judges this (and ranks it by its severity)
+    ChangeRule("public-ip", "compute instance got a public IP", ("aws.*", "azure.*"),
+               ("facets", "facets.public_ips*"), "public_ips", "medium", "low"),
     # ML (issue 16): what a deployed endpoint serves -- artifact, image digest, serving role.
     ChangeRule("model-replaced", "the model a deployed endpoint serves was replaced", ("*",),
                ("facets", "facets.artifact_locations*", "facets.artifact_sources*", "facets.images*",

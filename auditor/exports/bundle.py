@@ -30,8 +30,8 @@ FORMATS = tuple(FORMAT_MODULES)
 # manifest signed with our key, what that manifest lists): a forged manifest cannot make an
 # export delete anything it would not have overwritten itself.
 EXPORT_FILE_NAMES = frozenset({
-    "inventory.csv", "findings.csv", "drift.csv", "trust_edges.csv", "frameworks.csv",
-    "inventory.json", "findings.json", "drift.json", "trust_edges.json", "frameworks.json",
+    "inventory.csv", "findings.csv", "drift.csv", "trust_edges.csv", "frameworks.csv", "compliance.csv",
+    "inventory.json", "findings.json", "drift.json", "trust_edges.json", "frameworks.json", "compliance.json",
     "findings.ocsf.json", "drift.ocsf.json", "frameworks.ocsf.json", "findings.sarif", "report.html",
 })
 
@@ -136,8 +136,9 @@ def write_export(data: ExportData, out_dir: str | Path, formats: Iterable[str], 
 
 
 def export_snapshot(engine: Engine, snapshot_id: int, out_dir: str | Path, formats: Iterable[str], *,
-                    baseline: Any = None, drift_report: Any = None, signer: Any = None) -> ExportResult:
-    """Read a snapshot and write its export directory (see ``gather`` for the drift arguments)."""
+                    baseline: Any = None, drift_report: Any = None, signer: Any = None,
+                    disabled_rules: Iterable[str] = ()) -> ExportResult:
+    """Read a snapshot and write its export directory (see ``gather`` for the drift and rule arguments)."""
     chosen = normalise_formats(formats)
-    data = gather(engine, snapshot_id, baseline=baseline, drift_report=drift_report)
+    data = gather(engine, snapshot_id, baseline=baseline, drift_report=drift_report, disabled_rules=disabled_rules)
     return write_export(data, out_dir, chosen, signer=signer)

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from auditor.exports.files import cell_text, flatten, scalar_text, write_csv
 from auditor.exports.gather import ExportData
 
-FILES = ("inventory.csv", "findings.csv", "drift.csv", "trust_edges.csv", "frameworks.csv")
+FILES = ("inventory.csv", "findings.csv", "drift.csv", "trust_edges.csv", "frameworks.csv", "compliance.csv")
 
 INVENTORY_COLUMNS = (
     "resource_key", "provider", "account", "region", "location", "category", "type", "native_id", "name",
@@ -35,6 +35,12 @@ FRAMEWORK_COLUMNS = (
     "framework", "control", "status", "pass", "fail", "unknown", "rules", "failing_resources",
     "unknown_resources", "passing_resources",
 )
+
+COMPLIANCE_COLUMNS = (
+    "framework", "control", "title", "status", "automation", "upstream", "rules", "reason", "failing_count",
+    "unknown_count", "pass_count", "failing_resources",
+)
+RESOURCE_CAP = 50  # resource keys per cell in compliance.csv/json; counts stay exact, findings.* has all
 
 
 def baseline_label(data: ExportData) -> str:
@@ -102,6 +108,7 @@ def write(data: ExportData, out_dir: Path) -> list[str]:
         write_csv(out_dir, "trust_edges.csv", TRUST_EDGE_COLUMNS, data.trust_edges),
         write_csv(out_dir, "frameworks.csv", FRAMEWORK_COLUMNS,
                   ({**c.as_dict(), "rules": list(c.rules)} for c in data.controls)),
+        write_csv(out_dir, "compliance.csv", COMPLIANCE_COLUMNS, (c.as_dict(RESOURCE_CAP) for c in data.compliance)),
     ]
 
 

@@ -2,16 +2,34 @@
 
 A control is evaluated per resource: a resource fails the control when any mapped rule
 failed on it, is unknown when none failed but one could not be evaluated, and passes only
-when every mapped rule passed (DESIGN.md decision 3: missing data is never a pass).
+when every mapped rule passed (DESIGN.md decision 3: missing data is never a pass). A cloud's
+benchmark counts that cloud's resources only. Controls no finding mentions are absent here;
+``compliance_view`` lists every control of a table with MANUAL / NOT_COLLECTED / unit coverage.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from auditor.rules.frameworks import tables
 from auditor.rules.verdict import STATUS_WEIGHT as _RANK
+
+
+PROVIDERS = ("aws", "gcp", "azure")
+
+
+def framework_provider(key: str) -> str | None:
+    """The cloud a benchmark is about (``CIS-AWS-7.0`` -> ``aws``); None for cross-cloud ones (SOC 2)."""
+    parts = key.lower().split("-")
+    return parts[1] if len(parts) > 1 and parts[1] in PROVIDERS else None
+
+
+def in_scope(framework: str, finding: dict[str, Any]) -> bool:
+    """A cloud's benchmark judges that cloud's resources only: a rule mapped to CIS AWS and CIS
+    GCP fails a GCP bucket under the GCP control, never under the AWS one."""
+    cloud = framework_provider(framework)
+    return cloud is None or (finding.get("provider") or "") == cloud
 
 
 def framework_title(key: str) -> str:
@@ -45,7 +63,7 @@ class ControlStatus:
         }
 
 
-def _control_sort_key(control: str) -> tuple:
+def control_sort_key(control: str) -> tuple:
     """Natural order: 2.1.10 after 2.1.9, A.8.3 after A.8.2."""
     parts: list[tuple[int, Any]] = []
     for token in control.replace("-", ".").split("."):
@@ -53,14 +71,40 @@ def _control_sort_key(control: str) -> tuple:
     return tuple(parts)
 
 
+_control_sort_key = control_sort_key
+
+
+def subject_of(f: dict[str, Any]) -> str:
+    """What a finding is about: its resource key, or the finding itself when it has none."""
+    return f.get("resource_key") or f"finding:{f['finding_id']}"
+
+
+def status_of(f: dict[str, Any]) -> str:
+    """A finding's status; anything unrecognised counts as UNKNOWN, never as PASS."""
+    return f.get("status") if f.get("status") in _RANK else "UNKNOWN"
+
+
+def worst_per_subject(findings: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) -> dict[Any, dict[str, str]]:
+    """{key(finding): {subject: loudest status}}: a FAIL on a resource is never hidden by a PASS."""
+    out: dict[Any, dict[str, str]] = {}
+    for f in findings:
+        seen = out.setdefault(key(f), {})
+        subject, status = subject_of(f), status_of(f)
+        prev = seen.get(subject)
+        if prev is None or _RANK[status] > _RANK[prev]:
+            seen[subject] = status
+    return out
+
+
 def framework_view(findings: Iterable[dict[str, Any]]) -> list[ControlStatus]:
     """Controls sorted by framework and control id, with per-resource status counts."""
     per_resource: dict[tuple[str, str], dict[str, str]] = {}
     rules: dict[tuple[str, str], set[str]] = {}
     for f in findings:
-        subject = f.get("resource_key") or f"finding:{f['finding_id']}"
-        status = f.get("status") if f.get("status") in _RANK else "UNKNOWN"
+        subject, status = subject_of(f), status_of(f)
         for framework, controls in (f.get("frameworks") or {}).items():
+            if not in_scope(str(framework), f):
+                continue
             for control in controls:
                 key = (str(framework), str(control))
                 seen = per_resource.setdefault(key, {})

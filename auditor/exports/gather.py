@@ -8,6 +8,7 @@ here (by stable keys) so that every file is byte-for-byte deterministic.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timezone
@@ -63,6 +64,7 @@ class ExportData:
     tool_version: str = __version__
     units: list[dict[str, Any]] = field(default_factory=list)  # collection units: unit_key, status, error, ...
     previous: dict[str, Any] | None = None  # the previous audit: {snapshot_id, failing: [(rule_id, resource_key)]}
+    disabled_rules: tuple[str, ...] = ()  # config checks.disabled_rules: never evaluated, so never "no resources"
 
     @property
     def snapshot_id(self) -> int:
@@ -80,8 +82,48 @@ class ExportData:
 
         return framework_view(self.findings)
 
+    @cached_property
+    def compliance(self) -> list[Any]:
+        """Every CIS control's status (list of ``ControlResult``; see compliance_view), computed once.
+
+        Stored findings say nothing about a rule that found no resource; when the snapshot
+        has findings the checks ran (an audit runs every enabled rule), when it has none they
+        did not, and every judged control is UNKNOWN rather than "no resources in scope".
+        """
+        from auditor.exports.compliance_view import compliance_view
+        from auditor.rules.registry import all_rules
+
+        ran = [r for r in all_rules() if r not in self.disabled_rules] if self.findings else []
+        return compliance_view(self.findings, self.units, rules_run=ran)
+
+    @cached_property
+    def placement(self) -> "Placement":
+        """Resource counts per provider and location, and where each residency FAIL lives: what
+        the HTML report draws, read in one pass of three columns, never the documents."""
+        wanted = {f["resource_key"] for f in self.findings
+                  if f["status"] == "FAIL" and f["rule_id"].startswith(RESIDENCY_PREFIX)}
+        rows = self.resources.placements() if hasattr(self.resources, "placements") else \
+            ((r["resource_key"], r["provider"], r["location"]) for r in self.resources)
+        out = Placement()
+        for key, provider, location in rows:
+            loc = location or "unknown"
+            out.total += 1
+            out.providers[provider] += 1
+            out.by_location.setdefault(loc, Counter())[provider] += 1
+            if key in wanted:
+                out.location_of[key] = loc
+        return out
+
     def rule(self, rule_id: str) -> dict[str, Any]:
         return self.rules.get(rule_id, {})
+
+
+@dataclass
+class Placement:
+    total: int = 0
+    providers: Counter = field(default_factory=Counter)
+    by_location: dict[str, Counter] = field(default_factory=dict)
+    location_of: dict[str, str] = field(default_factory=dict)  # resource key -> location (residency FAILs)
 
 
 def _iso(value: Any) -> str | None:
@@ -134,6 +176,16 @@ class ResourceSource:
 
         for r in iter_resources(self.engine, self.snapshot_id):
             yield {k: getattr(r, k) for k in INVENTORY_FIELDS}
+
+    def placements(self) -> Iterator[tuple[str, str, str | None]]:
+        """(resource_key, provider, location) of every resource, streamed, documents not read."""
+        from auditor.store.read import as_of_query
+
+        q = as_of_query(self.snapshot_id).order_by(None).subquery()
+        with self.engine.connect() as c:
+            result = c.execution_options(yield_per=5000).execute(select(q.c.resource_key, q.c.provider, q.c.location))
+            for row in result:
+                yield row[0], row[1], row[2]
 
     def __len__(self) -> int:
         if self._len is None:
@@ -266,11 +318,13 @@ def load_rules() -> dict[str, dict[str, Any]]:
     return out
 
 
-def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_report: Any = None) -> ExportData:
+def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_report: Any = None,
+           disabled_rules: Iterable[str] = ()) -> ExportData:
     """Read a snapshot's inventory, findings, trust edges and drift.
 
     ``drift_report`` lets the audit command pass the report it already computed; otherwise
-    drift is computed against ``baseline`` (None: the active one).
+    drift is computed against ``baseline`` (None: the active one). ``disabled_rules`` (the
+    config's) are rules the checks skipped: their controls are UNKNOWN in the compliance view.
     """
     snap = _read_snapshot(engine, snapshot_id)
     drift = drift_from_report(drift_report) if drift_report is not None else _read_drift(engine, snapshot_id, baseline)
@@ -283,6 +337,7 @@ def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_repo
         rules=load_rules(),
         units=_read_units(engine, snapshot_id),
         previous=_read_previous(engine, snapshot_id, drift),
+        disabled_rules=tuple(sorted(disabled_rules)),
     )
 
 

@@ -21,11 +21,11 @@ from auditor.exports.report_assets import CSS, JS, csp
 from auditor.exports.trust_graph import trust_graph_svg
 
 FILES = ("report.html",)
-SECTIONS = ("summary", "findings", "drift", "trust-graph", "residency", "coverage", "frameworks")
+SECTIONS = ("summary", "findings", "drift", "trust-graph", "residency", "coverage", "compliance", "frameworks")
 SECTION_TITLES = {
     "summary": "Summary", "findings": "Findings by rule", "drift": "Drift since the baseline",
     "trust-graph": "Identity trust graph", "residency": "Residency by jurisdiction",
-    "coverage": "Coverage: units not collected", "frameworks": "Framework view",
+    "coverage": "Coverage: units not collected", "compliance": "CIS compliance", "frameworks": "Framework view",
 }
 _SEV_DESC = tuple(reversed(SEVERITIES))
 TOP_N = 50  # items shown per group; the full lists are in the CSV/JSON files of the same export
@@ -128,11 +128,7 @@ def _not_ok_units(data: ExportData) -> list[dict[str, Any]]:
 def _summary(data: ExportData) -> str:
     fails = [f for f in data.findings if f["status"] == "FAIL"]
     unknown = sum(1 for f in data.findings if f["status"] == "UNKNOWN")
-    providers: Counter = Counter()
-    n_resources = 0
-    for r in data.resources:  # one pass: the inventory may be streamed from the database
-        providers[r["provider"]] += 1
-        n_resources += 1
+    providers, n_resources = data.placement.providers, data.placement.total
     not_ok = _not_ok_units(data)
     ok_units = len(data.units) - len(not_ok)
     coverage = f"{ok_units}/{len(data.units)}" if data.units else "n/a"
@@ -328,13 +324,9 @@ def _trust(data: ExportData) -> str:
 
 
 def _residency(data: ExportData) -> str:
-    by_loc: dict[str, Counter] = {}
-    for r in data.resources:
-        by_loc.setdefault(r["location"] or "unknown", Counter())[r["provider"]] += 1
+    by_loc, loc_of = data.placement.by_location, data.placement.location_of
     res_findings = [f for f in data.findings if f["rule_id"].startswith(RESIDENCY_PREFIX)]
     fail_by_loc: Counter = Counter()
-    wanted = {f["resource_key"] for f in res_findings if f["status"] == "FAIL"}
-    loc_of = {r["resource_key"]: r["location"] or "unknown" for r in data.resources if r["resource_key"] in wanted}
     for f in res_findings:
         if f["status"] == "FAIL":
             fail_by_loc[loc_of.get(f["resource_key"], "unknown")] += 1
@@ -379,6 +371,33 @@ def _frameworks(data: ExportData) -> str:
     return _section("frameworks", summary + controls)
 
 
+def _compliance(data: ExportData) -> str:
+    """Counts per status per CIS version, and which controls fail: compact by design (the
+    per-control rows with reasons and resources are in compliance.csv / compliance.json)."""
+    from auditor.exports.compliance_view import STATUSES, summarise
+
+    results = data.compliance
+    if not results:
+        return _section("compliance", '<p class="empty">No CIS framework table is installed.</p>')
+    failing: dict[str, list[str]] = {}
+    for r in results:
+        if r.status == "FAIL":
+            failing.setdefault(r.framework, []).append(r.control)
+    rows = []
+    for s in summarise(results):
+        ids = failing.get(s["framework"], [])
+        shown = ", ".join(e(c) for c in ids[:TOP_N]) + (f" (+{len(ids) - TOP_N} more)" if len(ids) > TOP_N else "")
+        rows.append([f'{e(s["framework"])} <span class="empty">{e(s["title"])}</span>', str(s["controls"]),
+                     *(str(s[k]) for k in STATUSES), shown])
+    table = _table(["framework", "controls", *(k.lower().replace("_", " ") for k in STATUSES), "failing controls"], rows,
+                   table_id="compliance-summary", numeric=range(1, len(STATUSES) + 2))
+    note = ('<p class="note">UNKNOWN: a mapped rule could not judge a resource or its inputs were not collected; '
+            "never counted as PASS. Each control's status, reason and resources: compliance.csv / compliance.json; "
+            "<code>auditor compliance --framework KEY</code> in a terminal.</p>")
+    total_fail = sum(len(v) for v in failing.values())
+    return _section("compliance", table + note, f"{total_fail} controls failing" if total_fail else "")
+
+
 def render_report(data: ExportData) -> str:
     snap = data.snapshot
     title = f"Posture audit report \u2014 snapshot {data.snapshot_id}"
@@ -387,7 +406,7 @@ def render_report(data: ExportData) -> str:
 
     iac = coverage_section_html(data.drift.iac_coverage, baseline_label(data))
     body = "".join((_summary(data), _findings(data), _drift(data), iac, _trust(data), _residency(data), _coverage(data),
-                    _frameworks(data)))
+                    _compliance(data), _frameworks(data)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{escape(csp(JS), quote=False)}">'

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from auditor.exports.files import write_json, write_json_items
+from auditor.exports.compliance_view import summarise
+from auditor.exports.csv import RESOURCE_CAP
 from auditor.exports.framework_view import framework_summary
 from auditor.exports.gather import ExportData
 
 SCHEMA = "auditor-export/1"
-FILES = ("inventory.json", "findings.json", "drift.json", "trust_edges.json", "frameworks.json")
+FILES = ("inventory.json", "findings.json", "drift.json", "trust_edges.json", "frameworks.json", "compliance.json")
 
 
 def _doc(data: ExportData, kind: str, items: list[Any], **extra: Any) -> dict[str, Any]:
@@ -47,4 +49,6 @@ def write(data: ExportData, out_dir: Path) -> list[str]:
         write_json(out_dir, "trust_edges.json", _doc(data, "trust_edges", data.trust_edges)),
         write_json(out_dir, "frameworks.json", _doc(data, "frameworks", [c.as_dict() for c in controls],
                                                     summary=framework_summary(controls))),
+        write_json(out_dir, "compliance.json", _doc(data, "compliance", [c.as_dict(RESOURCE_CAP) for c in data.compliance],
+                                                    summary=summarise(data.compliance))),
     ]

@@ -66,6 +66,8 @@ def role_definition_is_admin(doc: Any) -> bool:
 class AzureExtractor:
     def __init__(self, index: Index) -> None:
         self.ix = index
+        self._privileged: dict[str, bool] = {}
+        self._federation: dict[str, tuple[list[str], bool]] = {}
 
     def lighthouse_edges(self, sub: Res) -> list[TrustEdge]:
         """Azure Lighthouse: every tenant in ``managedByTenants`` manages the subscription with
@@ -106,8 +108,15 @@ class AzureExtractor:
         return role_definition_is_admin(d.config)
 
     def identity_is_privileged(self, principal_id: str) -> bool:
-        return any(self.is_admin_role(role_guid((a.config.get("properties") or {}).get("roleDefinitionId")))
-                   for a in self.ix.azure_assignments_by_principal.get(principal_id.lower(), []))
+        """Memoised per principal: many federated credentials often share one identity, and
+        re-walking its assignments for each made the trust graph quadratic."""
+        key = principal_id.lower()
+        known = self._privileged.get(key)
+        if known is None:
+            known = self._privileged[key] = any(
+                self.is_admin_role(role_guid((a.config.get("properties") or {}).get("roleDefinitionId")))
+                for a in self.ix.azure_assignments_by_principal.get(key, []))
+        return known
 
     # -- federated identity credentials ------------------------------------------------------
 
@@ -193,6 +202,22 @@ class AzureExtractor:
 
     # -- role assignments --------------------------------------------------------------------
 
+    def federation_of(self, uami: Res) -> tuple[list[str], bool]:
+        """Who an identity federates to (and whether any of it is external), once per identity:
+        every assignment of the identity asks, and re-deriving its credentials' edges for each
+        was assignments x credentials."""
+        ident = str(uami.config.get("id") or uami.native_id).lower()
+        known = self._federation.get(ident)
+        if known is None:
+            federated: list[str] = []
+            external = False
+            for fic in self.ix.azure_fics_by_identity.get(ident, []):
+                for e in self.fic_edges(fic):
+                    federated.append(f"{e.trusted_kind}:{e.trusted_id}")
+                    external |= e.external or bool(e.details.get("shared_issuer"))
+            known = self._federation[ident] = (federated, external)
+        return list(known[0]), known[1]
+
     def assignment_edges(self, ra: Res) -> list[TrustEdge]:
         p = ra.config.get("properties") if isinstance(ra.config.get("properties"), dict) else {}
         principal = str(p.get("principalId") or "").lower()
@@ -200,13 +225,7 @@ class AzureExtractor:
         guid = role_guid(p.get("roleDefinitionId"))
         admin = self.is_admin_role(guid)
         uami = self.ix.azure_uami_by_principal.get(principal)
-        federated: list[str] = []
-        external_federation = False
-        if uami is not None:
-            for fic in self.ix.azure_fics_by_identity.get(str(uami.config.get("id") or uami.native_id).lower(), []):
-                for e in self.fic_edges(fic):
-                    federated.append(f"{e.trusted_kind}:{e.trusted_id}")
-                    external_federation |= e.external or bool(e.details.get("shared_issuer"))
+        federated, external_federation = self.federation_of(uami) if uami is not None else ([], False)
         issues: list[Issue] = []
         external = ptype.lower() == "foreigngroup"
         if admin and (external or federated):

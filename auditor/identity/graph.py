@@ -202,21 +202,29 @@ def persist_edges(engine: Engine, graph: TrustGraph) -> None:
 
     if graph.snapshot_id is None:
         return
-    rows, seen = [], set()
-    for e in graph.edges:
-        d = e.as_dict()
-        if d["edge_id"] in seen:
-            continue
-        seen.add(d["edge_id"])
-        rows.append({"snapshot_id": graph.snapshot_id, "edge_id": d["edge_id"], "source_key": e.source_key,
-                     "source_provider": e.source_provider, "mechanism": e.mechanism, "trusted_kind": e.trusted_kind,
-                     "trusted_id": e.trusted_id, "trusted_provider": e.trusted_provider,
-                     "conditions": canonical_json(e.conditions), "cross_cloud": e.cross_cloud,
-                     "external": e.external, "details": canonical_json(d["details"])})
+    def rows():  # type: ignore[no-untyped-def]
+        seen: set[str] = set()
+        for e in graph.edges:
+            d = e.as_dict()
+            if d["edge_id"] in seen:
+                continue
+            seen.add(d["edge_id"])
+            yield {"snapshot_id": graph.snapshot_id, "edge_id": d["edge_id"], "source_key": e.source_key,
+                   "source_provider": e.source_provider, "mechanism": e.mechanism, "trusted_kind": e.trusted_kind,
+                   "trusted_id": e.trusted_id, "trusted_provider": e.trusted_provider,
+                   "conditions": canonical_json(e.conditions), "cross_cloud": e.cross_cloud,
+                   "external": e.external, "details": canonical_json(d["details"])}
+
     with engine.begin() as c:
         c.execute(delete(trust_edges).where(trust_edges.c.snapshot_id == graph.snapshot_id))
-        if rows:
-            c.execute(trust_edges.insert(), rows)
+        chunk: list[dict[str, Any]] = []
+        for row in rows():  # stored per chunk: never a serialised copy of the whole graph in memory
+            chunk.append(row)
+            if len(chunk) >= 500:
+                c.execute(trust_edges.insert(), chunk)
+                chunk = []
+        if chunk:
+            c.execute(trust_edges.insert(), chunk)
 
 
 def build_trust_graph(engine: Engine, config: Any, snapshot_id: int, *, persist: bool = True) -> TrustGraph:

@@ -69,6 +69,9 @@ class Index:
     azure_role_defs: dict[str, Res] = field(default_factory=dict)  # guid -> definition
     azure_assignments_by_principal: dict[str, list[Res]] = field(default_factory=dict)
     azure_fics_by_identity: dict[str, list[Res]] = field(default_factory=dict)  # lower-cased UAMI id
+    # Facts derived from the above and asked for many times (e.g. a role's parsed policies, once per
+    # bucket it might read): computed on first use, valid while the index no longer changes.
+    derived: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def add(self, r: Res) -> None:
         self.estate.learn(r.provider, r.account, r.config)

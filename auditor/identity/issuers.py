@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 SENTINEL_TENANT = "33e01921-4d64-4f8c-a055-5bdaffd5e33d"  # Microsoft-owned tenant used by Sentinel
 
@@ -72,7 +73,9 @@ def normalise_url(url: str) -> str:
     return (host.lower() + sep + path).rstrip("/")
 
 
+@lru_cache(maxsize=8192)
 def classify(url: str) -> Issuer:
+    """What an issuer URL is (memoised: an estate names a handful of issuers many times over)."""
     norm = normalise_url(url)
     for rx, kind, provider, shared, claim in _COMPILED:
         m = rx.fullmatch(norm)

@@ -53,7 +53,10 @@ def aws_is_admin(res: Res, ix: Index) -> bool:
 
 def aws_can_read_object(res: Res, ix: Index, bucket: str) -> bool:
     """Identity policies allow s3:GetObject on the bucket's objects (no explicit deny)."""
-    docs, admin_attached = aws_principal_policies(res, ix)
+    memo = ("aws_principal_policies", res.resource_key)
+    if memo not in ix.derived:  # asked once per bucket: parse the role's policies once
+        ix.derived[memo] = aws_principal_policies(res, ix)
+    docs, admin_attached = ix.derived[memo]
     if admin_attached:
         return True
     decisions = [evaluate(d, action="s3:GetObject", resource=f"arn:aws:s3:::{bucket}/*") for d in docs]

@@ -48,6 +48,14 @@ class _Findings:
 
     def __init__(self) -> None:
         self.by_key: dict[tuple[str, str], Finding] = {}
+        # One mapping per rule, shared by its findings (read-only): a copy per finding grew
+        # with every framework table and dominated a large check's memory.
+        self._frameworks: dict[str, dict[str, list[str]]] = {}
+
+    def _mapping(self, rule: Rule) -> dict[str, list[str]]:
+        if rule.id not in self._frameworks:
+            self._frameworks[rule.id] = rule.frameworks
+        return self._frameworks[rule.id]
 
     def add(self, rule: Rule, res: Any, result: Result) -> None:
         status, message = result.status, result.message
@@ -59,7 +67,7 @@ class _Findings:
                     provider=getattr(res, "provider", None) or None, account=getattr(res, "account", None) or None,
                     region=getattr(res, "region", None) or None, resource_key=res.resource_key,
                     native_id=getattr(res, "native_id", None) or None, message=message, evidence=result.evidence,
-                    frameworks=rule.frameworks)
+                    frameworks=self._mapping(rule))
         prev = self.by_key.get((rule.id, res.resource_key))
         if prev is None or STATUS_WEIGHT[f.status] > STATUS_WEIGHT[prev.status]:
             self.by_key[(rule.id, res.resource_key)] = f
@@ -114,12 +122,18 @@ def persist_findings(engine: Engine, snapshot_id: int, findings: list[Finding], 
     """Replace this snapshot's findings of the rules that ran (re-running is idempotent)."""
     from auditor.store.schema import findings as table
 
-    rows = [{"snapshot_id": snapshot_id, **{k: v for k, v in f.as_dict().items() if k not in ("evidence", "frameworks")},
-             "evidence": canonical_json(f.evidence), "frameworks": canonical_json(f.frameworks)} for f in findings]
+    mapped: dict[str, str] = {}  # rule id -> its frameworks as stored (the same for all its findings)
+
+    def row(f: Finding) -> dict[str, Any]:
+        if f.rule_id not in mapped:
+            mapped[f.rule_id] = canonical_json(f.frameworks)
+        return {"snapshot_id": snapshot_id, **{k: v for k, v in f.as_dict().items() if k not in ("evidence", "frameworks")},
+                "evidence": canonical_json(f.evidence), "frameworks": mapped[f.rule_id]}
+
     with engine.begin() as c:
         c.execute(delete(table).where(table.c.snapshot_id == snapshot_id, table.c.rule_id.in_(list(rule_ids))))
-        for i in range(0, len(rows), 500):
-            c.execute(table.insert(), rows[i:i + 500])
+        for i in range(0, len(findings), 500):  # rows made per chunk: never a second copy of every finding
+            c.execute(table.insert(), [row(f) for f in findings[i:i + 500]])
 
 
 def snapshot_time(engine: Engine, snapshot_id: int) -> datetime | None:

@@ -26,6 +26,9 @@ MODULES: tuple[str, ...] = (
     "auditor.rules.residency",
     "auditor.rules.ml",
     "auditor.rules.cis_azure",
+    "auditor.rules.cis_azure_data",
+    "auditor.rules.cis_gcp_data",
+    "auditor.rules.cis_gcp",
 )
 RuleFn = Callable[[Any, "RuleContext"], "Result | None"]
 

@@ -10,6 +10,9 @@ from auditor.rules.registry import RuleContext, rule
 from auditor.rules.verdict import FAIL, PASS, Result
 
 STORAGE = ("storage",)
+# Stores whose network exposure a control of their own judges (one finding, not two):
+# Key Vault -> keyvault.public_network_access (CIS Azure 8.3.7), SQL servers -> sql.firewall_all_ips.
+OWN_NETWORK_RULE = ("azure.keyvault.vault", "azure.sql.server")
 
 
 @rule(id="storage.public", title="Storage is readable by anyone on the internet", severity="high", kind="posture",
@@ -109,6 +112,8 @@ def storage_min_tls(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Disable public network access or default-deny the firewall and allow only known networks or "
                   "private endpoints.", categories=STORAGE)
 def storage_public_network(res: Any, ctx: RuleContext) -> Result | None:
+    if res.type in OWN_NETWORK_RULE:
+        return None
     v = facet(res, "public_network_access")
     if v is MISSING:
         return None

@@ -10,7 +10,8 @@ and its resources stay open and read as ``unknown``. Keys new to their unit are
 listed in a temporary table: a key that moved from another unit has its old open version
 closed at the end, so there is always one open version per key.
 
-Each batch commits, so a crash loses at most one batch; a run that dies is rolled back by
+Writes are queued and flushed together (by row count or time slice), each flush one
+transaction, so a crash loses at most one flush; a run that dies is rolled back by
 ``recover_dead_snapshots`` (its new versions deleted, the versions it closed reopened),
 which leaves every earlier snapshot exactly as it was.
 """
@@ -20,7 +21,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -38,7 +40,10 @@ _RV_COLUMNS = (
 )
 
 
-_UNIT_INSERT = collection_units.insert()
+_UNIT_COLUMNS = (
+    "snapshot_id", "unit_key", "provider", "account", "region", "resource_type", "status", "error",
+    "resource_count", "api_calls", "started_at", "duration_ms",
+)
 
 
 def unit_key(provider: str, account: str, region: str, resource_type: str) -> str:
@@ -131,11 +136,16 @@ class SnapshotWriter:
 
     Use as a context manager: leaving with an exception marks the snapshot failed and
     undoes its writes; ``finish()`` makes it visible as complete or partial.
+
+    Writes and unit records are queued and flushed together, in one short transaction, when
+    ``flush_rows`` resources are queued or ``flush_interval_s`` has passed (checked on every
+    call and on :meth:`tick`, which the runner calls while it waits). Real units hold one or
+    two resources, so a commit, a head lookup and a unit row per unit would dominate the run;
+    per flush they cost one of each. No transaction stays open between flushes.
     """
 
-    def __init__(self, engine: Engine, *, note: str | None = None) -> None:
-        self.engine = engine
-        self.stats = IngestStats()
+    def __init__(self, engine: Engine, *, note: str | None = None, flush_rows: int = 5000,
+                 flush_interval_s: float = 1.0) -> None:
         recover_dead_snapshots(engine)
         with engine.begin() as c:
             running = c.execute(
@@ -147,12 +157,29 @@ class SnapshotWriter:
                     f"snapshot {running.id} is still being written by pid {running.pid} on {running.host}"
                 )
             now = utcnow()
-            self.snapshot_id: int = c.execute(
+            sid = c.execute(
                 snapshots.insert().values(
                     status=SnapshotStatus.RUNNING.value, started_at=now, heartbeat_at=now,
                     tool_version=__version__, host=socket.gethostname(), pid=os.getpid(), note=note,
                 ).returning(snapshots.c.id)
             ).scalar_one()
+        self._setup(engine, sid, flush_rows, flush_interval_s)
+
+    @classmethod
+    def attach(cls, engine: Engine, snapshot_id: int, *, flush_rows: int = 5000,
+               flush_interval_s: float = 1.0) -> "SnapshotWriter":
+        """A writer into a running snapshot that another process created and will finish (a
+        distributed worker): no snapshot row is made, none is checked for concurrency."""
+        self = cls.__new__(cls)
+        self._setup(engine, int(snapshot_id), flush_rows, flush_interval_s)
+        return self
+
+    def _setup(self, engine: Engine, snapshot_id: int, flush_rows: int, flush_interval_s: float) -> None:
+        self.engine = engine
+        self.snapshot_id: int = snapshot_id
+        self.stats = IngestStats()
+        self.flush_rows = flush_rows
+        self.flush_interval_s = flush_interval_s
         self._conn: Connection = engine.connect()
         self._sqlite = engine.dialect.name == "sqlite"
         self._ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
@@ -167,7 +194,18 @@ class SnapshotWriter:
             f"INSERT INTO resource_versions ({', '.join(_RV_COLUMNS)}) "
             f"VALUES ({', '.join([self._ph] * len(_RV_COLUMNS))})"
         )
+        self._unit_sql = (
+            f"INSERT INTO collection_units ({', '.join(_UNIT_COLUMNS)}) "
+            f"VALUES ({', '.join([self._ph] * len(_UNIT_COLUMNS))})"
+        )
+        # Unit rows bypass the ORM (per row it cost more than the row itself); the column type's
+        # own bind processor keeps their timestamps in the form SQLAlchemy reads back.
+        self._stamp = collection_units.c.started_at.type.bind_processor(engine.dialect) or (lambda v: v)
         self._units_with_status: dict[str, str] = {}
+        # The queue: ("w", unit key | None, {resource_key: Resource}), ("u", unit key, status, row, result)
+        self._queue: list[tuple] = []
+        self._queued_rows = 0
+        self._last_flush = time.monotonic()
         self._last_beat: datetime | None = None
         self._done = False
         self.error: str | None = None  # why the snapshot failed, when it did
@@ -180,13 +218,6 @@ class SnapshotWriter:
     def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
         if not self._done:
             self.fail(f"{exc_type.__name__}: {exc}" if exc_type else "aborted before finish")
-
-    def _load_heads(self, cur, uk: str) -> dict[str, list]:  # type: ignore[no-untyped-def]
-        """Open versions of one unit: one range scan of the (unit_key, resource_key, ...) index."""
-        cur.execute(
-            "SELECT resource_key, id, content_hash, valid_from FROM resource_versions "
-            f"WHERE valid_to IS NULL AND unit_key = {self._ph}", (uk,))
-        return {k: [vid, h, vf, False] for k, vid, h, vf in cur.fetchall()}
 
     def _beat_due(self) -> bool:
         return self._last_beat is None or (utcnow() - self._last_beat).total_seconds() >= 5
@@ -203,107 +234,192 @@ class SnapshotWriter:
     # -- Sink protocol ----------------------------------------------------------------------
 
     def write(self, resources: list[Resource], unit=None) -> None:  # type: ignore[no-untyped-def]
-        """Write one batch (from one unit when ``unit`` is given) and commit it."""
+        """Queue one batch (from one unit when ``unit`` is given); flushed by size or time."""
         if not resources:
             return
-        default_unit = (
-            unit_key(unit.provider, unit.account, unit.region, unit.resource_type) if unit is not None else None
-        )
+        uk = unit_key(unit.provider, unit.account, unit.region, unit.resource_type) if unit is not None else None
         by_key: dict[str, Resource] = {}
         for r in resources:
             by_key[r.resource_key] = r  # a key repeated in one batch: last one wins
-        c = self._conn
-        cur = c.connection.dbapi_connection.cursor()
-        try:
-            sid = self.snapshot_id
-            inserts, close_ids, replace, new_keys = [], [], [], []
-            for k, r in by_key.items():
-                uk = default_unit or unit_key(r.provider, r.account, r.region, r.type)
-                heads = self._heads.get(uk)
-                if heads is None:
-                    heads = self._heads[uk] = self._load_heads(cur, uk)
-                head = heads.get(k)
-                if head is not None and head[1] == r.content_hash:
-                    self.stats.unchanged += 1
-                    head[3] = True
-                    continue
-                if head is None:
-                    new_keys.append((k,))
-                elif head[2] == sid:
-                    replace.append((uk, k))  # the same key twice in one snapshot: keep the latest
-                else:
-                    close_ids.append(head[0])
-                heads[k] = [None, r.content_hash, sid, True]
-                inserts.append((
-                    k, r.content_hash, sid, uk, r.provider, r.account, r.region, r.location, r.category, r.type,
-                    r.name, r.native_id, r.tags, r.facets, r.config,
-                ))
-            if replace:
-                cur.executemany(
-                    f"DELETE FROM resource_versions WHERE unit_key = {self._ph} AND resource_key = {self._ph} "
-                    f"AND valid_to IS NULL AND valid_from = {sid}", replace)
-            if close_ids:
-                cur.executemany(
-                    f"UPDATE resource_versions SET valid_to = {sid} WHERE id = {self._ph}", [(i,) for i in close_ids]
-                )
-            if inserts:
-                cur.executemany(self._insert_sql, inserts)
-            if new_keys:
-                cur.executemany(f"INSERT INTO ingest_new (resource_key) VALUES ({self._ph})", new_keys)
-                self._new_keys += len(new_keys)
-            self.stats.written += len(inserts)
-            self.stats.seen += len(by_key)
-        finally:
-            cur.close()
-        # One short transaction per batch, always ended here: the caller goes back to waiting on
-        # the network, and no transaction (not even a read one) may stay open across that wait.
-        if inserts or close_ids or replace or self._beat_due():
-            self.heartbeat()
-        c.commit()
-
-    def _close_unmatched(self, uk: str, heads: dict[str, list] | None) -> None:
-        """A completed unit proves absence: its older open versions nobody matched are deleted."""
-        cur = self._conn.connection.dbapi_connection.cursor()
-        try:
-            if heads is None:  # the unit yielded nothing: everything it held is gone
-                heads = self._load_heads(cur, uk)
-            sid = self.snapshot_id
-            gone = [(h[0],) for h in heads.values() if not h[3] and h[0] is not None and h[2] < sid]
-            if gone:
-                cur.executemany(f"UPDATE resource_versions SET valid_to = {sid} WHERE id = {self._ph}", gone)
-                self.stats.closed += len(gone)
-        finally:
-            cur.close()
-        if gone:
-            self.heartbeat()
+        self._queue.append(("w", uk, by_key))
+        self._queued_rows += len(by_key)
+        self._maybe_flush()
 
     def record_unit(self, result) -> None:  # type: ignore[no-untyped-def]
+        """Queue the unit's row; when it completed, its unmatched open versions close at flush."""
         u = result.unit
         key = unit_key(u.provider, u.account, u.region, u.resource_type)
         status = result.status.value if hasattr(result.status, "value") else str(result.status)
         self._units_with_status[key] = status
-        heads = self._heads.pop(key, None)  # the unit is done: its open versions leave memory
-        if status in COMPLETED_STATUSES:
-            self._close_unmatched(key, heads)
-        self._conn.execute(
-            _UNIT_INSERT,
-            dict(
-                snapshot_id=self.snapshot_id, unit_key=key, provider=u.provider, account=u.account,
-                region=u.region, resource_type=u.resource_type, status=status, error=_safe_error(result.error),
-                resource_count=result.resource_count, api_calls=result.api_calls,
-                started_at=result.started_at, duration_ms=int(result.duration_s * 1000),
-            ),
-        )
-        # Commit now: a unit row left for "the next commit" would keep a write transaction
-        # (and SQLite's database-wide write lock) open while the next units wait on the network.
-        if self._beat_due():
+        row = (self.snapshot_id, key, u.provider, u.account, u.region, u.resource_type, status,
+               _safe_error(result.error), result.resource_count, result.api_calls, self._stamp(result.started_at),
+               int(result.duration_s * 1000))
+        self._queue.append(("u", key, status, row, result))
+        self._queued_rows += 1
+        self._maybe_flush()
+
+    def tick(self) -> None:
+        """Called while the caller waits: flush what is due by time, keep the heartbeat fresh."""
+        if self._done:
+            return
+        if self._queue:
+            self._maybe_flush()
+        elif self._beat_due():
             self.heartbeat()
+            self._commit()
+
+    def _maybe_flush(self) -> None:
+        if self._queued_rows >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_interval_s:
+            self.flush()
+
+    # -- flushing ---------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Apply the queue in order, in one transaction, and commit."""
+        queue, self._queue, self._queued_rows = self._queue, [], 0
+        self._last_flush = time.monotonic()
+        if not queue:
+            return
+        cur = self._conn.connection.dbapi_connection.cursor()
+        try:
+            self._load_heads(cur, self._units_needed(queue))
+            plan = _FlushPlan()
+            for item in queue:
+                if item[0] == "w":
+                    self._plan_write(cur, plan, item[1], item[2])
+                else:
+                    self._plan_unit(cur, plan, *item[1:])
+            self._apply(cur, plan)
+        finally:
+            cur.close()
+        self.heartbeat()
+        self._commit()
+
+    def _commit(self) -> None:
+        """End the transaction whoever began it: SQLAlchemy (the heartbeat) or the raw cursor
+        (every other statement here), which SQLAlchemy does not know about."""
         self._conn.commit()
+        self._conn.connection.dbapi_connection.commit()
+
+    def _units_needed(self, queue: list[tuple]) -> set[str]:
+        """Units whose open versions the queue compares against and are not yet in memory."""
+        need: set[str] = set()
+        for item in queue:
+            if item[0] == "w":
+                if item[1] is not None:
+                    need.add(item[1])
+                else:
+                    need.update(unit_key(r.provider, r.account, r.region, r.type) for r in item[2].values())
+            elif item[2] in COMPLETED_STATUSES:
+                need.add(item[1])
+        return need - self._heads.keys()
+
+    def _load_heads(self, cur, units: set[str]) -> None:  # type: ignore[no-untyped-def]
+        """Open versions of many units: range scans of the (unit_key, resource_key, ...) index."""
+        if not units:
+            return
+        for uk in units:
+            self._heads[uk] = {}
+        todo = sorted(units)
+        sql = "SELECT unit_key, resource_key, id, content_hash, valid_from FROM resource_versions WHERE valid_to IS NULL AND "
+        if self._sqlite:
+            for i in range(0, len(todo), 500):
+                chunk = todo[i:i + 500]
+                cur.execute(sql + f"unit_key IN ({', '.join('?' * len(chunk))})", chunk)
+                for uk, k, vid, h, vf in cur.fetchall():
+                    self._heads[uk][k] = [vid, h, vf, False]
+        else:
+            cur.execute(sql + "unit_key = ANY(%s)", (todo,))
+            for uk, k, vid, h, vf in cur.fetchall():
+                self._heads[uk][k] = [vid, h, vf, False]
+
+    def _plan_write(self, cur, plan: "_FlushPlan", default_unit: str | None, by_key: dict[str, Resource]) -> None:  # type: ignore[no-untyped-def]
+        sid = self.snapshot_id
+        for k, r in by_key.items():
+            uk = default_unit or unit_key(r.provider, r.account, r.region, r.type)
+            heads = self._heads.get(uk)
+            if heads is None:  # the unit was recorded earlier in this flush and writes again
+                self._apply(cur, plan)
+                plan.clear()
+                self._load_heads(cur, {uk})
+                heads = self._heads[uk]
+            head = heads.get(k)
+            if head is not None and head[1] == r.content_hash:
+                self.stats.unchanged += 1
+                head[3] = True
+                continue
+            if head is None:
+                plan.new_keys.append((k,))
+            elif head[2] == sid:  # the same key twice in one snapshot: keep the latest
+                self.stats.written -= 1  # counted once: the earlier row is overwritten or deleted
+                if (uk, k) not in plan.inserts:
+                    plan.replace.append((uk, k))
+            else:
+                plan.close_ids.append(head[0])
+            heads[k] = [None, r.content_hash, sid, True]
+            plan.inserts[(uk, k)] = (
+                k, r.content_hash, sid, uk, r.provider, r.account, r.region, r.location, r.category, r.type,
+                r.name, r.native_id, r.tags, r.facets, r.config,
+            )
+            self.stats.written += 1
+        self.stats.seen += len(by_key)
+
+    def _plan_unit(self, cur, plan: "_FlushPlan", key: str, status: str, row: tuple, result) -> None:  # type: ignore[no-untyped-def]
+        heads = self._heads.pop(key, None)  # the unit is done: its open versions leave memory
+        gone: list[int] = []
+        if status in COMPLETED_STATUSES:
+            if heads is None:  # recorded, written again and recorded again within one flush
+                self._apply(cur, plan)
+                plan.clear()
+                self._load_heads(cur, {key})
+                heads = self._heads.pop(key)
+            # A completed unit proves absence: its older open versions nobody matched are gone.
+            sid = self.snapshot_id
+            gone = [h[0] for h in heads.values() if not h[3] and h[0] is not None and h[2] < sid]
+        self._unit_done(plan, result, row, gone)
+
+    def _unit_done(self, plan: "_FlushPlan", result, row: tuple, gone: list[int]) -> None:  # type: ignore[no-untyped-def]
+        """What a recorded unit writes: its row, and the closing of what it no longer holds. (A
+        distributed worker overrides this to report ``gone`` to the coordinator instead.)"""
+        plan.close_ids.extend(gone)
+        self.stats.closed += len(gone)
+        plan.units.append(row)
+
+    def _apply(self, cur, plan: "_FlushPlan") -> None:  # type: ignore[no-untyped-def]
+        sid, ph = self.snapshot_id, self._ph
+        if plan.replace:
+            cur.executemany(
+                f"DELETE FROM resource_versions WHERE unit_key = {ph} AND resource_key = {ph} "
+                f"AND valid_to IS NULL AND valid_from = {sid}", plan.replace)
+        if plan.close_ids:
+            if self._sqlite:
+                cur.executemany(f"UPDATE resource_versions SET valid_to = {sid} WHERE id = ?",
+                                [(i,) for i in plan.close_ids])
+            else:
+                cur.execute(f"UPDATE resource_versions SET valid_to = {sid} WHERE id = ANY(%s)", (plan.close_ids,))
+        if plan.inserts:
+            self._insert_rows(cur, "resource_versions", _RV_COLUMNS, list(plan.inserts.values()), self._insert_sql)
+        if plan.new_keys:
+            self._insert_rows(cur, "ingest_new", ("resource_key",), plan.new_keys,
+                              f"INSERT INTO ingest_new (resource_key) VALUES ({ph})")
+            self._new_keys += len(plan.new_keys)
+        if plan.units:
+            self._insert_rows(cur, "collection_units", _UNIT_COLUMNS, plan.units, self._unit_sql)
+
+    def _insert_rows(self, cur, table: str, columns: tuple[str, ...], rows: list[tuple], sql: str) -> None:  # type: ignore[no-untyped-def]
+        """``COPY`` on PostgreSQL (several times faster than INSERTs), ``executemany`` on SQLite."""
+        if self._sqlite:
+            cur.executemany(sql, rows)
+            return
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     # -- finishing ------------------------------------------------------------------------
 
     def finish(self) -> str:
         """Close resources missing from completed units; make the snapshot visible."""
+        self.flush()
         sid = self.snapshot_id
         c = self._conn
         if self._new_keys:
@@ -359,6 +475,7 @@ class SnapshotWriter:
         if self._done:
             return
         self._done = True
+        self._queue, self._queued_rows = [], 0
         self.error = error
         try:
             self._conn.rollback()
@@ -372,6 +489,20 @@ class SnapshotWriter:
                     status=SnapshotStatus.FAILED.value, finished_at=utcnow(), error=_safe_error(error)
                 )
             )
+
+
+@dataclass
+class _FlushPlan:
+    """The statements one flush executes, gathered while the queue is compared in order."""
+
+    inserts: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (unit, key) -> row: a repeat overwrites
+    close_ids: list[int] = field(default_factory=list)
+    replace: list[tuple[str, str]] = field(default_factory=list)
+    new_keys: list[tuple[str]] = field(default_factory=list)
+    units: list[tuple] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.inserts, self.close_ids, self.replace, self.new_keys, self.units = {}, [], [], [], []
 
 
 def ingest(engine: Engine, batches: Iterable[list[Resource]], units: Iterable = (), note: str | None = None) -> tuple[int, str, IngestStats]:

@@ -29,6 +29,8 @@ OPERATIONS: dict[str, dict[str, dict[str, tuple[str, str, str]]]] = {
         "compute": {"list": ("list", _WS + "/computes", ML_API)},
         "online_endpoints": {"list": ("list", _WS + "/onlineEndpoints", ML_API)},
         "online_deployments": {"list": ("list", _WS + "/onlineEndpoints/{2}/deployments", ML_API)},
+        "registries": {"list_by_subscription": (
+            "list", _SUB + "/providers/Microsoft.MachineLearningServices/registries", ML_API)},
         "model_versions": {"get_by_id": ("get", "{0}", ML_API)},
         "environment_versions": {"get_by_id": ("get", "{0}", ML_API)},
     },
@@ -61,7 +63,11 @@ class ArmRestClient:
     """One subscription's operation groups of one ``OPERATIONS`` kind, over an ARM pipeline."""
 
     kind = ""
-    operations: dict[str, dict[str, tuple[str, str, str]]] | None = None  # else OPERATIONS[kind]
+
+    @classmethod
+    def operations(cls) -> dict[str, dict[str, tuple[str, str, str]]]:
+        """This client's operation groups (subclasses elsewhere may declare their own table)."""
+        return OPERATIONS[cls.kind]
 
     def __init__(self, credential: Any, subscription_id: str, *, base_url: str, policies: list[Any],
                  credential_scopes: list[str] | None = None, **kwargs: Any) -> None:
@@ -70,7 +76,7 @@ class ArmRestClient:
         self.subscription_id = subscription_id
         self._base = base_url.rstrip("/")
         self._client = ARMPipelineClient(base_url=base_url, policies=policies, **kwargs)
-        for group, ops in (self.operations or OPERATIONS[self.kind]).items():
+        for group, ops in self.operations().items():
             setattr(self, group, _Group(self, ops))
 
     def _send(self, url: str) -> dict[str, Any]:

@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from collectors.azure.arm_rest import ArmRestClient
 
+
+class _TableClient(ArmRestClient):
+    """An ARM REST client whose subclass declares its own ``_OPERATIONS`` table."""
+
+    _OPERATIONS: dict[str, dict[str, tuple[str, str, str]]] = {}
+
+    @classmethod
+    def operations(cls) -> dict[str, dict[str, tuple[str, str, str]]]:
+        return cls._OPERATIONS
+
 SECURITY_PRICING_API = "2024-01-01"
 SECURITY_CONTACTS_API = "2023-12-01-preview"
 SECURITY_ASSESSMENTS_API = "2020-01-01"
@@ -19,11 +29,11 @@ APP_INSIGHTS_API = "2020-02-02"
 _SUB = "/subscriptions/{subscription}"
 
 
-class SecurityClient(ArmRestClient):
+class SecurityClient(_TableClient):
     """Microsoft.Security: Defender plan pricing tiers, security contacts and assessments."""
 
     kind = "security"
-    operations = {
+    _OPERATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
         "pricings": {"list": ("list", _SUB + "/providers/Microsoft.Security/pricings", SECURITY_PRICING_API)},
         "security_contacts": {"list": (
             "list", _SUB + "/providers/Microsoft.Security/securityContacts", SECURITY_CONTACTS_API)},
@@ -31,11 +41,11 @@ class SecurityClient(ArmRestClient):
     }
 
 
-class MonitorClient(ArmRestClient):
+class MonitorClient(_TableClient):
     """Microsoft.Insights: the subscription's activity-log diagnostic settings and activity-log alerts."""
 
     kind = "monitor"
-    operations = {
+    _OPERATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
         "subscription_diagnostic_settings": {"list": (
             "list", _SUB + "/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API)},
         "activity_log_alerts": {"list_by_subscription_id": (
@@ -47,11 +57,11 @@ class MonitorClient(ArmRestClient):
 AADIAM_DIAGNOSTIC_SETTINGS_API = "2017-04-01"
 
 
-class EntraDiagnosticsClient(ArmRestClient):
+class EntraDiagnosticsClient(_TableClient):
     """microsoft.aadiam: the tenant's Entra ID diagnostic settings (an ARM listing at tenant scope)."""
 
     kind = "aadiam"
-    operations = {
+    _OPERATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
         "diagnostic_settings": {"list": (
             "list", "/providers/microsoft.aadiam/diagnosticSettings", AADIAM_DIAGNOSTIC_SETTINGS_API)},
     }
@@ -60,11 +70,11 @@ class EntraDiagnosticsClient(ArmRestClient):
 POLICY_ASSIGNMENTS_API = "2023-04-01"
 
 
-class PolicyClient(ArmRestClient):
+class PolicyClient(_TableClient):
     """Microsoft.Authorization: policy assignments (the Defender for Cloud default initiative's effects)."""
 
     kind = "policy"
-    operations = {
+    _OPERATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
         "policy_assignments": {"list": (
             "list", _SUB + "/providers/Microsoft.Authorization/policyAssignments", POLICY_ASSIGNMENTS_API)},
     }

@@ -137,6 +137,10 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "graph": ("collectors.azure.graph", "GraphClient"),
     "aadiam": ("collectors.azure.cis_clients", "EntraDiagnosticsClient"),  # tenant scope, ARM host
     "policy": ("collectors.azure.cis_clients", "PolicyClient"),
+    # Key Vault, SQL and Cosmos DB management planes (collectors/azure/data_rest.py)
+    "keyvault": ("collectors.azure.data_rest", "KeyVaultClient"),
+    "sql": ("collectors.azure.data_rest", "SqlClient"),
+    "cosmosdb": ("collectors.azure.data_rest", "CosmosDbClient"),
 }
 
 

@@ -208,6 +208,10 @@ def managed_cluster_facets(doc: dict[str, Any]) -> dict[str, Any]:
         # No authorised ranges on a public API server means every address may connect.
         "endpoint_public_cidrs": [] if private else (ranges or ["0.0.0.0/0"]),
         "secrets_encrypted": bool(kms.get("enabled")),
+        # disableLocalAccounts is omitted (false) until set; enableRBAC defaults to true when omitted
+        "local_accounts": not bool(p.get("disableLocalAccounts")),
+        "rbac": p.get("enableRBAC") is not False,
+        "workload_identity": bool((security.get("workloadIdentity") or {}).get("enabled")),
         "control_plane_logs": None,  # diagnostic settings are a separate resource, not read here
         "version": p.get("currentKubernetesVersion") or p.get("kubernetesVersion"),
         "identity": _identity(doc),
@@ -228,6 +232,7 @@ def registry_facets(doc: dict[str, Any]) -> dict[str, Any]:
         "public": bool(anonymous) if anonymous is not None else None,
         "public_reasons": reasons,
         "public_network_access": open_network,
+        "admin_user": bool(p.get("adminUserEnabled")),
         "encrypted": True,
         "key_management": "customer" if customer else "provider",
         "kms_key": ((enc.get("keyVaultProperties") or {}).get("keyIdentifier")) if customer else None,

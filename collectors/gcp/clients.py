@@ -186,6 +186,41 @@ class GcpClients:
         """Artifact Registry v1 (repositories and their IAM policies)."""
         return self._discovery("artifactregistry", "v1", self.endpoint("artifactregistry"))
 
+    def sqladmin(self) -> Any:
+        """Cloud SQL Admin v1 (instances with settings, flags, IP configuration)."""
+        return self._discovery("sqladmin", "v1", self.endpoint("sqladmin"))
+
+    def bigquery(self) -> Any:
+        """BigQuery v2 (datasets: access entries, location, default CMEK)."""
+        return self._discovery("bigquery", "v2", self.endpoint("bigquery"))
+
+    def cloudkms(self) -> Any:
+        """Cloud KMS v1 (locations, key rings, keys and their IAM policies)."""
+        return self._discovery("cloudkms", "v1", self.endpoint("cloudkms"))
+    def logging(self) -> Any:
+        """Cloud Logging v2 (sinks, log-based metrics)."""
+        return self._discovery("logging", "v2", self.endpoint("logging"))
+
+    def monitoring(self) -> Any:
+        """Cloud Monitoring v3 (alert policies)."""
+        return self._discovery("monitoring", "v3", self.endpoint("monitoring"))
+
+    def dns(self) -> Any:
+        """Cloud DNS v1 (managed zones)."""
+        return self._discovery("dns", "v1", self.endpoint("dns"))
+
+    def apikeys(self) -> Any:
+        """API Keys v2 (key metadata and restrictions; never the key string)."""
+        return self._discovery("apikeys", "v2", self.endpoint("apikeys"))
+
+    def serviceusage(self) -> Any:
+        """Service Usage v1 (which APIs a project has enabled)."""
+        return self._discovery("serviceusage", "v1", self.endpoint("serviceusage"))
+
+    def essentialcontacts(self) -> Any:
+        """Essential Contacts v1 (who Google notifies about security, legal and suspension matters)."""
+        return self._discovery("essentialcontacts", "v1", self.endpoint("essentialcontacts"))
+
     def iam(self) -> Any:
         """The IAM v1 discovery client (workload identity pools have no google-cloud-* client).
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from auditor.model import Resource, make_resource
+from collectors.gcp import cis
 from collectors.gcp import normalise as n
 from collectors.gcp.errors import PartialCollection, is_throttle
 from collectors.runner import UnitContext, iter_pages, retry_call
@@ -36,6 +37,8 @@ class GcpJob:
     spec: "ResourceSpec"
     scope: str  # project id, or "folders/N" / "organizations/N" for hierarchy policies
     regions: tuple[str, ...] | None = None  # None = every region
+    # the project's folders and organisation, nearest first, when discovery walked to it (else None)
+    ancestors: tuple[str, ...] | None = None
 
     def call(self, fn: Callable[[], T]) -> T:
         self.ctx.calls.add()
@@ -84,7 +87,7 @@ def _aggregated(job: GcpJob, kind: str, attr: str) -> Iterator[dict[str, Any]]:
             warning = data.get("warning")
             if warning and warning.get("code") not in BENIGN_WARNINGS:
                 problems.append(f"{scope}: {warning.get('code')} {warning.get('message', '')}".strip())
-            if job.in_regions(scope.split("/", 1)[-1]):
+            if scope == "global" or job.in_regions(scope.split("/", 1)[-1]):  # global resources: always
                 items.extend(data.get(attr, []))
         problems.extend(f"{u} unreachable" for u in page.unreachables)
         top = _to_json(page).get("warning")
@@ -132,9 +135,10 @@ def collect_subnetworks(job: GcpJob) -> Iterable[Resource]:
 
 
 def collect_networks(job: GcpJob) -> Iterable[Resource]:
+    dns_logging = cis.dns_logging_by_network(job)
     for net in _global_list(job, "Networks"):
         yield job.resource(native_id=_compute_url(net["selfLink"]), name=net.get("name"), region="global",
-                           config=net, facets={"ingress": [], "egress": []})
+                           config=net, facets={"ingress": [], "egress": [], **cis.network_cis_facets(net, dns_logging)})
 
 
 def collect_firewalls(job: GcpJob) -> Iterable[Resource]:
@@ -185,8 +189,12 @@ def collect_hierarchy_policy(job: GcpJob) -> Iterable[Resource]:
     client = job.clients.resourcemanager(kind)
     req = {"resource": resource, "options": {"requested_policy_version": 3}}
     pol = MessageToDict(job.call(lambda: client.get_iam_policy(request=req)))
+    facets = cis.policy_audit_facets(pol)
+    if job.spec.type == "gcp.iam.project_policy":
+        facets.update(cis.project_policy_facets(pol))
+        facets["ancestors"] = list(job.ancestors) if job.ancestors is not None else None
     yield job.resource(native_id=f"//cloudresourcemanager.googleapis.com/{resource}", name=resource,
-                       region="global", config=pol, facets={})
+                       region="global", config=pol, facets=facets)
 
 
 # ------------------------------------------------------------------ IAM (discovery client)
@@ -206,32 +214,39 @@ def _service_accounts(job: GcpJob) -> Iterator[dict[str, Any]]:
                       "accounts")
 
 
-def _project_admins(job: GcpJob) -> set[str] | None:
-    """Service accounts the project's IAM policy makes admin; None when it cannot be read."""
+def _project_policy(job: GcpJob) -> dict[str, Any] | None:
+    """The project's IAM policy (for service account admin facts); None when it cannot be read."""
     from google.api_core import exceptions as gexc
     from google.protobuf.json_format import MessageToDict
-
-    from auditor.identity.extract_gcp import admin_service_accounts
 
     client = job.clients.resourcemanager("Projects")
     req = {"resource": f"projects/{job.scope}", "options": {"requested_policy_version": 3}}
     try:
-        return admin_service_accounts(MessageToDict(job.call(lambda: client.get_iam_policy(request=req))))
+        return MessageToDict(job.call(lambda: client.get_iam_policy(request=req)))
     except gexc.GoogleAPICallError as exc:
         job.ctx.note(f"project IAM policy unreadable ({exc.__class__.__name__}): service account admin unknown")
         return None
 
 
 def collect_service_accounts(job: GcpJob) -> Iterable[Resource]:
+    from auditor.identity.extract_gcp import admin_service_accounts
+
     accounts = job.clients.iam().projects().serviceAccounts()
-    admins = _project_admins(job)
+    project_policy = _project_policy(job)
+    admins = admin_service_accounts(project_policy) if project_policy is not None else None
+    admin_roles = cis.sa_admin_roles(project_policy) if project_policy is not None else None
     for sa in _service_accounts(job):
         pol = job.call(lambda: accounts.getIamPolicy(
             resource=sa["name"], options_requestedPolicyVersion=3).execute())
         config = {**sa, "iamPolicy": pol}
         email = str(sa.get("email") or "").lower()
+        known = admins is not None and admin_roles is not None
+        facets = {"admin": (email in admins) if admins is not None else None,
+                  "admin_roles": admin_roles.get(email, []) if admin_roles is not None else None}
+        if not known:
+            facets["admin_roles"] = None
         yield job.resource(native_id=f"//iam.googleapis.com/{sa['name']}", name=sa.get("email"), region="global",
-                           config=config, facets={"admin": (email in admins) if admins is not None else None})
+                           config=config, facets=facets)
 
 
 def collect_service_account_keys(job: GcpJob) -> Iterable[Resource]:

@@ -21,6 +21,17 @@ PREDEFINED_ROLES: tuple[dict[str, str], ...] = (
     {"role": "roles/container.clusterViewer", "covers": "GKE clusters"},
     {"role": "roles/artifactregistry.reader", "covers": "Artifact Registry repositories (also pulls images: "
                                                        "prefer the custom role)"},
+    {"role": "roles/cloudsql.viewer", "covers": "Cloud SQL instances (settings, flags, IP configuration)"},
+    {"role": "roles/bigquery.metadataViewer", "covers": "BigQuery datasets (access entries, default key), no table "
+                                                        "data"},
+    {"role": "roles/cloudkms.viewer", "covers": "Cloud KMS locations, key rings and keys (no key use); their IAM "
+                                               "policies, like Vertex feature stores', via roles/iam.securityReviewer"},
+    {"role": "roles/logging.viewer", "covers": "log sinks and log-based metrics (CIS section 2)"},
+    {"role": "roles/monitoring.viewer", "covers": "alert policies (CIS section 2)"},
+    {"role": "roles/dns.reader", "covers": "Cloud DNS managed zones and DNSSEC settings"},
+    {"role": "roles/serviceusage.apiKeysViewer", "covers": "API key metadata and restrictions (never the key string)"},
+    {"role": "roles/serviceusage.serviceUsageViewer", "covers": "enabled services (Cloud Asset Inventory)"},
+    {"role": "roles/essentialcontacts.viewer", "covers": "organisation Essential Contacts (grant on the organisation)"},
     {"role": "roles/storage.insightsCollectorService", "covers": "alternative for storage.buckets.list/"
                                                                  "getIamPolicy without object access"},
 )
@@ -36,7 +47,9 @@ def custom_role(specs: Iterable[ResourceSpec]) -> dict:
     """A role document accepted by ``gcloud iam roles create --file`` (YAML/JSON)."""
     return {
         "title": "Cloud Posture Auditor (read-only)",
-        "description": "Read-only inventory of storage, compute, network, IAM, Vertex AI, Workbench and GKE "
+        "description": "Read-only inventory of storage, compute, network, IAM, Vertex AI, Workbench, GKE, "
+                       "Cloud SQL, BigQuery and Cloud KMS, "
+                       "and the logging, monitoring, DNS, API key and contact settings CIS checks, "
                        "for the posture auditor. "
                        "Generated from the collector's resource specs.",
         "stage": "GA",

@@ -96,6 +96,8 @@ def policy_public_reasons(policy: dict[str, Any] | None) -> list[str]:
 
 
 def bucket_facets(b: dict[str, Any], policy: dict[str, Any] | None) -> dict[str, Any]:
+    from collectors.gcp.cis import bucket_cis_facets
+
     iam_cfg = b.get("iamConfiguration") or {}
     uniform = bool((iam_cfg.get("uniformBucketLevelAccess") or {}).get("enabled"))
     pap = iam_cfg.get("publicAccessPrevention")
@@ -125,6 +127,7 @@ def bucket_facets(b: dict[str, Any], policy: dict[str, Any] | None) -> dict[str,
         # Every member region holds a copy: custom dataLocations, else the predefined location's members.
         "replica_locations": [d for d in data_locations if d != location] or gcs_members(location),
         "location_type": b.get("locationType"),
+        **bucket_cis_facets(b),
     }
 
 
@@ -139,6 +142,8 @@ def instance_config(inst: dict[str, Any]) -> dict[str, Any]:
 
 
 def instance_facets(inst: dict[str, Any], project_flags: dict[str, bool]) -> dict[str, Any]:
+    from collectors.gcp.cis import instance_cis_facets
+
     own = metadata_flags((inst.get("metadata") or {}).get("items"))
 
     def effective(key: str) -> bool | None:
@@ -162,6 +167,7 @@ def instance_facets(inst: dict[str, Any], project_flags: dict[str, bool]) -> dic
         "disk_encryption": ("customer" if disks and len(cmek) == len(disks) else "provider") if disks else None,
         "state": inst.get("status"),
         "locations": [last(inst.get("zone"))] if inst.get("zone") else [],
+        **instance_cis_facets(inst, own, project_flags),
     }
 
 

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from auditor.config.schema import GcpConfig
     from collectors.gcp.clients import GcpClients
 
-HIERARCHY_TYPES = {"gcp.iam.folder_policy": "folders/", "gcp.iam.organization_policy": "organizations/"}
+HIERARCHY_TYPES = {"gcp.iam.folder_policy": "folders/", "gcp.iam.organization_policy": "organizations/",
+                   "gcp.essentialcontacts.organization": "organizations/", "gcp.logging.folder_sink": "folders/",
+                   "gcp.logging.organization_sink": "organizations/"}
 DISCOVERY_TYPE = "gcp.resourcemanager.projects"
 
 
@@ -30,10 +32,22 @@ class Scope:
     folders: list[str] = field(default_factory=list)
     organization: str | None = None
     failures: list[tuple[str, BaseException]] = field(default_factory=list)  # (parent, error)
+    parents: dict[str, str] = field(default_factory=dict)  # project id or folders/N -> its parent
 
     def add_project(self, project_id: str) -> None:
         if project_id not in self.projects:
             self.projects.append(project_id)
+
+    def ancestors(self, project_id: str) -> tuple[str, ...] | None:
+        """Folders and organisation above a project the walk reached, nearest first; None if not walked."""
+        if project_id not in self.parents:
+            return None
+        chain: list[str] = []
+        node = self.parents[project_id]
+        while node and node not in chain:
+            chain.append(node)
+            node = self.parents.get(node, "")
+        return tuple(chain)
 
 
 def _norm(name: str, prefix: str) -> str:
@@ -61,10 +75,12 @@ def _walk(clients: "GcpClients", parent: str, scope: Scope, seen: set[str]) -> N
     for p in _pages(clients, lambda r: projects.list_projects(request=r), {"parent": parent}, "projects"):
         if p.state.name == "ACTIVE":
             scope.add_project(p.project_id)
+            scope.parents[p.project_id] = parent
     for f in _pages(clients, lambda r: folders.list_folders(request=r), {"parent": parent}, "folders"):
         if f.state.name == "ACTIVE":
             if f.name not in scope.folders:
                 scope.folders.append(f.name)
+            scope.parents[f.name] = parent
             _walk(clients, f.name, scope, seen)
 
 
@@ -97,11 +113,11 @@ def resolve_scope(cfg: "GcpConfig", clients: "GcpClients") -> Scope:
 
 
 def _task(unit: Unit, spec: ResourceSpec, clients: "GcpClients", scope: str,
-          regions: tuple[str, ...] | None) -> UnitTask:
+          regions: tuple[str, ...] | None, ancestors: tuple[str, ...] | None = None) -> UnitTask:
     def run(ctx: UnitContext) -> Iterable[Any]:
         try:
             assert spec.collect is not None
-            yield from spec.collect(GcpJob(ctx, clients, spec, scope, regions))
+            yield from spec.collect(GcpJob(ctx, clients, spec, scope, regions, ancestors))
         except Exception as exc:
             exc.gcp_scope = scope  # type: ignore[attr-defined]  # lets classify() name the project
             raise
@@ -140,5 +156,6 @@ def build_plan(cfg: "GcpConfig", clients: "GcpClients", specs: Iterable[Resource
             continue
         label = region_label if spec.scope in ("zonal", "regional") else "global"
         for project in scope.projects:
-            tasks.append(_task(Unit("gcp", project, label, spec.type), spec, clients, project, regions))
+            tasks.append(_task(Unit("gcp", project, label, spec.type), spec, clients, project, regions,
+                               scope.ancestors(project)))
     return tasks

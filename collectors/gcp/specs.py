@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.gcp import collect as c
-from collectors.gcp import artifact_registry, gke, vertex
+from collectors.gcp import artifact_registry, data_specs, gke, vertex
+from collectors.gcp.cis_specs import CIS_CALL_PERMISSIONS, CIS_SPECS
 from collectors.spec import ResourceSpec
 
 _POLICY_RULES = HashRules(volatile=("config.etag",),
@@ -48,8 +49,8 @@ SPECS: tuple[ResourceSpec, ...] = (
                                     "config.users"),
                           unordered=("config.replicaZones",)),
           collect=c.collect_disks, doc="Persistent disks with their encryption key (CMEK)."),
-    _spec("gcp.compute.network", "network", "compute", "compute.networks.list",
-          permissions=("compute.networks.list",), scope="global",
+    _spec("gcp.compute.network", "network", "compute", "compute.networks.list", detail=("dns.policies.list",),
+          permissions=("compute.networks.list", "dns.policies.list"), scope="global",
           rules=HashRules(volatile=_COMPUTE_VOLATILE, unordered=("config.subnetworks", "config.peerings")),
           collect=c.collect_networks, doc="VPC networks."),
     _spec("gcp.compute.subnetwork", "network", "compute", "compute.subnetworks.aggregatedList",
@@ -155,6 +156,8 @@ SPECS: tuple[ResourceSpec, ...] = (
                           unordered=("config.iamPolicy.bindings", "config.iamPolicy.bindings[*].members")),
           collect=artifact_registry.collect_repositories,
           doc="Artifact Registry repositories: immutable tags, public (allUsers) readers, CMEK, location."),
+    *data_specs.DATA_SPECS,  # Vertex datasets/feature stores, Cloud SQL, BigQuery, Cloud KMS (issue 17)
+    *CIS_SPECS,  # CIS Foundations (issue 15): project settings, logging/monitoring, DNS, API keys, TLS
 )
 
 # Calls made while planning (scope discovery), not by any one spec.
@@ -171,6 +174,7 @@ CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "compute.projects.get": ("compute.projects.get",),
     "compute.disks.aggregatedList": ("compute.disks.list",),
     "compute.networks.list": ("compute.networks.list",),
+    "dns.policies.list": ("dns.policies.list",),
     "compute.subnetworks.aggregatedList": ("compute.subnetworks.list",),
     "compute.firewalls.list": ("compute.firewalls.list",),
     "compute.routes.list": ("compute.routes.list",),
@@ -192,5 +196,7 @@ CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "artifactregistry.projects.locations.list": ("artifactregistry.locations.list",),
     "artifactregistry.projects.locations.repositories.list": ("artifactregistry.repositories.list",),
     "artifactregistry.projects.locations.repositories.getIamPolicy": ("artifactregistry.repositories.getIamPolicy",),
+    **data_specs.DATA_CALL_PERMISSIONS,
+    **CIS_CALL_PERMISSIONS,
     **DISCOVERY_CALLS,
 }

@@ -57,7 +57,7 @@ def tokens_of(rows: list[dict], columns: list[str]) -> list[str]:
 # ---- 1. hostile strings ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("verb", [
-    ["resources"], ["units"], ["snapshots"], ["check"], ["drift"], ["identity"],
+    ["resources"], ["units"], ["snapshots"], ["check"], ["drift"], ["identity"], ["compliance", "--framework", "cis-aws"],
     ["query", "SELECT resource_key, native_id, name FROM current_resources"],
 ])
 def test_cloud_strings_are_never_markup_nor_control_sequences(cli, verb) -> None:  # type: ignore[no-untyped-def]
@@ -67,7 +67,7 @@ def test_cloud_strings_are_never_markup_nor_control_sequences(cli, verb) -> None
     if verb[0] in ("resources", "query"):
         assert LINK in out  # shown literally: no hidden hyperlink
         assert "\\x1b]8;;https://evil.example/" in out and "\\u202e" in out
-    if verb[0] in ("resources", "identity", "query"):
+    if verb[0] in ("resources", "identity", "query", "compliance"):
         assert MARKUP_PATH in out
 
 

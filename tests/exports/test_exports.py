@@ -22,8 +22,8 @@ from .conftest import FORMULA, XSS
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 EXPECTED = {
-    "inventory.csv", "findings.csv", "drift.csv", "trust_edges.csv", "frameworks.csv",
-    "inventory.json", "findings.json", "drift.json", "trust_edges.json", "frameworks.json",
+    "inventory.csv", "findings.csv", "drift.csv", "trust_edges.csv", "frameworks.csv", "compliance.csv",
+    "inventory.json", "findings.json", "drift.json", "trust_edges.json", "frameworks.json", "compliance.json",
     "findings.ocsf.json", "drift.ocsf.json", "frameworks.ocsf.json", "findings.sarif", "report.html",
 }
 

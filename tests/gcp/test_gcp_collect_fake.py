@@ -62,6 +62,40 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
                                   f"clusters/{x['name']}" for p in _active(run) for x in p.gke_clusters},
         "gcp.artifactregistry.repository": {f"//artifactregistry.googleapis.com/{x['name']}" for p in _active(run)
                                             for x in p.repositories},
+        # data stores and keys (gcp_data_estate.py)
+        "gcp.aiplatform.dataset": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                   for x in p.vertex_datasets},
+        "gcp.aiplatform.featurestore": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                        for x in p.featurestores},
+        "gcp.aiplatform.feature_online_store": {f"//aiplatform.googleapis.com/{x['name']}" for p in _active(run)
+                                                for x in p.feature_online_stores},
+        "gcp.sql.instance": {f"//sqladmin.googleapis.com/projects/{p.project_id}/instances/{x['name']}"
+                             for p in _active(run) for x in p.sql_instances},
+        "gcp.bigquery.dataset": {f"//bigquery.googleapis.com/projects/{p.project_id}/datasets/"
+                                 f"{x['datasetReference']['datasetId']}" for p in _active(run) for x in p.bq_datasets},
+        "gcp.cloudkms.crypto_key": {f"//cloudkms.googleapis.com/{x['name']}" for p in _active(run)
+                                    for x in p.crypto_keys},
+        # the CIS slice (gcp_cis_estate.py): one project settings/monitoring resource per project
+        "gcp.compute.project": {f"//compute.googleapis.com/projects/{p.project_id}" for p in _active(run)},
+        "gcp.logging.project_monitoring": {f"//logging.googleapis.com/projects/{p.project_id}/cisMonitoring"
+                                           for p in _active(run)},
+        "gcp.logging.sink": {f"//logging.googleapis.com/projects/{p.project_id}/sinks/{x['name']}"
+                             for p in _active(run) for x in p.log_sinks},
+        "gcp.dns.managed_zone": {f"//dns.googleapis.com/projects/{p.project_id}/managedZones/{x['name']}"
+                                 for p in _active(run) for x in p.dns_zones},
+        "gcp.apikeys.key": {f"//apikeys.googleapis.com/projects/{p.project_id}/locations/global/keys/{x['uid']}"
+                            for p in _active(run) for x in p.api_keys},
+        "gcp.apikeys.inventory": {f"//apikeys.googleapis.com/projects/{p.project_id}/locations/global/keys"
+                                  for p in _active(run)},
+        "gcp.compute.target_https_proxy": {_compute_url(x["selfLink"]) for p in _active(run) for x in p.https_proxies},
+        "gcp.compute.target_ssl_proxy": {_compute_url(x["selfLink"]) for p in _active(run) for x in p.ssl_proxies},
+        "gcp.compute.backend_service": {_compute_url(x["selfLink"]) for p in _active(run)
+                                        for x in p.backend_services},
+        "gcp.serviceusage.project_services": {f"//serviceusage.googleapis.com/projects/{p.project_id}/services"
+                                              for p in _active(run)},
+        "gcp.essentialcontacts.organization": {"//essentialcontacts.googleapis.com/organizations/123456789012/contacts"},
+        "gcp.logging.folder_sink": {"//logging.googleapis.com/folders/111/sinks/ml-folder-all"},
+        "gcp.logging.organization_sink": {"//logging.googleapis.com/organizations/123456789012/sinks/org-audit-only"},
     }
     got: dict[str, set[str]] = {}
     for r in run.sink.resources:
@@ -107,7 +141,7 @@ def test_bucket_locations_and_posture(clean_run: Collected) -> None:
         "public": False, "public_reasons": [], "public_access_blocked": True, "encrypted": True,
         "key_management": "customer", "kms_key": "projects/ml-prod/locations/europe-west1/keyRings/ring/cryptoKeys/data",
         "versioning": True, "logging": True, "locations": ["EUROPE-WEST1"], "replica_locations": [],
-        "location_type": "region",
+        "location_type": "region", "uniform_access": True, "retention_locked": False,
     }
     assert (feat["region"], feat["location"], feat["account"]) == ("europe-west1", "BE", "ml-prod")
     assert feat["tags"] == {"data-classification": "confidential"}

@@ -12,7 +12,8 @@ from collectors.gcp.planning import DISCOVERY_TYPE
 from .conftest import ORG, Collected, anonymous_config, collect
 
 COMPUTE_TYPES = ("gcp.compute.instance", "gcp.compute.disk", "gcp.compute.network", "gcp.compute.subnetwork",
-                 "gcp.compute.firewall", "gcp.compute.route")
+                 "gcp.compute.firewall", "gcp.compute.route", "gcp.compute.project", "gcp.compute.target_https_proxy",
+                 "gcp.compute.target_ssl_proxy", "gcp.compute.backend_service")
 
 
 def test_disabled_api_is_a_skipped_unit_naming_api_and_project(degraded_run: Collected) -> None:
@@ -101,7 +102,10 @@ def test_one_item_pages_give_the_same_inventory(clean_run: Collected) -> None:
         assert summary.complete and fake.violations == []
         ours = [r for r in sink.resources if r.account != "extra-empty"]
         assert sorted(r.resource_key for r in ours) == sorted(r.resource_key for r in clean_run.sink.resources)
-        assert [r.type for r in sink.resources if r.account == "extra-empty"] == ["gcp.iam.project_policy"]
+        # an empty project still has its IAM policy, Compute settings and (CIS) monitoring summary
+        assert sorted(r.type for r in sink.resources if r.account == "extra-empty") == [
+            "gcp.apikeys.inventory", "gcp.compute.project", "gcp.iam.project_policy", "gcp.logging.project_monitoring",
+            "gcp.serviceusage.project_services"]
         assert fake.calls["cloudresourcemanager.projects.list"] > 3  # discovery paged too
         hashes = {r.resource_key: r.content_hash for r in clean_run.sink.resources}
         assert all(hashes[r.resource_key] == r.content_hash for r in ours)

@@ -39,9 +39,12 @@ def test_folder_scope_and_unit_shape(fresh_fake: GcpFake) -> None:
                     exclude_resource_types=["gcp.compute.*"])
     tasks = plan(cfg, clients=GcpClients(cfg))
     units = {(t.unit.account, t.unit.resource_type) for t in tasks}
-    expected_types = {s.type for s in select_specs(SPECS, None, ["gcp.compute.*"])} - {"gcp.iam.organization_policy"}
-    assert units == {("data-lake", t) for t in expected_types if t != "gcp.iam.folder_policy"} | {
-        ("folders/222", "gcp.iam.folder_policy")}
+    expected_types = {s.type for s in select_specs(SPECS, None, ["gcp.compute.*"])} - {
+        "gcp.iam.organization_policy", "gcp.essentialcontacts.organization",
+        "gcp.logging.organization_sink"}  # organisation-scoped: none here
+    folder_types = {"gcp.iam.folder_policy", "gcp.logging.folder_sink"}
+    assert units == {("data-lake", t) for t in expected_types - folder_types} | {
+        ("folders/222", t) for t in folder_types}
     scopes = {s.type: s.scope for s in SPECS}
     assert all(t.unit.provider == "gcp" and t.unit.region == (
         "*" if scopes[t.unit.resource_type] in ("regional", "zonal") else "global") for t in tasks)

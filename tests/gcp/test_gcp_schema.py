@@ -75,11 +75,23 @@ def test_every_seeded_payload_validates() -> None:
                "custom_jobs": ("aiplatform", "GoogleCloudAiplatformV1CustomJob"),
                "pipeline_jobs": ("aiplatform", "GoogleCloudAiplatformV1PipelineJob"),
                "workbench": ("notebooks", "Instance"), "gke_clusters": ("container", "Cluster"),
-               "repositories": ("artifactregistry", "Repository")}
+               "repositories": ("artifactregistry", "Repository"),
+               "vertex_datasets": ("aiplatform", "GoogleCloudAiplatformV1Dataset"),
+               "featurestores": ("aiplatform", "GoogleCloudAiplatformV1Featurestore"),
+               "feature_online_stores": ("aiplatform", "GoogleCloudAiplatformV1FeatureOnlineStore"),
+               "sql_instances": ("sqladmin", "DatabaseInstance"), "bq_datasets": ("bigquery", "Dataset"),
+               "key_rings": ("cloudkms", "KeyRing"), "crypto_keys": ("cloudkms", "CryptoKey")}
     for p in estate.projects:
         for attr, (api, schema) in schemas.items():
             for item in getattr(p, attr):
                 assert Validator(api).errors(schema, item) == [], (p.project_id, attr, item.get("name"))
+        for pol in p.key_policies.values():
+            assert Validator("cloudkms").errors("Policy", pol) == []
+        for tables in p.bq_tables.values():
+            for t in tables:
+                assert Validator("bigquery").errors("Table", t) == []
+        for pol in p.vertex_policies.values():
+            assert Validator("aiplatform").errors("GoogleIamV1Policy", pol) == []
         for provs in p.providers.values():
             for pr in provs:
                 assert Validator("iam").errors("WorkloadIdentityPoolProvider", pr) == []
@@ -111,3 +123,22 @@ def test_ml_payload_with_an_invented_field_is_refused() -> None:
     bad_cluster = {"name": "c", "status": "UP", "legacyAbac": {"enabled": "yes"}}
     errors = Validator("container").errors("Cluster", bad_cluster)
     assert any("'UP'" in e for e in errors) and any("legacyAbac.enabled: expected boolean" in e for e in errors)
+
+
+def test_data_store_payload_with_an_invented_field_is_refused() -> None:
+    """Cloud SQL, BigQuery and Cloud KMS payloads are held to their official documents too."""
+    from auditor.demo.emulators.gcp_data_estate import bq_dataset, crypto_key, key_ring, sql_instance
+
+    p = sample_estate().project("web-dev")
+    assert p is not None
+    inst = sql_instance(p, "europe-west1", "typo", "POSTGRES_16")
+    inst["settings"]["ipConfiguration"]["requireSSL"] = True  # the real field is requireSsl
+    inst["settings"]["ipConfiguration"]["sslMode"] = "REQUIRED"
+    errors = Validator("sqladmin").errors("DatabaseInstance", inst)
+    assert any("unknown field 'requireSSL'" in e for e in errors) and any("'REQUIRED'" in e for e in errors)
+    ds = bq_dataset(p, "typo", "EU", public="allUsers")
+    ds["access"].append({"role": "READER", "specialgroup": "allAuthenticatedUsers"})
+    assert any("unknown field 'specialgroup'" in e for e in Validator("bigquery").errors("Dataset", ds))
+    key = crypto_key(p, key_ring(p, "global", "r"), "k")
+    key["purpose"] = "ENCRYPT"
+    assert any("'ENCRYPT'" in e for e in Validator("cloudkms").errors("CryptoKey", key))

@@ -426,6 +426,8 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
     res += _subscription_resources(SUB_PROD, rg, "westeurope", open_nsg=True, public_vm=True, prefix="prod")
     from auditor.demo.emulators.azure_ml_estate import ml_resources  # the ML slice (issue 17)
     res += ml_resources(SUB_PROD, rg, "westeurope", TENANT, storage="stprodlogs00")
+    from auditor.demo.emulators.azure_data_estate import data_resources  # Key Vault, SQL, Cosmos (issue 17)
+    res += data_resources(SUB_PROD, rg, "westeurope", TENANT)
     # identity, prod
     uami = user_assigned_identity(SUB_PROD, rg, "uami-deploy", "westeurope",
                                   principal_id="25cc8c9e-2a4f-4c5b-9d6e-7f8a9b0c1d2e",

@@ -35,6 +35,18 @@ class GcpProject:
     sa_keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # email -> keys
     pools: list[dict[str, Any]] = field(default_factory=list)
     providers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # pool name -> providers
+    # CIS slice (gcp_cis_estate.py builds these): logging, monitoring, DNS, API keys, TLS policies
+    log_sinks: list[dict[str, Any]] = field(default_factory=list)
+    log_metrics: list[dict[str, Any]] = field(default_factory=list)
+    alert_policies: list[dict[str, Any]] = field(default_factory=list)
+    dns_zones: list[dict[str, Any]] = field(default_factory=list)
+    dns_policies: list[dict[str, Any]] = field(default_factory=list)
+    api_keys: list[dict[str, Any]] = field(default_factory=list)
+    ssl_policies: list[dict[str, Any]] = field(default_factory=list)
+    https_proxies: list[dict[str, Any]] = field(default_factory=list)
+    ssl_proxies: list[dict[str, Any]] = field(default_factory=list)
+    backend_services: list[dict[str, Any]] = field(default_factory=list)
+    extra_services: list[str] = field(default_factory=list)  # enabled beyond the APIs the fake serves
     # ML platform (gcp_ml_estate.py builds these): Vertex AI, Workbench, GKE
     vertex_models: list[dict[str, Any]] = field(default_factory=list)
     vertex_endpoints: list[dict[str, Any]] = field(default_factory=list)
@@ -44,6 +56,17 @@ class GcpProject:
     gke_clusters: list[dict[str, Any]] = field(default_factory=list)
     repositories: list[dict[str, Any]] = field(default_factory=list)  # Artifact Registry
     repository_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # repository name -> Policy
+    # data stores and keys (issue 17; gcp_data_estate.py builds them)
+    vertex_datasets: list[dict[str, Any]] = field(default_factory=list)
+    featurestores: list[dict[str, Any]] = field(default_factory=list)
+    feature_online_stores: list[dict[str, Any]] = field(default_factory=list)
+    vertex_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # feature store name -> Policy
+    sql_instances: list[dict[str, Any]] = field(default_factory=list)  # sqladmin DatabaseInstance
+    bq_datasets: list[dict[str, Any]] = field(default_factory=list)  # full BigQuery Dataset (datasets.get)
+    bq_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # dataset id -> Table (tables.get)
+    key_rings: list[dict[str, Any]] = field(default_factory=list)
+    crypto_keys: list[dict[str, Any]] = field(default_factory=list)
+    key_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # key or key ring name -> Policy
 
 
 @dataclass
@@ -55,6 +78,8 @@ class GcpEstate:
     org_policy: dict[str, Any] = field(default_factory=dict)
     folders: list[dict[str, Any]] = field(default_factory=list)  # CRM v3 Folder JSON
     folder_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    org_contacts: list[dict[str, Any]] = field(default_factory=list)  # Essential Contacts of the organisation
+    hierarchy_sinks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # folders/N|organizations/N
     zones: list[str] = field(default_factory=list)  # every zone aggregated lists report
     page_size: int = 2
     # failure switches
@@ -509,4 +534,10 @@ def sample_estate() -> GcpEstate:
     from auditor.demo.emulators.gcp_ml_estate import seed_ml  # the ML slice (issue 17)
 
     seed_ml(estate)
+    from auditor.demo.emulators.gcp_data_estate import seed_data  # data stores and keys (issue 17)
+
+    seed_data(estate)
+    from auditor.demo.emulators.gcp_cis_estate import seed_cis  # the CIS slice (issue 15)
+
+    seed_cis(estate)
     return estate

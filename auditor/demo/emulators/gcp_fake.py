@@ -22,6 +22,8 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from auditor.demo.emulators.gcp_estate import GcpEstate, GcpProject
+from auditor.demo.emulators.gcp_data_fake import data_handlers
+from auditor.demo.emulators.gcp_cis_fake import cis_handlers
 from auditor.demo.emulators.gcp_ml_fake import ml_handlers
 from auditor.demo.emulators.gcp_schema import SchemaViolation, Validator, method
 
@@ -34,6 +36,15 @@ SERVICE_HOSTS = {
     "notebooks": "notebooks.googleapis.com",
     "container": "container.googleapis.com",
     "artifactregistry": "artifactregistry.googleapis.com",
+    "sqladmin": "sqladmin.googleapis.com",
+    "bigquery": "bigquery.googleapis.com",
+    "cloudkms": "cloudkms.googleapis.com",
+    "logging": "logging.googleapis.com",
+    "monitoring": "monitoring.googleapis.com",
+    "dns": "dns.googleapis.com",
+    "apikeys": "apikeys.googleapis.com",
+    "serviceusage": "serviceusage.googleapis.com",
+    "essentialcontacts": "essentialcontacts.googleapis.com",
 }
 SERVICE_TITLES = {
     "compute": "Compute Engine API",
@@ -44,12 +55,23 @@ SERVICE_TITLES = {
     "notebooks": "Notebooks API",
     "container": "Kubernetes Engine API",
     "artifactregistry": "Artifact Registry API",
+    "sqladmin": "Cloud SQL Admin API",
+    "bigquery": "BigQuery API",
+    "cloudkms": "Cloud Key Management Service (KMS) API",
+    "logging": "Cloud Logging API",
+    "monitoring": "Cloud Monitoring API",
+    "dns": "Cloud DNS API",
+    "apikeys": "API Keys API",
+    "serviceusage": "Service Usage API",
+    "essentialcontacts": "Essential Contacts API",
 }
 
 
 # APIs whose paths collide with another's on the one loopback server (``v1/projects/{p}/locations``
 # is both Vertex AI's and Artifact Registry's): served under a path prefix, named in endpoints().
-PATH_PREFIX = {"artifactregistry": "artifactregistry/"}
+PATH_PREFIX = {"artifactregistry": "artifactregistry/", "cloudkms": "cloudkms/"}
+# An endpoint override replaces rootUrl + servicePath: APIs with a servicePath carry it in theirs.
+SERVICE_PATH = {"bigquery": "bigquery/v2"}
 
 
 class ApiError(Exception):
@@ -212,8 +234,10 @@ class GcpFake:
     def endpoints(self) -> dict[str, str]:
         """Per-service endpoint overrides for GcpConfig.endpoints (one server serves all)."""
         return {name: self.base_url + ("/" + PATH_PREFIX[name].rstrip("/") if name in PATH_PREFIX else "")
+                + ("/" + SERVICE_PATH[name] if name in SERVICE_PATH else "")
                 for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform", "notebooks", "container",
-                             "artifactregistry")}
+                             "artifactregistry", "sqladmin", "bigquery", "cloudkms", "logging", "monitoring", "dns",
+                             "apikeys", "serviceusage", "essentialcontacts")}
 
     # ------------------------------------------------------------ switches
 
@@ -336,6 +360,8 @@ class GcpFake:
             r("iam", "iam.projects.locations.workloadIdentityPools.list", self._pools),
             r("iam", "iam.projects.locations.workloadIdentityPools.providers.list", self._providers),
             *(r(api, method_id, handler) for api, method_id, handler in ml_handlers(self)),
+            *(r(api, method_id, handler) for api, method_id, handler in data_handlers(self)),
+            *(r(api, method_id, handler) for api, method_id, handler in cis_handlers(self)),
         ]
         # literal paths before templated ones (":search" must not be read as a name)
         return sorted(routes, key=lambda x: x.pattern.pattern.count("(?P<"))

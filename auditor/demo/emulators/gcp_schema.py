@@ -25,6 +25,15 @@ DOCUMENTS = {
     "notebooks": "notebooks.v2.json",
     "container": "container.v1.json",
     "artifactregistry": "artifactregistry.v1.json",
+    "sqladmin": "sqladmin.v1.json",
+    "bigquery": "bigquery.v2.json",
+    "cloudkms": "cloudkms.v1.json",
+    "logging": "logging.v2.json",
+    "monitoring": "monitoring.v3.json",
+    "dns": "dns.v1.json",
+    "apikeys": "apikeys.v2.json",
+    "serviceusage": "serviceusage.v1.json",
+    "essentialcontacts": "essentialcontacts.v1.json",
 }
 
 _INT_STRING = re.compile(r"^-?\d+$")
