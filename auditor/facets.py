@@ -332,20 +332,87 @@ KMS_KEYS = {
     "key_rotation": "bool|None: automatic rotation enabled (None when not rotatable or unread)",
 }
 
+# ---- account-level posture the CIS Foundations benchmarks judge (Azure first) -----------------
+STORAGE_POSTURE = {
+    "shared_key_access": "bool|None: requests may authorise with the account's shared keys",
+    "cross_tenant_replication": "bool|None: object replication to accounts in other tenants allowed",
+    "trusted_services_bypass": "bool|None: trusted platform services may pass the network rules",
+    "key_expiration_days": "int|None: key rotation reminder period (None = no key expiration policy)",
+    "private_endpoint": "bool|None: at least one approved private endpoint connection",
+    "default_oauth": "bool|None: the portal defaults to directory (OAuth) authorisation",
+    "infrastructure_encryption": "bool|None: a second, infrastructure-level encryption layer",
+    "blob_soft_delete_days": "int|None: blob soft-delete retention (0 = off)",
+    "container_soft_delete_days": "int|None: container soft-delete retention (0 = off)",
+    "file_soft_delete_days": "int|None: file share soft-delete retention (0 = off)",
+    "smb_versions": "list[str]|None: SMB versions the file service accepts (unset = every supported version)",
+    "smb_channel_encryption": "list[str]|None: SMB channel encryption algorithms accepted (unset = all)",
+}
+NETWORK_POSTURE = {
+    "network_watcher": "bool|None: a network watcher exists in this network's region",
+    "ddos_protection": "bool|None: DDoS network protection on the virtual network",
+    "nsg_attached": "bool|None: a network security group is attached to the subnet",
+    "flow_log_target": "str|None: resource key-like ARM id of the NSG/VNet a flow log records",
+    "flow_log_enabled": "bool|None",
+    "retention_days": "int|None: log retention in days (0 = never deleted: retention off, or on with 0 days)",
+    "traffic_analytics": "bool|None: flow logs are sent to a Log Analytics workspace",
+    "bastion_hosts": "int|None: Azure Bastion hosts in the subscription",
+}
+# Azure Defender for Cloud (category "security", beside the AWS services above)
+DEFENDER = {
+    "defender_plan": "str: the Defender for Cloud plan (pricing name, e.g. VirtualMachines)",
+    "defender_on": "bool|None: the plan's tier is Standard",
+    "notify_roles": "list[str]|None: RBAC roles notified of alerts (notificationsByRole on)",
+    "contact_emails": "bool|None: additional notification addresses are configured",
+    "alert_min_severity": "str|None: minimal alert severity that notifies (None = alert notifications off)",
+    "attack_path_min_risk": "str|None: minimal attack-path risk that notifies (None = off)",
+    "assessments": "dict[str, 'healthy'|'unhealthy']: Defender recommendations by display name "
+                   "(unhealthy when any resource fails it)",
+}
+LOGGING = {
+    "diagnostic_settings": "list[{name, categories: list[str], destinations: list[str], storage_account: "
+                           "lower-case ARM id|None}]: subscription activity-log export settings",
+    "alert_operations": "list[str]: operationName values of enabled activity-log alerts on the subscription",
+    "alert_categories": "list[str]: categories of enabled activity-log alerts (e.g. ServiceHealth)",
+    "app_insights": "int|None: Application Insights components in the subscription",
+}
+
+DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entra.* resources
+    "security_defaults": "bool|None: Entra security defaults enforced",
+    "guest_access": "'member'|'limited'|'restricted'|None: what guests may read in the directory",
+    "guest_invites": "str|None: who may invite guests (none, adminsAndGuestInviters, ..., everyone)",
+    "users_can_create_apps": "bool|None: default users may register applications",
+    "users_can_create_security_groups": "bool|None: default users may create security groups",
+    "users_can_create_tenants": "bool|None: default users may create tenants",
+    "user_consent": "'none'|'verified_low_impact'|'any'|'custom'|None: what users may consent to for apps",
+    "role_definition": "str|None: role definition GUID an Azure role assignment grants (lower-case)",
+    "ca_policies": "list[{name, enabled, all_users, applications: list[str], mfa, block, locations}]: conditional "
+                   "access policies (locations: the policy is scoped by named locations)",
+    "trusted_locations": "int|None: named locations marked trusted",
+    "manages_locks": "bool|None: a custom role definition whose actions administer resource locks",
+    "global_admins": "int|None: users holding the Global Administrator directory role",
+    "users_without_mfa": "int|None: directory members not registered for MFA",
+    "admins_without_mfa": "int|None: administrators among them",
+    "users_can_create_unified_groups": "bool|None: default users may create Microsoft 365 groups",
+    "enforcement_mode": "str|None: policy assignment enforcement (Default enforces, DoNotEnforce audits only)",
+    "disabled_effects": "list[str]: policy assignment parameters set to the Disabled effect",
+}
+
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
     "network": NETWORK,
     "compute": COMPUTE,
     "iam": IAM,
     "security": SECURITY,
+    "logging": LOGGING,
 }
 # Facet families a category may carry besides its own (an ML job is compute, a snapshot storage).
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}, GCP_CIS),
-    "storage": (STORE, DATA_STORE, DATABASE, GCP_CIS, CIS_STORE),
-    "network": (GCP_CIS,),
-    "iam": (KEY, GCP_CIS, CIS_IAM, KMS_KEYS),
+    "storage": (STORE, DATA_STORE, DATABASE, GCP_CIS, CIS_STORE, STORAGE_POSTURE),
+    "network": (GCP_CIS, NETWORK_POSTURE),
+    "iam": (KEY, GCP_CIS, CIS_IAM, KMS_KEYS, DIRECTORY),
+    "security": (DEFENDER,),
 }
 
 

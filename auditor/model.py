@@ -10,7 +10,7 @@ from auditor.canonical import NO_RULES, HashRules, apply_rules, canonical_json, 
 from auditor.catalogue import location_of
 from auditor.redact import clean, redact_identity
 
-CATEGORIES = ("storage", "compute", "iam", "network", "security")
+CATEGORIES = ("storage", "compute", "iam", "network", "security", "logging")
 
 
 class UnitStatus(StrEnum):

@@ -172,6 +172,8 @@ class AzureConfig(Section):
     enabled: bool = True
     cloud: Literal["public", "china", "usgov"] = "public"
     arm_endpoint: str | None = None
+    graph_endpoint: str | None = Field(default=None, description="Microsoft Graph base URL (default: the cloud's); "
+                                                                 "directory settings are read from it.")
     credential: Literal["default", "static-test-token"] = "default"
     ca_bundle: str | None = Field(default=None, description="Extra CA bundle to trust (never disables TLS).")
     tenant_id: str | None = None
@@ -186,6 +188,10 @@ class AzureConfig(Section):
             raise ValueError("credential 'static-test-token' is accepted only with a loopback arm_endpoint")
         if self.arm_endpoint and not self.arm_endpoint.startswith("https://"):
             raise ValueError("arm_endpoint must be https:// (TLS is never weakened)")
+        if self.graph_endpoint and not self.graph_endpoint.startswith("https://"):
+            raise ValueError("graph_endpoint must be https:// (TLS is never weakened)")
+        if self.credential == "static-test-token" and self.graph_endpoint and not is_loopback_url(self.graph_endpoint):
+            raise ValueError("credential 'static-test-token' is accepted only with a loopback graph_endpoint")
         return self
 
 

@@ -54,7 +54,8 @@ def demo_config(workdir: Path, aws_url: str, gcp_endpoints: dict[str, str], arm:
             "exclude_resource_types": ["aws.accessanalyzer.*", "aws.iam.organizations_features"],
         },
         "gcp": {"credentials": "anonymous", "organization": gcp_estate.SAMPLE_ORG, "endpoints": gcp_endpoints},
-        "azure": {"arm_endpoint": arm, "credential": "static-test-token", "ca_bundle": ca, "subscriptions": "all"},
+        "azure": {"arm_endpoint": arm, "graph_endpoint": arm, "tenant_id": azure_estate.TENANT,
+                  "credential": "static-test-token", "ca_bundle": ca, "subscriptions": "all"},
         "estate": {
             "aws_accounts": [aws_seed.PRIMARY_ACCOUNT, aws_seed.SECOND_ACCOUNT],
             "gcp_organization": gcp_estate.SAMPLE_ORG,

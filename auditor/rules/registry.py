@@ -25,6 +25,7 @@ MODULES: tuple[str, ...] = (
     "auditor.rules.identity",
     "auditor.rules.residency",
     "auditor.rules.ml",
+    "auditor.rules.cis_azure",
     "auditor.rules.cis_azure_data",
     "auditor.rules.cis_gcp_data",
     "auditor.rules.cis_gcp",

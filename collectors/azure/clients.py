@@ -17,9 +17,12 @@ from auditor.config.schema import AzureConfig
 
 # ARM endpoint and Entra authority per cloud (azure.identity.AzureAuthorityHosts values).
 CLOUDS: dict[str, dict[str, str]] = {
-    "public": {"arm": "https://management.azure.com", "authority": "login.microsoftonline.com"},
-    "china": {"arm": "https://management.chinacloudapi.cn", "authority": "login.chinacloudapi.cn"},
-    "usgov": {"arm": "https://management.usgovcloudapi.net", "authority": "login.microsoftonline.us"},
+    "public": {"arm": "https://management.azure.com", "authority": "login.microsoftonline.com",
+               "graph": "https://graph.microsoft.com"},
+    "china": {"arm": "https://management.chinacloudapi.cn", "authority": "login.chinacloudapi.cn",
+              "graph": "https://microsoftgraph.chinacloudapi.cn"},
+    "usgov": {"arm": "https://management.usgovcloudapi.net", "authority": "login.microsoftonline.us",
+              "graph": "https://graph.microsoft.us"},
 }
 
 MANAGEMENT_GROUPS_API = "2020-05-01"
@@ -52,13 +55,18 @@ class Endpoints:
     arm: str
     authority: str
     scope: str
+    graph: str = ""
+    graph_scope: str = ""
 
 
 def endpoints_for(cfg: AzureConfig) -> Endpoints:
     """ARM base URL, authority host and token scope for the configured cloud or custom endpoint."""
     cloud = CLOUDS[cfg.cloud]
     arm = (cfg.arm_endpoint or cloud["arm"]).rstrip("/")
-    return Endpoints(arm=arm, authority=cloud["authority"], scope=arm + "/.default")
+    graph = (cfg.graph_endpoint or cloud["graph"]).rstrip("/")
+    # a loopback Graph fake still asks for a token of the real Graph audience
+    return Endpoints(arm=arm, authority=cloud["authority"], scope=arm + "/.default", graph=graph,
+                     graph_scope=cloud["graph"] + "/.default")
 
 
 def make_credential(cfg: AzureConfig):  # type: ignore[no-untyped-def]
@@ -122,6 +130,13 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "ml": ("collectors.azure.arm_rest", "MachineLearningClient"),
     "containerservice": ("collectors.azure.arm_rest", "ContainerServiceClient"),
     "containerregistry": ("collectors.azure.arm_rest", "ContainerRegistryClient"),
+    # Defender for Cloud and Azure Monitor (collectors/azure/cis_clients.py)
+    "security": ("collectors.azure.cis_clients", "SecurityClient"),
+    "monitor": ("collectors.azure.cis_clients", "MonitorClient"),
+    # Microsoft Graph directory settings (tenant-level; collectors/azure/graph.py)
+    "graph": ("collectors.azure.graph", "GraphClient"),
+    "aadiam": ("collectors.azure.cis_clients", "EntraDiagnosticsClient"),  # tenant scope, ARM host
+    "policy": ("collectors.azure.cis_clients", "PolicyClient"),
     # Key Vault, SQL and Cosmos DB management planes (collectors/azure/data_rest.py)
     "keyvault": ("collectors.azure.data_rest", "KeyVaultClient"),
     "sql": ("collectors.azure.data_rest", "SqlClient"),
@@ -159,11 +174,13 @@ class AzureClients:
             self._credential = make_credential(self.cfg)
         return self._credential
 
-    def client_kwargs(self, count: Callable[[int], None] | None = None) -> dict[str, Any]:
+    def client_kwargs(self, count: Callable[[int], None] | None = None, *, graph: bool = False) -> dict[str, Any]:
+        base, scope = ((self.endpoints.graph, self.endpoints.graph_scope) if graph
+                       else (self.endpoints.arm, self.endpoints.scope))
         kw: dict[str, Any] = {
-            "base_url": self.endpoints.arm,
-            "credential_scopes": [self.endpoints.scope],
-            "policies": _policies(self.credential, self.endpoints.scope, retry_total=self.max_attempts - 1,
+            "base_url": base,
+            "credential_scopes": [scope],
+            "policies": _policies(self.credential, scope, retry_total=self.max_attempts - 1,
                                   backoff=self.backoff, backoff_max=self.backoff_max, count=count),
             # azure-core defaults are 300 s each: a hung endpoint would hold a unit for minutes per attempt
             "connection_timeout": self.connect_timeout,
@@ -183,6 +200,8 @@ class AzureClients:
         cls = getattr(importlib.import_module(module), name)
         if kind == "subscriptions":
             return cls(self.credential, **self.client_kwargs(count))
+        if kind == "graph":  # Microsoft Graph: its own host and token audience; subscription_id is the tenant
+            return cls(self.credential, subscription_id, **self.client_kwargs(count, graph=True))
         return cls(self.credential, subscription_id, **self.client_kwargs(count))
 
     # ---- scope discovery -------------------------------------------------------------------

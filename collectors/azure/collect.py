@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from auditor.model import Resource, make_resource
+from collectors.azure import cis_collect
+from collectors.azure import cis_normalise as cn
 from collectors.azure import normalise as n
 from collectors.azure.context import AzureContext
 
@@ -65,6 +67,7 @@ def storage_accounts(ctx: AzureContext) -> Iterator[Resource]:
                 ctx.unit.note(f"containers of {doc.get('name')} not listed ({exc.status_code}): public exposure unknown")
                 containers = None
             facets = n.account_exposure(facets, doc, containers)
+        facets = {**facets, **cn.storage_posture_facets(doc), **cis_collect.service_facets(ctx, client, doc)}
         yield envelope(ctx, spec.type, spec.category, doc, facets, spec.hash_rules)
 
 
@@ -112,7 +115,11 @@ def _no_flow_logs(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def virtual_networks(ctx: AzureContext) -> Iterator[Resource]:
-    yield from _emit(ctx, "azure.network.vnet", ctx.client("network").virtual_networks.list_all(), _no_flow_logs)
+    """VNets with DDoS protection and whether their region has a network watcher."""
+    network = ctx.client("network")
+    regions = cis_collect.watcher_regions(ctx, network)
+    yield from _emit(ctx, "azure.network.vnet", network.virtual_networks.list_all(),
+                     lambda doc: {**_no_flow_logs(doc), **cn.vnet_posture_facets(doc, regions)})
 
 
 def subnets(ctx: AzureContext) -> Iterator[Resource]:
@@ -121,7 +128,8 @@ def subnets(ctx: AzureContext) -> Iterator[Resource]:
     for model in ctx.client("network").virtual_networks.list_all():
         vnet = n.to_rest(model)
         for sub in n.props(vnet).get("subnets") or []:
-            yield envelope(ctx, spec.type, spec.category, sub, _no_flow_logs(sub), spec.hash_rules,
+            yield envelope(ctx, spec.type, spec.category, sub, {**_no_flow_logs(sub), **cn.subnet_posture_facets(sub)},
+                           spec.hash_rules,
                            region=vnet.get("location") or "global")
 
 
@@ -155,7 +163,8 @@ def role_definitions(ctx: AzureContext) -> Iterator[Resource]:
     for rd in referenced.values():
         docs.append(n.to_rest(auth.role_definitions.get_by_id(rd)))
     yield from _emit(ctx, "azure.authorization.role_definition", docs,
-                     lambda doc: {"admin": n.role_definition_admin(doc), "malformed": []}, region="global")
+                     lambda doc: {"admin": n.role_definition_admin(doc), "malformed": [],
+                                  "manages_locks": cn.manages_locks(doc)}, region="global")
 
 
 def role_assignments(ctx: AzureContext) -> Iterator[Resource]:
@@ -171,7 +180,9 @@ def role_assignments(ctx: AzureContext) -> Iterator[Resource]:
         if guid and guid not in known and guid not in n.BUILTIN_ADMIN:
             known[guid] = n.role_definition_admin(n.to_rest(auth.role_definitions.get_by_id(rd)))
     yield from _emit(ctx, "azure.authorization.role_assignment", docs,
-                     lambda doc: {"admin": n.role_assignment_admin(doc, known)}, region="global")
+                     lambda doc: {"admin": n.role_assignment_admin(doc, known),
+                                  "role_definition": n.last_segment(n.props(doc).get("roleDefinitionId")) or None},
+                     region="global")
 
 
 def subscription(ctx: AzureContext) -> Iterator[Resource]:

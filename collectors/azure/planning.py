@@ -8,7 +8,7 @@ from typing import Iterable
 from auditor.config.schema import AzureConfig, CollectionConfig
 from collectors.azure.clients import AzureClients
 from collectors.azure.context import AzureContext
-from collectors.runner import Unit, UnitContext, UnitTask
+from collectors.runner import Unit, UnitContext, UnitSkipped, UnitTask
 from collectors.spec import ResourceSpec, select_specs
 
 DISCOVERY_TYPE = "azure.discovery.subscriptions"
@@ -33,8 +33,9 @@ def _discover(cfg: AzureConfig, clients: AzureClients) -> list[str]:
 
 def plan(cfg: AzureConfig, *, clients: AzureClients | None = None,
          collection: CollectionConfig | None = None) -> list[UnitTask]:
-    """One UnitTask per (subscription x resource type); a discovery failure becomes a failing unit."""
-    from collectors.azure.specs import SPECS
+    """One UnitTask per (subscription x resource type) and per (tenant x directory type); a
+    discovery failure becomes a failing unit."""
+    from collectors.azure.specs import SPECS, TENANT_SPECS
 
     if not cfg.enabled:
         return []
@@ -44,12 +45,23 @@ def plan(cfg: AzureConfig, *, clients: AzureClients | None = None,
                                read_timeout=coll.read_timeout_s)
     specs = select_specs(SPECS, cfg.resource_types, cfg.exclude_resource_types)
     scope = cfg.management_group or ("all" if cfg.subscriptions == "all" else "listed")
+    tenant_tasks = _tenant_tasks(cfg, clients, select_specs(TENANT_SPECS, cfg.resource_types,
+                                                            cfg.exclude_resource_types))
     try:
         subscriptions = list(dict.fromkeys(s.lower() for s in _discover(cfg, clients)))
     except Exception as exc:  # noqa: BLE001 - becomes the discovery unit's status
-        return [UnitTask(Unit("azure", scope, "global", DISCOVERY_TYPE), partial(_failed, exc))]
+        return [UnitTask(Unit("azure", scope, "global", DISCOVERY_TYPE), partial(_failed, exc)), *tenant_tasks]
     return [
         UnitTask(Unit("azure", sub, "global", spec.type), partial(_run, spec, clients, sub))
         for sub in subscriptions
         for spec in specs
-    ]
+    ] + tenant_tasks
+
+
+def _tenant_tasks(cfg: AzureConfig, clients: AzureClients, specs: list[ResourceSpec]) -> list[UnitTask]:
+    """Directory (Graph) units for the configured tenant; without ``tenant_id`` they are skipped, visibly."""
+    if not cfg.tenant_id:
+        reason = UnitSkipped("directory settings need azure.tenant_id (the tenant whose Graph settings to read)")
+        return [UnitTask(Unit("azure", "tenant", "global", s.type), partial(_failed, reason)) for s in specs]
+    tenant = cfg.tenant_id.lower()
+    return [UnitTask(Unit("azure", tenant, "global", s.type), partial(_run, s, clients, tenant)) for s in specs]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.azure import collect as c
+from collectors.azure.cis_specs import CIS_CALL_ACTIONS, cis_specs
 from collectors.azure.data_specs import DATA_CALL_ACTIONS, data_specs
+from collectors.azure.graph import graph_specs
 from collectors.azure.ml_specs import ML_CALL_ACTIONS, ml_specs
 from collectors.spec import ResourceSpec
 
@@ -31,6 +33,7 @@ CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("msi", "federated_identity_credentials.list"):
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
     **ML_CALL_ACTIONS,
+    **CIS_CALL_ACTIONS,
     **DATA_CALL_ACTIONS,
 }
 
@@ -62,7 +65,8 @@ def _spec(type_: str, category: str, service: str, list_call: str, detail: tuple
 
 
 SPECS: tuple[ResourceSpec, ...] = (
-    _spec("azure.storage.account", "storage", "storage", "storage_accounts.list", ("blob_containers.list",),
+    _spec("azure.storage.account", "storage", "storage", "storage_accounts.list",
+          ("blob_containers.list", "blob_services.get_service_properties", "file_services.get_service_properties"),
           c.storage_accounts,
           _rules(("config.properties.geoReplicationStats",
                   "config.properties.statusOfPrimary", "config.properties.statusOfSecondary"),
@@ -82,7 +86,8 @@ SPECS: tuple[ResourceSpec, ...] = (
           _rules(("config.properties.diskState", "config.managedBy", "config.properties.timeCreated",
                   "config.properties.lastOwnershipUpdateTime")),
           "Managed disks and their encryption type."),
-    _spec("azure.network.vnet", "network", "network", "virtual_networks.list_all", (), c.virtual_networks,
+    _spec("azure.network.vnet", "network", "network", "virtual_networks.list_all", ("network_watchers.list_all",),
+          c.virtual_networks,
           # NIC attachments listed on subnets change with every VM created or deleted: not VNet config
           _rules(("config.properties.subnets[*].etag", "config.properties.subnets[*].properties.ipConfigurations"),
                  ("config.properties.subnets",
@@ -119,9 +124,13 @@ SPECS: tuple[ResourceSpec, ...] = (
           "Federated identity credentials (issuer, subject, audiences) on user-assigned identities."),
 )
 SPECS += ml_specs(_spec, _rules)
+SPECS += cis_specs(_spec, _rules)
 SPECS += data_specs(_spec, _rules)
 
-SPEC_BY_TYPE: dict[str, ResourceSpec] = {s.type: s for s in SPECS}
+# Tenant-level Microsoft Graph specs: planned once per tenant, permissions are Graph API permissions.
+TENANT_SPECS: tuple[ResourceSpec, ...] = graph_specs(_rules)
+
+SPEC_BY_TYPE: dict[str, ResourceSpec] = {s.type: s for s in SPECS + TENANT_SPECS}
 
 
 def spec_calls(spec: ResourceSpec) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from auditor.demo.emulators.azure_fake import read_action_for_path
 from auditor.facets import unknown_facet_keys
 from auditor.model import UnitStatus
 from collectors.azure import SPECS, classify, permissions, plan
+from collectors.azure.specs import TENANT_SPECS
 from collectors.runner import ListSink, run_units
 
 from azure_test_support import fake_config, fast_clients
@@ -35,7 +36,7 @@ def config(r):  # type: ignore[no-untyped-def]
 def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
     expected = {
         "azure.storage.account": 8, "azure.storage.container": 4, "azure.compute.vm": 4, "azure.compute.disk": 2,  # dev disks: throttled
-        "azure.network.vnet": 2, "azure.network.subnet": 4, "azure.network.nsg": 3, "azure.network.public_ip": 1,
+        "azure.network.vnet": 3, "azure.network.subnet": 5, "azure.network.nsg": 3, "azure.network.public_ip": 1,
         "azure.authorization.role_definition": 8, "azure.authorization.role_assignment": 7,
         "azure.identity.user_assigned": 2, "azure.identity.federated_credential": 4,
         "azure.resources.subscription": 2,
@@ -45,6 +46,11 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
         # the data-store slice (prod only; see test_azure_data_collect.py)
         "azure.keyvault.vault": 2, "azure.keyvault.key": 4, "azure.keyvault.secret": 2, "azure.sql.server": 2,
         "azure.sql.database": 3, "azure.cosmosdb.account": 2, "azure.ml.registry": 2,
+        # the CIS slice (azure_cis_estate.py; the edge VNet above is prod's; see test_cis_azure_collect.py)
+        "azure.security.pricing": 24, "azure.security.contacts": 2, "azure.monitor.diagnostic_settings": 2,
+        "azure.monitor.activity_log_alerts": 2, "azure.network.flow_log": 5,
+        "azure.network.bastion_hosts": 2, "azure.security.assessments": 2,
+        "azure.monitor.app_insights": 2, "azure.authorization.policy_assignment": 2,
     }
     assert dict(e2e.summary.resources_by_type) == expected
     assert {s.type for s in SPECS} == set(expected)
@@ -57,7 +63,9 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
 
 def test_units_denied_throttled_and_the_rest_complete(e2e) -> None:
     statuses = {(u.unit.account, u.unit.resource_type): u for u in e2e.summary.units}
-    assert len(statuses) == 3 * len(SPECS)
+    assert len(statuses) == 3 * len(SPECS) + len(TENANT_SPECS)
+    # directory (Graph) units: no azure.tenant_id configured, so skipped, visibly (test_cis_azure_collect.py reads them)
+    assert {statuses[("tenant", s.type)].status for s in TENANT_SPECS} == {UnitStatus.SKIPPED}
     denied = [u for (sub, _), u in statuses.items() if sub == SUB_DENIED]
     assert {u.status for u in denied} == {UnitStatus.DENIED}
     assert all("AuthorizationFailed" in (u.error or "") for u in denied)
@@ -65,7 +73,7 @@ def test_units_denied_throttled_and_the_rest_complete(e2e) -> None:
     assert throttled.status is UnitStatus.THROTTLED and "429" in (throttled.error or "")
     assert throttled.duration_s >= 1.0  # Retry-After: 1 honoured before the single retry
     assert throttled.api_calls == 2  # collection.max_attempts = 2
-    rest = [u for k, u in statuses.items() if k[0] != SUB_DENIED and k != (SUB_DEV, "azure.compute.disk")]
+    rest = [u for k, u in statuses.items() if k[0] not in (SUB_DENIED, "tenant") and k != (SUB_DEV, "azure.compute.disk")]
     assert {u.status for u in rest} <= {UnitStatus.OK, UnitStatus.EMPTY}
     assert statuses[(SUB_PROD, "azure.compute.disk")].status is UnitStatus.OK
     assert not e2e.summary.complete  # the snapshot is partial
@@ -142,7 +150,8 @@ def test_vms_public_ips_identity_and_disks(e2e) -> None:
     assert facets(disks["prod-vm-db1_OsDisk_1"])["disk_encryption"] == "customer"
     assert facets(disks["prod-vm-web0_OsDisk_1"])["disk_encryption"] == "provider"
     subnets = e2e.sink.by_type("azure.network.subnet")
-    assert {r.name for r in subnets} == {"app", "data"} and all(r.region in ("westeurope", "eastus") for r in subnets)
+    assert {r.name for r in subnets} == {"app", "data", "edge"}  # edge: the CIS slice's VNet without a watcher
+    assert all(r.region in ("westeurope", "eastus", "eastus2") for r in subnets)
 
 
 def test_roles_identities_and_federation(e2e) -> None:
@@ -191,16 +200,18 @@ def test_read_only_and_every_request_covered_by_the_role(e2e) -> None:
 def test_management_group_and_listed_scopes(azure_fake) -> None:
     cfg = fake_config(azure_fake, management_group="mg-platform")
     tasks = plan(cfg, clients=fast_clients(cfg))
-    assert {t.unit.account for t in tasks} == {SUB_PROD} and len(tasks) == len(SPECS)
+    subscription_tasks = [t for t in tasks if t.unit.account != "tenant"]
+    assert {t.unit.account for t in subscription_tasks} == {SUB_PROD} and len(subscription_tasks) == len(SPECS)
     cfg = fake_config(azure_fake, subscriptions=[SUB_DEV.upper()], resource_types=["azure.network.*"])
     tasks = plan(cfg, clients=fast_clients(cfg))
     assert {(t.unit.account, t.unit.resource_type) for t in tasks} == {
-        (SUB_DEV, t) for t in ("azure.network.vnet", "azure.network.subnet", "azure.network.nsg", "azure.network.public_ip")}
+        (SUB_DEV, t) for t in ("azure.network.vnet", "azure.network.subnet", "azure.network.nsg", "azure.network.public_ip",
+                               "azure.network.flow_log", "azure.network.bastion_hosts")}
 
 
 def test_discovery_failure_is_a_unit_status(azure_fake) -> None:
     cfg = fake_config(azure_fake, management_group="mg-does-not-exist")
-    tasks = plan(cfg, clients=fast_clients(cfg))
+    tasks = [t for t in plan(cfg, clients=fast_clients(cfg)) if t.unit.account != "tenant"]  # directory units aside
     assert len(tasks) == 1
     sink = ListSink()
     summary = run_units(tasks, sink, classifiers={"azure": classify})

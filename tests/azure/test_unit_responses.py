@@ -73,7 +73,10 @@ def test_paging_through_every_page_and_api_version_rewrites(router: ArmRouter) -
     # + the containers of the one account that allows blob public access (3, one per page)
     containers = [p for _, p in router.requests if "/containers" in p]
     assert len(containers) == 3
-    assert units[(SUB_PROD, "azure.storage.account")].api_calls == 6 + 3
+    # + each account's blob and file service properties (soft delete, versioning, SMB: the CIS controls)
+    assert sum(p.split("?")[0].endswith("/blobServices/default") for _, p in router.requests) == 6
+    assert sum(p.split("?")[0].endswith("/fileServices/default") for _, p in router.requests) == 6
+    assert units[(SUB_PROD, "azure.storage.account")].api_calls == 6 + 3 + 6 + 6
     assert cred.scopes and all(s == ("https://management.azure.com/.default",) for s in cred.scopes)
 
 

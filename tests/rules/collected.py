@@ -21,7 +21,9 @@ def _specs(provider: str):  # type: ignore[no-untyped-def]
     elif provider == "gcp":
         from collectors.gcp.specs import SPECS
     else:
-        from collectors.azure.specs import SPECS
+        from collectors.azure.specs import SPECS, TENANT_SPECS
+
+        return SPECS + TENANT_SPECS  # directory (Graph) settings are collected per tenant
     return SPECS
 
 

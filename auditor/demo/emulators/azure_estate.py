@@ -479,6 +479,15 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
     # the denied subscription has resources the auditor must not pretend to know about
     res.append(storage_account(SUB_DENIED, "rg-secret", "stsecret01", "uksouth", "Standard_LRS", allow_public=False))
 
+    from auditor.demo.emulators.azure_cis_estate import (  # the CIS slice (issue 15)
+        cis_resources, entra_diagnostic_setting, graph_settings,
+    )
+    res += cis_resources(SUB_PROD, "rg-prod", "westeurope", res, safe=False)
+    res += cis_resources(SUB_DEV, "rg-dev", "eastus", res, safe=True)
+    res.append(entra_diagnostic_setting("entra-to-law", rid(SUB_PROD, "rg-prod", "Microsoft.OperationalInsights/"
+                                                                                 "workspaces/law-security"),
+                                        ["AuditLogs"]))  # sign-in and Graph activity logs stay inside Entra
+
     return {
         "tenant_id": TENANT,
         "page_size": page_size,
@@ -490,5 +499,6 @@ def seeded_estate(page_size: int = 2) -> dict[str, Any]:
         ],
         "management_groups": {"mg-contoso": [SUB_PROD, SUB_DEV], "mg-platform": [SUB_PROD]},
         "resources": res,
+        "graph": graph_settings(safe=False),
         "faults": {"denied_subscriptions": [SUB_DENIED]},
     }

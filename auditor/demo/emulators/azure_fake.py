@@ -27,6 +27,7 @@ Response = tuple[int, dict[str, str], bytes]
 
 _SUB_LIST = re.compile(r"^/subscriptions/([^/]+)/providers/([^/]+)/([^/]+)$")
 _RG_LIST = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/([^/]+)/([^/]+)$")
+_TENANT_LIST = re.compile(r"^/providers/[^/]+/[^/]+$")
 _MG_DESC = re.compile(r"^/providers/microsoft\.management/managementgroups/([^/]+)/descendants$")
 _FILTER_EQ = re.compile(r"(\w+)\s+eq\s+'([^']*)'", re.IGNORECASE)
 
@@ -76,7 +77,10 @@ class ArmRouter:
         self.items: dict[str, dict[str, Any]] = {}
         for doc in estate.get("resources", []):
             self.items[doc["id"].lower()] = doc
+        # Microsoft Graph singletons served on the same host under /v1.0 (path after /v1.0 -> body)
+        self.graph: dict[str, dict[str, Any]] = {k.lower(): v for k, v in estate.get("graph", {}).items()}
         f = estate.get("faults", {})
+        self.graph_denied = bool(f.get("graph_denied"))
         self.faults = Faults(
             denied_subscriptions={s.lower() for s in f.get("denied_subscriptions", [])},
             denied_namespaces={(s.lower(), ns.lower()) for s, ns in f.get("denied_namespaces", [])},
@@ -116,6 +120,8 @@ class ArmRouter:
             return _error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
         if method != "GET":
             return _error(405, "MethodNotAllowed", f"The fake ARM endpoint is read-only ({method} {path}).")
+        if path.lower().startswith("/v1.0/"):
+            return self._graph(path[len("/v1.0"):])
         fault = self._fault(path)
         if fault is not None:
             return fault
@@ -137,6 +143,17 @@ class ArmRouter:
             return _error(404, "ResourceNotFound", f"The Resource '{path}' was not found.")
         return self._page(path, query, self._filter(listing, query.get("$filter")))
 
+    def _graph(self, path: str) -> Response:
+        """A Graph GET: 403 Authorization_RequestDenied when the app has no Graph consent."""
+        if self.graph_denied:
+            return _error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        from urllib.parse import unquote
+
+        doc = self.graph.get(unquote(path).lower())
+        if doc is None:
+            return _error(404, "Request_ResourceNotFound", f"Resource '{path}' does not exist.")
+        return self._json(200, doc)
+
     def _fault(self, path: str) -> Response | None:
         low = path.lower()
         m = re.match(r"^/subscriptions/([^/]+)", low)
@@ -152,8 +169,8 @@ class ArmRouter:
                                   "The request is being throttled as the limit has been reached for operation type - Read.",
                                   {"Retry-After": str(t.retry_after),
                                    "x-ms-ratelimit-remaining-subscription-reads": "0"})
-        if sub and (sub in self.faults.denied_subscriptions or (sub, ns) in self.faults.denied_namespaces):
-            scope = f"/subscriptions/{sub}"
+        if (sub and sub in self.faults.denied_subscriptions) or (ns and (sub, ns) in self.faults.denied_namespaces):
+            scope = f"/subscriptions/{sub}" if sub else "/"  # ("", namespace): a tenant-scope provider denied
             return _error(403, "AuthorizationFailed",
                           f"The client 'auditor@contoso.example' with object id '0b2f6a4e-3c1d-4e8f-9a7b-6c5d4e3f2a10' "
                           f"does not have authorization to perform action '{read_action_for_path(path)}' over scope "
@@ -171,7 +188,9 @@ class ArmRouter:
         m = _SUB_LIST.match(low)
         if m:
             sub, ns, typ = m.groups()
-            pat = re.compile(rf"^/subscriptions/{re.escape(sub)}(/resourcegroups/[^/]+)?/providers/"
+            # anything of that type in the subscription, also extension resources nested under another
+            # resource (e.g. .../virtualMachines/vm/providers/Microsoft.Security/assessments/{id})
+            pat = re.compile(rf"^/subscriptions/{re.escape(sub)}(/resourcegroups/[^/]+(/.+)?)?/providers/"
                              rf"{re.escape(ns)}/{re.escape(typ)}/[^/]+$")
             return [d for k, d in self.items.items() if pat.match(k)]
         m = _RG_LIST.match(low)
@@ -179,6 +198,8 @@ class ArmRouter:
             sub, rg, ns, typ = m.groups()
             prefix = f"/subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}/{typ}/"
             return [d for k, d in self.items.items() if k.startswith(prefix) and "/" not in k[len(prefix):]]
+        if _TENANT_LIST.match(low):  # a tenant-scope provider collection, e.g. microsoft.aadiam/diagnosticSettings
+            return [d for k, d in self.items.items() if k.startswith(low + "/") and "/" not in k[len(low) + 1:]]
         if not any(low.startswith(k + "/") for k in self.items):
             return None  # no existing ancestor: an unknown path, not an empty collection
         after = low.split("/providers/")[-1].split("/")[1:] if "/providers/" in low else []
