@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "auditor.cli.evidence_cmds",
     "auditor.cli.demo_cmds",
     "auditor.cli.lock_cmds",
+    "auditor.cli.worker_cmds",
 )
 
 app = typer.Typer(
