@@ -42,7 +42,9 @@ class WorkerState:
         self._engine: Any = None
         self._clients = clients
         self._lock = threading.Lock()
-        self._plans: dict[tuple[int, str], tuple[dict, dict]] = {}
+        self._plans: dict[tuple[int, str, str], tuple[dict, dict]] = {}
+        self._planning: dict[tuple[int, str, str], threading.Lock] = {}
+        self.max_plans = 16  # accounts whose sessions a worker keeps at once
 
     def engine(self) -> Any:
         with self._lock:
@@ -52,18 +54,40 @@ class WorkerState:
 
     def task_for(self, sid: int, unit: Any) -> tuple[Any, dict]:
         """The UnitTask for ``unit`` (None when this worker's config does not plan it) and the
-        providers' error classifiers."""
-        from auditor.collect import plan_all
+        providers' error classifiers: from the plan of the unit's account, else the full plan."""
+        for key in ((sid, unit.provider, unit.account), (sid, unit.provider, "*")):
+            by_unit, classifiers = self._plan(key)
+            if unit in by_unit:
+                return by_unit[unit], classifiers
+        return None, classifiers
 
-        key = (sid, unit.provider)
+    def _plan(self, key: tuple[int, str, str]) -> tuple[dict, dict]:
+        from auditor.collect import plan_all
+        from auditor.distributed.narrow import narrowed
+
         with self._lock:
-            if key not in self._plans:
-                for old in [k for k in self._plans if k[0] != sid]:
-                    del self._plans[old]  # a new snapshot: earlier plans (and their sessions) go
-                tasks, classifiers = plan_all(self.config, (unit.provider,), self._clients)
-                self._plans[key] = ({t.unit: t for t in tasks}, classifiers)
-            by_unit, classifiers = self._plans[key]
-        return by_unit.get(unit), classifiers
+            for old in [k for k in self._plans if k[0] != key[0]]:
+                del self._plans[old]  # a new snapshot: earlier plans (and their sessions) go
+            if key in self._plans:
+                self._plans[key] = self._plans.pop(key)  # most recently used last
+                return self._plans[key]
+            lock = self._planning.setdefault(key, threading.Lock())
+        with lock:  # one planner per account; other accounts plan in parallel
+            with self._lock:
+                if key in self._plans:
+                    return self._plans[key]
+            _sid, provider, account = key
+            config = self.config if account == "*" else narrowed(self.config, provider, account)
+            planned: tuple[dict, dict] = ({}, {})
+            if config is not None:
+                tasks, classifiers = plan_all(config, (provider,), self._clients)
+                planned = ({t.unit: t for t in tasks}, classifiers)
+            with self._lock:
+                self._plans[key] = planned
+                while len(self._plans) > self.max_plans:
+                    del self._plans[next(iter(self._plans))]  # least recently used account
+                self._planning.pop(key, None)
+            return planned
 
     def run(self, sid: int, unit: Any) -> dict[str, Any]:
         from collectors.runner import UnitResult, run_units

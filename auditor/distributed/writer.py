@@ -126,6 +126,12 @@ class CoordinatorWriter(SnapshotWriter):
         super().__init__(engine, note=note)
         self.recorded: set[str] = set()
 
+    def heartbeat(self) -> None:
+        """Beat and commit at once: an open update of the snapshot row would hold the row lock
+        every worker's batch takes (FOR SHARE) and stall them all."""
+        super().heartbeat()
+        self._conn.commit()
+
     def record_remote(self, result, gone: list[int]) -> bool:  # type: ignore[no-untyped-def]
         """Apply one unit's report; a unit already recorded (a duplicate or a late report) is ignored."""
         u = result.unit

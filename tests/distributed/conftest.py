@@ -68,6 +68,9 @@ def moto_estate() -> Iterator[str]:
         yield url
 
 
+TYPES = ("aws.s3.*", "aws.iam.*", "aws.ec2.vpc", "aws.ec2.subnet", "aws.ec2.security_group", "aws.ec2.instance")
+
+
 def config_dict(db_url: str, moto_url: str, broker: str | None = None, **distributed: Any) -> dict:
     from auditor.demo.emulators.aws_seed import AUDITOR_ROLE, PRIMARY_ACCOUNT, SECOND_ACCOUNT
 
@@ -75,6 +78,7 @@ def config_dict(db_url: str, moto_url: str, broker: str | None = None, **distrib
         "database": {"url": db_url},
         "collection": {"progress": False, "concurrency": 4},
         "aws": {"credential_source": "static-test", "endpoint_url": moto_url, "regions": ["us-east-1", "eu-west-1"],
+                "resource_types": list(TYPES),
                 "accounts": [{"id": PRIMARY_ACCOUNT}, {"id": SECOND_ACCOUNT, "role_name": AUDITOR_ROLE}]},
         "estate": {"aws_accounts": [PRIMARY_ACCOUNT, SECOND_ACCOUNT]},
     }
@@ -136,6 +140,20 @@ def workers(tmp_path) -> Iterator[Any]:
     yield factory
     for w in made:
         w.stop()
+        drop_queue(yaml.safe_load(w.config.read_text()).get("distributed") or {})
+
+
+def drop_queue(dist: dict) -> None:
+    """Leave no test queue behind on the shared broker."""
+    from kombu import Connection
+
+    if not dist.get("broker_url"):
+        return
+    try:
+        with Connection(dist["broker_url"], connect_timeout=3) as conn:
+            conn.default_channel.queue_delete(dist["queue"])
+    except Exception:  # noqa: BLE001 - best effort cleanup
+        pass
 
 
 def open_versions(engine) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
