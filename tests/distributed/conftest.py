@@ -63,12 +63,53 @@ def moto_estate() -> Iterator[str]:
     from auditor.demo.emulators.aws_seed import EstateSpec, seed_estate
 
     with moto_subprocess() as url:
-        seed_estate(url, EstateSpec(regions=("us-east-1", "eu-west-1"), vpcs=1, security_groups=2, instances=2,
+        seed_estate(url, EstateSpec(regions=("us-east-1", "eu-west-1"), vpcs=1, security_groups=2, instances=1,
                                     buckets=2, users=2, roles=1, policies=1))
         yield url
 
 
-TYPES = ("aws.s3.*", "aws.iam.*", "aws.ec2.vpc", "aws.ec2.subnet", "aws.ec2.security_group", "aws.ec2.instance")
+TYPES = ("aws.s3.bucket", "aws.iam.user", "aws.iam.role", "aws.ec2.vpc", "aws.ec2.security_group")
+
+
+def fresh_db(pg_admin) -> str:  # type: ignore[no-untyped-def]
+    """A new, migrated PostgreSQL database (dropped by drop_db)."""
+    conn, u = pg_admin
+    name = f"auditor_t_{uuid.uuid4().hex[:12]}"
+    conn.execute(f'CREATE DATABASE "{name}"')
+    url = u.set(database=name, drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    from tests.conftest import migrated_engine
+
+    with migrated_engine(url):
+        pass
+    return url
+
+
+def drop_db(pg_admin, url: str) -> None:  # type: ignore[no-untyped-def]
+    pg_admin[0].execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def collect(cfg_dict: dict):  # type: ignore[no-untyped-def]
+    """Run a collection in this process (as coordinator when the config names a broker)."""
+    from auditor.collect import run_collection
+    from auditor.config.loader import load_config_text
+    from tests.conftest import migrated_engine
+
+    cfg = load_config_text(yaml.safe_dump(cfg_dict))
+    with migrated_engine(cfg_dict["database"]["url"]) as engine:
+        result = run_collection(cfg, engine)
+        return result, open_versions(engine), unit_statuses(engine, result.snapshot_id)
+
+
+@pytest.fixture(scope="module")
+def reference(moto_estate, pg_admin):  # type: ignore[no-untyped-def]
+    """The in-process snapshot of the emulated estate: what every distributed run must equal."""
+    url = fresh_db(pg_admin)
+    try:
+        result, versions, units = collect(config_dict(url, moto_estate))
+        assert result.status == "complete", result.error
+        yield versions, units
+    finally:
+        drop_db(pg_admin, url)
 
 
 def config_dict(db_url: str, moto_url: str, broker: str | None = None, **distributed: Any) -> dict:
@@ -77,7 +118,7 @@ def config_dict(db_url: str, moto_url: str, broker: str | None = None, **distrib
     cfg: dict[str, Any] = {
         "database": {"url": db_url},
         "collection": {"progress": False, "concurrency": 4},
-        "aws": {"credential_source": "static-test", "endpoint_url": moto_url, "regions": ["us-east-1", "eu-west-1"],
+        "aws": {"credential_source": "static-test", "endpoint_url": moto_url, "regions": ["us-east-1"],
                 "resource_types": list(TYPES),
                 "accounts": [{"id": PRIMARY_ACCOUNT}, {"id": SECOND_ACCOUNT, "role_name": AUDITOR_ROLE}]},
         "estate": {"aws_accounts": [PRIMARY_ACCOUNT, SECOND_ACCOUNT]},
