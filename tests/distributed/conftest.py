@@ -142,7 +142,7 @@ class Workers:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, n: int = 1, *, module: str = "auditor", extra_env: dict | None = None,
-              concurrency: int | None = None) -> list[subprocess.Popen]:
+              concurrency: int | None = None, pool: str = "threads") -> list[subprocess.Popen]:
         env = {**os.environ, "PYTHONPATH": str(ROOT), **(extra_env or {})}
         env.pop("AUDITOR_CONFIG", None)
         started = []
@@ -150,6 +150,7 @@ class Workers:
             i = len(self.procs)
             log = open(self.tmp / f"worker{i}.log", "wb")
             args = [sys.executable, "-m", module, "--config", str(self.config), "worker", "--name", f"w{i}-{uuid.uuid4().hex[:6]}"]
+            args += ["--pool", pool]
             if concurrency:
                 args += ["--concurrency", str(concurrency)]
             p = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -157,8 +158,8 @@ class Workers:
             started.append(p)
         return started
 
-    def logs(self) -> str:
-        return "\n".join((self.tmp / f"worker{i}.log").read_text(errors="replace")[-3000:]
+    def logs(self, tail: int = 3000) -> str:
+        return "\n".join((self.tmp / f"worker{i}.log").read_text(errors="replace")[-tail:]
                          for i in range(len(self.procs)))
 
     def stop(self) -> None:
