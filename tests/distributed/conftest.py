@@ -58,7 +58,7 @@ def rabbit() -> str:
     return broker_or_skip(RABBIT_URL)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def moto_estate() -> Iterator[str]:
     from auditor.demo.emulators.aws_seed import EstateSpec, seed_estate
 
@@ -100,7 +100,7 @@ def collect(cfg_dict: dict):  # type: ignore[no-untyped-def]
         return result, open_versions(engine), unit_statuses(engine, result.snapshot_id)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def reference(moto_estate, pg_admin):  # type: ignore[no-untyped-def]
     """The in-process snapshot of the emulated estate: what every distributed run must equal."""
     url = fresh_db(pg_admin)

@@ -126,3 +126,21 @@ def test_broker_cut_mid_run_never_half_deletes(rabbit, moto_estate, reference, p
         assert status in ("complete", "partial")
         bad = {k: v for k, v in units.items() if v not in ("ok", "empty")}
         assert all(v == "error" for v in bad.values()), units
+
+
+def test_unreachable_broker_fails_the_run_clearly(moto_estate, pg_url):
+    import pytest
+
+    from auditor.distributed.coordinator import BrokerUnavailable
+    from tests.conftest import migrated_engine
+
+    dead = f"amqp://auditor:hunter2@127.0.0.1:{free_port()}//"  # nothing listens there
+    dist = config_dict(pg_url, moto_estate, dead)
+    with pytest.raises(BrokerUnavailable) as err:
+        collect(dist)
+    assert "did not take the tasks" in str(err.value) and "hunter2" not in str(err.value)
+    assert "auditor:***@127.0.0.1" in str(err.value)
+    with migrated_engine(pg_url) as engine:
+        with engine.connect() as c:
+            assert c.exec_driver_sql("SELECT status FROM snapshots").scalars().all() == ["failed"]
+        assert version_rows(engine) == []
