@@ -89,9 +89,14 @@ def collect_once(cfg_path: Path) -> dict:
     engine.dispose()
     s = result.summary
     resources = sum(s.resources_by_type.values())
+    longest = max(s.units, key=lambda u: u.duration_s)
     return {"status": result.status, "units": len(s.units), "by_status": dict(sorted(s.by_status.items())),
             "resources": resources, "wall_s": round(wall, 2), "units_per_s": round(len(s.units) / wall, 1),
             "resources_per_s": round(resources / wall, 1), "this_process_cpu_s": round(cpu, 2),
+            # A unit's calls are sequential: no concurrency beats the longest unit, and the sum of unit
+            # times over the slots is the other bound. Which one is near wall_s says what binds.
+            "longest_unit_s": round(longest.duration_s, 2), "longest_unit": str(longest.unit),
+            "sum_unit_s": round(sum(u.duration_s for u in s.units), 1),
             "this_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
