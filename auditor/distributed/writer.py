@@ -58,7 +58,11 @@ class UnitWriter(SnapshotWriter):
         self._done = False
         self.error: str | None = None
         self.reports: list[tuple[Any, list[int]]] = []  # (UnitResult, open version ids it did not match)
-        self.require_running()
+        try:
+            self.require_running()
+        except BaseException:
+            self.close()
+            raise
         self._conn.commit()
 
     def require_running(self) -> None:
