@@ -128,6 +128,8 @@ def drop_queue(broker: str, queue: str) -> None:
 
     with Connection(broker, connect_timeout=3) as conn:
         conn.default_channel.queue_delete(queue)
+        if conn.transport_cls in ("amqp", "pyamqp"):
+            conn.default_channel.exchange_delete(queue)
 
 
 def cpu_s(pid: int) -> float:

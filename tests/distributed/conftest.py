@@ -194,6 +194,8 @@ def drop_queue(dist: dict) -> None:
     try:
         with Connection(dist["broker_url"], connect_timeout=3) as conn:
             conn.default_channel.queue_delete(dist["queue"])
+            if conn.transport_cls in ("amqp", "pyamqp"):
+                conn.default_channel.exchange_delete(dist["queue"])
     except Exception:  # noqa: BLE001 - best effort cleanup
         pass
 
