@@ -97,6 +97,10 @@ def run_collection(
     config: AuditorConfig, engine: Engine, *, providers: tuple[str, ...] | None = None,
     progress: Any = None, note: str | None = None, clients: dict[str, Any] | None = None,
 ) -> CollectResult:
+    if config.distributed.broker_url:  # a broker switches collection to `auditor worker` processes
+        from auditor.distributed.coordinator import run_distributed
+
+        return run_distributed(config, engine, providers=providers, progress=progress, note=note, clients=clients)
     from collectors.runner import run_units
 
     import time

@@ -74,3 +74,33 @@ def test_cli_exits_2_with_one_line(tmp_path, text):
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(cfg) in lines[0] and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("text,field,problem", [
+    ("distributed:\n  broker_url: http://u:s3cret@mq:5672//\n", "distributed.broker_url", "is not a broker"),
+    ("distributed:\n  broker_url: amqp://u:s3cret@:5672//\n", "distributed.broker_url", "names no host"),
+    ("distributed:\n  broker_url: redis://mq:port/0\n", "distributed.broker_url", "port is not a number"),
+    ("distributed:\n  concurrency: 0\n", "distributed.concurrency", "greater than or equal to 1"),
+    ("distributed:\n  max_retries: -1\n", "distributed.max_retries", "greater than or equal to 0"),
+    ("distributed:\n  unit_timeout_s: 0\n", "distributed.unit_timeout_s", "greater than 0"),
+    ("distributed:\n  queue: 'a b'\n", "distributed.queue", "match pattern"),
+    ("distributed:\n  brokerurl: amqp://mq//\n", "distributed.brokerurl", "unknown key"),
+])
+def test_bad_distributed_section(text, field, problem):
+    with pytest.raises(ConfigError) as err:
+        load_config_text(text, "cfg.yaml", env={})
+    assert err.value.file == "cfg.yaml" and err.value.field == field and problem in err.value.problem
+    assert "s3cret" not in str(err.value)  # a broker password is never echoed
+
+
+def test_broker_credentials_from_environment_and_redacted():
+    from auditor.distributed.broker import broker_url, redacted
+
+    cfg = load_config_text("distributed:\n  broker_url: amqp://127.0.0.1:5672//\n", env={}).distributed
+    assert broker_url(cfg, env={}) == "amqp://127.0.0.1:5672//"
+    url = broker_url(cfg, env={"AUDITOR_BROKER_USER": "auditor", "AUDITOR_BROKER_PASSWORD": "p@ss:w/rd"})
+    assert url == "amqp://auditor:p%40ss%3Aw%2Frd@127.0.0.1:5672//"
+    assert redacted(url) == "amqp://auditor:***@127.0.0.1:5672//"
+    ref = load_config_text("distributed:\n  broker_url: redis://:${MQ_PW}@mq:6379/2\n", env={"MQ_PW": "hunter2"})
+    assert "hunter2" not in repr(ref) and redacted(broker_url(ref.distributed, env={})) == "redis://:***@mq:6379/2"
+    assert load_config_text("", env={}).distributed.broker_url is None  # no broker: in process, as before

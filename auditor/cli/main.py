@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "auditor.cli.compliance_cmds",
     "auditor.cli.demo_cmds",
     "auditor.cli.lock_cmds",
+    "auditor.cli.worker_cmds",
 )
 
 app = typer.Typer(

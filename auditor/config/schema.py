@@ -79,6 +79,45 @@ class CollectionConfig(Section):
         default=4 * 3600, gt=0, description="The whole collection: units not done by then are 'error: timed out'.")
 
 
+BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss")
+
+
+class DistributedConfig(Section):
+    """Collection on Celery workers (DESIGN.md decision 18); no broker_url means in process."""
+
+    broker_url: str | None = Field(
+        default=None, repr=False,
+        description="amqp://host:5672// or redis://host:6379/0. Credentials from AUDITOR_BROKER_USER / "
+                    "AUDITOR_BROKER_PASSWORD or a ${ENV} reference; never written anywhere.")
+    queue: str = Field(default="auditor.collect", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+                       description="Task queue: estates sharing a broker use one queue each.")
+    concurrency: int = Field(default=8, ge=1, le=256, description="Units one `auditor worker` runs at a time.")
+    unit_timeout_s: float = Field(
+        default=900, gt=0, le=86_400, description="A worker records a unit still running after this 'error: timed out'.")
+    max_retries: int = Field(
+        default=3, ge=0, le=20, description="Redeliveries of a unit (worker lost, database down) before it is 'error'.")
+    result_timeout_s: float = Field(
+        default=1800, gt=0, le=86_400,
+        description="The coordinator gives up on the units still outstanding when none has reported for this long.")
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        parsed = urlparse(v)  # the message never echoes the URL: it may hold a password
+        if parsed.scheme not in BROKER_SCHEMES:
+            raise ValueError(f"scheme {parsed.scheme or '(none)'!r} is not a broker: use amqp:// (RabbitMQ) "
+                             "or redis://")
+        if not parsed.hostname:
+            raise ValueError("the broker URL names no host")
+        try:
+            parsed.port
+        except ValueError:
+            raise ValueError("the broker URL's port is not a number") from None
+        return v
+
+
 class AwsAccount(Section):
     id: str = Field(pattern=r"^\d{12}$")
     role_arn: str | None = None
@@ -326,6 +365,7 @@ class SigningConfig(Section):
 class AuditorConfig(Section):
     database: DatabaseConfig = DatabaseConfig()
     collection: CollectionConfig = CollectionConfig()
+    distributed: DistributedConfig = DistributedConfig()
     aws: AwsConfig | None = None
     gcp: GcpConfig | None = None
     azure: AzureConfig | None = None
