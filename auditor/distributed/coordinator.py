@@ -84,7 +84,7 @@ def run_distributed(config: AuditorConfig, engine: Engine, *, providers: tuple[s
                     if result is not None:
                         record(result, gone)
                     last_report = time.monotonic()
-                writer.heartbeat()
+                writer.tick()  # flushes queued unit reports by time and keeps the heartbeat fresh
                 now = time.monotonic()
                 why = None
                 if now >= run_deadline:

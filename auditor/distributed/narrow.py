@@ -33,6 +33,8 @@ def narrowed(config: AuditorConfig, provider: str, account: str) -> AuditorConfi
             return None
         update = {"accounts": accounts, "organization": None}
     elif provider == "gcp":
+        if section.organization or section.folders:
+            return None  # a project's units carry its folders and organisation: only the walk knows them
         update = {"projects": [account], "organization": None, "folders": []}
     elif provider == "azure":
         update = {"subscriptions": [account], "management_group": None}

@@ -391,6 +391,11 @@ class SnapshotWriter:
             cur.executemany(
                 f"DELETE FROM resource_versions WHERE unit_key = {ph} AND resource_key = {ph} "
                 f"AND valid_to IS NULL AND valid_from = {sid}", plan.replace)
+        if plan.guarded_closes:  # ids another process reported: closed only if still this unit's open versions
+            cur.executemany(
+                f"UPDATE resource_versions SET valid_to = {sid} WHERE id = {ph} AND unit_key = {ph} "
+                f"AND valid_to IS NULL AND valid_from < {sid}", plan.guarded_closes)
+            self.stats.closed += max(cur.rowcount or 0, 0)
         if plan.close_ids:
             if self._sqlite:
                 cur.executemany(f"UPDATE resource_versions SET valid_to = {sid} WHERE id = ?",
@@ -497,12 +502,14 @@ class _FlushPlan:
 
     inserts: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (unit, key) -> row: a repeat overwrites
     close_ids: list[int] = field(default_factory=list)
+    guarded_closes: list[tuple[int, str]] = field(default_factory=list)  # (version id, its unit key)
     replace: list[tuple[str, str]] = field(default_factory=list)
     new_keys: list[tuple[str]] = field(default_factory=list)
     units: list[tuple] = field(default_factory=list)
 
     def clear(self) -> None:
         self.inserts, self.close_ids, self.replace, self.new_keys, self.units = {}, [], [], [], []
+        self.guarded_closes = []
 
 
 def ingest(engine: Engine, batches: Iterable[list[Resource]], units: Iterable = (), note: str | None = None) -> tuple[int, str, IngestStats]:

@@ -25,7 +25,10 @@ def test_narrowed_to_one_account():
     org = narrowed(cfg, "aws", "333333333333").aws  # discovered through the organisation: its role
     assert [(a.id, a.role_name, a.external_id) for a in org.accounts] == [("333333333333", "OrgAuditor", "x-1")]
     assert narrowed(cfg, "aws", "organization") is None  # a discovery unit: the full plan
-    gcp = narrowed(cfg, "gcp", "p-2").gcp
+    # a project under configured folders/organisation carries its ancestry: only the full walk knows it
+    assert narrowed(cfg, "gcp", "p-2") is None
+    flat = load_config_text("gcp:\n  projects: [p-1, p-2]\n", env={})
+    gcp = narrowed(flat, "gcp", "p-2").gcp
     assert gcp.projects == ["p-2"] and gcp.folders == [] and gcp.organization is None
     az = narrowed(cfg, "azure", "00000000-0000-0000-0000-000000000001").azure
     assert az.subscriptions == ["00000000-0000-0000-0000-000000000001"] and az.management_group is None
