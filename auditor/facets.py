@@ -166,6 +166,8 @@ DATA_STORE = {
     "private_endpoint": "bool|None: reachable through at least one approved private endpoint",
     "soft_delete": "bool|None: deleted objects are recoverable for a retention period",
     "purge_protection": "bool|None: soft-deleted objects cannot be purged before the retention ends",
+    "audit_logging": "bool|None: a diagnostic setting sends the store's audit log (Key Vault AuditEvent) to a "
+                     "destination; None when the settings could not be read",
     "rbac_authorization": "bool|None: data-plane access decided by cloud RBAC, not legacy access policies",
     "expiry_set": "bool|None: the key/secret has an expiry date",
     "enabled": "bool|None: the key/secret can be used (a disabled one is not judged for expiry)",

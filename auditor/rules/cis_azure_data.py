@@ -129,6 +129,17 @@ def vault_private_endpoint(res: Any, ctx: RuleContext) -> Result | None:
     return judge(res, "private_endpoint", False, "no approved private endpoint", "approved private endpoint")
 
 
+@rule(id="keyvault.logging_disabled", title="Key Vault audit logging is enabled", severity="medium",
+      rationale="Without the AuditEvent log nobody can tell who read a secret or used a key, or reconstruct an "
+                "incident afterwards.",
+      remediation="Add a diagnostic setting on the vault that sends the 'audit' category group (or the AuditEvent "
+                  "category) to a Log Analytics workspace, storage account or event hub.",
+      types=VAULT, reads=("audit_logging",), **_P)
+def vault_logging(res: Any, ctx: RuleContext) -> Result | None:
+    return judge(res, "audit_logging", False, "no diagnostic setting exports the AuditEvent log",
+                 "a diagnostic setting exports the AuditEvent log")
+
+
 @rule(id="keyvault.key_rotation", title="Key Vault keys rotate automatically", severity="medium",
       rationale="Keys that never rotate accumulate exposure; a rotation policy replaces them without an outage.",
       remediation="Add a rotation policy with a 'rotate' lifetime action (e.g. 30 days before expiry).",

@@ -35,8 +35,26 @@ def _vaults(ctx: AzureContext) -> list[dict[str, Any]]:
     return [n.to_rest(v) for v in ctx.client("keyvault").vaults.list_by_subscription()]
 
 
+def _vault_diagnostic_settings(ctx: AzureContext, kv: Any, vault: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The vault's diagnostic settings; None (with a unit note) when they could not be read, so the
+    vault itself is still inventoried and only its audit logging is unknown."""
+    from azure.core.exceptions import HttpResponseError
+
+    try:
+        return [n.to_rest(s) for s in kv.diagnostic_settings.list(_rg(vault), vault["name"])]
+    except HttpResponseError as exc:
+        ctx.unit.note(f"diagnostic settings of {vault.get('name')} not read ({exc.status_code}): "
+                      "audit logging unknown")
+        return None
+
+
 def vaults(ctx: AzureContext) -> Iterator[Resource]:
-    yield from _emit(ctx, "azure.keyvault.vault", _vaults(ctx), d.vault_facets)
+    kv = ctx.client("keyvault")
+    spec = _spec("azure.keyvault.vault")
+    for vault in _vaults(ctx):
+        facets = {**d.vault_facets(vault),
+                  "audit_logging": d.audit_logging(_vault_diagnostic_settings(ctx, kv, vault))}
+        yield envelope(ctx, spec.type, spec.category, vault, facets, spec.hash_rules)
 
 
 def vault_keys(ctx: AzureContext) -> Iterator[Resource]:

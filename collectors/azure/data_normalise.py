@@ -17,6 +17,11 @@ AZURE_SERVICES = ("0.0.0.0", "0.0.0.0")  # the portal's "Allow Azure services an
 COSMOS_TLS = {"tls": "TLS1_0", "tls11": "TLS1_1", "tls12": "TLS1_2"}
 # Key Vault replicates to the paired region, except where Microsoft keeps it in-region (zone-redundant)
 KEYVAULT_IN_REGION_ONLY = frozenset({"brazilsouth", "qatarcentral"})
+# A diagnostic-setting log entry that exports a vault's AuditEvent log: the category itself, or a
+# category group containing it ("audit" and "allLogs" both do on Microsoft.KeyVault/vaults).
+AUDIT_CATEGORY = "auditevent"
+AUDIT_GROUPS = frozenset({"audit", "alllogs"})
+LOG_DESTINATIONS = ("storageAccountId", "workspaceId", "eventHubAuthorizationRuleId", "marketplacePartnerId")
 
 
 def region(name: Any) -> str | None:
@@ -71,6 +76,24 @@ def vault_facets(doc: dict[str, Any]) -> dict[str, Any]:
         "replica_locations": [] if primary in KEYVAULT_IN_REGION_ONLY
         else replica_locations("Standard_GRS", primary, None),
     }
+
+
+def audit_logging(settings: list[dict[str, Any]] | None) -> bool | None:
+    """True when one diagnostic setting sends the vault's AuditEvent log to a destination.
+
+    ``settings`` None means they could not be read: the answer is unknown, never False.
+    """
+    if settings is None:
+        return None
+    for s in settings:
+        p = props(s)
+        if not any(p.get(k) for k in LOG_DESTINATIONS):
+            continue  # a setting without a destination exports nothing
+        for log in p.get("logs") or []:
+            if log.get("enabled") is True and (
+                    _lower(log.get("category")) == AUDIT_CATEGORY or _lower(log.get("categoryGroup")) in AUDIT_GROUPS):
+                return True
+    return False
 
 
 def _expiry(p: dict[str, Any]) -> dict[str, Any]:

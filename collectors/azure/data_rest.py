@@ -12,6 +12,7 @@ from collectors.azure.arm_rest import ArmRestClient
 KEYVAULT_API = "2023-07-01"
 SQL_API = "2021-11-01"
 COSMOS_API = "2024-11-15"
+DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"  # as collectors/azure/cis_clients.py reads them
 
 _SUB = "/subscriptions/{subscription}"
 _VAULT = _SUB + "/resourceGroups/{0}/providers/Microsoft.KeyVault/vaults/{1}"
@@ -24,6 +25,9 @@ DATA_OPERATIONS: dict[str, dict[str, dict[str, tuple[str, str, str]]]] = {
         # the list's items may omit the rotation policy; one GET per key reads it for certain
         "keys": {"list": ("list", _VAULT + "/keys", KEYVAULT_API), "get_by_id": ("get", "{0}", KEYVAULT_API)},
         "secrets": {"list": ("list", _VAULT + "/secrets", KEYVAULT_API)},
+        # Microsoft.Insights extension resources on the vault: where its AuditEvent log goes (CIS 6.1.1.4)
+        "diagnostic_settings": {"list": (
+            "list", _VAULT + "/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API)},
     },
     "sql": {
         "servers": {"list": ("list", _SUB + "/providers/Microsoft.Sql/servers", SQL_API)},

@@ -15,6 +15,7 @@ DATA_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("keyvault", "keys.list"): f"{_KV}/keys/read",
     ("keyvault", "keys.get_by_id"): f"{_KV}/keys/read",
     ("keyvault", "secrets.list"): f"{_KV}/secrets/read",
+    ("keyvault", "diagnostic_settings.list"): "Microsoft.Insights/diagnosticSettings/read",
     ("sql", "servers.list"): f"{_SQL}/read",
     ("sql", "firewall_rules.list_by_server"): f"{_SQL}/firewallRules/read",
     ("sql", "server_azure_ad_administrators.list_by_server"): f"{_SQL}/administrators/read",
@@ -39,11 +40,13 @@ def data_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> 
 
     attrs = ("config.properties.attributes.updated",)
     return (
-        spec("azure.keyvault.vault", "storage", "keyvault", "vaults.list_by_subscription", (), c.vaults,
+        spec("azure.keyvault.vault", "storage", "keyvault", "vaults.list_by_subscription",
+             ("diagnostic_settings.list",), c.vaults,
              rules(unordered=("config.properties.accessPolicies", "config.properties.networkAcls.ipRules",
                               "config.properties.networkAcls.virtualNetworkRules")),
              "Key Vaults: soft delete, purge protection, RBAC vs access policies, public network access / "
-             "network ACL default action, private endpoints; paired-region copy for residency."),
+             "network ACL default action, private endpoints, audit logging (diagnostic settings); paired-region copy "
+             "for residency."),
         spec("azure.keyvault.key", "storage", "keyvault", "vaults.list_by_subscription", ("keys.list", "keys.get_by_id"),
              c.vault_keys, rules(attrs),
              "Key Vault keys (management plane: attributes, expiry, rotation policy; no key material)."),

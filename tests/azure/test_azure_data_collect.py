@@ -84,9 +84,14 @@ def test_paging_followed_for_children(e2e) -> None:
 def test_key_vault_facets_and_no_secret_values(e2e) -> None:
     v = {k: facets(x) for k, x in by_name(e2e.sink, "azure.keyvault.vault").items()}
     assert v["kv-prod-open"] == {**v["kv-prod-open"], "public_network_access": True, "purge_protection": False,
-                                 "rbac_authorization": False, "private_endpoint": False, "soft_delete": True}
+                                 "rbac_authorization": False, "private_endpoint": False, "soft_delete": True,
+                                 "audit_logging": False}
     assert v["kv-prod-locked"] == {**v["kv-prod-locked"], "public_network_access": False, "purge_protection": True,
-                                   "rbac_authorization": True, "private_endpoint": True}
+                                   "rbac_authorization": True, "private_endpoint": True, "audit_logging": True}
+    diag = [p for _, p in e2e.requests if "/providers/microsoft.insights/diagnosticsettings" in p.lower()
+            and "/vaults/" in p.lower()]
+    assert {p.split("/vaults/")[1].split("/")[0] for p in diag} == {"kv-prod-open", "kv-prod-locked"}
+    assert all("api-version=2021-05-01-preview" in p for p in diag)
     assert v["kv-prod-open"]["replica_locations"] == ["northeurope"]  # the paired region holds a copy
     k = {n: facets(x) for n, x in by_name(e2e.sink, "azure.keyvault.key").items()}
     assert (k["app-key"]["expiry_set"], k["app-key"]["rotation"]) == (False, False)
@@ -127,6 +132,7 @@ CASES = [
     (r.vault_public_network, "azure.keyvault.vault", "kv-prod-open", "kv-prod-locked"),
     (r.vault_private_endpoint, "azure.keyvault.vault", "kv-prod-open", "kv-prod-locked"),
     (r.key_rotation, "azure.keyvault.key", "app-key", "cmk-key"),
+    (r.vault_logging, "azure.keyvault.vault", "kv-prod-open", "kv-prod-locked"),
     (r.legacy_key_no_expiry, "azure.keyvault.key", "app-key", "legacy-key"),
     (r.legacy_secret_no_expiry, "azure.keyvault.secret", "db-password", None),
     (r.rbac_secret_no_expiry, "azure.keyvault.secret", None, "api-token"),
@@ -214,6 +220,39 @@ def test_missing_auditing_and_protector_are_unknown_never_pass() -> None:
     assert r.sql_tde_customer_key(srv, ctx()).status == UNKNOWN
     db = stored(by_name(sink, "azure.sql.database")["ledger"])
     assert storage.storage_unencrypted(db, ctx()).status == UNKNOWN
+
+
+def test_denied_vault_diagnostic_settings_leave_audit_logging_unknown() -> None:
+    """Microsoft.Insights denied: the vaults are still inventoried, their audit logging is None (UNKNOWN)."""
+    with AzureFake(_estate()) as fake:
+        assert fake.router is not None
+        fake.router.deny_namespace(SUB_PROD, "Microsoft.Insights")
+        sink, units = _run(fake)
+    assert units["azure.keyvault.vault"].status is UnitStatus.OK
+    vaults = by_name(sink, "azure.keyvault.vault")
+    assert set(vaults) == {"kv-prod-open", "kv-prod-locked"}
+    for v in vaults.values():
+        assert facets(v)["audit_logging"] is None
+        assert r.vault_logging(stored(v), ctx()).status == UNKNOWN
+    assert "diagnostic settings of kv-prod-locked not read (403)" in (units["azure.keyvault.vault"].error or "")
+
+
+@pytest.mark.parametrize("log, destination, expected", [
+    ({"category": "AuditEvent", "enabled": True}, "workspaceId", True),
+    ({"categoryGroup": "audit", "enabled": True}, "storageAccountId", True),
+    ({"categoryGroup": "allLogs", "enabled": True}, "eventHubAuthorizationRuleId", True),
+    ({"category": "AuditEvent", "enabled": False}, "workspaceId", False),
+    ({"category": "AzurePolicyEvaluationDetails", "enabled": True}, "workspaceId", False),
+    ({"category": "AuditEvent", "enabled": True}, None, False),  # no destination: nothing leaves the vault
+])
+def test_vault_audit_logging_needs_the_audit_log_and_a_destination(log, destination, expected) -> None:  # type: ignore[no-untyped-def]
+    from collectors.azure.data_normalise import audit_logging
+
+    p = {"logs": [log], "workspaceId": ""}  # the service sends "" for an unset destination
+    if destination:
+        p[destination] = "/subscriptions/s/resourceGroups/rg/providers/X/y/z"
+    assert audit_logging([{"name": "s", "properties": p}]) is expected
+    assert audit_logging([]) is False and audit_logging(None) is None
 
 
 def test_a_secret_value_sent_by_the_server_is_never_stored() -> None:

@@ -32,6 +32,7 @@ EXAMPLES = {
     "keyvault.public_network_access": twin(VAULT, "public_network_access", True, False),
     "keyvault.no_private_endpoint": twin(VAULT, "private_endpoint", False, True),
     "keyvault.key_rotation": twin(KEY, "rotation", False, True),
+    "keyvault.logging_disabled": twin(VAULT, "audit_logging", False, True),
     "sql.firewall_all_ips": twin(SQL, "allows_all_ips", True, False, firewall_ranges=[]),
     "sql.allow_azure_services": twin(SQL, "allows_azure_services", True, False),
     "sql.auditing": (az(SQL, auditing=True, audit_retention_days=30), az(SQL, auditing=True, audit_retention_days=0)),

@@ -1,7 +1,8 @@
 """The data-store slice of the seeded Azure estate: Key Vaults (keys, secrets), SQL, Cosmos DB, ML registries.
 
 Builders follow the official x-ms-examples of azure-rest-api-specs (Microsoft.KeyVault 2023-07-01
-getVault.json, updateVault.json, listKeys.json, getKey.json, getSecret.json; Microsoft.Sql 2021-11-01
+getVault.json, updateVault.json, listKeys.json, getKey.json, getSecret.json; Microsoft.Insights
+2021-05-01-preview listDiagnosticSettings.json for a vault's diagnostic settings; Microsoft.Sql 2021-11-01
 ServerGet.json, FirewallRuleGet.json, AdministratorCreateOrUpdate.json,
 EncryptionProtectorCreateOrUpdateServiceManaged.json, ServerBlobAuditingGet.json, CreateDatabaseMin.json,
 FailoverGroupCreateOrUpdate.json; Microsoft.DocumentDB 2024-11-15 CosmosDBDatabaseAccountGet.json and
@@ -56,6 +57,18 @@ def vault(sub: str, rg: str, name: str, location: str, tenant: str, *, rbac: boo
                            "privateLinkServiceConnectionState": {"status": "Approved", "actionsRequired": "None"}}}]
     return {"id": vid, "name": name, "type": _KV, "location": location, "tags": {},
             "systemData": dict(_SYSTEM_DATA), "properties": p}
+
+
+def vault_diagnostic_setting(v: dict[str, Any], name: str, workspace: str, *, category: str | None = None,
+                             category_group: str | None = None) -> dict[str, Any]:
+    """A diagnostic setting on a vault (an extension resource under it) sending one log to a workspace."""
+    log: dict[str, Any] = {"category": category} if category else {"categoryGroup": category_group}
+    log.update({"enabled": True, "retentionPolicy": {"enabled": False, "days": 0}})
+    return {"id": f"{v['id']}/providers/microsoft.insights/diagnosticSettings/{name}",
+            "type": "Microsoft.Insights/diagnosticSettings", "name": name,
+            "properties": {"workspaceId": workspace, "logs": [log],
+                           "metrics": [{"category": "AllMetrics", "enabled": True,
+                                        "retentionPolicy": {"enabled": False, "days": 0}}]}}
 
 
 def vault_key(v: dict[str, Any], name: str, *, expires: bool, rotate: bool, enabled: bool = True) -> dict[str, Any]:
@@ -248,6 +261,9 @@ def data_resources(sub: str, rg: str, location: str, tenant: str) -> list[dict[s
     kv_locked = vault(sub, rg, "kv-prod-locked", location, tenant, rbac=True, purge_protection=True, public=False,
                       private_endpoint=True, user=user)
     out += [kv_open, kv_locked]
+    # the locked vault sends its AuditEvent log to a workspace; the open one has no diagnostic setting
+    workspace = rid(sub, rg, "Microsoft.OperationalInsights/workspaces/law-security")
+    out.append(vault_diagnostic_setting(kv_locked, "kv-audit-to-law", workspace, category="AuditEvent"))
     # three keys in one vault: the listing pages (page size 2)
     out += [vault_key(kv_open, "app-key", expires=False, rotate=False),
             vault_key(kv_open, "legacy-key", expires=True, rotate=False),

@@ -30,6 +30,9 @@ _RG_LIST = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers
 _TENANT_LIST = re.compile(r"^/providers/[^/]+/[^/]+$")
 _MG_DESC = re.compile(r"^/providers/microsoft\.management/managementgroups/([^/]+)/descendants$")
 _FILTER_EQ = re.compile(r"(\w+)\s+eq\s+'([^']*)'", re.IGNORECASE)
+# Extension types ARM lists only at the scope they are read at: a subscription's diagnostic settings
+# are its activity-log exports, never the settings of resources inside it.
+_SCOPE_ONLY = frozenset({("microsoft.insights", "diagnosticsettings")})
 
 
 def read_action_for_path(path: str) -> str:
@@ -160,6 +163,9 @@ class ArmRouter:
         sub = m.group(1) if m else ""
         ns_match = re.search(r"/providers/([^/]+)", low)
         ns = ns_match.group(1) if ns_match else ""
+        # ARM authorises the action on the innermost provider (an extension resource such as a vault's
+        # diagnostic settings needs Microsoft.Insights/diagnosticSettings/read, not Key Vault rights)
+        action_ns = read_action_for_path(path).split("/", 1)[0].lower()
         with self._lock:
             for t in self.faults.throttles:
                 if t.path_contains.lower() in low and (t.times is None or t.times > 0):
@@ -169,7 +175,7 @@ class ArmRouter:
                                   "The request is being throttled as the limit has been reached for operation type - Read.",
                                   {"Retry-After": str(t.retry_after),
                                    "x-ms-ratelimit-remaining-subscription-reads": "0"})
-        if (sub and sub in self.faults.denied_subscriptions) or (ns and (sub, ns) in self.faults.denied_namespaces):
+        if (sub and sub in self.faults.denied_subscriptions) or (ns and (sub, action_ns) in self.faults.denied_namespaces):
             scope = f"/subscriptions/{sub}" if sub else "/"  # ("", namespace): a tenant-scope provider denied
             return _error(403, "AuthorizationFailed",
                           f"The client 'auditor@contoso.example' with object id '0b2f6a4e-3c1d-4e8f-9a7b-6c5d4e3f2a10' "
@@ -190,7 +196,8 @@ class ArmRouter:
             sub, ns, typ = m.groups()
             # anything of that type in the subscription, also extension resources nested under another
             # resource (e.g. .../virtualMachines/vm/providers/Microsoft.Security/assessments/{id})
-            pat = re.compile(rf"^/subscriptions/{re.escape(sub)}(/resourcegroups/[^/]+(/.+)?)?/providers/"
+            nested = "" if (ns, typ) in _SCOPE_ONLY else "(/resourcegroups/[^/]+(/.+)?)?"
+            pat = re.compile(rf"^/subscriptions/{re.escape(sub)}{nested}/providers/"
                              rf"{re.escape(ns)}/{re.escape(typ)}/[^/]+$")
             return [d for k, d in self.items.items() if pat.match(k)]
         m = _RG_LIST.match(low)
