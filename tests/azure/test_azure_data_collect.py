@@ -222,6 +222,13 @@ def test_missing_auditing_and_protector_are_unknown_never_pass() -> None:
     assert storage.storage_unencrypted(db, ctx()).status == UNKNOWN
 
 
+def test_a_vaults_diagnostic_setting_is_not_a_subscription_export(e2e) -> None:
+    """ARM lists a subscription's diagnostic settings at its own scope: the vault's setting in SUB_PROD
+    must not make the subscription look like it exports its activity log."""
+    subs = [x for x in e2e.sink.by_type("azure.monitor.diagnostic_settings") if x.account == SUB_PROD]
+    assert subs and all(facets(x)["diagnostic_settings"] == [] for x in subs)
+
+
 def test_denied_vault_diagnostic_settings_leave_audit_logging_unknown() -> None:
     """Microsoft.Insights denied: the vaults are still inventoried, their audit logging is None (UNKNOWN)."""
     with AzureFake(_estate()) as fake:
