@@ -31,7 +31,7 @@ def cluster_facets(c: dict[str, Any], region: str) -> dict[str, Any]:
             "key_management": "customer" if key else "provider", "kms_key": key,
             "disk_encryption": "customer" if key else "provider",
             "identity": ((c.get("config") or {}).get("gceClusterConfig") or {}).get("serviceAccount"),
-            "state": (c.get("status") or {}).get("state"), "locations": [region]}
+            "locations": [region]}  # the state (RUNNING/STOPPED) is volatile: a start is not a new version
 
 
 def cluster_config(c: dict[str, Any]) -> dict[str, Any]:

@@ -10,12 +10,11 @@ DATAPROC_SPECS: tuple[ResourceSpec, ...] = (
     ResourceSpec(provider="gcp", type="gcp.dataproc.cluster", category="compute", service="dataproc",
                  list_call="dataproc.projects.regions.clusters.list", detail_calls=("compute.regions.list",),
                  permissions=("dataproc.clusters.list", "compute.regions.list"), scope="regional",
-                 hash_rules=HashRules(volatile=("config.status", "config.statusHistory", "config.metrics",
-                                                "facets.state"),
+                 hash_rules=HashRules(volatile=("config.status", "config.statusHistory", "config.metrics"),
                                       unordered=("config.config.masterConfig.instanceNames",
                                                  "config.config.workerConfig.instanceNames")),
                  collect=dataproc.collect_clusters,
-                 doc="Dataproc clusters per region: customer-managed disk key, service account, state "
+                 doc="Dataproc clusters per region: customer-managed disk key, service account "
                      "(instance metadata values dropped)."),
 )
 

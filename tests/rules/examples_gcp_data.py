@@ -30,7 +30,7 @@ def dataset(**facets: Any) -> list[Resource]:
 
 
 def cluster(**facets: Any) -> list[Resource]:
-    base = {"encrypted": True, "locations": ["europe-west1"], "state": "RUNNING"}
+    base = {"encrypted": True, "locations": ["europe-west1"]}
     return [res("gcp", "gcp.dataproc.cluster", "compute", "etl", {**base, **facets}, region="europe-west1")]
 
 
