@@ -177,6 +177,7 @@ class GcpEndpoints(Section):
     apikeys: str | None = None
     serviceusage: str | None = None
     essentialcontacts: str | None = None
+    dataproc: str | None = None
 
 
 class GcpConfig(Section):

@@ -1,4 +1,5 @@
-"""CIS GCP rules on data stores and keys: Cloud KMS keys, Cloud SQL instances, BigQuery datasets.
+"""CIS GCP rules on data stores and keys: Cloud KMS keys, Cloud SQL instances, BigQuery datasets,
+Dataproc clusters' disks.
 
 Public access, residency and customer keys on sensitive data are judged by the shared storage
 and residency rules; these are the checks only these services have. Database flags are a table
@@ -17,6 +18,7 @@ from auditor.rules.verdict import FAIL, PASS, Result
 KMS_KEY = ("gcp.cloudkms.crypto_key",)
 SQL = ("gcp.sql.instance",)
 BIGQUERY = ("gcp.bigquery.dataset",)
+DATAPROC = ("gcp.dataproc.cluster",)
 MAX_ROTATION_DAYS = 90
 
 
@@ -295,3 +297,24 @@ def bigquery_table_cmek(res: Any, ctx: RuleContext) -> Result | None:
     return Result(FAIL, f"{len(v)} table(s) use a Google-managed key: " + ", ".join(v[:10]) +
                   (" ..." if len(v) > 10 else ""), {"tables": v}) if v \
         else Result(PASS, "every stored table uses a customer-managed key")
+
+
+# ------------------------------------------------------------------ Dataproc
+
+
+@rule(id="dataproc.cmek_disabled", title="Dataproc clusters encrypt their disks with a customer-managed key",
+      severity="medium", kind="posture",
+      rationale="A cluster's persistent disks hold its HDFS data, shuffle and scratch files; under Google's key the "
+                "organisation cannot revoke, rotate or audit access to them.",
+      remediation="Recreate the cluster with a Cloud KMS key for its disks (gcloud dataproc clusters create ... "
+                  "--gce-pd-kms-key=projects/P/locations/L/keyRings/R/cryptoKeys/K); the key cannot be added later.",
+      types=DATAPROC, reads=("key_management",))
+def dataproc_cmek_disabled(res: Any, ctx: RuleContext) -> Result | None:
+    km = facet(res, "key_management")
+    if km is MISSING:
+        return None
+    if km is None:
+        return unknown("cluster encryption configuration")
+    ev = {"kms_key": res.facets.get("kms_key")}
+    return Result(PASS, "disks encrypted with a customer-managed key", ev) if km == "customer" else \
+        Result(FAIL, "disks encrypted with a Google-managed key", ev)

@@ -197,6 +197,10 @@ class GcpClients:
     def cloudkms(self) -> Any:
         """Cloud KMS v1 (locations, key rings, keys and their IAM policies)."""
         return self._discovery("cloudkms", "v1", self.endpoint("cloudkms"))
+    def dataproc(self) -> Any:
+        """Dataproc v1 (clusters per region, through the global endpoint)."""
+        return self._discovery("dataproc", "v1", self.endpoint("dataproc"))
+
     def logging(self) -> Any:
         """Cloud Logging v2 (sinks, log-based metrics)."""
         return self._discovery("logging", "v2", self.endpoint("logging"))

@@ -26,6 +26,7 @@ PREDEFINED_ROLES: tuple[dict[str, str], ...] = (
                                                         "data"},
     {"role": "roles/cloudkms.viewer", "covers": "Cloud KMS locations, key rings and keys (no key use); their IAM "
                                                "policies, like Vertex feature stores', via roles/iam.securityReviewer"},
+    {"role": "roles/dataproc.viewer", "covers": "Dataproc clusters (their disk keys); also reads jobs' metadata"},
     {"role": "roles/logging.viewer", "covers": "log sinks and log-based metrics (CIS section 2)"},
     {"role": "roles/monitoring.viewer", "covers": "alert policies (CIS section 2)"},
     {"role": "roles/dns.reader", "covers": "Cloud DNS managed zones and DNSSEC settings"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.canonical import HashRules
 from collectors.gcp import collect as c
-from collectors.gcp import artifact_registry, data_specs, gke, vertex
+from collectors.gcp import artifact_registry, data_specs, dataproc_specs, gke, vertex
 from collectors.gcp.cis_specs import CIS_CALL_PERMISSIONS, CIS_SPECS
 from collectors.spec import ResourceSpec
 
@@ -157,6 +157,7 @@ SPECS: tuple[ResourceSpec, ...] = (
           collect=artifact_registry.collect_repositories,
           doc="Artifact Registry repositories: immutable tags, public (allUsers) readers, CMEK, location."),
     *data_specs.DATA_SPECS,  # Vertex datasets/feature stores, Cloud SQL, BigQuery, Cloud KMS (issue 17)
+    *dataproc_specs.DATAPROC_SPECS,  # Dataproc clusters' disk keys (CIS GCP 8.1)
     *CIS_SPECS,  # CIS Foundations (issue 15): project settings, logging/monitoring, DNS, API keys, TLS
 )
 
@@ -197,6 +198,7 @@ CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "artifactregistry.projects.locations.repositories.list": ("artifactregistry.repositories.list",),
     "artifactregistry.projects.locations.repositories.getIamPolicy": ("artifactregistry.repositories.getIamPolicy",),
     **data_specs.DATA_CALL_PERMISSIONS,
+    **dataproc_specs.DATAPROC_CALL_PERMISSIONS,
     **CIS_CALL_PERMISSIONS,
     **DISCOVERY_CALLS,
 }

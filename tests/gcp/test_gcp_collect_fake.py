@@ -75,6 +75,9 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
                                  f"{x['datasetReference']['datasetId']}" for p in _active(run) for x in p.bq_datasets},
         "gcp.cloudkms.crypto_key": {f"//cloudkms.googleapis.com/{x['name']}" for p in _active(run)
                                     for x in p.crypto_keys},
+        "gcp.dataproc.cluster": {f"//dataproc.googleapis.com/projects/{p.project_id}/regions/"
+                                 f"{x['labels']['goog-dataproc-location']}/clusters/{x['clusterName']}"
+                                 for p in _active(run) for x in p.dataproc_clusters},
         # the CIS slice (gcp_cis_estate.py): one project settings/monitoring resource per project
         "gcp.compute.project": {f"//compute.googleapis.com/projects/{p.project_id}" for p in _active(run)},
         "gcp.logging.project_monitoring": {f"//logging.googleapis.com/projects/{p.project_id}/cisMonitoring"

@@ -295,3 +295,68 @@ def test_unset_flags_pass_only_where_the_engine_default_is_compliant(data_run) -
     assert _status(sink, "cloudsql.postgres_log_min_duration_disabled", "eu-db-us") == {"PASS"}  # default -1
     assert _status(sink, "cloudsql.postgres_log_connections", "eu-db-us") == {"FAIL"}         # default off
     assert _status(sink, "cloudsql.postgres_pgaudit", "eu-db-us") == {"FAIL"}
+
+
+# ------------------------------------------------------------------ Dataproc (CIS GCP 8.1)
+
+DATAPROC = ["gcp.dataproc.cluster"]
+
+
+def test_dataproc_clusters_in_every_region_are_paged_and_judged() -> None:
+    estate = sample_estate()
+    data = estate.project("data-lake")
+    assert data is not None
+    d.dataproc_cluster(data, "us-central1", "lake-adhoc")
+    newer = d.dataproc_cluster(data, "us-central1", "lake-batch")
+    newer["config"]["encryptionConfig"] = {"kmsKey": "projects/data-lake/locations/us-central1/keyRings/lake/"
+                                                     "cryptoKeys/raw"}  # the newer field covers the disks too
+    estate.page_size = 1  # three clusters in us-central1, one region a page
+    with GcpFake(estate, strict=True) as fake:
+        sink, summary = collect(fake, anonymous_config(fake, projects=PROJECTS, resource_types=DATAPROC))
+        calls = dict(fake.calls)
+    assert fake.violations == [] and summary.complete
+    regions = len(estate.regions())
+    assert calls["compute.regions.list"] == regions * len(PROJECTS)  # one region a page, per project
+    assert calls["dataproc.projects.regions.clusters.list"] == regions * len(PROJECTS) + 2  # +2 pages in us-central1
+    got = by_name(sink, "gcp.dataproc.cluster")
+    assert set(got) == {"churn-etl", "lake-spark", "lake-adhoc", "lake-batch"}
+    etl, spark = got["churn-etl"], got["lake-spark"]
+    assert etl["native_id"] == "//dataproc.googleapis.com/projects/ml-prod/regions/europe-west1/clusters/churn-etl"
+    assert etl["region"] == "europe-west1" and etl["account"] == "ml-prod"
+    assert etl["facets"]["key_management"] == "customer" and etl["facets"]["kms_key"] == d.KMS
+    assert spark["facets"]["key_management"] == "provider" and spark["facets"]["kms_key"] is None
+    assert got["lake-batch"]["facets"]["key_management"] == "customer"
+    # instance metadata (startup scripts, user data) is kept by key only
+    assert spark["config"]["config"]["gceClusterConfig"]["metadata"] == ["startup-script-url"]
+    assert "init.sh" not in json.dumps(spark["config"])
+    for r in sink.resources:
+        assert unknown_facet_keys(r.category, json.loads(r.facets)) == [], r.type
+    assert _status(sink, "dataproc.cmek_disabled", "lake-spark") == {"FAIL"}
+    assert _status(sink, "dataproc.cmek_disabled", "lake-adhoc") == {"FAIL"}
+    assert _status(sink, "dataproc.cmek_disabled", "churn-etl") == {"PASS"}
+    assert _status(sink, "dataproc.cmek_disabled", "lake-batch") == {"PASS"}
+
+
+def test_denied_dataproc_list_is_a_denied_unit_and_a_disabled_api_is_skipped() -> None:
+    with GcpFake(sample_estate(), strict=True) as fake:
+        fake.deny("data-lake", "dataproc.projects.regions.clusters.list")
+        fake.disable_api("web-dev", "dataproc.googleapis.com")
+        sink, summary = collect(fake, anonymous_config(fake, projects=PROJECTS, resource_types=DATAPROC))
+    units = {u.unit.account: u for u in sink.units}
+    assert units["data-lake"].status == UnitStatus.DENIED and not summary.complete
+    assert units["web-dev"].status == UnitStatus.SKIPPED and "dataproc.googleapis.com" in str(units["web-dev"].error)
+    assert units["ml-prod"].status == UnitStatus.OK
+    assert set(by_name(sink, "gcp.dataproc.cluster")) == {"churn-etl"}  # nothing from the denied project
+
+
+def test_configured_regions_list_only_those_and_an_unread_key_is_unknown() -> None:
+    with GcpFake(sample_estate(), strict=True) as fake:
+        sink, summary = collect(fake, anonymous_config(fake, projects=["ml-prod", "data-lake"],
+                                                       regions=["europe-west1"], resource_types=DATAPROC))
+        assert "compute.regions.list" not in fake.calls
+    assert summary.complete and set(by_name(sink, "gcp.dataproc.cluster")) == {"churn-etl"}
+    from tests.rules.examples_gcp_data import cluster
+
+    unread = [stored(r) for r in cluster(key_management=None)]
+    findings, _ = evaluate(unread, unread, CONFIG, rules=["dataproc.cmek_disabled"], as_of=AS_OF)
+    assert [f.status for f in findings] == ["UNKNOWN"]

@@ -14,10 +14,12 @@ from .conftest import ORG, Collected, anonymous_config, collect
 COMPUTE_TYPES = ("gcp.compute.instance", "gcp.compute.disk", "gcp.compute.network", "gcp.compute.subnetwork",
                  "gcp.compute.firewall", "gcp.compute.route", "gcp.compute.project", "gcp.compute.target_https_proxy",
                  "gcp.compute.target_ssl_proxy", "gcp.compute.backend_service")
+# Types whose regions are Compute Engine's (compute.regions.list): without Compute they cannot be walked.
+REGIONS_FROM_COMPUTE = ("gcp.dataproc.cluster",)
 
 
 def test_disabled_api_is_a_skipped_unit_naming_api_and_project(degraded_run: Collected) -> None:
-    for t in COMPUTE_TYPES:
+    for t in COMPUTE_TYPES + REGIONS_FROM_COMPUTE:
         u = degraded_run.unit("web-dev", t)
         assert u.status is UnitStatus.SKIPPED, (t, u.error)
         assert u.error == "API compute.googleapis.com disabled in project web-dev"
@@ -44,7 +46,7 @@ def test_the_rest_completes_and_the_run_is_partial(degraded_run: Collected) -> N
     assert degraded_run.fake.violations == []
     assert not degraded_run.summary.complete  # the snapshot is recorded as partial
     failed = {(u.unit.account, u.unit.resource_type) for u in degraded_run.sink.units if not u.status.completed}
-    assert failed == {("web-dev", t) for t in COMPUTE_TYPES} | {
+    assert failed == {("web-dev", t) for t in COMPUTE_TYPES + REGIONS_FROM_COMPUTE} | {
         (p, t) for p in ("ml-prod", "data-lake") for t in ("gcp.compute.instance", "gcp.compute.disk")}
     ok_types = {r.type for r in degraded_run.sink.resources}
     assert {"gcp.storage.bucket", "gcp.iam.workload_identity_provider", "gcp.compute.firewall"} <= ok_types

@@ -28,6 +28,7 @@ EXPECTED_TYPES = {
     "gcp.apikeys.key", "gcp.apikeys.inventory", "gcp.compute.target_https_proxy", "gcp.compute.backend_service",
     "gcp.serviceusage.project_services", "gcp.essentialcontacts.organization", "gcp.logging.folder_sink",
     "gcp.logging.organization_sink", "gcp.compute.target_ssl_proxy",
+    "gcp.dataproc.cluster",  # CIS GCP 8.1
 }
 # Reads that only a ``.get`` permission grants (there is no list that returns them).
 GET_ONLY = {"compute.projects.get",

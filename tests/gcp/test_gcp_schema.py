@@ -80,7 +80,8 @@ def test_every_seeded_payload_validates() -> None:
                "featurestores": ("aiplatform", "GoogleCloudAiplatformV1Featurestore"),
                "feature_online_stores": ("aiplatform", "GoogleCloudAiplatformV1FeatureOnlineStore"),
                "sql_instances": ("sqladmin", "DatabaseInstance"), "bq_datasets": ("bigquery", "Dataset"),
-               "key_rings": ("cloudkms", "KeyRing"), "crypto_keys": ("cloudkms", "CryptoKey")}
+               "key_rings": ("cloudkms", "KeyRing"), "crypto_keys": ("cloudkms", "CryptoKey"),
+               "dataproc_clusters": ("dataproc", "Cluster")}
     for p in estate.projects:
         for attr, (api, schema) in schemas.items():
             for item in getattr(p, attr):
@@ -142,3 +143,17 @@ def test_data_store_payload_with_an_invented_field_is_refused() -> None:
     key = crypto_key(p, key_ring(p, "global", "r"), "k")
     key["purpose"] = "ENCRYPT"
     assert any("'ENCRYPT'" in e for e in Validator("cloudkms").errors("CryptoKey", key))
+
+
+def test_dataproc_cluster_with_a_misspelt_key_field_is_refused() -> None:
+    """A cluster's key lives in ``gcePdKmsKeyName``: a fixture spelling it otherwise would read as no CMEK."""
+    from auditor.demo.emulators.gcp_data_estate import dataproc_cluster
+
+    p = sample_estate().project("web-dev")
+    assert p is not None
+    c = dataproc_cluster(p, "europe-west1", "typo", kms="projects/p/locations/l/keyRings/r/cryptoKeys/k")
+    assert Validator("dataproc").errors("Cluster", c) == []
+    c["config"]["encryptionConfig"] = {"gcePdKmsKeyname": "k"}
+    c["status"]["state"] = "ACTIVE"  # a list filter word, not a state
+    errors = Validator("dataproc").errors("Cluster", c)
+    assert any("unknown field 'gcePdKmsKeyname'" in e for e in errors) and any("'ACTIVE'" in e for e in errors)

@@ -1,4 +1,4 @@
-"""FAIL and PASS examples for auditor/rules/cis_gcp_data.py (Cloud KMS keys, Cloud SQL, BigQuery)."""
+"""FAIL and PASS examples for auditor/rules/cis_gcp_data.py (Cloud KMS keys, Cloud SQL, BigQuery, Dataproc)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ def dataset(**facets: Any) -> list[Resource]:
     return [res("gcp", "gcp.bigquery.dataset", "storage", "ds", {**base, **facets}, region="eu")]
 
 
+def cluster(**facets: Any) -> list[Resource]:
+    base = {"encrypted": True, "locations": ["europe-west1"]}
+    return [res("gcp", "gcp.dataproc.cluster", "compute", "etl", {**base, **facets}, region="europe-west1")]
+
+
 def _bad_value(flag: str) -> str:
     return {"log_error_verbosity": "verbose", "log_statement": "all", "log_min_messages": "info",
             "log_min_error_statement": "notice", "log_min_duration_statement": "0", "user connections": "100",
@@ -56,5 +61,8 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     "bigquery.dataset_default_cmek": (lambda: dataset(key_management="provider"),
                                       lambda: dataset(key_management="customer", kms_key="projects/p/k")),
     "bigquery.table_cmek": (lambda: dataset(tables_without_cmek=["events"]), lambda: dataset(tables_without_cmek=[])),
+    "dataproc.cmek_disabled": (lambda: cluster(key_management="provider", kms_key=None),
+                               lambda: cluster(key_management="customer", kms_key="projects/p/locations/l/keyRings/"
+                                                                                   "r/cryptoKeys/k")),
     **_flag_examples(),
 }

@@ -1,5 +1,5 @@
 """The GCP estate's data stores and keys: Vertex AI datasets and feature stores, Cloud SQL
-instances, BigQuery datasets and Cloud KMS keys, each an unsafe shape beside its safe twin
+instances, BigQuery datasets, Cloud KMS keys and Dataproc clusters, each an unsafe shape beside its safe twin
 (REST JSON of the discovery documents; never a password or a row of data).
 
 ``seed_data(estate)`` is the one hook ``sample_estate()`` calls.
@@ -183,6 +183,66 @@ def bq_table(p: GcpProject, dataset: str, name: str, *, kms: str | None = None,
     return t
 
 
+# ------------------------------------------------------------------ Dataproc
+
+
+def dataproc_cluster(p: GcpProject, region: str, name: str, *, kms: str | None = None,
+                     labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """A running two-worker cluster; ``kms`` encrypts its persistent disks (``gcePdKmsKeyName``)."""
+    import hashlib
+    import uuid as uuid_
+
+    uuid = str(uuid_.UUID(hashlib.sha256(f"{p.project_id}/{region}/{name}".encode()).hexdigest()[:32], version=4))
+    short = uuid[:4]
+    c: dict[str, Any] = {
+        "projectId": p.project_id, "clusterName": name, "clusterUuid": uuid,
+        "labels": {**(labels or {}), "goog-dataproc-cluster-name": name, "goog-dataproc-cluster-uuid": uuid,
+                   "goog-dataproc-location": region},
+        "config": {
+            "configBucket": f"dataproc-staging-{region}-{p.number}-{short}",
+            "tempBucket": f"dataproc-temp-{region}-{p.number}-{short}",
+            "gceClusterConfig": {
+                "zoneUri": f"https://www.googleapis.com/compute/v1/projects/{p.project_id}/zones/{region}-b",
+                "subnetworkUri": f"https://www.googleapis.com/compute/v1/projects/{p.project_id}/regions/{region}/"
+                                 "subnetworks/default",
+                "internalIpOnly": True,
+                "serviceAccount": f"dataproc@{p.project_id}.iam.gserviceaccount.com",
+                "serviceAccountScopes": ["https://www.googleapis.com/auth/cloud-platform"],
+                "metadata": {"startup-script-url": f"gs://{p.project_id}-scripts/init.sh"},
+                "shieldedInstanceConfig": {"enableSecureBoot": True, "enableVtpm": True,
+                                           "enableIntegrityMonitoring": True},
+            },
+            "masterConfig": {
+                "numInstances": 1, "instanceNames": [f"{name}-m"],
+                "imageUri": f"https://www.googleapis.com/compute/v1/projects/cloud-dataproc/global/images/"
+                            "dataproc-2-2-deb12-20261001-000000-rc01",
+                "machineTypeUri": f"https://www.googleapis.com/compute/v1/projects/{p.project_id}/zones/{region}-b/"
+                                  "machineTypes/n2-standard-4",
+                "diskConfig": {"bootDiskSizeGb": 500, "bootDiskType": "pd-balanced"},
+                "minCpuPlatform": "AUTOMATIC", "preemptibility": "NON_PREEMPTIBLE",
+            },
+            "workerConfig": {
+                "numInstances": 2, "instanceNames": [f"{name}-w-0", f"{name}-w-1"],
+                "imageUri": f"https://www.googleapis.com/compute/v1/projects/cloud-dataproc/global/images/"
+                            "dataproc-2-2-deb12-20261001-000000-rc01",
+                "machineTypeUri": f"https://www.googleapis.com/compute/v1/projects/{p.project_id}/zones/{region}-b/"
+                                  "machineTypes/n2-standard-4",
+                "diskConfig": {"bootDiskSizeGb": 500, "bootDiskType": "pd-balanced"},
+                "minCpuPlatform": "AUTOMATIC", "preemptibility": "NON_PREEMPTIBLE",
+            },
+            "softwareConfig": {"imageVersion": "2.2.40-debian12",
+                               "properties": {"spark:spark.executor.memory": "5739m"}},
+            "endpointConfig": {"enableHttpPortAccess": False},
+        },
+        "status": {"state": "RUNNING", "stateStartTime": "2026-10-01T08:02:11.204Z"},
+        "statusHistory": [{"state": "CREATING", "stateStartTime": "2026-10-01T08:00:00.000Z"}],
+    }
+    if kms:
+        c["config"]["encryptionConfig"] = {"gcePdKmsKeyName": kms}
+    p.dataproc_clusters.append(c)
+    return c
+
+
 # ------------------------------------------------------------------ Cloud KMS
 
 
@@ -235,8 +295,9 @@ def open_sql_to_internet(estate: GcpEstate) -> str:
 
 
 def seed_data(estate: GcpEstate) -> None:
-    """ml-prod: CMEK stores in the EU, a private Postgres with an EU replica, a rotated key;
-    data-lake: an open MySQL, a SQL Server with unsafe flags, a public US dataset, an unrotated public key."""
+    """ml-prod: CMEK stores and a CMEK Dataproc cluster in the EU, a private Postgres with an EU replica, a
+    rotated key; data-lake: an open MySQL, a SQL Server with unsafe flags, a public US dataset, an unrotated
+    public key, a Dataproc cluster on Google's key."""
     ml, data = estate.project("ml-prod"), estate.project("data-lake")
     assert ml is not None and data is not None
     restricted = {"data-classification": "restricted"}
@@ -265,6 +326,9 @@ def seed_data(estate: GcpEstate) -> None:
     bq_table(data, "lake_raw", "events")
     bq_table(data, "lake_raw", "events_cmek", kms="projects/data-lake/locations/europe-west1/keyRings/lake/"
                                                   "cryptoKeys/raw")
+
+    dataproc_cluster(ml, "europe-west1", "churn-etl", kms=KMS, labels=restricted)  # disks under the org's key
+    dataproc_cluster(data, "us-central1", "lake-spark")  # disks under Google's key (CIS GCP 8.1 fails)
 
     ring = key_ring(ml, "europe-west1", "ring")
     crypto_key(ml, ring, "data", bindings=[

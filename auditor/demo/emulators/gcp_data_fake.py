@@ -1,4 +1,5 @@
-"""The GCP fake's data-store and key routes: Vertex AI datasets, feature stores and online stores
+"""The GCP fake's data-store and key routes: Dataproc clusters (and Compute Engine's region list, which
+names Dataproc's regions), Vertex AI datasets, feature stores and online stores
 (with their IAM policies), Cloud SQL
 instances (sqladmin v1), BigQuery datasets (v2: list, get) and Cloud KMS (locations, key rings,
 keys, key IAM policies), served from ``GcpProject`` lists.
@@ -27,6 +28,11 @@ def _not_found(what: str) -> Exception:
 
 def _location_of(name: str) -> str:
     return name.split("/locations/", 1)[1].split("/", 1)[0]
+
+
+def region_id(name: str) -> str:
+    """A stable numeric region id (the real ones are small uint64 strings)."""
+    return str(1000 + sum(ord(ch) for ch in name))
 
 
 def dataset_summary(d: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +153,29 @@ def data_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
             raise _not_found(name)
         return dict(project.key_policies.get(name) or {"etag": "ACAB"})
 
+    def compute_regions(req: "Request") -> dict[str, Any]:
+        project = fake._project(req.params["project"])
+        fake._gate("compute", "compute.regions.list", project)
+        base = f"https://www.googleapis.com/compute/v1/projects/{project.project_id}"
+        items = [{"kind": "compute#region", "id": region_id(r), "name": r, "status": "UP",
+                  "creationTimestamp": "1969-12-31T16:00:00.000-08:00", "description": r,
+                  "selfLink": f"{base}/regions/{r}",
+                  "zones": [f"{base}/zones/{z}" for z in fake.estate.zones if z.rsplit("-", 1)[0] == r]}
+                 for r in fake.estate.regions()]
+        out = paged(items, req, "items", "maxResults")
+        return {"kind": "compute#regionList", "id": f"projects/{project.project_id}/regions",
+                "selfLink": f"{base}/regions", **out}
+
+    def dataproc_clusters(req: "Request") -> dict[str, Any]:
+        project = fake._project(req.params["projectId"])
+        fake._gate("dataproc", "dataproc.projects.regions.clusters.list", project)
+        here = [c for c in project.dataproc_clusters
+                if c["labels"].get("goog-dataproc-location") == req.params["region"]]
+        return paged(sorted(here, key=lambda c: c["clusterName"]), req, "clusters", "pageSize")
+
     return [
+        ("compute", "compute.regions.list", compute_regions),
+        ("dataproc", "dataproc.projects.regions.clusters.list", dataproc_clusters),
         ("aiplatform", "aiplatform.projects.locations.datasets.list",
          vertex("aiplatform.projects.locations.datasets.list", "vertex_datasets", "datasets")),
         ("aiplatform", "aiplatform.projects.locations.featurestores.list",

@@ -67,6 +67,7 @@ class GcpProject:
     key_rings: list[dict[str, Any]] = field(default_factory=list)
     crypto_keys: list[dict[str, Any]] = field(default_factory=list)
     key_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # key or key ring name -> Policy
+    dataproc_clusters: list[dict[str, Any]] = field(default_factory=list)  # Dataproc v1 Cluster (region in labels)
 
 
 @dataclass

@@ -45,6 +45,7 @@ SERVICE_HOSTS = {
     "apikeys": "apikeys.googleapis.com",
     "serviceusage": "serviceusage.googleapis.com",
     "essentialcontacts": "essentialcontacts.googleapis.com",
+    "dataproc": "dataproc.googleapis.com",
 }
 SERVICE_TITLES = {
     "compute": "Compute Engine API",
@@ -64,6 +65,7 @@ SERVICE_TITLES = {
     "apikeys": "API Keys API",
     "serviceusage": "Service Usage API",
     "essentialcontacts": "Essential Contacts API",
+    "dataproc": "Cloud Dataproc API",
 }
 
 
@@ -237,7 +239,7 @@ class GcpFake:
                 + ("/" + SERVICE_PATH[name] if name in SERVICE_PATH else "")
                 for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform", "notebooks", "container",
                              "artifactregistry", "sqladmin", "bigquery", "cloudkms", "logging", "monitoring", "dns",
-                             "apikeys", "serviceusage", "essentialcontacts")}
+                             "apikeys", "serviceusage", "essentialcontacts", "dataproc")}
 
     # ------------------------------------------------------------ switches
 

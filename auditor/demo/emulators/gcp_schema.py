@@ -34,6 +34,7 @@ DOCUMENTS = {
     "apikeys": "apikeys.v2.json",
     "serviceusage": "serviceusage.v1.json",
     "essentialcontacts": "essentialcontacts.v1.json",
+    "dataproc": "dataproc.v1.json",
 }
 
 _INT_STRING = re.compile(r"^-?\d+$")
