@@ -77,6 +77,14 @@ def permissions(cloud: str = typer.Argument(..., help="aws | gcp | azure")) -> N
         raise UsageError(f"unknown cloud {cloud!r}: choose aws, gcp or azure")
     mod = importlib.import_module(f"collectors.{cloud}")
     sys.stdout.write(dumps_json(mod.permissions()) + "\n")
+    if cloud == "azure":  # stdout stays the role definition `az role definition create` takes
+        from collectors.azure.graph import graph_permissions, tenant_arm_permissions
+
+        sys.stderr.write(
+            "The directory (tenant) units also need, when azure.tenant_id is set: Microsoft Graph application "
+            f"permissions {', '.join(graph_permissions())} (admin consent), and "
+            f"{', '.join(tenant_arm_permissions())} at the tenant root scope '/'. Without them those units "
+            "record 'denied' (never a pass).\n")
 
 
 def register(app: typer.Typer) -> None:

@@ -42,3 +42,18 @@ def test_every_declared_call_exists_on_the_sdk_client(service: str, call: str) -
     client = clients.client(service, "00000000-0000-0000-0000-000000000000")
     group, method = call.split(".")
     assert callable(getattr(getattr(client, group), method))
+
+
+def test_the_permissions_command_names_the_tenant_level_grants_beside_the_role() -> None:
+    """stdout stays the role definition; the Graph and tenant-root grants are named on stderr."""
+    import json
+    import subprocess
+    import sys
+
+    from collectors.azure.graph import graph_permissions, tenant_arm_permissions
+
+    out = subprocess.run([sys.executable, "-m", "auditor", "permissions", "azure"], capture_output=True, text=True,
+                         check=True)
+    role = json.loads(out.stdout)
+    assert role["Actions"] and role["IsCustom"] is True
+    assert graph_permissions() and all(p in out.stderr for p in graph_permissions() + tenant_arm_permissions())
