@@ -279,19 +279,10 @@ def collect_compute_project(job: "GcpJob") -> Iterable["Resource"]:
 
 def _project_bucket_locks(job: "GcpJob") -> dict[str, bool]:
     """{bucket name: retention locked} for the project's own buckets (sink destinations are usually there)."""
-    from collectors.runner import iter_pages
-
-    client = job.clients.storage(job.scope)
-
-    def fetch(token: str | None) -> tuple[list[Any], str | None]:
-        def one_page() -> tuple[list[Any], str | None]:
-            it = client.list_buckets(project=job.scope, page_token=token, retry=None)
-            return list(next(it.pages)), it.next_page_token
-
-        return job.call(one_page)
+    from collectors.gcp.vertex import project_buckets
 
     return {b.name: bucket_cis_facets(dict(b._properties))["retention_locked"]  # noqa: SLF001 - raw REST JSON
-            for b in iter_pages(fetch)}
+            for b in project_buckets(job)}
 
 
 def collect_sinks(job: "GcpJob") -> Iterable["Resource"]:

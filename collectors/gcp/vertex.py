@@ -187,8 +187,8 @@ def regions(job: "GcpJob") -> list[str]:
         if loc.get("locationId"))
 
 
-def own_buckets(job: "GcpJob") -> dict[str, str] | None:
-    """The project's own buckets (name -> location); None (and a note) when unreadable."""
+def project_buckets(job: "GcpJob") -> Iterator[Any]:
+    """The project's own buckets (storage client objects), page by page through ``job.call``."""
     client = job.clients.storage(job.scope)
 
     def fetch(token: str | None) -> tuple[list[Any], str | None]:
@@ -198,8 +198,13 @@ def own_buckets(job: "GcpJob") -> dict[str, str] | None:
 
         return job.call(one_page)
 
+    return iter_pages(fetch)
+
+
+def own_buckets(job: "GcpJob") -> dict[str, str] | None:
+    """The project's own buckets (name -> location); None (and a note) when unreadable."""
     try:
-        return {b.name: str(b.location or "") for b in iter_pages(fetch)}
+        return {b.name: str(b.location or "") for b in project_buckets(job)}
     except Exception as exc:  # noqa: BLE001 - provenance degrades to "owner unknown", never fails the unit
         job.ctx.note(f"project buckets unreadable ({exc.__class__.__name__}): artifact owners unknown")
         return None
