@@ -21,14 +21,19 @@ from auditor.exports.report_assets import CSS, JS, csp
 from auditor.exports.trust_graph import trust_graph_svg
 
 FILES = ("report.html",)
-SECTIONS = ("summary", "findings", "drift", "trust-graph", "residency", "coverage", "compliance", "frameworks")
+SECTIONS = ("summary", "findings", "ml-platform", "drift", "trust-graph", "residency", "coverage", "compliance",
+            "frameworks")
 SECTION_TITLES = {
-    "summary": "Summary", "findings": "Findings by rule", "drift": "Drift since the baseline",
+    "summary": "Summary", "findings": "Findings by rule", "ml-platform": "ML platform, across clouds",
+    "drift": "Drift since the baseline",
     "trust-graph": "Identity trust graph", "residency": "Residency by jurisdiction",
     "coverage": "Coverage: units not collected", "compliance": "CIS compliance", "frameworks": "Framework view",
 }
 _SEV_DESC = tuple(reversed(SEVERITIES))
 TOP_N = 50  # items shown per group; the full lists are in the CSV/JSON files of the same export
+# Rules that judge the ML platform (notebooks, models, endpoints, jobs, clusters, registries,
+# functions, ML data residency): one rule judges all three clouds, so they read as one table.
+ML_RULE_PREFIXES = ("ml.", "cluster.", "registry.", "function.", "residency.ml_data")
 
 
 def e(value: Any) -> str:
@@ -398,6 +403,26 @@ def _compliance(data: ExportData) -> str:
     return _section("compliance", table + note, f"{total_fail} controls failing" if total_fail else "")
 
 
+def _ml_platform(data: ExportData) -> str:
+    """The ML rules side by side, FAIL per cloud, each linking to its group in the findings."""
+    by_rule: dict[str, Counter] = {}
+    for f in data.findings:
+        if f["rule_id"].startswith(ML_RULE_PREFIXES) and f["status"] != "PASS":
+            key = f["provider"] if f["status"] == "FAIL" else "UNKNOWN"
+            by_rule.setdefault(f["rule_id"], Counter())[key] += 1
+    if not by_rule:
+        return _section("ml-platform", '<p class="empty">No failing or unknown ML platform checks.</p>')
+    rows = [[f'<a href="#rule-{e(rid)}"><code>{e(rid)}</code></a>', e(data.rule(rid).get("title") or ""),
+             *(str(c.get(p, 0)) for p in PROVIDERS), str(c.get("UNKNOWN", 0))]
+            for rid, c in sorted(by_rule.items())]
+    fails = sum(n for c in by_rule.values() for k, n in c.items() if k != "UNKNOWN")
+    table = _table(["rule", "title", *(f"{p} FAIL" for p in PROVIDERS), "UNKNOWN"], rows, table_id="ml-table",
+                   numeric=range(2, len(PROVIDERS) + 3))
+    return _section("ml-platform", "<p>Notebooks, models and endpoints, training jobs, clusters, registries and "
+                    "functions, judged by the same rules on every cloud.</p>" + table,
+                    f"{fails} failing" if fails else "")
+
+
 def render_report(data: ExportData) -> str:
     snap = data.snapshot
     title = f"Posture audit report \u2014 snapshot {data.snapshot_id}"
@@ -405,7 +430,7 @@ def render_report(data: ExportData) -> str:
     from auditor.terraform.report import coverage_section_html  # a separate section, only for Terraform baselines
 
     iac = coverage_section_html(data.drift.iac_coverage, baseline_label(data))
-    body = "".join((_summary(data), _findings(data), _drift(data), iac, _trust(data), _residency(data), _coverage(data),
+    body = "".join((_summary(data), _findings(data), _ml_platform(data), _drift(data), iac, _trust(data), _residency(data), _coverage(data),
                     _compliance(data), _frameworks(data)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -213,3 +213,28 @@ def test_cli_export_and_exit_codes(seeded, tmp_path):
     assert verify_manifest(tmp_path / "cli") == []
     assert run("export", "--snapshot", "99", "--out", str(tmp_path / "x")).returncode == 2
     assert run("export", "--format", "pdf", "--out", str(tmp_path / "y")).returncode == 2
+
+
+def test_the_report_puts_the_ml_platform_rules_side_by_side_per_cloud():
+    """One table for the ML rules: FAIL per cloud (one rule judges all three), unknowns apart, PASS left out."""
+    from types import SimpleNamespace
+
+    from auditor.exports.html import _ml_platform
+
+    def f(rule_id, provider, status="FAIL"):
+        return {"rule_id": rule_id, "provider": provider, "status": status}
+
+    findings = [f("ml.notebook_direct_internet", "aws"), f("ml.notebook_direct_internet", "gcp"),
+                f("ml.notebook_direct_internet", "azure"), f("ml.notebook_direct_internet", "azure", "UNKNOWN"),
+                f("cluster.public_endpoint", "gcp"), f("ml.model_provenance", "aws", "PASS"),
+                f("storage.public", "aws")]
+    data = SimpleNamespace(findings=findings, rule=lambda rid: {"title": f"<{rid}>"})
+    html = _ml_platform(data)
+    assert 'id="ml-platform"' in html and "storage.public" not in html and "ml.model_provenance" not in html
+    row = html[html.index("ml.notebook_direct_internet</code>"):]
+    assert [c for c in row.split("<td")[2:6]] and "&lt;ml.notebook_direct_internet&gt;" in html
+    cells = [c.split(">", 1)[1].split("<", 1)[0] for c in row.split("<td")[2:6]]
+    assert cells == ["1", "1", "1", "1"]  # aws, gcp, azure FAIL, then UNKNOWN
+    assert "4 failing" in html
+    empty = _ml_platform(SimpleNamespace(findings=[f("ml.model_provenance", "aws", "PASS")], rule=lambda rid: {}))
+    assert "No failing or unknown ML platform checks" in empty
