@@ -152,6 +152,12 @@ FUNCTION = {
     "env_names": "list[str]: environment variable NAMES only (values are never collected)",
 }
 
+# ---- analytics workspaces (azure.databricks.workspace; compute category)
+DATABRICKS = {
+    "vnet_injection": "bool|None: deployed into a customer-managed virtual network (not the provider-managed one)",
+    "public_network_access": STORAGE["public_network_access"],  # the same meaning, on a workspace
+}
+
 # ---- extra storage facets for stores that are not buckets (snapshots, images, registries, secrets)
 STORE = {
     "shared_with": "list[str]|None: other accounts granted access (snapshot restore/launch permission)",
@@ -410,7 +416,8 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 # Facet families a category may carry besides its own (an ML job is compute, a snapshot storage).
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
-                                        if k in ("encrypted", "key_management", "kms_key", "public_reasons")}, GCP_CIS),
+                                        if k in ("encrypted", "key_management", "kms_key", "public_reasons")}, GCP_CIS,
+                DATABRICKS),
     "storage": (STORE, DATA_STORE, DATABASE, GCP_CIS, CIS_STORE, STORAGE_POSTURE),
     "network": (GCP_CIS, NETWORK_POSTURE),
     "iam": (KEY, GCP_CIS, CIS_IAM, KMS_KEYS, DIRECTORY),

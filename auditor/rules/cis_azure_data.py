@@ -1,4 +1,4 @@
-"""Azure data services: CIS Key Vault controls, SQL, Cosmos DB, AKS and Container Registry settings.
+"""Azure data services: CIS Key Vault controls, SQL, Cosmos DB, AKS, Container Registry and Databricks settings.
 
 Network exposure, TLS, encryption at rest and residency of these stores are judged by the shared
 storage and residency rules (they carry the storage facets); this module holds the settings only
@@ -20,6 +20,7 @@ SQL_SERVER = ("azure.sql.server",)
 COSMOS = ("azure.cosmosdb.account",)
 AKS = ("azure.containerservice.managed_cluster",)
 ACR = ("azure.containerregistry.registry",)
+DATABRICKS = ("azure.databricks.workspace",)
 _P = dict(kind="posture")
 
 
@@ -263,3 +264,53 @@ def cluster_rbac(res: Any, ctx: RuleContext) -> Result | None:
       types=ACR, reads=("admin_user",), **_P)
 def registry_admin_user(res: Any, ctx: RuleContext) -> Result | None:
     return judge(res, "admin_user", True, "admin user enabled", "admin user disabled")
+
+
+# ---- Azure Databricks (CIS Azure 2.1) ----------------------------------------------------------
+
+@rule(id="databricks.vnet_injection", title="Databricks workspaces are deployed in a customer-managed VNet",
+      severity="medium",
+      rationale="In the Databricks-managed VNet the cluster network cannot carry your NSGs, routes, firewalls or "
+                "private endpoints; VNet injection puts clusters under your network controls.",
+      remediation="Redeploy the workspace with customVirtualNetworkId and its public/private subnets (VNet injection "
+                  "cannot be added to an existing workspace).",
+      types=DATABRICKS, reads=("vnet_injection",), **_P)
+def databricks_vnet_injection(res: Any, ctx: RuleContext) -> Result | None:
+    return judge(res, "vnet_injection", False, "deployed in the Databricks-managed VNet", "VNet injected")
+
+
+@rule(id="databricks.no_public_ip", title="Databricks clusters have no public IP addresses", severity="high",
+      rationale="Without secure cluster connectivity every cluster node gets a public IP and open inbound ports for "
+                "the control plane.",
+      remediation="Set enableNoPublicIp (secure cluster connectivity) on the workspace.",
+      types=DATABRICKS, reads=("public_ip",), **_P)
+def databricks_no_public_ip(res: Any, ctx: RuleContext) -> Result | None:
+    return judge(res, "public_ip", True, "cluster nodes get public IPs", "secure cluster connectivity (no public IP)")
+
+
+@rule(id="databricks.public_network_access", title="Databricks workspaces do not allow public network access",
+      severity="medium",
+      rationale="With public network access the workspace UI and REST API answer from any network; tokens and "
+                "passwords are then the only barrier.",
+      remediation="Set publicNetworkAccess to Disabled and reach the workspace through private endpoints.",
+      types=DATABRICKS, reads=("public_network_access",), **_P)
+def databricks_public_network(res: Any, ctx: RuleContext) -> Result | None:
+    return judge(res, "public_network_access", True, "public network access enabled", "private link only")
+
+
+@rule(id="databricks.customer_managed_key", title="Databricks workspace data is encrypted with customer-managed keys",
+      severity="medium",
+      rationale="With Microsoft-managed keys you cannot revoke access to notebooks, DBFS root data or cluster disks, "
+                "nor prove who can decrypt them.",
+      remediation="On a Premium workspace, configure customer-managed keys from Key Vault for managed services, the "
+                  "DBFS root and managed disks.",
+      types=DATABRICKS, reads=("key_management",), **_P)
+def databricks_customer_managed_key(res: Any, ctx: RuleContext) -> Result | None:
+    v = facet(res, "key_management")
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown("key management")
+    ok = v == "customer"
+    return Result(PASS if ok else FAIL, "customer-managed key" if ok else "Microsoft-managed keys only",
+                  {"key_management": v})

@@ -141,6 +141,7 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "keyvault": ("collectors.azure.data_rest", "KeyVaultClient"),
     "sql": ("collectors.azure.data_rest", "SqlClient"),
     "cosmosdb": ("collectors.azure.data_rest", "CosmosDbClient"),
+    "databricks": ("collectors.azure.databricks", "DatabricksClient"),  # collectors/azure/databricks.py
 }
 
 

@@ -29,8 +29,9 @@ from azure_test_support import fake_config, fast_clients
 pytestmark = pytest.mark.slow
 
 DATA_TYPES = {"azure.keyvault.vault": 2, "azure.keyvault.key": 4, "azure.keyvault.secret": 2, "azure.sql.server": 2,
-              "azure.sql.database": 3, "azure.cosmosdb.account": 2, "azure.ml.registry": 2}
-NAMESPACES = ("microsoft.keyvault", "microsoft.sql", "microsoft.documentdb", "/registries")
+              "azure.sql.database": 3, "azure.cosmosdb.account": 2, "azure.ml.registry": 2,
+              "azure.databricks.workspace": 2}
+NAMESPACES = ("microsoft.keyvault", "microsoft.sql", "microsoft.documentdb", "/registries", "microsoft.databricks")
 
 
 def facets(res):  # type: ignore[no-untyped-def]
@@ -153,6 +154,10 @@ CASES = [
     (r.cluster_local_accounts, "azure.containerservice.managed_cluster", "aks-open", "aks-private"),
     (r.cluster_rbac, "azure.containerservice.managed_cluster", None, "aks-open"),
     (r.registry_admin_user, "azure.containerregistry.registry", "crmlopen", "crmlprod"),
+    (r.databricks_vnet_injection, "azure.databricks.workspace", "dbw-analytics-open", "dbw-analytics-locked"),
+    (r.databricks_no_public_ip, "azure.databricks.workspace", "dbw-analytics-open", "dbw-analytics-locked"),
+    (r.databricks_public_network, "azure.databricks.workspace", "dbw-analytics-open", "dbw-analytics-locked"),
+    (r.databricks_customer_managed_key, "azure.databricks.workspace", "dbw-analytics-open", "dbw-analytics-locked"),
 ]
 
 
@@ -324,3 +329,87 @@ def test_geo_redundant_backups_are_copies_in_the_paired_region() -> None:
     acct = cosmos_account(SUB_PROD, "rg", "c", ["West Europe"], public=False, local_auth=False, key_uri=None, tags={})
     acct["properties"]["backupPolicy"]["periodicModeProperties"]["backupStorageRedundancy"] = "Geo"
     assert cosmos_facets(acct)["replica_locations"] == ["northeurope"]
+
+
+# ---- Azure Databricks -------------------------------------------------------------------------
+
+def test_databricks_workspace_facets(e2e) -> None:
+    w = {n: facets(x) for n, x in by_name(e2e.sink, "azure.databricks.workspace").items()}
+    assert w["dbw-analytics-open"] == {
+        "vnet_injection": False, "public_ip": True, "public_network_access": True,
+        "public_reasons": ["publicNetworkAccess=Enabled"], "key_management": "provider", "kms_key": None,
+        "locations": ["westeurope"]}
+    assert w["dbw-analytics-locked"] == {
+        **w["dbw-analytics-locked"], "vnet_injection": True, "public_ip": False, "public_network_access": False,
+        "key_management": "customer", "kms_key": "https://kv-prod-locked.vault.azure.net/keys/dbfs-key",
+        "locations": ["northeurope"]}
+    regions = {x.name: x.region for x in e2e.sink.by_type("azure.databricks.workspace")}
+    assert regions == {"dbw-analytics-open": "westeurope", "dbw-analytics-locked": "northeurope"}
+
+
+def _run_databricks(fake: AzureFake):  # type: ignore[no-untyped-def]
+    cfg = fake_config(fake, resource_types=["azure.databricks.*", "azure.cosmosdb.*"])
+    sink = ListSink()
+    summary = run_units(plan(cfg, clients=fast_clients(cfg)), sink, classifiers={"azure": classify}, concurrency=2)
+    return sink, {u.unit.resource_type: u for u in summary.units}
+
+
+def test_databricks_workspaces_page_to_the_end() -> None:
+    with AzureFake(_estate()) as fake:
+        assert fake.router is not None
+        sink, units = _run_databricks(fake)
+        calls = [p for _, p in fake.router.requests if "/providers/microsoft.databricks/workspaces" in p.lower()]
+    assert units["azure.databricks.workspace"].status is UnitStatus.OK
+    assert any("$skiptoken=" in p for p in calls)  # two workspaces, page size 1
+    assert all("api-version=2024-05-01" in p for p in calls if "$skiptoken=" not in p)
+    assert set(by_name(sink, "azure.databricks.workspace")) == {"dbw-analytics-open", "dbw-analytics-locked"}
+
+
+def test_denied_databricks_namespace_is_a_denied_unit_not_an_empty_one() -> None:
+    with AzureFake(_estate()) as fake:
+        assert fake.router is not None
+        fake.router.deny_namespace(SUB_PROD, "Microsoft.Databricks")
+        sink, units = _run_databricks(fake)
+    unit = units["azure.databricks.workspace"]
+    assert unit.status is UnitStatus.DENIED and "Microsoft.Databricks/workspaces/read" in (unit.error or "")
+    assert units["azure.cosmosdb.account"].status is UnitStatus.OK
+    assert not sink.by_type("azure.databricks.workspace")
+
+
+@pytest.mark.parametrize("change, facet, expected", [
+    (lambda p: p.pop("publicNetworkAccess"), "public_network_access", True),  # the service default is Enabled
+    (lambda p: p.update(parameters=None), "public_ip", None),  # not stated (e.g. serverless): unknown
+    (lambda p: p.update(parameters=None), "vnet_injection", False),  # no customer VNet named: the managed one
+])
+def test_databricks_omitted_settings(change, facet, expected) -> None:  # type: ignore[no-untyped-def]
+    from auditor.demo.emulators.azure_databricks_estate import databricks_resources
+    from collectors.azure.databricks import workspace_facets
+
+    doc = databricks_resources(SUB_PROD, "rg-prod")[1]
+    change(doc["properties"])
+    assert workspace_facets(doc)[facet] is expected
+
+
+def test_databricks_unknown_no_public_ip_is_unknown_never_pass() -> None:
+    from auditor.demo.emulators.azure_databricks_estate import databricks_resources
+    from collectors.azure.databricks import workspace_facets
+
+    doc = databricks_resources(SUB_PROD, "rg-prod")[1]
+    doc["properties"]["parameters"] = None
+    res = SimpleNamespace(type="azure.databricks.workspace", facets=workspace_facets(doc))
+    assert r.databricks_no_public_ip(res, ctx()).status == UNKNOWN
+    assert r.databricks_vnet_injection(res, ctx()).status == FAIL
+
+
+def test_databricks_managed_disk_key_alone_is_customer_managed() -> None:
+    """Prowler's check reads the managed-disk key; a workspace with only that key is customer-managed too."""
+    from auditor.demo.emulators.azure_databricks_estate import databricks_resources
+    from collectors.azure.databricks import workspace_facets
+
+    doc = databricks_resources(SUB_PROD, "rg-prod")[1]
+    p = doc["properties"]
+    del p["parameters"]["encryption"], p["encryption"]["entities"]["managedServices"]
+    f = workspace_facets(doc)
+    assert (f["key_management"], f["kms_key"]) == ("customer", "https://kv-prod-locked.vault.azure.net/keys/disk-key")
+    del p["encryption"]
+    assert workspace_facets(doc)["key_management"] == "provider"

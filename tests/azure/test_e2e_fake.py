@@ -46,6 +46,7 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
         # the data-store slice (prod only; see test_azure_data_collect.py)
         "azure.keyvault.vault": 2, "azure.keyvault.key": 4, "azure.keyvault.secret": 2, "azure.sql.server": 2,
         "azure.sql.database": 3, "azure.cosmosdb.account": 2, "azure.ml.registry": 2,
+        "azure.databricks.workspace": 2,  # unsafe and safe twin (azure_databricks_estate.py)
         # the CIS slice (azure_cis_estate.py; the edge VNet above is prod's; see test_cis_azure_collect.py)
         "azure.security.pricing": 24, "azure.security.contacts": 2, "azure.monitor.diagnostic_settings": 2,
         "azure.monitor.activity_log_alerts": 2, "azure.network.flow_log": 5,

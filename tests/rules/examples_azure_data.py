@@ -15,6 +15,7 @@ def az(type_: str, category: str = "storage", **facets: Any) -> Callable[[], lis
 VAULT, KEY, SECRET = "azure.keyvault.vault", "azure.keyvault.key", "azure.keyvault.secret"
 SQL, COSMOS = "azure.sql.server", "azure.cosmosdb.account"
 AKS, ACR = "azure.containerservice.managed_cluster", "azure.containerregistry.registry"
+DBW = "azure.databricks.workspace"
 
 
 def twin(type_: str, name: str, bad: Any, good: Any, category: str = "storage",
@@ -43,4 +44,8 @@ EXAMPLES = {
     "cluster.local_accounts": twin(AKS, "local_accounts", True, False, category="compute"),
     "cluster.rbac_disabled": twin(AKS, "rbac", False, True, category="compute"),
     "registry.admin_user": twin(ACR, "admin_user", True, False),
+    "databricks.vnet_injection": twin(DBW, "vnet_injection", False, True, category="compute"),
+    "databricks.no_public_ip": twin(DBW, "public_ip", True, False, category="compute"),
+    "databricks.public_network_access": twin(DBW, "public_network_access", True, False, category="compute"),
+    "databricks.customer_managed_key": twin(DBW, "key_management", "provider", "customer", category="compute"),
 }

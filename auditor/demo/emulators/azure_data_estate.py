@@ -302,4 +302,6 @@ def data_resources(sub: str, rg: str, location: str, tenant: str) -> list[dict[s
                            principal="1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", tenant=tenant))
     out.append(ml_registry(sub, rg, "mlreg-eu", [location, "northeurope"], public=False,
                            principal="2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", tenant=tenant))
+    from auditor.demo.emulators.azure_databricks_estate import databricks_resources  # CIS Azure 2.1
+    out += databricks_resources(sub, rg)
     return out
