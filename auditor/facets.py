@@ -369,6 +369,8 @@ DEFENDER = {
     "attack_path_min_risk": "str|None: minimal attack-path risk that notifies (None = off)",
     "assessments": "dict[str, 'healthy'|'unhealthy']: Defender recommendations by display name "
                    "(unhealthy when any resource fails it)",
+    "iot_solutions": "int|None: Defender for IoT security solutions in the subscription",
+    "iot_solutions_disabled": "list[str]|None: names of those whose status is not Enabled",
 }
 LOGGING = {
     "diagnostic_settings": "list[{name, categories: list[str], destinations: list[str], storage_account: "

@@ -38,7 +38,7 @@ CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor
              "azure.network.nsg", "azure.network.vnet", "azure.network.subnet", "azure.authorization.role_assignment",
              "azure.network.bastion_hosts", "azure.security.assessments", "azure.monitor.app_insights",
              "azure.resources.subscription", "azure.authorization.role_definition",
-             "azure.authorization.policy_assignment")
+             "azure.authorization.policy_assignment", "azure.security.iot_solutions")
 # Rules judged here beyond cis_azure.py: the older rules the CIS tables reuse for storage and NSGs.
 REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_network_access",
           "network.admin_port_open")
@@ -152,6 +152,9 @@ def test_collected_facets(run) -> None:  # type: ignore[no-untyped-def]
     assert one(SAFE, "azure.security.contacts") == {"notify_roles": ["Owner"], "contact_emails": True,
                                                     "alert_min_severity": "High", "attack_path_min_risk": "High"}
     assert one(UNSAFE, "azure.security.contacts")["alert_min_severity"] == "Critical"
+    assert one(SAFE, "azure.security.iot_solutions") == {"iot_solutions": 1, "iot_solutions_disabled": []}
+    assert one(UNSAFE, "azure.security.iot_solutions") == {"iot_solutions": 1,
+                                                           "iot_solutions_disabled": ["iot-plant-security"]}
     assert one(SAFE, "azure.security.pricing", "VirtualMachines") == {"defender_plan": "VirtualMachines",
                                                                       "defender_on": True}
     assert one(SAFE, "azure.monitor.diagnostic_settings")["diagnostic_settings"] == [
@@ -198,7 +201,7 @@ def test_activity_log_archive_key_joins_the_storage_account(run) -> None:  # typ
 def test_denied_namespaces_are_unit_statuses_and_never_pass(run) -> None:  # type: ignore[no-untyped-def]
     sink, units = run
     for t in ("azure.security.pricing", "azure.security.contacts", "azure.monitor.diagnostic_settings",
-              "azure.monitor.activity_log_alerts"):
+              "azure.monitor.activity_log_alerts", "azure.security.iot_solutions"):
         assert units[(DENIED, t)].status is UnitStatus.DENIED, t
         assert "AuthorizationFailed" in (units[(DENIED, t)].error or "")
     assert units[(DENIED, "azure.storage.account")].status is UnitStatus.OK  # other namespaces still read

@@ -175,6 +175,24 @@ def bastion_host(sub: str, rg: str, location: str) -> dict[str, Any]:
                                    "publicIPAddress": {"id": rid(sub, rg, "Microsoft.Network/publicIPAddresses/pip-bas")}}}]}}
 
 
+def iot_security_solution(sub: str, rg: str, location: str, workspace: str, *, enabled: bool) -> dict[str, Any]:
+    """Shaped from IoTSecuritySolutions/GetIoTSecuritySolutionsList (2019-08-01), one IoT hub."""
+    hub = rid(sub, rg, "Microsoft.Devices/IotHubs/iot-plant")
+    return {"id": rid(sub, rg, "Microsoft.Security/iotSecuritySolutions/iot-plant-security"),
+            "name": "iot-plant-security", "location": location, "type": "Microsoft.Security/IoTSecuritySolutions",
+            "tags": {},
+            "properties": {"workspace": workspace, "status": "Enabled" if enabled else "Disabled", "export": [],
+                           "disabledDataSources": [], "displayName": "Plant IoT security", "iotHubs": [hub],
+                           "autoDiscoveredResources": [f"/subscriptions/{sub}", hub],
+                           "recommendationsConfiguration": [
+                               {"recommendationType": "IoT_OpenPorts", "name": "Open Ports On Device",
+                                "status": "Enabled"}],
+                           "unmaskedIpLoggingStatus": "Disabled"},
+            "systemData": {"createdBy": "ops@contoso.example", "createdByType": "User",
+                           "createdAt": ENABLED, "lastModifiedBy": "ops@contoso.example",
+                           "lastModifiedByType": "User", "lastModifiedAt": ENABLED}}
+
+
 def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any]], *, safe: bool) -> list[dict[str, Any]]:
     """The subscription-level CIS settings for ``sub``, plus blob services and flow logs for
     the storage accounts and NSGs/VNets already in ``existing``."""
@@ -213,6 +231,8 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
         if r.get("type") in ("Microsoft.Network/networkSecurityGroups", "Microsoft.Network/virtualNetworks"):
             out.append(flow_log(watcher, f"fl-{r['name']}", r["id"], storage, days=90 if safe else 7,
                                 workspace=workspace if safe else None))
+    # Defender for IoT: the hub's security solution is on when safe, present but Disabled when not
+    out.append(iot_security_solution(sub, rg, location, workspace, enabled=safe))
     if safe:
         out.append(bastion_host(sub, rg, location))
         out.append(app_insights(sub, rg, location, workspace))
