@@ -400,6 +400,10 @@ DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entr
     "enforcement_mode": "str|None: policy assignment enforcement (Default enforces, DoNotEnforce audits only)",
     "disabled_effects": "list[str]: policy assignment parameters set to the Disabled effect",
 }
+APP_SERVICE = {  # Azure App Service sites (azure.web.site)
+    "http_logging": "bool|None: a diagnostic setting exports the web app's AppServiceHTTPLogs (absent on "
+                    "function apps)",
+}
 
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
@@ -411,7 +415,7 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 }
 # Facet families a category may carry besides its own (an ML job is compute, a snapshot storage).
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
-    "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
+    "compute": (ML, CLUSTER, FUNCTION, APP_SERVICE, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}, GCP_CIS),
     "storage": (STORE, DATA_STORE, DATABASE, GCP_CIS, CIS_STORE, STORAGE_POSTURE),
     "network": (GCP_CIS, NETWORK_POSTURE),

@@ -630,6 +630,18 @@ def iot_hub_defender(res: Any, ctx: RuleContext) -> Result | None:
     return Result(PASS, f"{count} IoT security solution(s), all enabled")
 
 
+@rule(id="appservice.http_logs_missing", title="App Service web app does not export its HTTP logs",
+      severity="low", kind="posture",
+      rationale="HTTP logs record every request the app served; without them an attack or abuse through the web "
+                "app cannot be traced afterwards.",
+      remediation="Add a diagnostic setting on the web app that sends the AppServiceHTTPLogs category (or the "
+                  "allLogs group) to a Log Analytics workspace, storage account or event hub.",
+      types=("azure.web.site",), reads=("http_logging",))
+def app_http_logs(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "http_logging", "App Service HTTP logging", True,
+                 "a diagnostic setting exports AppServiceHTTPLogs", "no diagnostic setting exports AppServiceHTTPLogs")
+
+
 # (rule id, Defender recommendation display name, what)
 ASSESSMENTS: tuple[tuple[str, str, str], ...] = (
     ("defender.vulnerability_assessment", "Machines should have a vulnerability assessment solution",

@@ -141,6 +141,7 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "keyvault": ("collectors.azure.data_rest", "KeyVaultClient"),
     "sql": ("collectors.azure.data_rest", "SqlClient"),
     "cosmosdb": ("collectors.azure.data_rest", "CosmosDbClient"),
+    "web": ("collectors.azure.web_rest", "WebClient"),  # App Service (collectors/azure/web_rest.py)
 }
 
 

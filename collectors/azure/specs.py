@@ -11,6 +11,7 @@ from auditor.canonical import HashRules
 from collectors.azure import collect as c
 from collectors.azure.cis_specs import CIS_CALL_ACTIONS, cis_specs
 from collectors.azure.data_specs import DATA_CALL_ACTIONS, data_specs
+from collectors.azure.web_specs import WEB_CALL_ACTIONS, web_specs
 from collectors.azure.graph import graph_specs
 from collectors.azure.ml_specs import ML_CALL_ACTIONS, ml_specs
 from collectors.spec import ResourceSpec
@@ -35,6 +36,7 @@ CALL_ACTIONS: dict[tuple[str, str], str] = {
     **ML_CALL_ACTIONS,
     **CIS_CALL_ACTIONS,
     **DATA_CALL_ACTIONS,
+    **WEB_CALL_ACTIONS,
 }
 
 # Scope discovery (plan) needs these besides the specs' own calls.
@@ -126,6 +128,7 @@ SPECS: tuple[ResourceSpec, ...] = (
 SPECS += ml_specs(_spec, _rules)
 SPECS += cis_specs(_spec, _rules)
 SPECS += data_specs(_spec, _rules)
+SPECS += web_specs(_spec, _rules)
 
 # Tenant-level Microsoft Graph specs: planned once per tenant, permissions are Graph API permissions.
 TENANT_SPECS: tuple[ResourceSpec, ...] = graph_specs(_rules)

@@ -20,7 +20,7 @@ from auditor.model import UnitStatus
 from auditor.rules import cis_azure
 from auditor.rules.engine import evaluate
 from auditor.rules.registry import rules_in
-from auditor.rules.verdict import FAIL, PASS
+from auditor.rules.verdict import FAIL, PASS, UNKNOWN
 from collectors.azure import classify, plan
 from collectors.runner import ListSink, run_units
 from tests.identity.factories import stored
@@ -38,7 +38,7 @@ CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor
              "azure.network.nsg", "azure.network.vnet", "azure.network.subnet", "azure.authorization.role_assignment",
              "azure.network.bastion_hosts", "azure.security.assessments", "azure.monitor.app_insights",
              "azure.resources.subscription", "azure.authorization.role_definition",
-             "azure.authorization.policy_assignment", "azure.security.iot_solutions")
+             "azure.authorization.policy_assignment", "azure.security.iot_solutions", "azure.web.site")
 # Rules judged here beyond cis_azure.py: the older rules the CIS tables reuse for storage and NSGs.
 REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_network_access",
           "network.admin_port_open")
@@ -155,6 +155,9 @@ def test_collected_facets(run) -> None:  # type: ignore[no-untyped-def]
     assert one(SAFE, "azure.security.iot_solutions") == {"iot_solutions": 1, "iot_solutions_disabled": []}
     assert one(UNSAFE, "azure.security.iot_solutions") == {"iot_solutions": 1,
                                                            "iot_solutions_disabled": ["iot-plant-security"]}
+    assert one(SAFE, "azure.web.site", f"app-cis-{SAFE[:4]}") == {"http_logging": True}
+    assert one(UNSAFE, "azure.web.site", f"app-cis-{UNSAFE[:4]}") == {"http_logging": False}
+    assert one(SAFE, "azure.web.site", f"func-cis-{SAFE[:4]}") == {}  # function apps are not judged
     assert one(SAFE, "azure.security.pricing", "VirtualMachines") == {"defender_plan": "VirtualMachines",
                                                                       "defender_on": True}
     assert one(SAFE, "azure.monitor.diagnostic_settings")["diagnostic_settings"] == [
@@ -205,6 +208,10 @@ def test_denied_namespaces_are_unit_statuses_and_never_pass(run) -> None:  # typ
         assert units[(DENIED, t)].status is UnitStatus.DENIED, t
         assert "AuthorizationFailed" in (units[(DENIED, t)].error or "")
     assert units[(DENIED, "azure.storage.account")].status is UnitStatus.OK  # other namespaces still read
+    # sites are read, their diagnostic settings (Microsoft.Insights) denied: HTTP logging unknown, never PASS
+    site = units[(DENIED, "azure.web.site")]
+    assert site.status is UnitStatus.OK and "HTTP logging unknown" in (site.error or ""), site.error
+    assert _statuses(sink, DENIED, "appservice.http_logs_missing") == {UNKNOWN}
     from auditor.rules.registry import get
 
     for rid in RULE_IDS:
@@ -330,3 +337,19 @@ def test_graph_calls_declared_and_kept_out_of_the_arm_role() -> None:
                                    "RoleManagement.Read.Directory"]
     assert tenant_arm_permissions() == ["microsoft.aadiam/diagnosticSettings/read"]
     assert not set(graph_permissions()) & set(permissions()["Actions"])
+
+
+def test_http_logging_reads_category_group_and_needs_a_destination() -> None:
+    from collectors.azure.web_collect import site_facets
+
+    def setting(log: dict[str, Any], dest: bool = True) -> dict[str, Any]:
+        props: dict[str, Any] = {"logs": [{**log, "enabled": True}]}
+        if dest:
+            props["storageAccountId"] = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a"
+        return {"name": "d", "properties": props}
+
+    app = {"kind": "app,linux"}
+    assert site_facets(app, [setting({"categoryGroup": "allLogs"})]) == {"http_logging": True}
+    assert site_facets(app, [setting({"categoryGroup": "audit"})]) == {"http_logging": False}
+    assert site_facets(app, [setting({"category": "AppServiceHTTPLogs"}, dest=False)]) == {"http_logging": False}
+    assert site_facets(app, None) == {"http_logging": None}  # settings not read: unknown, never False
