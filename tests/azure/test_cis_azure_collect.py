@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from auditor.demo.emulators.azure_cis_estate import cis_resources
+from auditor.demo.emulators.azure_cis_estate import cis_resources, web_site
 from auditor.demo.emulators.azure_estate import (
     READER, USER_ACCESS_ADMINISTRATOR, builtin_roles, nsg, rid, role_assignment, role_definition, security_rule,
     storage_account, virtual_machine, vnet,
@@ -93,6 +93,8 @@ def _subscription(sub: str, *, safe: bool, cmk: bool = True) -> list[dict[str, A
         roles.append(role_definition(sub, "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b", "Lock Administrator", builtin=False,
                                      actions=["Microsoft.Authorization/locks/*"], description="Manages resource locks."))
     base = [acct, group, net, grant, vm, *roles]
+    if not safe:  # more sites than one page (page_size 3) so the App Service listing follows nextLink
+        base += [web_site(sub, rg, f"app-extra-{i}", loc) for i in range(2)]
     return base + cis_resources(sub, rg, loc, base, safe=safe)
 
 
@@ -112,6 +114,7 @@ def run() -> Iterator[tuple[ListSink, dict[tuple[str, str], Any]]]:
         summary = run_units(plan(cfg, clients=fast_clients(cfg)), sink, classifiers={"azure": classify},
                             concurrency=4)
         assert {m for m, _ in fake.router.requests} == {"GET"}
+        assert any("/microsoft.web/sites?" in p.lower() and "skiptoken" in p.lower() for _, p in fake.router.requests)
     yield sink, {(u.unit.account, u.unit.resource_type): u for u in summary.units}
 
 
@@ -157,6 +160,7 @@ def test_collected_facets(run) -> None:  # type: ignore[no-untyped-def]
                                                            "iot_solutions_disabled": ["iot-plant-security"]}
     assert one(SAFE, "azure.web.site", f"app-cis-{SAFE[:4]}") == {"http_logging": True}
     assert one(UNSAFE, "azure.web.site", f"app-cis-{UNSAFE[:4]}") == {"http_logging": False}
+    assert len([r for r in sink.by_type("azure.web.site") if r.account == UNSAFE]) == 4  # both pages read
     assert one(SAFE, "azure.web.site", f"func-cis-{SAFE[:4]}") == {}  # function apps are not judged
     assert one(SAFE, "azure.security.pricing", "VirtualMachines") == {"defender_plan": "VirtualMachines",
                                                                       "defender_on": True}
