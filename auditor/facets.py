@@ -375,6 +375,8 @@ DEFENDER = {
     "attack_path_min_risk": "str|None: minimal attack-path risk that notifies (None = off)",
     "assessments": "dict[str, 'healthy'|'unhealthy']: Defender recommendations by display name "
                    "(unhealthy when any resource fails it)",
+    "iot_solutions": "int|None: Defender for IoT security solutions in the subscription",
+    "iot_solutions_disabled": "list[str]|None: names of those whose status is not Enabled",
 }
 LOGGING = {
     "diagnostic_settings": "list[{name, categories: list[str], destinations: list[str], storage_account: "
@@ -404,6 +406,10 @@ DIRECTORY = {  # tenant-wide directory settings (Microsoft Graph), on azure.entr
     "enforcement_mode": "str|None: policy assignment enforcement (Default enforces, DoNotEnforce audits only)",
     "disabled_effects": "list[str]: policy assignment parameters set to the Disabled effect",
 }
+APP_SERVICE = {  # Azure App Service sites (azure.web.site)
+    "http_logging": "bool|None: a diagnostic setting exports the web app's AppServiceHTTPLogs (absent on "
+                    "function apps)",
+}
 
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
@@ -415,7 +421,7 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 }
 # Facet families a category may carry besides its own (an ML job is compute, a snapshot storage).
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
-    "compute": (ML, CLUSTER, FUNCTION, {k: v for k, v in STORAGE.items()
+    "compute": (ML, CLUSTER, FUNCTION, APP_SERVICE, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}, GCP_CIS,
                 DATABRICKS),
     "storage": (STORE, DATA_STORE, DATABASE, GCP_CIS, CIS_STORE, STORAGE_POSTURE),

@@ -612,6 +612,36 @@ def bastion_missing(res: Any, ctx: RuleContext) -> Result | None:
     return Result(PASS, f"{v} Bastion host(s)") if v else Result(FAIL, "no Bastion host")
 
 
+@rule(id="defender.iot_hub", title="Microsoft Defender for IoT Hub is not on", severity="medium", kind="posture",
+      rationale="Defender for IoT watches IoT hubs and their devices for threats and misconfiguration; "
+                "without an enabled IoT security solution those alerts and recommendations never appear.",
+      remediation="Enable Defender for IoT on each IoT hub (Defender for Cloud > IoT Hub > Secure your IoT solution).",
+      types=("azure.security.iot_solutions",), reads=("iot_solutions", "iot_solutions_disabled"))
+def iot_hub_defender(res: Any, ctx: RuleContext) -> Result | None:
+    count, off = facet(res, "iot_solutions"), facet(res, "iot_solutions_disabled")
+    if count is MISSING:
+        return None
+    if count is None or off is MISSING or off is None:
+        return unknown("IoT security solutions")
+    if not count:
+        return Result(FAIL, "no IoT security solution in the subscription")
+    if off:
+        return Result(FAIL, f"IoT security solution(s) not enabled: {', '.join(off)}", {"disabled": off})
+    return Result(PASS, f"{count} IoT security solution(s), all enabled")
+
+
+@rule(id="appservice.http_logs_missing", title="App Service web app does not export its HTTP logs",
+      severity="low", kind="posture",
+      rationale="HTTP logs record every request the app served; without them an attack or abuse through the web "
+                "app cannot be traced afterwards.",
+      remediation="Add a diagnostic setting on the web app that sends the AppServiceHTTPLogs category (or the "
+                  "allLogs group) to a Log Analytics workspace, storage account or event hub.",
+      types=("azure.web.site",), reads=("http_logging",))
+def app_http_logs(res: Any, ctx: RuleContext) -> Result | None:
+    return _flag(res, "http_logging", "App Service HTTP logging", True,
+                 "a diagnostic setting exports AppServiceHTTPLogs", "no diagnostic setting exports AppServiceHTTPLogs")
+
+
 # (rule id, Defender recommendation display name, what)
 ASSESSMENTS: tuple[tuple[str, str, str], ...] = (
     ("defender.vulnerability_assessment", "Machines should have a vulnerability assessment solution",

@@ -25,12 +25,13 @@ SECURITY_ASSESSMENTS_API = "2020-01-01"
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
 ACTIVITY_LOG_ALERTS_API = "2020-10-01"
 APP_INSIGHTS_API = "2020-02-02"
+IOT_SECURITY_SOLUTIONS_API = "2019-08-01"
 
 _SUB = "/subscriptions/{subscription}"
 
 
 class SecurityClient(_TableClient):
-    """Microsoft.Security: Defender plan pricing tiers, security contacts and assessments."""
+    """Microsoft.Security: Defender plan pricing tiers, security contacts, assessments and IoT solutions."""
 
     kind = "security"
     _OPERATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
@@ -38,6 +39,9 @@ class SecurityClient(_TableClient):
         "security_contacts": {"list": (
             "list", _SUB + "/providers/Microsoft.Security/securityContacts", SECURITY_CONTACTS_API)},
         "assessments": {"list": ("list", _SUB + "/providers/Microsoft.Security/assessments", SECURITY_ASSESSMENTS_API)},
+        # Defender for IoT: the IoT security solutions protecting the subscription's IoT hubs (CIS 8.2.1)
+        "iot_security_solutions": {"list": (
+            "list", _SUB + "/providers/Microsoft.Security/iotSecuritySolutions", IOT_SECURITY_SOLUTIONS_API)},
     }
 
 

@@ -43,6 +43,12 @@ def security_assessments(ctx: AzureContext) -> Iterator[Resource]:
                           cn.assessment_facets)
 
 
+def iot_security_solutions(ctx: AzureContext) -> Iterator[Resource]:
+    items = [n.to_rest(x) for x in ctx.client("security").iot_security_solutions.list()]
+    yield from _aggregate(ctx, "azure.security.iot_solutions", "Microsoft.Security/iotSecuritySolutions", items,
+                          cn.iot_solution_facets)
+
+
 def policy_assignments(ctx: AzureContext) -> Iterator[Resource]:
     yield from c._emit(ctx, "azure.authorization.policy_assignment", ctx.client("policy").policy_assignments.list(),
                        cn.policy_assignment_facets, region="global")

@@ -138,6 +138,13 @@ def pricing_facets(doc: dict[str, Any]) -> dict[str, Any]:
     return {"defender_plan": doc.get("name"), "defender_on": None if tier is None else str(tier).lower() == "standard"}
 
 
+def iot_solution_facets(solutions: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many IoT security solutions the subscription has and which are not ``Enabled``
+    (status is Enabled|Disabled; a missing status is not taken as on)."""
+    off = sorted(str(s.get("name")) for s in solutions if str(props(s).get("status") or "").lower() != "enabled")
+    return {"iot_solutions": len(solutions), "iot_solutions_disabled": off}
+
+
 def contacts_facets(contacts: list[dict[str, Any]]) -> dict[str, Any]:
     """Every enabled contact of the subscription together (the portal shows one, ``default``)."""
     roles: set[str] = set()

@@ -15,6 +15,7 @@ CIS_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("security", "pricings.list"): "Microsoft.Security/pricings/read",
     ("security", "security_contacts.list"): "Microsoft.Security/securityContacts/read",
     ("security", "assessments.list"): "Microsoft.Security/assessments/read",
+    ("security", "iot_security_solutions.list"): "Microsoft.Security/iotSecuritySolutions/read",
     ("policy", "policy_assignments.list"): "Microsoft.Authorization/policyAssignments/read",
     ("monitor", "subscription_diagnostic_settings.list"): "Microsoft.Insights/diagnosticSettings/read",
     ("monitor", "activity_log_alerts.list_by_subscription_id"): "Microsoft.Insights/activityLogAlerts/read",
@@ -44,6 +45,9 @@ def cis_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> t
              rules((), ("config.value",)),
              "The subscription's Defender assessments together: which recommendations are unhealthy "
              "(vulnerability assessment, endpoint protection, system updates)."),
+        spec("azure.security.iot_solutions", "security", "security", "iot_security_solutions.list", (),
+             c.iot_security_solutions, rules((), ("config.value",)),
+             "The subscription's Defender for IoT security solutions together: is there one, and is each Enabled."),
         spec("azure.authorization.policy_assignment", "iam", "policy", "policy_assignments.list", (),
              c.policy_assignments, rules(("config.properties.metadata.updatedOn", "config.properties.metadata.updatedBy")),
              "Policy assignments at and below the subscription: enforcement mode and parameter effects."),

@@ -142,6 +142,7 @@ CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "sql": ("collectors.azure.data_rest", "SqlClient"),
     "cosmosdb": ("collectors.azure.data_rest", "CosmosDbClient"),
     "databricks": ("collectors.azure.databricks", "DatabricksClient"),  # collectors/azure/databricks.py
+    "web": ("collectors.azure.web_rest", "WebClient"),  # App Service (collectors/azure/web_rest.py)
 }
 
 

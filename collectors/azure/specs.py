@@ -12,6 +12,7 @@ from collectors.azure import collect as c
 from collectors.azure.cis_specs import CIS_CALL_ACTIONS, cis_specs
 from collectors.azure.data_specs import DATA_CALL_ACTIONS, data_specs
 from collectors.azure.databricks import DATABRICKS_CALL_ACTIONS, databricks_specs
+from collectors.azure.web_specs import WEB_CALL_ACTIONS, web_specs
 from collectors.azure.graph import graph_specs
 from collectors.azure.ml_specs import ML_CALL_ACTIONS, ml_specs
 from collectors.spec import ResourceSpec
@@ -37,6 +38,7 @@ CALL_ACTIONS: dict[tuple[str, str], str] = {
     **CIS_CALL_ACTIONS,
     **DATA_CALL_ACTIONS,
     **DATABRICKS_CALL_ACTIONS,
+    **WEB_CALL_ACTIONS,
 }
 
 # Scope discovery (plan) needs these besides the specs' own calls.
@@ -129,6 +131,7 @@ SPECS += ml_specs(_spec, _rules)
 SPECS += cis_specs(_spec, _rules)
 SPECS += data_specs(_spec, _rules)
 SPECS += databricks_specs(_spec, _rules)
+SPECS += web_specs(_spec, _rules)
 
 # Tenant-level Microsoft Graph specs: planned once per tenant, permissions are Graph API permissions.
 TENANT_SPECS: tuple[ResourceSpec, ...] = graph_specs(_rules)

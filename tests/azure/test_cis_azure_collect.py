@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from auditor.demo.emulators.azure_cis_estate import cis_resources
+from auditor.demo.emulators.azure_cis_estate import cis_resources, web_site
 from auditor.demo.emulators.azure_estate import (
     READER, USER_ACCESS_ADMINISTRATOR, builtin_roles, nsg, rid, role_assignment, role_definition, security_rule,
     storage_account, virtual_machine, vnet,
@@ -20,7 +20,7 @@ from auditor.model import UnitStatus
 from auditor.rules import cis_azure
 from auditor.rules.engine import evaluate
 from auditor.rules.registry import rules_in
-from auditor.rules.verdict import FAIL, PASS
+from auditor.rules.verdict import FAIL, PASS, UNKNOWN
 from collectors.azure import classify, plan
 from collectors.runner import ListSink, run_units
 from tests.identity.factories import stored
@@ -38,7 +38,7 @@ CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor
              "azure.network.nsg", "azure.network.vnet", "azure.network.subnet", "azure.authorization.role_assignment",
              "azure.network.bastion_hosts", "azure.security.assessments", "azure.monitor.app_insights",
              "azure.resources.subscription", "azure.authorization.role_definition",
-             "azure.authorization.policy_assignment")
+             "azure.authorization.policy_assignment", "azure.security.iot_solutions", "azure.web.site")
 # Rules judged here beyond cis_azure.py: the older rules the CIS tables reuse for storage and NSGs.
 REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_network_access",
           "network.admin_port_open")
@@ -93,6 +93,8 @@ def _subscription(sub: str, *, safe: bool, cmk: bool = True) -> list[dict[str, A
         roles.append(role_definition(sub, "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b", "Lock Administrator", builtin=False,
                                      actions=["Microsoft.Authorization/locks/*"], description="Manages resource locks."))
     base = [acct, group, net, grant, vm, *roles]
+    if not safe:  # more sites than one page (page_size 3) so the App Service listing follows nextLink
+        base += [web_site(sub, rg, f"app-extra-{i}", loc) for i in range(2)]
     return base + cis_resources(sub, rg, loc, base, safe=safe)
 
 
@@ -112,6 +114,7 @@ def run() -> Iterator[tuple[ListSink, dict[tuple[str, str], Any]]]:
         summary = run_units(plan(cfg, clients=fast_clients(cfg)), sink, classifiers={"azure": classify},
                             concurrency=4)
         assert {m for m, _ in fake.router.requests} == {"GET"}
+        assert any("/microsoft.web/sites?" in p.lower() and "skiptoken" in p.lower() for _, p in fake.router.requests)
     yield sink, {(u.unit.account, u.unit.resource_type): u for u in summary.units}
 
 
@@ -152,6 +155,13 @@ def test_collected_facets(run) -> None:  # type: ignore[no-untyped-def]
     assert one(SAFE, "azure.security.contacts") == {"notify_roles": ["Owner"], "contact_emails": True,
                                                     "alert_min_severity": "High", "attack_path_min_risk": "High"}
     assert one(UNSAFE, "azure.security.contacts")["alert_min_severity"] == "Critical"
+    assert one(SAFE, "azure.security.iot_solutions") == {"iot_solutions": 1, "iot_solutions_disabled": []}
+    assert one(UNSAFE, "azure.security.iot_solutions") == {"iot_solutions": 1,
+                                                           "iot_solutions_disabled": ["iot-plant-security"]}
+    assert one(SAFE, "azure.web.site", f"app-cis-{SAFE[:4]}") == {"http_logging": True}
+    assert one(UNSAFE, "azure.web.site", f"app-cis-{UNSAFE[:4]}") == {"http_logging": False}
+    assert len([r for r in sink.by_type("azure.web.site") if r.account == UNSAFE]) == 4  # both pages read
+    assert one(SAFE, "azure.web.site", f"func-cis-{SAFE[:4]}") == {}  # function apps are not judged
     assert one(SAFE, "azure.security.pricing", "VirtualMachines") == {"defender_plan": "VirtualMachines",
                                                                       "defender_on": True}
     assert one(SAFE, "azure.monitor.diagnostic_settings")["diagnostic_settings"] == [
@@ -198,10 +208,14 @@ def test_activity_log_archive_key_joins_the_storage_account(run) -> None:  # typ
 def test_denied_namespaces_are_unit_statuses_and_never_pass(run) -> None:  # type: ignore[no-untyped-def]
     sink, units = run
     for t in ("azure.security.pricing", "azure.security.contacts", "azure.monitor.diagnostic_settings",
-              "azure.monitor.activity_log_alerts"):
+              "azure.monitor.activity_log_alerts", "azure.security.iot_solutions"):
         assert units[(DENIED, t)].status is UnitStatus.DENIED, t
         assert "AuthorizationFailed" in (units[(DENIED, t)].error or "")
     assert units[(DENIED, "azure.storage.account")].status is UnitStatus.OK  # other namespaces still read
+    # sites are read, their diagnostic settings (Microsoft.Insights) denied: HTTP logging unknown, never PASS
+    site = units[(DENIED, "azure.web.site")]
+    assert site.status is UnitStatus.OK and "HTTP logging unknown" in (site.error or ""), site.error
+    assert _statuses(sink, DENIED, "appservice.http_logs_missing") == {UNKNOWN}
     from auditor.rules.registry import get
 
     for rid in RULE_IDS:
@@ -327,3 +341,19 @@ def test_graph_calls_declared_and_kept_out_of_the_arm_role() -> None:
                                    "RoleManagement.Read.Directory"]
     assert tenant_arm_permissions() == ["microsoft.aadiam/diagnosticSettings/read"]
     assert not set(graph_permissions()) & set(permissions()["Actions"])
+
+
+def test_http_logging_reads_category_group_and_needs_a_destination() -> None:
+    from collectors.azure.web_collect import site_facets
+
+    def setting(log: dict[str, Any], dest: bool = True) -> dict[str, Any]:
+        props: dict[str, Any] = {"logs": [{**log, "enabled": True}]}
+        if dest:
+            props["storageAccountId"] = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a"
+        return {"name": "d", "properties": props}
+
+    app = {"kind": "app,linux"}
+    assert site_facets(app, [setting({"categoryGroup": "allLogs"})]) == {"http_logging": True}
+    assert site_facets(app, [setting({"categoryGroup": "audit"})]) == {"http_logging": False}
+    assert site_facets(app, [setting({"category": "AppServiceHTTPLogs"}, dest=False)]) == {"http_logging": False}
+    assert site_facets(app, None) == {"http_logging": None}  # settings not read: unknown, never False

@@ -135,6 +135,12 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     **{rid: (lambda n=name: one("azure.security.assessments", "security", assessments={n: "unhealthy"}),
              lambda n=name: one("azure.security.assessments", "security", assessments={n: "healthy", "other": "unhealthy"}))
        for rid, name, _ in ASSESSMENTS},
+    "defender.iot_hub": (lambda: one("azure.security.iot_solutions", "security", iot_solutions=2,
+                                     iot_solutions_disabled=["iot-edge"]),
+                         lambda: one("azure.security.iot_solutions", "security", iot_solutions=2,
+                                     iot_solutions_disabled=[])),
+    "appservice.http_logs_missing": (lambda: one("azure.web.site", "compute", http_logging=False),
+                                     lambda: one("azure.web.site", "compute", http_logging=True)),
     "monitor.app_insights_missing": (lambda: one("azure.monitor.app_insights", "logging", app_insights=0),
                                      lambda: one("azure.monitor.app_insights", "logging", app_insights=2)),
     "storage.critical_geo_redundant": (

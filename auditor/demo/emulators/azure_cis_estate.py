@@ -175,6 +175,49 @@ def bastion_host(sub: str, rg: str, location: str) -> dict[str, Any]:
                                    "publicIPAddress": {"id": rid(sub, rg, "Microsoft.Network/publicIPAddresses/pip-bas")}}}]}}
 
 
+def iot_security_solution(sub: str, rg: str, location: str, workspace: str, *, enabled: bool) -> dict[str, Any]:
+    """Shaped from IoTSecuritySolutions/GetIoTSecuritySolutionsList (2019-08-01), one IoT hub."""
+    hub = rid(sub, rg, "Microsoft.Devices/IotHubs/iot-plant")
+    return {"id": rid(sub, rg, "Microsoft.Security/iotSecuritySolutions/iot-plant-security"),
+            "name": "iot-plant-security", "location": location, "type": "Microsoft.Security/IoTSecuritySolutions",
+            "tags": {},
+            "properties": {"workspace": workspace, "status": "Enabled" if enabled else "Disabled", "export": [],
+                           "disabledDataSources": [], "displayName": "Plant IoT security", "iotHubs": [hub],
+                           "autoDiscoveredResources": [f"/subscriptions/{sub}", hub],
+                           "recommendationsConfiguration": [
+                               {"recommendationType": "IoT_OpenPorts", "name": "Open Ports On Device",
+                                "status": "Enabled"}],
+                           "unmaskedIpLoggingStatus": "Disabled"},
+            "systemData": {"createdBy": "ops@contoso.example", "createdByType": "User",
+                           "createdAt": ENABLED, "lastModifiedBy": "ops@contoso.example",
+                           "lastModifiedByType": "User", "lastModifiedAt": ENABLED}}
+
+
+def web_site(sub: str, rg: str, name: str, location: str, *, kind: str = "app") -> dict[str, Any]:
+    """An App Service site, shaped from the WebApps GetWebApp example (2023-12-01), trimmed."""
+    host = f"{name}.azurewebsites.net"
+    return {"id": rid(sub, rg, f"Microsoft.Web/sites/{name}"), "name": name, "type": "Microsoft.Web/sites",
+            "kind": kind, "location": location, "tags": {},
+            "properties": {"state": "Running", "hostNames": [host], "repositorySiteName": name,
+                           "usageState": "Normal", "enabled": True,
+                           "enabledHostNames": [host, f"{name}.scm.azurewebsites.net"],
+                           "availabilityState": "Normal",
+                           "serverFarmId": rid(sub, rg, "Microsoft.Web/serverfarms/asp-web"), "reserved": True,
+                           "lastModifiedTimeUtc": "2025-03-01T12:42:42.641Z", "httpsOnly": True,
+                           "clientCertEnabled": False, "resourceGroup": rg, "defaultHostName": host}}
+
+
+def site_diagnostic_setting(site: dict[str, Any], name: str, workspace: str, categories: list[str]) -> dict[str, Any]:
+    """A diagnostic setting on a site (an extension resource under it) sending logs to a workspace."""
+    return {"id": f"{site['id']}/providers/microsoft.insights/diagnosticSettings/{name}",
+            "type": "Microsoft.Insights/diagnosticSettings", "name": name,
+            "properties": {"workspaceId": workspace,
+                           "logs": [{"category": c, "enabled": True, "retentionPolicy": {"enabled": False, "days": 0}}
+                                    for c in categories],
+                           "metrics": [{"category": "AllMetrics", "enabled": True,
+                                        "retentionPolicy": {"enabled": False, "days": 0}}]}}
+
+
 def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any]], *, safe: bool) -> list[dict[str, Any]]:
     """The subscription-level CIS settings for ``sub``, plus blob services and flow logs for
     the storage accounts and NSGs/VNets already in ``existing``."""
@@ -213,6 +256,14 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
         if r.get("type") in ("Microsoft.Network/networkSecurityGroups", "Microsoft.Network/virtualNetworks"):
             out.append(flow_log(watcher, f"fl-{r['name']}", r["id"], storage, days=90 if safe else 7,
                                 workspace=workspace if safe else None))
+    # App Service: the web app exports HTTP logs when safe, only console logs when not; the function
+    # app beside it is not judged by the HTTP-log control
+    site = web_site(sub, rg, f"app-cis-{sub[:4]}", location)
+    out += [site, web_site(sub, rg, f"func-cis-{sub[:4]}", location, kind="functionapp,linux"),
+            site_diagnostic_setting(site, "app-logs", workspace,
+                                    ["AppServiceHTTPLogs", "AppServiceConsoleLogs"] if safe else ["AppServiceConsoleLogs"])]
+    # Defender for IoT: the hub's security solution is on when safe, present but Disabled when not
+    out.append(iot_security_solution(sub, rg, location, workspace, enabled=safe))
     if safe:
         out.append(bastion_host(sub, rg, location))
         out.append(app_insights(sub, rg, location, workspace))

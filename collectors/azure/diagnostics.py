@@ -1,0 +1,28 @@
+"""Reading a resource's Azure Monitor diagnostic settings: does one export a given log?
+
+Shared by collectors that judge per-resource log export (App Service HTTP logs). A setting
+counts only when it has a destination and the log is enabled by its own category or by a
+category group that contains it; settings that could not be read answer None, never False.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LOG_DESTINATIONS = ("storageAccountId", "workspaceId", "eventHubAuthorizationRuleId", "marketplacePartnerId")
+
+
+def exports_log(settings: list[dict[str, Any]] | None, category: str, groups: frozenset[str]) -> bool | None:
+    """True when a diagnostic setting sends ``category`` (or a group in ``groups``, lower-case) somewhere."""
+    if settings is None:
+        return None
+    for s in settings:
+        p = s.get("properties") or {}
+        if not any(p.get(k) for k in LOG_DESTINATIONS):
+            continue  # a setting without a destination exports nothing
+        for log in p.get("logs") or []:
+            if log.get("enabled") is True and (
+                    str(log.get("category") or "").lower() == category.lower()
+                    or str(log.get("categoryGroup") or "").lower() in groups):
+                return True
+    return False
