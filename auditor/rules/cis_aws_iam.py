@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from auditor.rules.facts import MISSING, age_days, facet, unknown
+from auditor.rules.facts import MISSING, age_days, facet, flag, unknown
 from auditor.rules.registry import RuleContext, rule
 from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 
@@ -30,14 +30,6 @@ PASSWORD_REUSE = 24
 CLOUDSHELL_FULL = ":iam::aws:policy/AWSCloudShellFullAccess"
 
 
-def _flag(res: Any, name: str, *, good: bool, ok: str, bad: str, what: str) -> Result | None:
-    """The common shape: a boolean facet, ``good`` is PASS, its opposite FAIL, None UNKNOWN."""
-    v = facet(res, name)
-    if v is MISSING:
-        return None
-    if v is None:
-        return unknown(what)
-    return Result(PASS, ok, {name: v}) if v is good else Result(FAIL, bad, {name: v})
 
 
 # ---- root user --------------------------------------------------------------------------------
@@ -47,7 +39,7 @@ def _flag(res: Any, name: str, *, good: bool, ok: str, bad: str, what: str) -> R
       remediation="Delete the root user's access keys; use IAM roles or users with scoped permissions.",
       types=ROOT, reads=("root_access_keys_active",))
 def root_access_key(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "root_access_keys_active", good=False, ok="root has no active access key",
+    return flag(res, "root_access_keys_active", good=False, ok="root has no active access key",
                  bad="root has an active access key", what="root access keys")
 
 
@@ -56,7 +48,7 @@ def root_access_key(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Enable MFA on the root user (a hardware device where possible).",
       types=ROOT, reads=("root_mfa",))
 def root_mfa(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "root_mfa", good=True, ok="root MFA enabled", bad="root has no MFA", what="root MFA")
+    return flag(res, "root_mfa", good=True, ok="root MFA enabled", bad="root has no MFA", what="root MFA")
 
 
 @rule(id="iam.root_hardware_mfa", title="Root user MFA is not a hardware device", severity="high", kind="posture",
@@ -65,7 +57,7 @@ def root_mfa(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Replace the root user's virtual MFA with a hardware MFA device or FIDO security key.",
       types=ROOT, reads=("root_hardware_mfa",))
 def root_hardware_mfa(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "root_hardware_mfa", good=True, ok="root MFA is a hardware device",
+    return flag(res, "root_hardware_mfa", good=True, ok="root MFA is a hardware device",
                  bad="root has no hardware MFA", what="root MFA device type")
 
 
@@ -98,7 +90,7 @@ def root_recent_use(res: Any, ctx: RuleContext) -> Result | None:
                   "(and root sessions) in the IAM console of the management account.",
       types=("aws.iam.organizations_features",), reads=("root_credentials_management",))
 def root_access_not_centralized(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "root_credentials_management", good=True, ok="root credentials managed centrally",
+    return flag(res, "root_credentials_management", good=True, ok="root credentials managed centrally",
                  bad="root credentials management is off", what="organization features")
 
 
@@ -323,7 +315,7 @@ def server_certificate_expired(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Create an account (or organization) analyzer in every enabled region.",
       types=("aws.accessanalyzer.analyzers",), reads=("access_analyzer",))
 def access_analyzer_missing(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "access_analyzer", good=True, ok="an active analyzer exists",
+    return flag(res, "access_analyzer", good=True, ok="an active analyzer exists",
                  bad="no active Access Analyzer in this region", what="Access Analyzer state")
 
 
@@ -334,7 +326,7 @@ def access_analyzer_missing(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Register a SECURITY alternate contact (a team address, not a person).",
       types=("aws.account.security_contact",), reads=("security_contact",))
 def security_contact_missing(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "security_contact", good=True, ok="security contact registered",
+    return flag(res, "security_contact", good=True, ok="security contact registered",
                  bad="no security contact registered", what="security contact")
 
 
@@ -345,7 +337,7 @@ def security_contact_missing(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Enable versioning with MFA delete (root credentials with MFA are required to set it).",
       types=BUCKET, reads=("mfa_delete",))
 def s3_mfa_delete(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "mfa_delete", good=True, ok="MFA delete enabled", bad="MFA delete not enabled",
+    return flag(res, "mfa_delete", good=True, ok="MFA delete enabled", bad="MFA delete not enabled",
                  what="MFA delete")
 
 
@@ -354,7 +346,7 @@ def s3_mfa_delete(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Enable bucket versioning, with lifecycle rules to expire old versions.",
       types=BUCKET, reads=("versioning",))
 def s3_versioning(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "versioning", good=True, ok="versioning enabled", bad="versioning not enabled",
+    return flag(res, "versioning", good=True, ok="versioning enabled", bad="versioning not enabled",
                  what="versioning")
 
 
@@ -364,7 +356,7 @@ def s3_versioning(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Turn on all four Block Public Access settings on the account (and buckets).",
       types=("aws.s3.bucket", "aws.s3.account_public_access_block"), reads=("public_access_blocked",))
 def s3_block_public_access(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "public_access_blocked", good=True, ok="all four settings on (bucket or account)",
+    return flag(res, "public_access_blocked", good=True, ok="all four settings on (bucket or account)",
                  bad="Block Public Access not fully on", what="Block Public Access")
 
 
@@ -373,7 +365,7 @@ def s3_block_public_access(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Restore from an encrypted snapshot copy into an encrypted instance (encryption cannot be "
                   "turned on in place).", types=RDS_INSTANCE, reads=("encrypted",))
 def rds_unencrypted(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "encrypted", good=True, ok="storage encrypted", bad="storage not encrypted",
+    return flag(res, "encrypted", good=True, ok="storage encrypted", bad="storage not encrypted",
                  what="storage encryption")
 
 
@@ -382,7 +374,7 @@ def rds_unencrypted(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Set PubliclyAccessible to false and reach the database through private networking.",
       types=RDS_INSTANCE, reads=("public_network_access",))
 def rds_publicly_accessible(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "public_network_access", good=False, ok="not publicly accessible",
+    return flag(res, "public_network_access", good=False, ok="not publicly accessible",
                  bad="publicly accessible", what="public accessibility")
 
 
@@ -392,7 +384,7 @@ def rds_publicly_accessible(res: Any, ctx: RuleContext) -> Result | None:
                 "window.", remediation="Enable AutoMinorVersionUpgrade on the instance.",
       types=RDS_INSTANCE, reads=("auto_minor_version_upgrade",))
 def rds_auto_minor_upgrade(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "auto_minor_version_upgrade", good=True, ok="automatic minor upgrades on",
+    return flag(res, "auto_minor_version_upgrade", good=True, ok="automatic minor upgrades on",
                  bad="automatic minor upgrades off", what="minor version upgrade setting")
 
 
@@ -401,7 +393,7 @@ def rds_auto_minor_upgrade(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Enable Multi-AZ (instances) or add instances in other AZs (clusters).",
       types=RDS, reads=("multi_az",))
 def rds_multi_az(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "multi_az", good=True, ok="Multi-AZ", bad="single AZ", what="Multi-AZ setting")
+    return flag(res, "multi_az", good=True, ok="Multi-AZ", bad="single AZ", what="Multi-AZ setting")
 
 
 @rule(id="s3.macie_disabled", title="Amazon Macie not enabled in the region", severity="low", kind="posture",
@@ -410,7 +402,7 @@ def rds_multi_az(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Enable Macie (automated sensitive data discovery) in every region that holds S3 data.",
       types=("aws.macie.session",), reads=("macie_enabled",))
 def macie_disabled(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "macie_enabled", good=True, ok="Macie enabled", bad="Macie not enabled",
+    return flag(res, "macie_enabled", good=True, ok="Macie enabled", bad="Macie not enabled",
                  what="Macie status")
 
 
@@ -419,7 +411,7 @@ def macie_disabled(res: Any, ctx: RuleContext) -> Result | None:
       remediation="Create an encrypted file system and migrate the data (encryption cannot be enabled later).",
       types=("aws.efs.file_system",), reads=("encrypted",))
 def efs_unencrypted(res: Any, ctx: RuleContext) -> Result | None:
-    return _flag(res, "encrypted", good=True, ok="encrypted at rest", bad="not encrypted at rest",
+    return flag(res, "encrypted", good=True, ok="encrypted at rest", bad="not encrypted at rest",
                  what="encryption at rest")
 
 

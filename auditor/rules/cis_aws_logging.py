@@ -12,7 +12,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from auditor.rules.facts import MISSING, facet, unknown
+from auditor.rules.facts import MISSING, facet, flag, unknown
 from auditor.rules.log_patterns import PatternError, matches, parse
 from auditor.rules.network import open_admin_ports
 from auditor.rules.registry import RuleContext, rule
@@ -27,12 +27,7 @@ USER = {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice"}
 
 def _flag(res: Any, name: str, what: str, on: str, off: str) -> Result | None:
     """PASS when a boolean facet is true, FAIL when false, UNKNOWN when unread."""
-    v = facet(res, name)
-    if v is MISSING:
-        return None
-    if v is None:
-        return unknown(what)
-    return Result(PASS, on) if v else Result(FAIL, off)
+    return flag(res, name, good=True, ok=on, bad=off, what=what)
 
 
 # ---- section 4: logging ---------------------------------------------------------------------

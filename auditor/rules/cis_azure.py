@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from auditor.rules.facts import MISSING, age_days, facet, unknown
+from auditor.rules.facts import MISSING, age_days, facet, flag, unknown
 from auditor.rules.network import is_internet, open_admin_ports
 from auditor.rules.registry import RuleContext, observer, rule
 from auditor.rules.verdict import FAIL, PASS, Result
@@ -30,12 +30,7 @@ ACTIVITY_CATEGORIES = ("Administrative", "Security", "Alert", "Policy")
 
 def _flag(res: Any, name: str, what: str, good: bool, ok: str, bad: str) -> Result | None:
     """PASS when the boolean facet equals ``good``; UNKNOWN when not collected."""
-    v = facet(res, name)
-    if v is MISSING:
-        return None
-    if v is None:
-        return unknown(what)
-    return Result(PASS, ok, {name: v}) if bool(v) == good else Result(FAIL, bad, {name: v})
+    return flag(res, name, good=good, ok=ok, bad=bad, what=what)
 
 
 # ---- Defender for Cloud: one rule per plan ------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.rules.facts import MISSING, facet, unknown
+from auditor.rules.facts import MISSING, facet, flag, unknown
 from auditor.rules.registry import RuleContext, rule
 from auditor.rules.verdict import FAIL, PASS, Result
 
@@ -26,12 +26,7 @@ _P = dict(kind="posture")
 
 def judge(res: Any, name: str, bad: bool, fail: str, ok: str) -> Result | None:
     """FAIL when the facet equals ``bad``, PASS otherwise; None when the type does not carry it."""
-    v = facet(res, name)
-    if v is MISSING:
-        return None
-    if v is None:
-        return unknown(name.replace("_", " "))
-    return Result(FAIL if v is bad else PASS, fail if v is bad else ok, {name: v})
+    return flag(res, name, good=not bad, ok=ok, bad=fail)
 
 
 # ---- Key Vault (CIS Azure 8.3) -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.rules.facts import MISSING, age_days, facet, unknown
+from auditor.rules.facts import MISSING, age_days, facet, flag, unknown
 from auditor.rules.registry import RuleContext, observer, rule
 from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 
@@ -26,12 +26,7 @@ LOCKED_BUCKETS = "cis_gcp.bucket_retention_locked"
 
 def _flag(res: Any, name: str, what: str, *, bad: bool, fail: str, ok: str) -> Result | None:
     """FAIL when the boolean facet ``name`` equals ``bad``; UNKNOWN when it is None."""
-    v = facet(res, name)
-    if v is MISSING:
-        return None
-    if v is None:
-        return unknown(what)
-    return Result(FAIL, fail, {name: v}) if bool(v) == bad else Result(PASS, ok, {name: v})
+    return flag(res, name, good=not bad, ok=ok, bad=fail, what=what)
 
 
 def _listed(res: Any, name: str, what: str, *, fail: str, ok: str) -> Result | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from auditor.rules.verdict import UNKNOWN, Result
+from auditor.rules.verdict import FAIL, PASS, UNKNOWN, Result
 
 _MISSING = object()
 
@@ -21,6 +21,17 @@ def facet(res: Any, name: str) -> Any:
 
 
 MISSING = _MISSING
+
+
+def flag(res: Any, name: str, *, good: bool, ok: str, bad: str, what: str | None = None) -> Result | None:
+    """The commonest rule: one boolean facet. ``good`` PASSes, its opposite FAILs, not collected
+    (None) is UNKNOWN, and a type that does not carry the facet is not judged."""
+    v = facet(res, name)
+    if v is MISSING:
+        return None
+    if v is None:
+        return unknown(what or name.replace("_", " "))
+    return Result(PASS, ok, {name: v}) if bool(v) == good else Result(FAIL, bad, {name: v})
 
 
 def age_days(timestamp: Any, as_of: datetime | None) -> int | None:
