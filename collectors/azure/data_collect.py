@@ -15,6 +15,7 @@ from collectors.azure import data_normalise as d
 from collectors.azure import normalise as n
 from collectors.azure.collect import _emit, _spec, envelope
 from collectors.azure.context import AzureContext
+from collectors.azure.diagnostics import exports_any_log
 from collectors.azure.ml_collect import _get_or_none
 
 
@@ -52,8 +53,9 @@ def vaults(ctx: AzureContext) -> Iterator[Resource]:
     kv = ctx.client("keyvault")
     spec = _spec("azure.keyvault.vault")
     for vault in _vaults(ctx):
-        facets = {**d.vault_facets(vault),
-                  "audit_logging": d.audit_logging(_vault_diagnostic_settings(ctx, kv, vault))}
+        settings = _vault_diagnostic_settings(ctx, kv, vault)
+        facets = {**d.vault_facets(vault), "audit_logging": d.audit_logging(settings),
+                  "resource_logging": exports_any_log(settings)}
         yield envelope(ctx, spec.type, spec.category, vault, facets, spec.hash_rules)
 
 
