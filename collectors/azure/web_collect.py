@@ -38,10 +38,10 @@ def is_function_app(site: dict[str, Any]) -> bool:
 
 def site_facets(site: dict[str, Any], settings: list[dict[str, Any]] | None) -> dict[str, Any]:
     """Resource logging for every site (CIS 6.1.4); HTTP logging for web apps only (6.1.1.6)."""
-    out: dict[str, Any] = {"resource_logging": exports_any_log(settings)}
-    if not is_function_app(site):
-        out["http_logging"] = exports_log(settings, HTTP_LOG_CATEGORY, HTTP_LOG_GROUPS)
-    return out
+    logging: dict[str, Any] = {"resource_logging": exports_any_log(settings)}
+    if is_function_app(site):
+        return logging
+    return {"http_logging": exports_log(settings, HTTP_LOG_CATEGORY, HTTP_LOG_GROUPS), **logging}
 
 
 def web_apps(ctx: AzureContext) -> Iterator[Resource]:

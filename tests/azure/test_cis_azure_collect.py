@@ -438,3 +438,21 @@ def test_vm_access_needs_mfa_from_the_subscriptions_tenant_report() -> None:
     assert _vm_access_statuses(graph_settings(safe=True)) == {"user1": {PASS}, "user0": {PASS}}
     # Graph not consented: the report is missing, the assignments are UNKNOWN, never PASS
     assert _vm_access_statuses(None) == {"user1": {UNKNOWN}, "user0": {UNKNOWN}}
+
+
+def test_guest_staleness_counts_any_sign_in_and_creation_when_never_used() -> None:
+    from collectors.azure.graph import guest_facets
+
+    def ago(days: int) -> str:
+        return (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    guests = [
+        {"id": "A", "accountEnabled": True, "createdDateTime": ago(10), "signInActivity": None},  # new, unused
+        {"id": "B", "accountEnabled": True, "createdDateTime": ago(300),
+         "signInActivity": {"lastSignInDateTime": ago(200), "lastNonInteractiveSignInDateTime": ago(5)}},
+        {"id": "C", "accountEnabled": True, "createdDateTime": ago(300),
+         "signInActivity": {"lastSignInDateTime": ago(120), "lastNonInteractiveSignInDateTime": None}},
+        {"id": "D", "accountEnabled": True, "createdDateTime": None},  # dates unreadable: cannot be shown used
+        {"id": "E", "accountEnabled": False, "createdDateTime": ago(900)},  # disabled: not judged
+    ]
+    assert guest_facets(guests, NOW) == {"guests": 5, "stale_guests": ["c", "d"]}
