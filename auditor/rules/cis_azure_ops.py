@@ -16,16 +16,18 @@ from auditor.rules.verdict import FAIL, PASS, Result
 # ---- 6.1.4 resource logging -----------------------------------------------------------------------
 
 # The resource types whose own diagnostic settings the collectors read.
-LOGGED_TYPES = ("azure.web.site", "azure.keyvault.vault")
+LOGGED_TYPES = ("azure.web.site", "azure.keyvault.vault", "azure.cosmosdb.account", "azure.databricks.workspace")
 
 
 @rule(id="monitor.resource_logging", title="Resource does not export its Azure Monitor resource logs",
       severity="medium", kind="posture",
-      rationale="Resource logs (data-plane operations: vault access, app requests and function runs) exist only "
+      rationale="Resource logs (data-plane operations: vault access, app requests, function runs, database "
+                "and workspace activity) exist only "
                 "while a diagnostic setting sends them somewhere; without one an incident on the resource leaves "
                 "no trail. The upstream check only asks that the subscription has a diagnostic setting (judged by "
                 "monitor.activity_log_export); this rule judges each resource whose diagnostic settings are read "
-                "(App Service sites, Key Vaults) and is UNKNOWN where they could not be read.",
+                "(App Service sites, Key Vaults, Cosmos DB accounts, Databricks workspaces) and is UNKNOWN where "
+                "they could not be read.",
       remediation="Add a diagnostic setting on the resource that sends its log categories (or the allLogs / audit "
                   "category group) to a Log Analytics workspace, storage account or event hub; at scale, assign "
                   "the built-in 'Enable allLogs category group resource logging' policy initiatives.",

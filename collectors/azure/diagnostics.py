@@ -42,3 +42,17 @@ def exports_any_log(settings: list[dict[str, Any]] | None) -> bool | None:
                for log in p.get("logs") or []):
             return True
     return False
+
+
+def read_settings(ctx: Any, list_settings: Any, doc: dict[str, Any], unknown: str) -> list[dict[str, Any]] | None:
+    """``list_settings(resource_group, name)`` for the resource ``doc``; None with a unit note naming
+    what stays ``unknown`` when they could not be read (the resource itself is still inventoried)."""
+    from azure.core.exceptions import HttpResponseError
+
+    from collectors.azure import normalise as n
+
+    try:
+        return [n.to_rest(s) for s in list_settings(n.arm_parts(doc["id"])["resource_group"], doc["name"])]
+    except HttpResponseError as exc:
+        ctx.unit.note(f"diagnostic settings of {doc.get('name')} not read ({exc.status_code}): {unknown} unknown")
+        return None
