@@ -72,7 +72,7 @@ def mission_critical(res: Any, ctx: RuleContext) -> str | None:
     return None
 
 
-@rule(id="azure.critical_resource_unlocked", title="Mission-critical resource has no management lock",
+@rule(id="iam.azure_critical_resource_unlocked", title="Mission-critical resource has no management lock",
       severity="medium", kind="posture",
       rationale="A CanNotDelete or ReadOnly lock stops an accidental or malicious delete of a resource the "
                 "business depends on, even by an Owner, until the lock is removed on purpose. Azure cannot tell "

@@ -43,7 +43,7 @@ CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor
              "azure.authorization.locks")
 # Rules of cis_azure_ops.py judged on this estate: sites' resource logging (6.1.4) and the lock on the
 # restricted (mission-critical) storage account (6.2).
-OPS_RULES = ("monitor.resource_logging", "azure.critical_resource_unlocked")
+OPS_RULES = ("monitor.resource_logging", "iam.azure_critical_resource_unlocked")
 # Rules judged here beyond cis_azure.py: the older rules the CIS tables reuse for storage and NSGs.
 REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_network_access",
           "network.admin_port_open")

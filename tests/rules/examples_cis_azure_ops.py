@@ -49,7 +49,7 @@ CRITICAL = {"mission-critical": "true"}
 
 EXAMPLES: dict[str, tuple[Estate, Estate]] = {
     "monitor.resource_logging": (lambda: [vault(False)], lambda: [vault(True)]),
-    "azure.critical_resource_unlocked": (
+    "iam.azure_critical_resource_unlocked": (
         # a lock elsewhere in the subscription does not protect the vault
         lambda: [vault(True, tags=CRITICAL), locks(f"{RG}/providers/Microsoft.Compute/virtualMachines/vm")],
         # a lock on its resource group does

@@ -18,7 +18,7 @@ def _statuses(rule_id: str, resources: list[Any]) -> set[str]:
 
 
 def test_locks_not_collected_is_unknown_and_only_critical_resources_are_judged() -> None:
-    rule = "azure.critical_resource_unlocked"
+    rule = "iam.azure_critical_resource_unlocked"
     assert _statuses(rule, [vault(True, tags=CRITICAL)]) == {UNKNOWN}  # no locks unit for the subscription
     assert _statuses(rule, [vault(True), locks()]) == set()  # not marked mission-critical: not judged
     assert _statuses(rule, [vault(True, tags={"mission-critical": "no"}), locks()]) == set()
