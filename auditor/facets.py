@@ -410,6 +410,22 @@ APP_SERVICE = {  # Azure App Service sites (azure.web.site)
     "http_logging": "bool|None: a diagnostic setting exports the web app's AppServiceHTTPLogs (absent on "
                     "function apps)",
 }
+AZURE_ACCESS = {  # management locks and who reaches VMs without MFA (CIS Azure 6.2, 3.1.1)
+    "locks": "list[{scope: lower-case ARM id the lock sits on (subscription, resource group or resource), "
+             "level: 'CanNotDelete'|'ReadOnly'}]: every management lock in the subscription (azure.authorization.locks)",
+    "principal_id": "str|None: object id of the principal an Azure role assignment grants to (lower-case)",
+    "principal_type": "str|None: its principalType (User, Group, ServicePrincipal, ForeignGroup, Device)",
+    "tenant_id": "str|None: the subscription's home tenant (azure.resources.subscription)",
+    "guests": "int|None: guest users in the directory (azure.entra.guest_users)",
+    "stale_guests": "list[str]|None: ids of enabled guests with no sign-in in 90 days (from creation when never "
+                    "signed in), judged at collection time",
+    "mfa_incapable_ids": "list[str]|None: object ids (lower-case) of every directory user, member or guest, the "
+                         "registration report marks not MFA capable (isMfaCapable false)",
+}
+RESOURCE_LOGGING = {  # Azure Monitor resource logs (diagnostic settings on the resource itself)
+    "resource_logging": "bool|None: a diagnostic setting on the resource sends at least one enabled resource-log "
+                        "category or category group to a destination (None: its settings were not read)",
+}
 
 FACET_KEYS: dict[str, dict[str, str]] = {
     "storage": STORAGE,
@@ -423,10 +439,10 @@ FACET_KEYS: dict[str, dict[str, str]] = {
 EXTRA_KEYS: dict[str, tuple[dict[str, str], ...]] = {
     "compute": (ML, CLUSTER, FUNCTION, APP_SERVICE, {k: v for k, v in STORAGE.items()
                                         if k in ("encrypted", "key_management", "kms_key", "public_reasons")}, GCP_CIS,
-                DATABRICKS),
-    "storage": (STORE, DATA_STORE, DATABASE, GCP_CIS, CIS_STORE, STORAGE_POSTURE),
+                DATABRICKS, RESOURCE_LOGGING),
+    "storage": (STORE, DATA_STORE, DATABASE, GCP_CIS, CIS_STORE, STORAGE_POSTURE, RESOURCE_LOGGING),
     "network": (GCP_CIS, NETWORK_POSTURE),
-    "iam": (KEY, GCP_CIS, CIS_IAM, KMS_KEYS, DIRECTORY),
+    "iam": (KEY, GCP_CIS, CIS_IAM, KMS_KEYS, DIRECTORY, AZURE_ACCESS),
     "security": (DEFENDER,),
 }
 

@@ -27,6 +27,7 @@ MODULES: tuple[str, ...] = (
     "auditor.rules.ml",
     "auditor.rules.cis_azure",
     "auditor.rules.cis_azure_data",
+    "auditor.rules.cis_azure_ops",
     "auditor.rules.cis_gcp_data",
     "auditor.rules.cis_gcp",
     "auditor.rules.cis_aws_iam",

@@ -72,13 +72,17 @@ class EntraDiagnosticsClient(_TableClient):
 
 
 POLICY_ASSIGNMENTS_API = "2023-04-01"
+MANAGEMENT_LOCKS_API = "2016-09-01"
 
 
 class PolicyClient(_TableClient):
-    """Microsoft.Authorization: policy assignments (the Defender for Cloud default initiative's effects)."""
+    """Microsoft.Authorization: policy assignments (the Defender for Cloud default initiative's effects)
+    and management locks (every lock at and below the subscription: subscription, resource groups, resources)."""
 
     kind = "policy"
     _OPERATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
         "policy_assignments": {"list": (
             "list", _SUB + "/providers/Microsoft.Authorization/policyAssignments", POLICY_ASSIGNMENTS_API)},
+        "management_locks": {"list": (
+            "list", _SUB + "/providers/Microsoft.Authorization/locks", MANAGEMENT_LOCKS_API)},
     }

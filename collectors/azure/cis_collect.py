@@ -54,6 +54,11 @@ def policy_assignments(ctx: AzureContext) -> Iterator[Resource]:
                        cn.policy_assignment_facets, region="global")
 
 
+def management_locks(ctx: AzureContext) -> Iterator[Resource]:
+    items = [n.to_rest(x) for x in ctx.client("policy").management_locks.list()]
+    yield from _aggregate(ctx, "azure.authorization.locks", "Microsoft.Authorization/locks", items, cn.lock_facets)
+
+
 def diagnostic_settings(ctx: AzureContext) -> Iterator[Resource]:
     items = [n.to_rest(d) for d in ctx.client("monitor").subscription_diagnostic_settings.list()]
     yield from _aggregate(ctx, "azure.monitor.diagnostic_settings", "Microsoft.Insights/diagnosticSettings", items,

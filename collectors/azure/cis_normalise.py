@@ -245,3 +245,20 @@ def activity_alert_facets(alerts: Iterable[dict[str, Any]], subscription_id: str
             elif field == "category":
                 cats.update(str(v) for v in values)
     return {"alert_operations": sorted(ops, key=str.lower), "alert_categories": sorted(cats, key=str.lower)}
+
+
+LOCK_SUFFIX = "/providers/microsoft.authorization/locks/"
+
+
+def lock_facets(locks: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Where each management lock sits (the lower-case ARM id before its ``/providers/...locks/``
+    segment: a subscription, a resource group or a resource) and its level. A lock protects its
+    scope and everything below it, so the rule matches a resource against its own id and its parents."""
+    out = []
+    for lock in locks:
+        lid = str(lock.get("id") or "").lower()
+        scope, sep, _ = lid.rpartition(LOCK_SUFFIX)
+        if not sep:
+            continue
+        out.append({"scope": scope, "level": (lock.get("properties") or {}).get("level")})
+    return {"locks": sorted(out, key=lambda x: (x["scope"], str(x["level"])))}

@@ -17,6 +17,7 @@ CIS_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("security", "assessments.list"): "Microsoft.Security/assessments/read",
     ("security", "iot_security_solutions.list"): "Microsoft.Security/iotSecuritySolutions/read",
     ("policy", "policy_assignments.list"): "Microsoft.Authorization/policyAssignments/read",
+    ("policy", "management_locks.list"): "Microsoft.Authorization/locks/read",
     ("monitor", "subscription_diagnostic_settings.list"): "Microsoft.Insights/diagnosticSettings/read",
     ("monitor", "activity_log_alerts.list_by_subscription_id"): "Microsoft.Insights/activityLogAlerts/read",
     ("monitor", "components.list"): "Microsoft.Insights/components/read",
@@ -51,6 +52,10 @@ def cis_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> t
         spec("azure.authorization.policy_assignment", "iam", "policy", "policy_assignments.list", (),
              c.policy_assignments, rules(("config.properties.metadata.updatedOn", "config.properties.metadata.updatedBy")),
              "Policy assignments at and below the subscription: enforcement mode and parameter effects."),
+        spec("azure.authorization.locks", "iam", "policy", "management_locks.list", (), c.management_locks,
+             rules(("config.value[*].properties.owners",), ("config.value",)),
+             "The subscription's management locks together (subscription, resource-group and resource scope): "
+             "the scope each lock sits on and its level (CanNotDelete / ReadOnly)."),
         spec("azure.monitor.diagnostic_settings", "logging", "monitor", "subscription_diagnostic_settings.list", (),
              c.diagnostic_settings, rules((), ("config.value",)),
              "The subscription's activity-log diagnostic settings together: exported categories and destinations."),

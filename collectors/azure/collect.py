@@ -181,7 +181,9 @@ def role_assignments(ctx: AzureContext) -> Iterator[Resource]:
             known[guid] = n.role_definition_admin(n.to_rest(auth.role_definitions.get_by_id(rd)))
     yield from _emit(ctx, "azure.authorization.role_assignment", docs,
                      lambda doc: {"admin": n.role_assignment_admin(doc, known),
-                                  "role_definition": n.last_segment(n.props(doc).get("roleDefinitionId")) or None},
+                                  "role_definition": n.last_segment(n.props(doc).get("roleDefinitionId")) or None,
+                                  "principal_id": str(n.props(doc).get("principalId") or "").lower() or None,
+                                  "principal_type": n.props(doc).get("principalType")},
                      region="global")
 
 
@@ -189,7 +191,8 @@ def subscription(ctx: AzureContext) -> Iterator[Resource]:
     """One resource: the subscription, for its home tenant and Lighthouse ``managedByTenants``."""
     doc = n.to_rest(ctx.client("subscriptions").subscriptions.get(ctx.subscription_id))
     doc.setdefault("name", doc.get("displayName"))
-    yield envelope(ctx, "azure.resources.subscription", "iam", doc, {}, _spec("azure.resources.subscription").hash_rules,
+    facets = {"tenant_id": str(doc.get("tenantId") or "").lower() or None}
+    yield envelope(ctx, "azure.resources.subscription", "iam", doc, facets, _spec("azure.resources.subscription").hash_rules,
                    region="global")
 
 

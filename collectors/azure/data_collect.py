@@ -15,6 +15,7 @@ from collectors.azure import data_normalise as d
 from collectors.azure import normalise as n
 from collectors.azure.collect import _emit, _spec, envelope
 from collectors.azure.context import AzureContext
+from collectors.azure.diagnostics import exports_any_log, read_settings
 from collectors.azure.ml_collect import _get_or_none
 
 
@@ -52,8 +53,9 @@ def vaults(ctx: AzureContext) -> Iterator[Resource]:
     kv = ctx.client("keyvault")
     spec = _spec("azure.keyvault.vault")
     for vault in _vaults(ctx):
-        facets = {**d.vault_facets(vault),
-                  "audit_logging": d.audit_logging(_vault_diagnostic_settings(ctx, kv, vault))}
+        settings = _vault_diagnostic_settings(ctx, kv, vault)
+        facets = {**d.vault_facets(vault), "audit_logging": d.audit_logging(settings),
+                  "resource_logging": exports_any_log(settings)}
         yield envelope(ctx, spec.type, spec.category, vault, facets, spec.hash_rules)
 
 
@@ -119,9 +121,12 @@ def sql_databases(ctx: AzureContext) -> Iterator[Resource]:
 def cosmos_accounts(ctx: AzureContext) -> Iterator[Resource]:
     """Cosmos DB names its location for display ("West Europe"); the envelope's region is the ARM name."""
     spec = _spec("azure.cosmosdb.account")
-    for model in ctx.client("cosmosdb").database_accounts.list():
+    client = ctx.client("cosmosdb")
+    for model in client.database_accounts.list():
         doc = n.to_rest(model)
-        yield envelope(ctx, spec.type, spec.category, doc, d.cosmos_facets(doc), spec.hash_rules,
+        logging = exports_any_log(read_settings(ctx, client.diagnostic_settings.list, doc, "resource logging"))
+        yield envelope(ctx, spec.type, spec.category, doc, {**d.cosmos_facets(doc), "resource_logging": logging},
+                       spec.hash_rules,
                        region=d.region(doc.get("location")) or "global")
 
 

@@ -43,6 +43,10 @@ DATA_OPERATIONS: dict[str, dict[str, dict[str, tuple[str, str, str]]]] = {
     "cosmosdb": {
         "database_accounts": {"list": (
             "list", _SUB + "/providers/Microsoft.DocumentDB/databaseAccounts", COSMOS_API)},
+        # Microsoft.Insights extension resources on an account: its resource logs (CIS Azure 6.1.4)
+        "diagnostic_settings": {"list": (
+            "list", _SUB + "/resourceGroups/{0}/providers/Microsoft.DocumentDB/databaseAccounts/{1}"
+                           "/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API)},
     },
 }
 

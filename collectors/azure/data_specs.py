@@ -26,6 +26,7 @@ DATA_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("sql", "transparent_data_encryptions.get_by_id"): f"{_SQL}/databases/transparentDataEncryption/read",
     ("sql", "replication_links.list_by_database"): f"{_SQL}/databases/replicationLinks/read",
     ("cosmosdb", "database_accounts.list"): "Microsoft.DocumentDB/databaseAccounts/read",
+    ("cosmosdb", "diagnostic_settings.list"): "Microsoft.Insights/diagnosticSettings/read",
     ("ml", "registries.list_by_subscription"): "Microsoft.MachineLearningServices/registries/read",
 }
 
@@ -63,11 +64,12 @@ def data_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> 
              rules(("config.properties.status", "config.properties.earliestRestoreDate",
                     "config.properties.pausedDate", "config.properties.resumedDate")),
              "SQL databases: TDE state, geo-replicas and failover-group partners for residency."),
-        spec("azure.cosmosdb.account", "storage", "cosmosdb", "database_accounts.list", (), c.cosmos_accounts,
+        spec("azure.cosmosdb.account", "storage", "cosmosdb", "database_accounts.list", ("diagnostic_settings.list",),
+             c.cosmos_accounts,
              rules(("config.properties.keysMetadata",), ("config.properties.ipRules",
                                                         "config.properties.virtualNetworkRules")),
              "Cosmos DB accounts: public network access, local (key) auth, key-based metadata writes, "
-             "network filters, every read/failover region for residency."),
+             "network filters, every read/failover region for residency; resource logging (diagnostic settings)."),
         spec("azure.ml.registry", "storage", "ml", "registries.list_by_subscription", (), c.ml_registries, rules(),
              "Azure ML registries: public network access and every region models replicate to."),
     )

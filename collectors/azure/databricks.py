@@ -22,10 +22,15 @@ CMK_SOURCE = "microsoft.keyvault"  # keySource of a customer-managed key; the ot
 OPERATIONS: dict[str, dict[str, tuple[str, str, str]]] = {
     "workspaces": {"list_by_subscription": (
         "list", "/subscriptions/{subscription}/providers/Microsoft.Databricks/workspaces", DATABRICKS_API)},
+    # Microsoft.Insights extension resources on a workspace: its resource logs (CIS Azure 6.1.4)
+    "diagnostic_settings": {"list": (
+        "list", "/subscriptions/{subscription}/resourceGroups/{0}/providers/Microsoft.Databricks/workspaces/{1}"
+                "/providers/Microsoft.Insights/diagnosticSettings", "2021-05-01-preview")},
 }
 
 DATABRICKS_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("databricks", "workspaces.list_by_subscription"): "Microsoft.Databricks/workspaces/read",
+    ("databricks", "diagnostic_settings.list"): "Microsoft.Insights/diagnosticSettings/read",
 }
 
 
@@ -90,19 +95,25 @@ def workspaces(ctx: AzureContext) -> Iterator[Resource]:
     from collectors.azure.data_normalise import region
     from collectors.azure.normalise import to_rest
 
+    from collectors.azure.diagnostics import exports_any_log, read_settings
+
     spec = _spec(TYPE)
-    for model in ctx.client("databricks").workspaces.list_by_subscription():
+    client = ctx.client("databricks")
+    for model in client.workspaces.list_by_subscription():
         doc = to_rest(model)
+        logging = exports_any_log(read_settings(ctx, client.diagnostic_settings.list, doc, "resource logging"))
         # the location is a display name ("East US 2"); the envelope's region is the ARM name
-        yield envelope(ctx, TYPE, spec.category, doc, workspace_facets(doc), spec.hash_rules,
+        yield envelope(ctx, TYPE, spec.category, doc, {**workspace_facets(doc), "resource_logging": logging},
+                       spec.hash_rules,
                        region=region(doc.get("location")) or "global")
 
 
 def databricks_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> tuple[ResourceSpec, ...]:
     """Built with specs.py's own ``_spec``/``_rules`` so they read exactly like the rest."""
     return (
-        spec(TYPE, "compute", "databricks", "workspaces.list_by_subscription", (), workspaces,
+        spec(TYPE, "compute", "databricks", "workspaces.list_by_subscription", ("diagnostic_settings.list",), workspaces,
              rules(("config.properties.updatedBy",)),
              "Azure Databricks workspaces: VNet injection, no public IP (secure cluster connectivity), public "
-             "network access, customer-managed keys (DBFS root, managed services, managed disks)."),
+             "network access, customer-managed keys (DBFS root, managed services, managed disks); resource logging "
+             "(diagnostic settings)."),
     )

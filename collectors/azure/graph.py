@@ -25,6 +25,9 @@ GRAPH_PERMISSIONS: dict[tuple[str, str], str] = {
     ("graph", "directory_roles.list_global_admins"): "RoleManagement.Read.Directory",
     ("graph", "group_settings.list"): "Directory.Read.All",
     ("graph", "reports.list_user_registration_details"): "AuditLog.Read.All",
+    ("graph", "users.list_guests"): "User.Read.All",
+    # the guests' signInActivity in the same request needs the audit-log permission besides
+    ("graph", "users.sign_in_activity"): "AuditLog.Read.All",
 }
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"  # role template id
 # Application ids conditional access names for the CIS controls
@@ -100,6 +103,22 @@ class _Reports:
         return self._client.list("/reports/authenticationMethods/userRegistrationDetails")
 
 
+GUEST_SELECT = "id,userType,accountEnabled,createdDateTime,signInActivity"
+
+
+class _Users:
+    def __init__(self, client: "GraphClient") -> None:
+        self._client = client
+
+    def list_guests(self) -> list[dict[str, Any]]:
+        """Guest users with when they were created and last signed in (signInActivity)."""
+        return self._client.list(f"/users?$filter=userType%20eq%20'Guest'&$select={GUEST_SELECT}")
+
+    def sign_in_activity(self) -> list[dict[str, Any]]:
+        """The same listing: signInActivity is selected with the users (declared for its permission)."""
+        return self.list_guests()
+
+
 class GraphClient:
     """Read-only Graph GETs over the same azure-core pipeline as ARM (counting, retry, auth)."""
 
@@ -115,6 +134,7 @@ class GraphClient:
         self.directory_roles = _DirectoryRoles(self)
         self.group_settings = _GroupSettings(self)
         self.reports = _Reports(self)
+        self.users = _Users(self)
 
     def get(self, path: str) -> dict[str, Any]:
         from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -272,7 +292,11 @@ def mfa_registration_facets(users: list[dict[str, Any]]) -> dict[str, Any]:
     members = [u for u in users if str(u.get("userType") or "member").lower() == "member"]
     missing = [u for u in members if u.get("isMfaRegistered") is not True]
     return {"users_without_mfa": len(missing),
-            "admins_without_mfa": sum(1 for u in missing if u.get("isAdmin") is True)}
+            "admins_without_mfa": sum(1 for u in missing if u.get("isAdmin") is True),
+            # every user, guests included, who cannot answer an MFA challenge (what CIS 3.1.1 joins to
+            # VM role assignments; isMfaCapable as the upstream check reads it)
+            "mfa_incapable_ids": sorted(str(u.get("id")).lower() for u in users
+                                        if u.get("id") and u.get("isMfaCapable") is not True)}
 
 
 def mfa_registration(ctx: Any) -> Iterator[Resource]:
@@ -288,6 +312,58 @@ def mfa_registration(ctx: Any) -> Iterator[Resource]:
                                        if str(u.get("userType") or "member").lower() == "member"
                                        and u.get("isMfaRegistered") is not True)}
     yield c.envelope(ctx, spec.type, spec.category, doc, facets, spec.hash_rules, region="global")
+
+
+GUEST_STALE_DAYS = 90
+
+
+def _parse_time(value: Any) -> Any:
+    from datetime import datetime, timezone
+
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def guest_facets(guests: list[dict[str, Any]], now: Any) -> dict[str, Any]:
+    """Enabled guests with no sign-in (interactive or not) in GUEST_STALE_DAYS, counted from creation
+    when they never signed in. Judged here, at collection time: sign-in times change daily and are
+    not stored. A guest whose dates cannot be read is counted stale (it cannot be shown to be used)."""
+    from datetime import timedelta
+
+    cutoff = now - timedelta(days=GUEST_STALE_DAYS)
+    stale = []
+    for g in guests:
+        if g.get("accountEnabled") is False:
+            continue
+        act = g.get("signInActivity") or {}
+        seen = [t for t in (_parse_time(act.get("lastSignInDateTime")),
+                            _parse_time(act.get("lastNonInteractiveSignInDateTime"))) if t is not None]
+        last = max(seen) if seen else _parse_time(g.get("createdDateTime"))
+        if last is None or last < cutoff:
+            stale.append(str(g.get("id")).lower())
+    return {"guests": len(guests), "stale_guests": sorted(stale)}
+
+
+def guest_users(ctx: Any) -> Iterator[Resource]:
+    """The tenant's guest users as one resource: ids, enabled, creation time (no names, no sign-in
+    times) and, as facets, how many there are and which have gone unused."""
+    from datetime import datetime, timezone
+
+    from collectors.azure import collect as c
+
+    guests = ctx.client("graph").users.list_guests()
+    spec = c._spec("azure.entra.guest_users")
+    doc = {"id": f"/tenants/{ctx.subscription_id}/users/guests", "name": "guestUsers",
+           "guests": sorted(({"id": str(g.get("id")).lower(), "accountEnabled": g.get("accountEnabled"),
+                              "createdDateTime": g.get("createdDateTime")} for g in guests),
+                            key=lambda g: g["id"])}
+    yield c.envelope(ctx, spec.type, spec.category, doc, guest_facets(guests, datetime.now(timezone.utc)),
+                     spec.hash_rules, region="global")
 
 
 # Tenant-scope ARM reads (not Graph): granted by a role at the tenant root scope ("/"), not the
@@ -339,6 +415,10 @@ def graph_specs(rules: Any) -> tuple[ResourceSpec, ...]:
         spec("azure.entra.mfa_registration", "reports.list_user_registration_details", mfa_registration,
              "MFA registration of the directory's members (counts; ids of members without MFA).",
              hash_rules=rules((), ("config.membersWithoutMfa",))),
+        spec("azure.entra.guest_users", "users.list_guests", guest_users,
+             "Guest users of the directory (ids, enabled, created) and those unused for 90 days (judged at "
+             "collection time from signInActivity, which is not stored).",
+             detail=("users.sign_in_activity",), hash_rules=rules((), ("config.guests",))),
         ResourceSpec(provider="azure", type="azure.entra.diagnostic_settings", category="logging", service="aadiam",
                      list_call="diagnostic_settings.list",
                      permissions=(TENANT_ARM_PERMISSIONS[("aadiam", "diagnostic_settings.list")],), scope="global",

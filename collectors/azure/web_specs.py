@@ -22,5 +22,5 @@ def web_specs(spec: Callable[..., ResourceSpec], rules: Callable[..., Any]) -> t
                     "config.properties.availabilityState", "config.properties.usageState"),
                    ("config.properties.hostNames", "config.properties.enabledHostNames")),
              "App Service sites (web and function apps); for web apps, whether a diagnostic "
-             "setting exports the AppServiceHTTPLogs category."),
+             "setting exports the AppServiceHTTPLogs category; for every site, whether any resource log is exported."),
     )

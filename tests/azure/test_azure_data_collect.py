@@ -17,6 +17,7 @@ from auditor.identity.estate import Estate
 from auditor.model import UnitStatus
 from auditor.residency.policy import ResidencyPolicy
 from auditor.rules import cis_azure_data as r
+from auditor.rules import cis_azure_ops as ops
 from auditor.rules import residency, storage
 from auditor.rules.registry import RuleContext
 from auditor.rules.verdict import FAIL, PASS, UNKNOWN
@@ -158,6 +159,10 @@ CASES = [
     (r.databricks_no_public_ip, "azure.databricks.workspace", "dbw-analytics-open", "dbw-analytics-locked"),
     (r.databricks_public_network, "azure.databricks.workspace", "dbw-analytics-open", "dbw-analytics-locked"),
     (r.databricks_customer_managed_key, "azure.databricks.workspace", "dbw-analytics-open", "dbw-analytics-locked"),
+    # CIS 6.1.4 resource logging: a diagnostic setting on the resource exports its logs
+    (ops.resource_logging, "azure.keyvault.vault", "kv-prod-open", "kv-prod-locked"),
+    (ops.resource_logging, "azure.cosmosdb.account", "cosmos-orders", "cosmos-ledger"),
+    (ops.resource_logging, "azure.databricks.workspace", "dbw-analytics-open", "dbw-analytics-locked"),
 ]
 
 
@@ -244,8 +249,12 @@ def test_denied_vault_diagnostic_settings_leave_audit_logging_unknown() -> None:
     vaults = by_name(sink, "azure.keyvault.vault")
     assert set(vaults) == {"kv-prod-open", "kv-prod-locked"}
     for v in vaults.values():
-        assert facets(v)["audit_logging"] is None
+        assert facets(v)["audit_logging"] is None and facets(v)["resource_logging"] is None
         assert r.vault_logging(stored(v), ctx()).status == UNKNOWN
+        assert ops.resource_logging(stored(v), ctx()).status == UNKNOWN
+    accounts = by_name(sink, "azure.cosmosdb.account")
+    assert units["azure.cosmosdb.account"].status is UnitStatus.OK and accounts
+    assert all(ops.resource_logging(stored(a), ctx()).status == UNKNOWN for a in accounts.values())
     assert "diagnostic settings of kv-prod-locked not read (403)" in (units["azure.keyvault.vault"].error or "")
 
 
@@ -338,7 +347,8 @@ def test_databricks_workspace_facets(e2e) -> None:
     assert w["dbw-analytics-open"] == {
         "vnet_injection": False, "public_ip": True, "public_network_access": True,
         "public_reasons": ["publicNetworkAccess=Enabled"], "key_management": "provider", "kms_key": None,
-        "locations": ["westeurope"]}
+        "locations": ["westeurope"], "resource_logging": False}
+    assert w["dbw-analytics-locked"]["resource_logging"] is True  # allLogs to a workspace
     assert w["dbw-analytics-locked"] == {
         **w["dbw-analytics-locked"], "vnet_injection": True, "public_ip": False, "public_network_access": False,
         "key_management": "customer", "kms_key": "https://kv-prod-locked.vault.azure.net/keys/dbfs-key",
@@ -358,7 +368,8 @@ def test_databricks_workspaces_page_to_the_end() -> None:
     with AzureFake(_estate()) as fake:
         assert fake.router is not None
         sink, units = _run_databricks(fake)
-        calls = [p for _, p in fake.router.requests if "/providers/microsoft.databricks/workspaces" in p.lower()]
+        calls = [p for _, p in fake.router.requests if "/providers/microsoft.databricks/workspaces" in p.lower()
+                 and "diagnosticsettings" not in p.lower()]  # the workspaces' own diagnostic settings aside
     assert units["azure.databricks.workspace"].status is UnitStatus.OK
     assert any("$skiptoken=" in p for p in calls)  # two workspaces, page size 1
     assert all("api-version=2024-05-01" in p for p in calls if "$skiptoken=" not in p)

@@ -4,6 +4,7 @@ what was collected (unsafe FAILs, safe PASSes); denied namespaces are unit statu
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
@@ -38,7 +39,11 @@ CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor
              "azure.network.nsg", "azure.network.vnet", "azure.network.subnet", "azure.authorization.role_assignment",
              "azure.network.bastion_hosts", "azure.security.assessments", "azure.monitor.app_insights",
              "azure.resources.subscription", "azure.authorization.role_definition",
-             "azure.authorization.policy_assignment", "azure.security.iot_solutions", "azure.web.site")
+             "azure.authorization.policy_assignment", "azure.security.iot_solutions", "azure.web.site",
+             "azure.authorization.locks")
+# Rules of cis_azure_ops.py judged on this estate: sites' resource logging (6.1.4) and the lock on the
+# restricted (mission-critical) storage account (6.2).
+OPS_RULES = ("monitor.resource_logging", "iam.azure_critical_resource_unlocked")
 # Rules judged here beyond cis_azure.py: the older rules the CIS tables reuse for storage and NSGs.
 REUSED = ("storage.plain_http", "storage.min_tls_below_1_2", "storage.public_network_access",
           "network.admin_port_open")
@@ -128,9 +133,9 @@ def _statuses(sink: ListSink, sub: str, rule_id: str) -> set[str]:
 ARCHIVE_RULE = "monitor.activity_log_storage_cmk"
 RULE_IDS = sorted([r.id for r in rules_in(cis_azure)
                    if not r.id.startswith(("entra.", "monitor.entra_")) and r.id != ARCHIVE_RULE]
-                  + list(REUSED))
-ENTRA_RULE_IDS = sorted(r.id for r in rules_in(cis_azure)
-                        if r.id.startswith("entra.") or r.id.startswith("monitor.entra_"))
+                  + list(REUSED) + list(OPS_RULES))
+ENTRA_RULE_IDS = sorted([r.id for r in rules_in(cis_azure)
+                         if r.id.startswith("entra.") or r.id.startswith("monitor.entra_")] + ["entra.stale_guests"])
 
 
 def test_units_ok_and_facets_in_the_contract(run) -> None:  # type: ignore[no-untyped-def]
@@ -158,10 +163,19 @@ def test_collected_facets(run) -> None:  # type: ignore[no-untyped-def]
     assert one(SAFE, "azure.security.iot_solutions") == {"iot_solutions": 1, "iot_solutions_disabled": []}
     assert one(UNSAFE, "azure.security.iot_solutions") == {"iot_solutions": 1,
                                                            "iot_solutions_disabled": ["iot-plant-security"]}
-    assert one(SAFE, "azure.web.site", f"app-cis-{SAFE[:4]}") == {"http_logging": True}
-    assert one(UNSAFE, "azure.web.site", f"app-cis-{UNSAFE[:4]}") == {"http_logging": False}
+    assert one(SAFE, "azure.web.site", f"app-cis-{SAFE[:4]}") == {"http_logging": True, "resource_logging": True}
+    assert one(UNSAFE, "azure.web.site", f"app-cis-{UNSAFE[:4]}") == {"http_logging": False,
+                                                                       "resource_logging": True}  # console logs
     assert len([r for r in sink.by_type("azure.web.site") if r.account == UNSAFE]) == 4  # both pages read
-    assert one(SAFE, "azure.web.site", f"func-cis-{SAFE[:4]}") == {}  # function apps are not judged
+    # function apps: no HTTP-log verdict, but their resource logging is judged
+    assert one(SAFE, "azure.web.site", f"func-cis-{SAFE[:4]}") == {"resource_logging": True}
+    assert one(UNSAFE, "azure.web.site", f"func-cis-{UNSAFE[:4]}") == {"resource_logging": False}
+    rg = f"/subscriptions/{SAFE}/resourcegroups/rg-cis"
+    assert one(SAFE, "azure.authorization.locks") == {"locks": [{"scope": rg, "level": "CanNotDelete"}]}
+    assert one(UNSAFE, "azure.authorization.locks")["locks"] == [
+        {"scope": f"/subscriptions/{UNSAFE}/resourcegroups/rg-cis/providers/microsoft.compute/virtualmachines/vm-cis",
+         "level": "ReadOnly"}]
+    assert one(SAFE, "azure.resources.subscription") == {"tenant_id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"}
     assert one(SAFE, "azure.security.pricing", "VirtualMachines") == {"defender_plan": "VirtualMachines",
                                                                       "defender_on": True}
     assert one(SAFE, "azure.monitor.diagnostic_settings")["diagnostic_settings"] == [
@@ -214,8 +228,10 @@ def test_denied_namespaces_are_unit_statuses_and_never_pass(run) -> None:  # typ
     assert units[(DENIED, "azure.storage.account")].status is UnitStatus.OK  # other namespaces still read
     # sites are read, their diagnostic settings (Microsoft.Insights) denied: HTTP logging unknown, never PASS
     site = units[(DENIED, "azure.web.site")]
-    assert site.status is UnitStatus.OK and "HTTP logging unknown" in (site.error or ""), site.error
+    assert site.status is UnitStatus.OK and "HTTP logging and resource logging unknown" in (site.error or ""), \
+        site.error
     assert _statuses(sink, DENIED, "appservice.http_logs_missing") == {UNKNOWN}
+    assert _statuses(sink, DENIED, "monitor.resource_logging") == {UNKNOWN}
     from auditor.rules.registry import get
 
     for rid in RULE_IDS:
@@ -261,7 +277,8 @@ def graph_runs() -> Iterator[dict[str, tuple[ListSink, dict[str, Any]]]]:
                                "/v1.0/identity/conditionalAccess/policies",
                                "/v1.0/identity/conditionalAccess/namedLocations",
                                "/v1.0/directoryRoles(roleTemplateId='62e90394-69f5-4237-9190-012177145e10')/members",
-                               "/v1.0/groupSettings", "/v1.0/reports/authenticationMethods/userRegistrationDetails"}
+                               "/v1.0/groupSettings", "/v1.0/reports/authenticationMethods/userRegistrationDetails",
+                               "/v1.0/users"}
     yield out
 
 
@@ -274,9 +291,18 @@ def test_directory_units_and_facets(graph_runs) -> None:  # type: ignore[no-unty
                                                        "azure.entra.conditional_access": UnitStatus.OK,
                                                        "azure.entra.diagnostic_settings": UnitStatus.OK,
                                                        "azure.entra.directory_settings": UnitStatus.OK,
-                                                       "azure.entra.mfa_registration": UnitStatus.OK}
+                                                       "azure.entra.mfa_registration": UnitStatus.OK,
+                                                       "azure.entra.guest_users": UnitStatus.OK}
     [mfa] = sink.by_type("azure.entra.mfa_registration")
-    assert json.loads(mfa.facets) == {"users_without_mfa": 2, "admins_without_mfa": 0}
+    assert json.loads(mfa.facets) == {"users_without_mfa": 2, "admins_without_mfa": 0,
+                                      "mfa_incapable_ids": ["00000001-2b3c-4d4e-9f5a-6b7c8d9e0f1a",
+                                                            "00000003-2b3c-4d4e-9f5a-6b7c8d9e0f1a"]}
+    [guests] = sink.by_type("azure.entra.guest_users")
+    # the guest never used since creation is stale; the active one and the disabled one are not
+    assert json.loads(guests.facets) == {"guests": 3, "stale_guests": ["00000002-3c4d-4e5f-8a6b-7c8d9e0f1a2b"]}
+    assert "signInActivity" not in guests.config and "lastSignIn" not in guests.config  # volatile: not stored
+    [safe_guests] = graph_runs["safe"][0].by_type("azure.entra.guest_users")
+    assert json.loads(safe_guests.facets) == {"guests": 2, "stale_guests": []}
     assert "@contoso.example" not in mfa.config  # ids only
     [ds] = sink.by_type("azure.entra.directory_settings")
     assert json.loads(ds.facets) == {"global_admins": 6, "users_can_create_unified_groups": True}
@@ -338,7 +364,7 @@ def test_graph_calls_declared_and_kept_out_of_the_arm_role() -> None:
             group, method = call.split(".")
             assert callable(getattr(getattr(clients.client(service, "tenant"), group), method))
     assert graph_permissions() == ["AuditLog.Read.All", "Directory.Read.All", "Policy.Read.All",
-                                   "RoleManagement.Read.Directory"]
+                                   "RoleManagement.Read.Directory", "User.Read.All"]
     assert tenant_arm_permissions() == ["microsoft.aadiam/diagnosticSettings/read"]
     assert not set(graph_permissions()) & set(permissions()["Actions"])
 
@@ -353,7 +379,80 @@ def test_http_logging_reads_category_group_and_needs_a_destination() -> None:
         return {"name": "d", "properties": props}
 
     app = {"kind": "app,linux"}
-    assert site_facets(app, [setting({"categoryGroup": "allLogs"})]) == {"http_logging": True}
-    assert site_facets(app, [setting({"categoryGroup": "audit"})]) == {"http_logging": False}
-    assert site_facets(app, [setting({"category": "AppServiceHTTPLogs"}, dest=False)]) == {"http_logging": False}
-    assert site_facets(app, None) == {"http_logging": None}  # settings not read: unknown, never False
+    assert site_facets(app, [setting({"categoryGroup": "allLogs"})]) == {"http_logging": True, "resource_logging": True}
+    assert site_facets(app, [setting({"categoryGroup": "audit"})]) == {"http_logging": False, "resource_logging": True}
+    assert site_facets(app, [setting({"category": "AppServiceHTTPLogs"}, dest=False)]) == {
+        "http_logging": False, "resource_logging": False}  # no destination: exports nothing
+    # settings not read: unknown, never False
+    assert site_facets(app, None) == {"http_logging": None, "resource_logging": None}
+    assert site_facets({"kind": "functionapp"}, []) == {"resource_logging": False}
+
+
+# ---- CIS 3.1.1: users who can reach VMs, joined to the registration report of their tenant --------
+
+VM_CONTRIBUTOR = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c"
+VM_USER_LOGIN = "fb879df8-f326-4884-b1cf-06f3ad86be52"
+HOME_TENANT = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
+
+
+def _vm_access_statuses(graph: dict[str, Any] | None) -> dict[str, set[str]]:
+    """ARM role assignments and the tenant's MFA report collected in one run (Graph denied when None)."""
+    from auditor.demo.emulators.azure_cis_estate import graph_settings
+
+    sub = UNSAFE
+    scope = f"/subscriptions/{sub}"
+    users = {"user1": "00000001-2b3c-4d4e-9f5a-6b7c8d9e0f1a",  # MFA capable only in the safe report
+             "user0": "00000000-2b3c-4d4e-9f5a-6b7c8d9e0f1a"}  # MFA capable in both
+    estate = {"tenant_id": HOME_TENANT, "subscriptions": [{"subscriptionId": sub}],
+              "resources": [role_assignment(sub, "1a1b1c1d-0000-4000-8000-000000000001", scope, VM_CONTRIBUTOR,
+                                            users["user1"], "User"),
+                            role_assignment(sub, "1a1b1c1d-0000-4000-8000-000000000002", scope, VM_USER_LOGIN,
+                                            users["user0"], "User"),
+                            role_assignment(sub, "1a1b1c1d-0000-4000-8000-000000000003", scope, READER,
+                                            users["user1"], "User"),  # no VM access: not judged
+                            *builtin_roles(sub),
+                            role_definition(sub, VM_CONTRIBUTOR, "Virtual Machine Contributor", builtin=True,
+                                            actions=["Microsoft.Compute/virtualMachines/*"]),
+                            role_definition(sub, VM_USER_LOGIN, "Virtual Machine User Login", builtin=True,
+                                            actions=["Microsoft.Compute/virtualMachines/*/read"])],
+              "graph": graph or graph_settings(safe=True), "faults": {"graph_denied": graph is None}}
+    with AzureFake(estate) as fake:
+        cfg = fake_config(fake, tenant_id=HOME_TENANT, graph_endpoint=fake.base_url,
+                          resource_types=["azure.authorization.role_assignment", "azure.resources.subscription",
+                                          "azure.entra.mfa_registration"])
+        sink = ListSink()
+        run_units(plan(cfg, clients=fast_clients(cfg)), sink, classifiers={"azure": classify})
+    rs = [stored(r) for r in sink.resources]
+    findings, _ = evaluate(rs, rs, CONFIG, rules=["entra.vm_access_without_mfa"], as_of=NOW)
+    by_user: dict[str, set[str]] = {}
+    for f in findings:
+        name = next(k for k, v in users.items() if v in json.dumps(f.evidence))
+        by_user.setdefault(name, set()).add(f.status)
+    return by_user
+
+
+def test_vm_access_needs_mfa_from_the_subscriptions_tenant_report() -> None:
+    from auditor.demo.emulators.azure_cis_estate import graph_settings
+
+    assert _vm_access_statuses(graph_settings(safe=False)) == {"user1": {FAIL}, "user0": {PASS}}
+    assert _vm_access_statuses(graph_settings(safe=True)) == {"user1": {PASS}, "user0": {PASS}}
+    # Graph not consented: the report is missing, the assignments are UNKNOWN, never PASS
+    assert _vm_access_statuses(None) == {"user1": {UNKNOWN}, "user0": {UNKNOWN}}
+
+
+def test_guest_staleness_counts_any_sign_in_and_creation_when_never_used() -> None:
+    from collectors.azure.graph import guest_facets
+
+    def ago(days: int) -> str:
+        return (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    guests = [
+        {"id": "A", "accountEnabled": True, "createdDateTime": ago(10), "signInActivity": None},  # new, unused
+        {"id": "B", "accountEnabled": True, "createdDateTime": ago(300),
+         "signInActivity": {"lastSignInDateTime": ago(200), "lastNonInteractiveSignInDateTime": ago(5)}},
+        {"id": "C", "accountEnabled": True, "createdDateTime": ago(300),
+         "signInActivity": {"lastSignInDateTime": ago(120), "lastNonInteractiveSignInDateTime": None}},
+        {"id": "D", "accountEnabled": True, "createdDateTime": None},  # dates unreadable: cannot be shown used
+        {"id": "E", "accountEnabled": False, "createdDateTime": ago(900)},  # disabled: not judged
+    ]
+    assert guest_facets(guests, NOW) == {"guests": 5, "stale_guests": ["c", "d"]}

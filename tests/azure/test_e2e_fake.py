@@ -52,7 +52,7 @@ def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
         "azure.monitor.activity_log_alerts": 2, "azure.network.flow_log": 5,
         "azure.network.bastion_hosts": 2, "azure.security.assessments": 2,
         "azure.monitor.app_insights": 2, "azure.authorization.policy_assignment": 2,
-        "azure.security.iot_solutions": 2, "azure.web.site": 4,
+        "azure.security.iot_solutions": 2, "azure.web.site": 4, "azure.authorization.locks": 2,
     }
     assert dict(e2e.summary.resources_by_type) == expected
     assert {s.type for s in SPECS} == set(expected)

@@ -57,3 +57,15 @@ def test_the_permissions_command_names_the_tenant_level_grants_beside_the_role()
     role = json.loads(out.stdout)
     assert role["Actions"] and role["IsCustom"] is True
     assert graph_permissions() and all(p in out.stderr for p in graph_permissions() + tenant_arm_permissions())
+
+
+def test_lock_listing_and_guest_sign_ins_are_granted() -> None:
+    """CIS Azure 6.2 reads Microsoft.Authorization/locks; 5.3.2 reads guests with their signInActivity
+    (User.Read.All plus AuditLog.Read.All on the same Graph request)."""
+    from collectors.azure.graph import graph_permissions
+    from collectors.azure.specs import SPEC_BY_TYPE
+
+    assert "Microsoft.Authorization/locks/read" in permissions()["Actions"]
+    assert SPEC_BY_TYPE["azure.authorization.locks"].permissions == ("Microsoft.Authorization/locks/read",)
+    assert set(SPEC_BY_TYPE["azure.entra.guest_users"].permissions) == {"User.Read.All", "AuditLog.Read.All"}
+    assert {"User.Read.All", "AuditLog.Read.All"} <= set(graph_permissions())

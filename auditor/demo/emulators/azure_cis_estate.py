@@ -218,6 +218,14 @@ def site_diagnostic_setting(site: dict[str, Any], name: str, workspace: str, cat
                                         "retentionPolicy": {"enabled": False, "days": 0}}]}}
 
 
+def management_lock(scope: str, name: str, level: str, notes: str = "") -> dict[str, Any]:
+    """A management lock on ``scope`` (subscription, resource group or resource id), shaped from the
+    ManagementLocks GetAtResourceGroupLevel example (Microsoft.Authorization 2016-09-01)."""
+    return {"id": f"{scope}/providers/Microsoft.Authorization/locks/{name}", "type": "Microsoft.Authorization/locks",
+            "name": name, "properties": {"level": level, "notes": notes,
+                                         "owners": [{"applicationId": "3c2b1a0f-9e8d-4c7b-8a69-5f4e3d2c1b0a"}]}}
+
+
 def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any]], *, safe: bool) -> list[dict[str, Any]]:
     """The subscription-level CIS settings for ``sub``, plus blob services and flow logs for
     the storage accounts and NSGs/VNets already in ``existing``."""
@@ -258,10 +266,22 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
                                 workspace=workspace if safe else None))
     # App Service: the web app exports HTTP logs when safe, only console logs when not; the function
     # app beside it is not judged by the HTTP-log control
+    # (resource logging, 6.1.4: the function app exports FunctionAppLogs when safe, nothing when not)
     site = web_site(sub, rg, f"app-cis-{sub[:4]}", location)
-    out += [site, web_site(sub, rg, f"func-cis-{sub[:4]}", location, kind="functionapp,linux"),
+    func = web_site(sub, rg, f"func-cis-{sub[:4]}", location, kind="functionapp,linux")
+    out += [site, func,
             site_diagnostic_setting(site, "app-logs", workspace,
                                     ["AppServiceHTTPLogs", "AppServiceConsoleLogs"] if safe else ["AppServiceConsoleLogs"])]
+    if safe:
+        out.append(site_diagnostic_setting(func, "func-logs", workspace, ["FunctionAppLogs"]))
+    # management locks (6.2): the resource group is CanNotDelete when safe; the unsafe subscription
+    # locks only its VM, so its restricted (mission-critical) storage account is unprotected
+    if safe:
+        out.append(management_lock(f"/subscriptions/{sub}/resourceGroups/{rg}", "rg-no-delete", "CanNotDelete",
+                                   "Production resource group"))
+    else:
+        vm_ids = [r["id"] for r in mine if r.get("type") == "Microsoft.Compute/virtualMachines"]
+        out += [management_lock(v, "vm-read-only", "ReadOnly") for v in vm_ids]
     # Defender for IoT: the hub's security solution is on when safe, present but Disabled when not
     out.append(iot_security_solution(sub, rg, location, workspace, enabled=safe))
     if safe:
@@ -270,6 +290,12 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
     if not safe:  # an edge network in a region without a watcher, its subnet without an NSG
         out.append(vnet(sub, rg, "edge-vnet", "eastus2", "10.9.0.0/16", [("edge", "10.9.1.0/24", None)]))
     return out
+
+
+def _days_ago(days: int) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    return (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def graph_settings(*, safe: bool) -> dict[str, dict[str, Any]]:
@@ -353,7 +379,23 @@ def graph_settings(*, safe: bool) -> dict[str, dict[str, Any]]:
                    "isSystemPreferredAuthenticationMethodEnabled": True,
                    "systemPreferredAuthenticationMethods": [], "userPreferredMethodForSecondaryAuthentication": "push",
                    "lastUpdatedDateTime": "2025-03-02T10:00:00Z"} for i in range(4)]}
-    return {"/reports/authenticationMethods/userRegistrationDetails": registrations,
+    # guest users (Graph v1.0 user resource with $select=id,userType,accountEnabled,createdDateTime,
+    # signInActivity): one active; when unsafe also one never used since creation 400 days ago, and a
+    # disabled one (not judged)
+    def guest(i: int, created_days: int, last_days: int | None, enabled: bool = True) -> dict[str, Any]:
+        return {"id": f"{i:08x}-3c4d-4e5f-8a6b-7c8d9e0f1a2b", "userType": "Guest", "accountEnabled": enabled,
+                "createdDateTime": _days_ago(created_days),
+                "signInActivity": {"lastSignInDateTime": _days_ago(last_days) if last_days is not None else None,
+                                   "lastSignInRequestId": None,
+                                   "lastNonInteractiveSignInDateTime": None,
+                                   "lastNonInteractiveSignInRequestId": None,
+                                   "lastSuccessfulSignInDateTime": None, "lastSuccessfulSignInRequestId": None}}
+    guests = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(id,userType,accountEnabled,"
+                                "createdDateTime,signInActivity)",
+              "value": [guest(1, 200, 3), guest(3, 500, 300, enabled=False)]
+              + ([] if safe else [guest(2, 400, None)])}
+    return {"/users": guests,
+            "/reports/authenticationMethods/userRegistrationDetails": registrations,
             "/policies/authorizationPolicy": auth, "/policies/identitySecurityDefaultsEnforcementPolicy": defaults,
             "/identity/conditionalAccess/policies": policies, "/identity/conditionalAccess/namedLocations": locations,
             "/directoryRoles(roleTemplateId='62e90394-69f5-4237-9190-012177145e10')/members": admins,

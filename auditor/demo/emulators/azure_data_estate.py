@@ -295,13 +295,18 @@ def data_resources(sub: str, rg: str, location: str, tenant: str) -> list[dict[s
     # restricted (EU only): the open account fails over to East US, the locked one stays in the EU
     out.append(cosmos_account(sub, rg, "cosmos-orders", ["West Europe", "East US"], public=True, local_auth=True,
                               key_uri=None, tags={"data-classification": "restricted"}))
-    out.append(cosmos_account(sub, rg, "cosmos-ledger", ["North Europe", "West Europe"], public=False,
-                              local_auth=False, key_uri="https://kv-prod-locked.vault.azure.net/keys/cmk-key",
-                              tags={"data-classification": "restricted"}))
+    ledger_acct = cosmos_account(sub, rg, "cosmos-ledger", ["North Europe", "West Europe"], public=False,
+                                 local_auth=False, key_uri="https://kv-prod-locked.vault.azure.net/keys/cmk-key",
+                                 tags={"data-classification": "restricted"})
+    # resource logging (CIS 6.1.4): the locked account exports its data-plane requests, the open one nothing
+    out += [ledger_acct, vault_diagnostic_setting(ledger_acct, "cosmos-to-law", workspace,
+                                                  category="DataPlaneRequests")]
     out.append(ml_registry(sub, rg, "mlreg-shared", [location, "eastus"], public=True,
                            principal="1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", tenant=tenant))
     out.append(ml_registry(sub, rg, "mlreg-eu", [location, "northeurope"], public=False,
                            principal="2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", tenant=tenant))
     from auditor.demo.emulators.azure_databricks_estate import databricks_resources  # CIS Azure 2.1
-    out += databricks_resources(sub, rg)
+    workspaces = databricks_resources(sub, rg)
+    # the locked workspace exports every log (allLogs); the open one has no diagnostic setting
+    out += workspaces + [vault_diagnostic_setting(workspaces[1], "dbw-to-law", workspace, category_group="allLogs")]
     return out
