@@ -291,6 +291,11 @@ CIS_IAM = {
     "security_contact": "bool|None: a SECURITY alternate contact is registered",
     "saml_providers": "int|None: IAM SAML identity providers in the account (aws.iam.federation)",
     "root_credentials_management": "bool|None: the organization manages member accounts' root credentials centrally",
+    # AWS Organizations, read in the management account only
+    "delegated_admins": "list[{account, status, services: list[str]|None}]|None: delegated administrators of "
+                        "Organizations-integrated services (aws.organizations.delegated_administrators)",
+    "org_policy_delegates": "list[str]|None: accounts the resource-based delegation policy lets manage Organizations "
+                            "policies ([] = no policy); a principal that is not an account id is kept as given",
 }
 CIS_STORE = {
     "mfa_delete": "bool|None: S3 versioning requires MFA to delete versions",
