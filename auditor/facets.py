@@ -264,6 +264,8 @@ GCP_CIS = {
     "lb_logging": "bool: request logging enabled on the backend service",
     "enabled_services": "list[str]: APIs enabled in the project",
     "contact_categories": "list[str]: CIS notification categories an Essential Contact subscribes to",
+    "access_approval": "bool|None: Access Approval enrolls at least one service for the project, itself or through "
+                       "a folder or the organisation (gcp.accessapproval.settings)",
 }
 
 # ---- CIS AWS Foundations, IAM and storage sections (account-level identity facts, users' credential use)

@@ -178,6 +178,7 @@ class GcpEndpoints(Section):
     serviceusage: str | None = None
     essentialcontacts: str | None = None
     dataproc: str | None = None
+    accessapproval: str | None = None
 
 
 class GcpConfig(Section):
