@@ -264,6 +264,8 @@ GCP_CIS = {
     "lb_logging": "bool: request logging enabled on the backend service",
     "enabled_services": "list[str]: APIs enabled in the project",
     "contact_categories": "list[str]: CIS notification categories an Essential Contact subscribes to",
+    "access_approval": "bool|None: Access Approval enrolls at least one service for the project, itself or through "
+                       "a folder or the organisation (gcp.accessapproval.settings)",
 }
 
 # ---- CIS AWS Foundations, IAM and storage sections (account-level identity facts, users' credential use)
@@ -291,6 +293,11 @@ CIS_IAM = {
     "security_contact": "bool|None: a SECURITY alternate contact is registered",
     "saml_providers": "int|None: IAM SAML identity providers in the account (aws.iam.federation)",
     "root_credentials_management": "bool|None: the organization manages member accounts' root credentials centrally",
+    # AWS Organizations, read in the management account only
+    "delegated_admins": "list[{account, status, services: list[str]|None}]|None: delegated administrators of "
+                        "Organizations-integrated services (aws.organizations.delegated_administrators)",
+    "org_policy_delegates": "list[str]|None: accounts the resource-based delegation policy lets manage Organizations "
+                            "policies ([] = no policy); a principal that is not an account id is kept as given",
 }
 CIS_STORE = {
     "mfa_delete": "bool|None: S3 versioning requires MFA to delete versions",

@@ -32,6 +32,10 @@ def test_example_and_starter_configs_validate():
         ("schedule:\n  timezone: Mars/Olympus\n", "schedule.timezone", "unknown time zone"),
         ("database:\n  url: ${AUDITOR_TEST_SURELY_UNSET}\n", "database.url", "AUDITOR_TEST_SURELY_UNSET is not set"),
         ("ignore:\n  - type: '*'\n", "ignore[0].owner", "required"),
+        ("checks:\n  aws_trusted_delegated_admins: ['111122223333', '12345']\n",
+         "checks.aws_trusted_delegated_admins", "item 1 is not a 12-digit AWS account id"),
+        ("checks:\n  aws_trusted_delegated_admins: [111122223333]\n",
+         "checks.aws_trusted_delegated_admins[0]", "valid string"),
     ],
 )
 def test_bad_config_names_file_and_field(text, field, problem):

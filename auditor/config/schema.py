@@ -178,6 +178,7 @@ class GcpEndpoints(Section):
     serviceusage: str | None = None
     essentialcontacts: str | None = None
     dataproc: str | None = None
+    accessapproval: str | None = None
 
 
 class GcpConfig(Section):
@@ -277,6 +278,17 @@ class ChecksConfig(Section):
     cmk_required_for: list[str] = ["restricted", "confidential"]
     admin_ports: list[int] = [22, 3389, 1433, 3306, 5432, 6379, 27017, 9200]
     disabled_rules: list[str] = []
+    aws_trusted_delegated_admins: list[str] = Field(
+        default=[], description="12-digit AWS account ids the organization trusts as delegated administrators "
+                                "(CIS AWS 7.0 2.1.5, 2.1.6); any other delegated administrator is a finding.")
+
+    @field_validator("aws_trusted_delegated_admins")
+    @classmethod
+    def _account_ids(cls, v: list[str]) -> list[str]:
+        for i, account in enumerate(v):
+            if not (isinstance(account, str) and len(account) == 12 and account.isascii() and account.isdigit()):
+                raise ValueError(f"item {i} is not a 12-digit AWS account id (quote it in YAML so leading zeros stay)")
+        return v
 
 
 class ScheduleConfig(Section):

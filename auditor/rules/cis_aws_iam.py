@@ -94,6 +94,68 @@ def root_access_not_centralized(res: Any, ctx: RuleContext) -> Result | None:
                  bad="root credentials management is off", what="organization features")
 
 
+# ---- delegated administration (AWS Organizations, management account) ---------------------------
+
+def _trusted_admins(ctx: RuleContext) -> set[str]:
+    checks = getattr(ctx.config, "checks", None)
+    return set(getattr(checks, "aws_trusted_delegated_admins", None) or [])
+
+
+@rule(id="organizations.policy_management_not_delegated",
+      title="Organizations policies are not managed by a trusted delegated administrator", severity="medium",
+      kind="posture",
+      rationale="Without a delegation policy every SCP, RCP and tag-policy change is made in the management "
+                "account, which no SCP restrains; a delegate that is not a vetted governance account can rewrite the "
+                "organization's guardrails.",
+      remediation="In the management account, attach a resource-based delegation policy (Organizations > Settings) "
+                  "that grants a dedicated governance account least-privilege policy actions, and list that account "
+                  "in checks.aws_trusted_delegated_admins.",
+      types=("aws.organizations.delegation_policy",), reads=("org_policy_delegates",))
+def policy_management_not_delegated(res: Any, ctx: RuleContext) -> Result | None:
+    delegates = facet(res, "org_policy_delegates")
+    if delegates is MISSING:
+        return None
+    if delegates is None:
+        return unknown("the Organizations delegation policy")
+    trusted = _trusted_admins(ctx)
+    ev = {"delegates": delegates, "trusted": sorted(trusted)}
+    if not delegates:
+        return Result(FAIL, "no delegation policy: Organizations policies are managed from the management account", ev)
+    untrusted = [d for d in delegates if d not in trusted]
+    if untrusted:
+        return Result(FAIL, f"the delegation policy names {len(untrusted)} account(s) not in "
+                            "checks.aws_trusted_delegated_admins", {**ev, "untrusted": untrusted})
+    return Result(PASS, "Organizations policies are delegated to trusted account(s) only", ev)
+
+
+@rule(id="organizations.services_not_delegated",
+      title="Organizations-integrated services are not run by trusted delegated administrators", severity="medium",
+      kind="posture",
+      rationale="Services administered from the management account concentrate daily work in the one account SCPs "
+                "cannot restrain; a delegated administrator that is not a vetted security or logging account holds "
+                "organization-wide control of that service.",
+      remediation="Register dedicated member accounts as delegated administrators of the integrated services "
+                  "(CloudTrail, GuardDuty, Security Hub...), deregister any other account, and list the dedicated "
+                  "ones in checks.aws_trusted_delegated_admins.",
+      types=("aws.organizations.delegated_administrators",), reads=("delegated_admins",))
+def services_not_delegated(res: Any, ctx: RuleContext) -> Result | None:
+    admins = facet(res, "delegated_admins")
+    if admins is MISSING:
+        return None
+    if admins is None or not isinstance(admins, list):
+        return unknown("delegated administrators")
+    trusted = _trusted_admins(ctx)
+    accounts = [str(a.get("account")) for a in admins if isinstance(a, dict)]
+    ev = {"delegated_admins": admins, "trusted": sorted(trusted)}
+    if not accounts:
+        return Result(FAIL, "no delegated administrator: integrated services are run from the management account", ev)
+    untrusted = [a for a in accounts if a not in trusted]
+    if untrusted:
+        return Result(FAIL, f"{len(untrusted)} delegated administrator(s) not in checks.aws_trusted_delegated_admins",
+                      {**ev, "untrusted": untrusted})
+    return Result(PASS, f"{len(accounts)} delegated administrator(s), all trusted", ev)
+
+
 # ---- users' credentials -----------------------------------------------------------------------
 
 @rule(id="iam.credentials_unused", title="User credentials unused for 45 days or more", severity="medium",

@@ -358,6 +358,17 @@ def essential_contacts(res: Any, ctx: RuleContext) -> Result | None:
         Result(PASS, "every CIS category has a contact")
 
 
+@rule(id="iam.access_approval_disabled", title="Access Approval is not enabled", severity="low", kind="posture",
+      rationale="With Access Approval, Google personnel need the customer's explicit approval before they access "
+                "the project's content; without it, Access Transparency only reports the access afterwards.",
+      remediation="Enable Access Transparency for the organisation, then enroll the project (or its folder or "
+                  "organisation) in Access Approval for all services.",
+      types=("gcp.accessapproval.settings",), reads=("access_approval",))
+def access_approval_disabled(res: Any, ctx: RuleContext) -> Result | None:
+    return flag(res, "access_approval", good=True, ok="Access Approval enrolls the project's services",
+                bad="no service is enrolled in Access Approval", what="Access Approval settings")
+
+
 # ------------------------------------------------------------------ networking (CIS section 3)
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from auditor.canonical import HashRules
-from collectors.aws import account, efs
+from collectors.aws import account, efs, organizations
 from collectors.spec import ResourceSpec
 
 CIS_IAM_SPECS: tuple[ResourceSpec, ...] = (
@@ -23,6 +23,24 @@ CIS_IAM_SPECS: tuple[ResourceSpec, ...] = (
         list_call="iam:list_organizations_features", permissions=("iam:ListOrganizationsFeatures",),
         hash_rules=HashRules(unordered=("config.EnabledFeatures",)), collect=account.collect_organizations_features,
         doc="Centralized root access for member accounts; answered by the management account only (others skip)."),
+    ResourceSpec(
+        provider="aws", type="aws.organizations.delegated_administrators", category="iam", service="organizations",
+        scope="global", list_call="organizations:describe_organization",
+        detail_calls=("organizations:list_delegated_administrators", "organizations:list_delegated_services_for_account"),
+        permissions=("organizations:DescribeOrganization", "organizations:ListDelegatedAdministrators",
+                     "organizations:ListDelegatedServicesForAccount"),
+        collect=organizations.collect_delegated_administrators,
+        doc="Delegated administrators of Organizations-integrated services and the services each runs; read in "
+            "the management account (accounts outside an organization, and member accounts, skip)."),
+    ResourceSpec(
+        provider="aws", type="aws.organizations.delegation_policy", category="iam", service="organizations",
+        scope="global", list_call="organizations:describe_organization",
+        detail_calls=("organizations:describe_resource_policy",),
+        permissions=("organizations:DescribeOrganization", "organizations:DescribeResourcePolicy"),
+        hash_rules=HashRules(unordered=("config.Delegates", "config.Actions", "facets.org_policy_delegates")),
+        collect=organizations.collect_delegation_policy,
+        doc="The resource-based delegation policy: member accounts allowed to manage Organizations policies "
+            "(management account only; others skip)."),
     ResourceSpec(
         provider="aws", type="aws.iam.support_access", category="iam", service="iam", scope="global",
         list_call="iam:list_entities_for_policy", permissions=("iam:ListEntitiesForPolicy",),

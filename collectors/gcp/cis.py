@@ -441,3 +441,43 @@ def collect_org_contacts(job: "GcpJob") -> Iterable["Resource"]:
     yield job.resource(native_id=f"//essentialcontacts.googleapis.com/{job.scope}/contacts", name=job.scope,
                        region="global", config={"contacts": count, "categories": sorted(subscribed)},
                        facets={"contact_categories": covered})
+
+
+# ------------------------------------------------------------------ Access Approval
+
+# Answers that mean "not enrolled" rather than "not read": no settings at this project, or the
+# FAILED_PRECONDITION Google gives while Access Transparency (its prerequisite) is off.
+AA_NOT_ENROLLED = {(404, "NOT_FOUND"), (400, "FAILED_PRECONDITION")}
+
+
+def access_approval_facets(settings: dict[str, Any]) -> dict[str, Any]:
+    """Enrolled here, or through a folder or the organisation (enrolledAncestor)."""
+    own = [str(s.get("cloudProduct")) for s in settings.get("enrolledServices") or [] if isinstance(s, dict)]
+    inherited = [str(s.get("cloudProduct")) for s in settings.get("ancestorsEnrolledServices") or []
+                 if isinstance(s, dict)]
+    return {"access_approval": bool(own or inherited or settings.get("enrolledAncestor") is True),
+            "access_approval_services": sorted(set(own) | set(inherited))}
+
+
+def collect_access_approval(job: "GcpJob") -> Iterable["Resource"]:
+    """One resource per project: its Access Approval settings. This is the one ``.get`` the CIS
+    slice adds to the custom role: the settings are configuration metadata (enrolled services,
+    notification e-mails that are not kept, a signing key name), never customer data."""
+    from collectors.gcp.errors import google_error
+
+    api = job.clients.accessapproval().projects()
+    name = f"projects/{job.scope}/accessApprovalSettings"
+    try:
+        settings = job.call(lambda: api.getAccessApprovalSettings(name=name).execute())
+        answered = "settings"
+    except Exception as exc:  # noqa: BLE001 - only the two "not enrolled" answers are kept; others re-raise
+        ge = google_error(exc)
+        if ge is None or (ge.code, ge.status) not in AA_NOT_ENROLLED:
+            raise
+        job.ctx.note(f"Access Approval in {job.scope}: {ge.status} (not enrolled)")
+        settings, answered = {}, ge.status
+    facets = access_approval_facets(settings)
+    config = {"answer": answered, "enrolledServices": facets["access_approval_services"],
+              "enrolledAncestor": settings.get("enrolledAncestor") is True}
+    yield job.resource(native_id=f"//accessapproval.googleapis.com/{name}", name=job.scope, region="global",
+                       config=config, facets={"access_approval": facets["access_approval"]})

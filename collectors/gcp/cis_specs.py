@@ -74,6 +74,10 @@ CIS_SPECS: tuple[ResourceSpec, ...] = (
     _spec("gcp.serviceusage.project_services", "iam", "serviceusage", "serviceusage.services.list",
           permissions=("serviceusage.services.list",), rules=HashRules(unordered=("config.enabled",)),
           collect=cis.collect_enabled_services, doc="Per project: enabled APIs (e.g. Cloud Asset Inventory)."),
+    _spec("gcp.accessapproval.settings", "iam", "accessapproval", "accessapproval.projects.getAccessApprovalSettings",
+          permissions=("accessapproval.settings.get",), rules=HashRules(unordered=("config.enrolledServices",)),
+          collect=cis.collect_access_approval,
+          doc="Per project: Access Approval enrollment (own or inherited); settings metadata, no customer data."),
     ResourceSpec(provider="gcp", type="gcp.essentialcontacts.organization", category="iam",
                  service="essentialcontacts", list_call="essentialcontacts.organizations.contacts.list",
                  permissions=("essentialcontacts.contacts.list",), scope="global",
@@ -95,4 +99,5 @@ CIS_CALL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "compute.backendServices.aggregatedList": ("compute.backendServices.list",),
     "serviceusage.services.list": ("serviceusage.services.list",),
     "essentialcontacts.organizations.contacts.list": ("essentialcontacts.contacts.list",),
+    "accessapproval.projects.getAccessApprovalSettings": ("accessapproval.settings.get",),
 }

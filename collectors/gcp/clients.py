@@ -197,6 +197,10 @@ class GcpClients:
     def cloudkms(self) -> Any:
         """Cloud KMS v1 (locations, key rings, keys and their IAM policies)."""
         return self._discovery("cloudkms", "v1", self.endpoint("cloudkms"))
+    def accessapproval(self) -> Any:
+        """Access Approval v1 (a project's settings: which services need explicit approval)."""
+        return self._discovery("accessapproval", "v1", self.endpoint("accessapproval"))
+
     def dataproc(self) -> Any:
         """Dataproc v1 (clusters per region, through the global endpoint)."""
         return self._discovery("dataproc", "v1", self.endpoint("dataproc"))

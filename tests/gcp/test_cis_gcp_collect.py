@@ -79,6 +79,10 @@ def test_seeded_cis_payloads_validate_against_discovery_documents() -> None:
         for attr, (api, schema) in schemas.items():
             for item in getattr(p, attr):
                 assert Validator(api).errors(schema, item) == [], (p.project_id, attr, item.get("name"))
+        settings = {"name": f"projects/{p.project_id}/accessApprovalSettings", **p.access_approval}
+        assert Validator("accessapproval").errors("AccessApprovalSettings", settings) == [], p.project_id
+    assert "unknown field 'enrolledService'" in " ".join(
+        Validator("accessapproval").errors("AccessApprovalSettings", {"enrolledService": []}))
     bad = {"name": "s", "destination": "storage.googleapis.com/b", "filtr": ""}
     assert "LogSink: unknown field 'filtr'" in Validator("logging").errors("LogSink", bad)
 
@@ -240,3 +244,24 @@ def test_folder_sinks_with_include_children_cover_the_projects_below(clean_run) 
     assert got[("logging.sink_all_entries_missing", "web-dev")].status == FAIL
     # the folder sink writes to ml-prod-logs, which has no locked retention: judged from the snapshot
     assert got[("logging.sink_bucket_unlocked", "folders/111")].status == FAIL
+
+
+def test_access_approval_unread_is_unknown_and_no_transparency_is_not_enrolled(run) -> None:  # type: ignore[no-untyped-def]
+    """Enrolled -> PASS, never enrolled -> FAIL, FAILED_PRECONDITION (no Access Transparency) -> FAIL,
+    denied or API disabled -> a unit status and no resource, so the rule cannot PASS."""
+    _, sink = run
+    settings = {r.account: r for r in sink.resources if r.type == "gcp.accessapproval.settings"}
+    assert {a: json.loads(r.facets) for a, r in settings.items()} == {
+        "cis-unsafe": {"access_approval": False}, "cis-safe": {"access_approval": True},
+        "cis-keyless": {"access_approval": False}}
+    assert json.loads(settings["cis-keyless"].config)["answer"] == "FAILED_PRECONDITION"
+    assert "approvers@example.com" not in settings["cis-safe"].config  # notification e-mails are not kept
+    with GcpFake(cis_estate(), strict=True) as fake:
+        fake.deny("cis-safe", "accessapproval.projects.getAccessApprovalSettings")
+        fake.disable_api("cis-unsafe", "accessapproval.googleapis.com")
+        denied, summary = collect(fake, anonymous_config(fake, projects=PROJECTS,
+                                                         resource_types=["gcp.accessapproval.settings"]))
+    units = {u.unit.account: u.status for u in denied.units}
+    assert not summary.complete
+    assert units == {"cis-safe": UnitStatus.DENIED, "cis-unsafe": UnitStatus.SKIPPED, "cis-keyless": UnitStatus.OK}
+    assert [r.account for r in denied.resources] == ["cis-keyless"]

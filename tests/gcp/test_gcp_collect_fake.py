@@ -97,6 +97,8 @@ def test_every_seeded_resource_is_collected(clean_run: Collected) -> None:
         "gcp.serviceusage.project_services": {f"//serviceusage.googleapis.com/projects/{p.project_id}/services"
                                               for p in _active(run)},
         "gcp.essentialcontacts.organization": {"//essentialcontacts.googleapis.com/organizations/123456789012/contacts"},
+        "gcp.accessapproval.settings": {f"//accessapproval.googleapis.com/projects/{p.project_id}/accessApprovalSettings"
+                                        for p in _active(run)},
         "gcp.logging.folder_sink": {"//logging.googleapis.com/folders/111/sinks/ml-folder-all"},
         "gcp.logging.organization_sink": {"//logging.googleapis.com/organizations/123456789012/sinks/org-audit-only"},
     }

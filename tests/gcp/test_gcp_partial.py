@@ -106,7 +106,7 @@ def test_one_item_pages_give_the_same_inventory(clean_run: Collected) -> None:
         assert sorted(r.resource_key for r in ours) == sorted(r.resource_key for r in clean_run.sink.resources)
         # an empty project still has its IAM policy, Compute settings and (CIS) monitoring summary
         assert sorted(r.type for r in sink.resources if r.account == "extra-empty") == [
-            "gcp.apikeys.inventory", "gcp.compute.project", "gcp.iam.project_policy", "gcp.logging.project_monitoring",
+            "gcp.accessapproval.settings", "gcp.apikeys.inventory", "gcp.compute.project", "gcp.iam.project_policy", "gcp.logging.project_monitoring",
             "gcp.serviceusage.project_services"]
         assert fake.calls["cloudresourcemanager.projects.list"] > 3  # discovery paged too
         hashes = {r.resource_key: r.content_hash for r in clean_run.sink.resources}

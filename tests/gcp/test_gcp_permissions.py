@@ -29,11 +29,15 @@ EXPECTED_TYPES = {
     "gcp.serviceusage.project_services", "gcp.essentialcontacts.organization", "gcp.logging.folder_sink",
     "gcp.logging.organization_sink", "gcp.compute.target_ssl_proxy",
     "gcp.dataproc.cluster",  # CIS GCP 8.1
+    "gcp.accessapproval.settings",  # CIS GCP 4.0 2.15 / 5.0 2.16
 }
 # Reads that only a ``.get`` permission grants (there is no list that returns them).
 GET_ONLY = {"compute.projects.get",
             "bigquery.datasets.get",  # datasets.list names datasets; access entries and the key need the get
-            "bigquery.tables.get"}  # table metadata (its key); reading rows is bigquery.tables.getData
+            "bigquery.tables.get",  # table metadata (its key); reading rows is bigquery.tables.getData
+            # Access Approval settings: configuration metadata (enrolled services), no customer data;
+            # the API has no list, and CIS GCP 4.0 2.15 / 5.0 2.16 cannot be judged without it
+            "accessapproval.settings.get"}
 
 
 def test_spec_table_covers_the_issue() -> None:

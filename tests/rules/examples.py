@@ -24,7 +24,7 @@ CONFIG = AuditorConfig(
                         github_orgs=["octo-org"], azure_tenants=[TENANT]),
     residency=ResidencyConfig(allowed={"internal": ["*"], "restricted": ["EU"], "br-only": ["BR"], "de-only": ["DE"],
                                        "eu-or-us": ["EU", "US"]}),
-    checks=ChecksConfig(access_key_max_age_days=90, sa_key_max_age_days=90),
+    checks=ChecksConfig(access_key_max_age_days=90, sa_key_max_age_days=90, aws_trusted_delegated_admins=[AWS_OTHER]),
 )
 EU = {"data-classification": "restricted"}
 GH_AUD = {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"}}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.identity.factories import AWS_OTHER
 from tests.rules.examples import ago, res
 
 ARN = "arn:aws:iam::aws:policy/"
@@ -49,6 +50,14 @@ EXAMPLES = {
     "iam.root_mfa": (lambda: root(root_mfa=False, root_hardware_mfa=False), lambda: root()),
     "iam.root_hardware_mfa": (lambda: root(root_hardware_mfa=False), lambda: root()),
     "iam.root_recent_use": (lambda: root(root_last_used=ago(2)), lambda: root(root_last_used=ago(200))),
+    # the trusted delegated administrator is AWS_OTHER (checks.aws_trusted_delegated_admins in examples.CONFIG)
+    "organizations.policy_management_not_delegated": (
+        lambda: a("aws.organizations.delegation_policy", org_policy_delegates=[AWS_OTHER, "999988887777"]),
+        lambda: a("aws.organizations.delegation_policy", org_policy_delegates=[AWS_OTHER])),
+    "organizations.services_not_delegated": (
+        lambda: a("aws.organizations.delegated_administrators", delegated_admins=[]),
+        lambda: a("aws.organizations.delegated_administrators", delegated_admins=[
+            {"account": AWS_OTHER, "status": "ACTIVE", "services": ["cloudtrail.amazonaws.com"]}])),
     "iam.root_access_not_centralized": (
         lambda: a("aws.iam.organizations_features", root_credentials_management=False),
         lambda: a("aws.iam.organizations_features", root_credentials_management=True)),

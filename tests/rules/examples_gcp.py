@@ -76,6 +76,8 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
         one("gcp.serviceusage.project_services", "iam", enabled_services=["cloudasset.googleapis.com"])),
     "logging.lb_logging_disabled": (one("gcp.compute.backend_service", "network", http_lb=True, lb_logging=False),
                                     one("gcp.compute.backend_service", "network", http_lb=True, lb_logging=True)),
+    "iam.access_approval_disabled": (one("gcp.accessapproval.settings", "iam", access_approval=False),
+                                     one("gcp.accessapproval.settings", "iam", access_approval=True)),
     "iam.essential_contacts_missing": (
         one("gcp.essentialcontacts.organization", "iam", contact_categories=["SECURITY"]),
         one("gcp.essentialcontacts.organization", "iam", contact_categories=[

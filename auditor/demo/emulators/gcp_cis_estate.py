@@ -365,6 +365,8 @@ def _twin(project_id: str, number: str, unsafe: bool) -> GcpProject:
     backend_service(p, "web-be", logging=not unsafe)
     if not unsafe:
         p.extra_services.append("cloudasset.googleapis.com")
+        p.access_approval = {"enrolledServices": [{"cloudProduct": "all", "enrollmentLevel": "BLOCK_ALL"}],
+                             "notificationEmails": ["approvers@example.com"]}
     if unsafe:
         https_proxy(p, "web", ssl_policy_=None)
         https_proxy(p, "web-eu", ssl_policy_=None, region="europe-west1")  # regional external LB
@@ -386,11 +388,13 @@ def _recent() -> str:
 
 def cis_estate() -> GcpEstate:
     """Project ``cis-unsafe`` breaks every judged CIS control; ``cis-safe`` is its compliant twin, and
-    ``cis-keyless`` an empty project (compliance with "no API keys" is having none)."""
+    ``cis-keyless`` an empty project (compliance with "no API keys" is having none) without Access
+    Transparency."""
     org = {"name": SAMPLE_ORG, "displayName": "example.com", "directoryCustomerId": "C0abc123",
            "state": "ACTIVE", "createTime": "2020-01-01T00:00:00Z", "etag": "W/org"}
     estate = GcpEstate(projects=[_twin("cis-unsafe", "200000000001", True), _twin("cis-safe", "200000000002", False),
-                                 GcpProject("cis-keyless", "200000000003", SAMPLE_ORG)],
+                                 # no Access Transparency: Access Approval answers FAILED_PRECONDITION
+                                 GcpProject("cis-keyless", "200000000003", SAMPLE_ORG, access_transparency=False)],
                        organization=org, zones=["europe-west1-b"], page_size=2)
     contact(estate, "secops@example.com", "SECURITY", "TECHNICAL", "TECHNICAL_INCIDENTS")
     contact(estate, "legal@example.com", "LEGAL", "SUSPENSION")

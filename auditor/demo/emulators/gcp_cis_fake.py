@@ -1,6 +1,6 @@
 """The GCP fake's CIS routes: Logging v2 (sinks, log-based metrics), Monitoring v3 (alert
 policies), Cloud DNS v1 (managed zones), API Keys v2, Service Usage v1 (enabled services),
-Essential Contacts v1 (organisation contacts) and Compute SSL policies, target HTTPS/SSL proxies
+Essential Contacts v1 (organisation contacts), Access Approval v1 (project settings) and Compute SSL policies, target HTTPS/SSL proxies
 and backend services, served from ``GcpProject`` / ``GcpEstate`` lists.
 
 Paths come from the discovery documents (gcp_fake compiles them) and payloads are validated
@@ -129,6 +129,17 @@ def cis_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
         page, token = fake._page(list(fake.estate.org_contacts), req, "pageSize")
         return {"contacts": page, **({"nextPageToken": token} if token else {})}
 
+    def access_approval(req: "Request") -> dict[str, Any]:
+        """A project's Access Approval settings; without Access Transparency the API refuses the
+        read with FAILED_PRECONDITION (what `gcloud access-approval settings get` then shows)."""
+        project = fake._project(req.params["projectsId"])
+        fake._gate("accessapproval", "accessapproval.projects.getAccessApprovalSettings", project)
+        if not project.access_transparency:
+            from auditor.demo.emulators.gcp_fake import ApiError
+
+            raise ApiError(400, "FAILED_PRECONDITION", "Precondition check failed.", "failedPrecondition")
+        return {"name": f"projects/{req.params['projectsId']}/accessApprovalSettings", **project.access_approval}
+
     def hierarchy_sinks(method_id: str, param: str, prefix: str) -> Handler:
         def handle(req: "Request") -> dict[str, Any]:
             name = f"{prefix}{req.params[param]}"
@@ -150,6 +161,7 @@ def cis_handlers(fake: "GcpFake") -> list[tuple[str, str, Handler]]:
              hierarchy_sinks("logging.organizations.sinks.list", "organizationsId", "organizations/")),
             ("serviceusage", "serviceusage.services.list", services),
             ("essentialcontacts", "essentialcontacts.organizations.contacts.list", contacts),
+            ("accessapproval", "accessapproval.projects.getAccessApprovalSettings", access_approval),
             *((api, mid, listing(api, mid, param, attr, field, size)) for api, mid, param, attr, field, size in LISTS),
             *(("compute", mid, compute_listing(mid, attr, kind, coll)) for mid, attr, kind, coll in COMPUTE_LISTS),
             *(("compute", mid, compute_aggregated(mid, attr, kind, coll)) for mid, attr, kind, coll in COMPUTE_AGGREGATED)]

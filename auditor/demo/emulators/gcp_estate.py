@@ -47,6 +47,10 @@ class GcpProject:
     ssl_proxies: list[dict[str, Any]] = field(default_factory=list)
     backend_services: list[dict[str, Any]] = field(default_factory=list)
     extra_services: list[str] = field(default_factory=list)  # enabled beyond the APIs the fake serves
+    # Access Approval v1 AccessApprovalSettings fields (name added by the fake); {} = never enrolled.
+    # access_transparency False: the API answers FAILED_PRECONDITION, as it does without Access Transparency.
+    access_approval: dict[str, Any] = field(default_factory=dict)
+    access_transparency: bool = True
     # ML platform (gcp_ml_estate.py builds these): Vertex AI, Workbench, GKE
     vertex_models: list[dict[str, Any]] = field(default_factory=list)
     vertex_endpoints: list[dict[str, Any]] = field(default_factory=list)

@@ -46,6 +46,7 @@ SERVICE_HOSTS = {
     "serviceusage": "serviceusage.googleapis.com",
     "essentialcontacts": "essentialcontacts.googleapis.com",
     "dataproc": "dataproc.googleapis.com",
+    "accessapproval": "accessapproval.googleapis.com",
 }
 SERVICE_TITLES = {
     "compute": "Compute Engine API",
@@ -66,6 +67,7 @@ SERVICE_TITLES = {
     "serviceusage": "Service Usage API",
     "essentialcontacts": "Essential Contacts API",
     "dataproc": "Cloud Dataproc API",
+    "accessapproval": "Access Approval API",
 }
 
 
@@ -239,7 +241,7 @@ class GcpFake:
                 + ("/" + SERVICE_PATH[name] if name in SERVICE_PATH else "")
                 for name in ("storage", "compute", "iam", "resourcemanager", "aiplatform", "notebooks", "container",
                              "artifactregistry", "sqladmin", "bigquery", "cloudkms", "logging", "monitoring", "dns",
-                             "apikeys", "serviceusage", "essentialcontacts", "dataproc")}
+                             "apikeys", "serviceusage", "essentialcontacts", "dataproc", "accessapproval")}
 
     # ------------------------------------------------------------ switches
 

@@ -35,6 +35,7 @@ DOCUMENTS = {
     "serviceusage": "serviceusage.v1.json",
     "essentialcontacts": "essentialcontacts.v1.json",
     "dataproc": "dataproc.v1.json",
+    "accessapproval": "accessapproval.v1.json",
 }
 
 _INT_STRING = re.compile(r"^-?\d+$")
