@@ -370,7 +370,8 @@ Generated from the registry: `automated` controls have at least one rule; `manua
 `not collected` controls have none (`auditor compliance --list` gives each one's reason; the
 not-collected ones are listed at the end of this page with the note their table gives).
 `automated + manual + not collected = controls`. The last two columns measure the goal that
-every control the public compliance data automates is automated here too.
+every control the public compliance data automates is automated here too (a control whose only
+upstream check always answers MANUAL, such as AWS contact details, counts as manual upstream).
 
 | framework | controls | automated | manual | not collected | automatable upstream | of those automated here |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
