@@ -371,6 +371,15 @@ NETWORK_POSTURE = {
     "retention_days": "int|None: log retention in days (0 = never deleted: retention off, or on with 0 days)",
     "traffic_analytics": "bool|None: flow logs are sent to a Log Analytics workspace",
     "bastion_hosts": "int|None: Azure Bastion hosts in the subscription",
+    # public IP addresses (azure.network.public_ip): in use or left allocated (CIS Azure 7.7)
+    "attached": "bool|None: the public IP is associated with a resource: an IP configuration of a NIC, load "
+                "balancer or application gateway frontend, VPN/ExpressRoute gateway, Bastion host or firewall "
+                "(properties.ipConfiguration), or a NAT gateway (properties.natGateway); None when the payload "
+                "carries no properties or a reference without a usable id",
+    "attached_to": "str|None: lower-case ARM id of what holds it (that IP configuration or NAT gateway)",
+    "allocation_method": "'Static'|'Dynamic'|None: publicIPAllocationMethod (a Static address is held, and "
+                         "billed, while unused)",
+    "sku": "str|None: the public IP SKU name (Basic, Standard)",
 }
 # Azure Defender for Cloud (category "security", beside the AWS services above)
 DEFENDER = {

@@ -320,6 +320,30 @@ def vnet_ddos_protection(res: Any, ctx: RuleContext) -> Result | None:
                  "DDoS Network Protection off")
 
 
+@rule(id="network.public_ip_unused", title="Public IP address is not associated with any resource", severity="low",
+      kind="posture",
+      rationale="CIS asks that public IP addresses be reviewed periodically and the ones not in use deleted: an "
+                "address left allocated (and, when Static, billed) is exposure nobody watches, and can be "
+                "attached to a resource later without the review its creation would have had. The upstream "
+                "check looks each address up in Shodan; this rule makes no outside call (and needs no API key): it "
+                "judges the review's question from the address's own ARM record, which names the NIC, "
+                "frontend, gateway, Bastion or firewall IP configuration or NAT gateway that uses it.",
+      remediation="Review the address; if nothing needs it, delete it (az network public-ip delete); otherwise "
+                  "associate it with the resource that should hold it.",
+      types=("azure.network.public_ip",), reads=("attached",))
+def public_ip_unused(res: Any, ctx: RuleContext) -> Result | None:
+    v = facet(res, "attached")
+    if v is MISSING:
+        return None
+    ev = {"name": res.name, "allocation_method": res.facets.get("allocation_method"), "sku": res.facets.get("sku")}
+    if v is None:
+        return unknown("the public IP's association", ev)
+    if v:
+        return Result(PASS, "in use", {**ev, "attached_to": res.facets.get("attached_to")})
+    method = ev["allocation_method"]
+    return Result(FAIL, f"not associated with any resource{f' ({method} allocation)' if method else ''}", ev)
+
+
 # ---- storage accounts --------------------------------------------------------------------------
 
 @rule(id="storage.shared_key_access", title="Storage account allows shared-key authorisation", severity="high",

@@ -120,6 +120,31 @@ def subnet_posture_facets(doc: dict[str, Any]) -> dict[str, Any]:
     return {"nsg_attached": bool((props(doc).get("networkSecurityGroup") or {}).get("id"))}
 
 
+def _ref_id(value: Any) -> str | None:
+    """The ``id`` of an ARM sub-resource reference, lower-cased; None unless it is a non-empty string."""
+    ref = value.get("id") if isinstance(value, dict) else None
+    return ref.lower() if isinstance(ref, str) and ref.strip() else None
+
+
+def public_ip_facets(doc: dict[str, Any]) -> dict[str, Any]:
+    """Whether a public IP is in use (CIS Azure 7.7). ARM names the holder on the address itself:
+    ``ipConfiguration`` (read-only) for every IP configuration that uses it (NIC, load balancer and
+    application gateway frontends, VPN/ExpressRoute gateways, Bastion, firewalls, route servers) and
+    ``natGateway`` for a NAT gateway; neither means nothing uses it. No properties, or a reference
+    without a usable id: unknown."""
+    sku = doc.get("sku")
+    sku_name = sku.get("name") if isinstance(sku, dict) else None
+    p = doc.get("properties")
+    method = p.get("publicIPAllocationMethod") if isinstance(p, dict) else None
+    out: dict[str, Any] = {"sku": sku_name if isinstance(sku_name, str) else None,
+                           "allocation_method": method if isinstance(method, str) else None}
+    refs = [p.get(k) for k in ("ipConfiguration", "natGateway")] if isinstance(p, dict) else []
+    holder = next((h for h in map(_ref_id, refs) if h), None)
+    if not isinstance(p, dict) or (holder is None and any(r is not None for r in refs)):
+        return {**out, "attached": None, "attached_to": None}
+    return {**out, "attached": holder is not None, "attached_to": holder}
+
+
 def flow_log_facets(doc: dict[str, Any]) -> dict[str, Any]:
     p = props(doc)
     analytics = ((p.get("flowAnalyticsConfiguration") or {}).get("networkWatcherFlowAnalyticsConfiguration") or {})

@@ -139,8 +139,9 @@ def security_groups(ctx: AzureContext) -> Iterator[Resource]:
 
 
 def public_ips(ctx: AzureContext) -> Iterator[Resource]:
+    """Public IPs and whether anything uses them (the address names its holder: CIS Azure 7.7)."""
     yield from _emit(ctx, "azure.network.public_ip", ctx.client("network").public_ip_addresses.list_all(),
-                     lambda doc: {})
+                     cn.public_ip_facets)
 
 
 # ---- identity and access -----------------------------------------------------------------------

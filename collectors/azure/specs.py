@@ -108,7 +108,7 @@ SPECS: tuple[ResourceSpec, ...] = (
                   "config.properties.networkInterfaces", "config.properties.subnets")),
           "Network security groups; rules normalised to (cidr, protocol, ports)."),
     _spec("azure.network.public_ip", "network", "network", "public_ip_addresses.list_all", (), c.public_ips,
-          _rules(), "Public IP addresses."),
+          _rules(), "Public IP addresses and what uses them (NIC/frontend IP configuration or NAT gateway)."),
     _spec("azure.authorization.role_definition", "iam", "authorization", "role_definitions.list",
           ("role_assignments.list_for_subscription", "role_definitions.get_by_id"), c.role_definitions,
           _rules(("config.properties.updatedOn", "config.properties.updatedBy"),

@@ -13,19 +13,21 @@ from typing import Any, Iterator
 
 import pytest
 
-from auditor.demo.emulators.azure_estate import SUB_PROD, TENANT
+from auditor.demo.emulators.azure_estate import SUB_PROD, TENANT, seeded_estate
 from auditor.demo.emulators.azure_cis_estate import management_lock, site_diagnostic_setting, web_site
 from auditor.demo.emulators.azure_data_estate import data_resources
 
 SHAPES = json.loads((Path(__file__).parent / "data" / "arm_data_fields.json").read_text())["shapes"]
-# the CIS estate's management locks and site diagnostic settings (CIS Azure 6.2, 6.1.4) are held to
-# the same definitions
+# the CIS estate's management locks, site diagnostic settings and public IPs (CIS Azure 6.2, 6.1.4, 7.7)
+# are held to the same definitions
 _SITE = web_site(SUB_PROD, "rg-prod", "func-prod", "westeurope", kind="functionapp,linux")
 PAYLOADS = data_resources(SUB_PROD, "rg-prod", "westeurope", TENANT) + [
     management_lock(f"/subscriptions/{SUB_PROD}/resourceGroups/rg-prod", "rg-no-delete", "CanNotDelete", "Production"),
     management_lock(_SITE["id"], "site-read-only", "ReadOnly"),
     site_diagnostic_setting(_SITE, "func-logs", "/subscriptions/x/resourceGroups/rg/providers/"
-                            "Microsoft.OperationalInsights/workspaces/law", ["FunctionAppLogs"])]
+                            "Microsoft.OperationalInsights/workspaces/law", ["FunctionAppLogs"])] + [
+    # public IPs (CIS Azure 7.7): held by a NIC, by a Bastion host, and by nothing
+    r for r in seeded_estate()["resources"] if r["type"] == "Microsoft.Network/publicIPAddresses"]
 
 
 def at(doc: Any, path: str) -> Iterator[dict[str, Any]]:

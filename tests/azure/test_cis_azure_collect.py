@@ -40,7 +40,7 @@ CIS_TYPES = ("azure.security.pricing", "azure.security.contacts", "azure.monitor
              "azure.network.bastion_hosts", "azure.security.assessments", "azure.monitor.app_insights",
              "azure.resources.subscription", "azure.authorization.role_definition",
              "azure.authorization.policy_assignment", "azure.security.iot_solutions", "azure.web.site",
-             "azure.authorization.locks")
+             "azure.authorization.locks", "azure.network.public_ip")
 # Rules of cis_azure_ops.py judged on this estate: sites' resource logging (6.1.4) and the lock on the
 # restricted (mission-critical) storage account (6.2).
 OPS_RULES = ("monitor.resource_logging", "iam.azure_critical_resource_unlocked")
@@ -200,6 +200,12 @@ def test_collected_facets(run) -> None:  # type: ignore[no-untyped-def]
     assert unsafe["shared_key_access"] is True and unsafe["blob_soft_delete_days"] == 0
     subnets = {r.name: json.loads(r.facets) for r in sink.by_type("azure.network.subnet") if r.account == UNSAFE}
     assert subnets["app"]["nsg_attached"] is False and "nsg_attached" not in subnets["GatewaySubnet"]
+    bas = f"/subscriptions/{SAFE}/resourcegroups/rg-cis/providers/microsoft.network/bastionhosts/bas-hub"
+    assert one(SAFE, "azure.network.public_ip") == {
+        "attached": True, "attached_to": f"{bas}/bastionhostipconfigurations/bastionhostipconfiguration",
+        "allocation_method": "Static", "sku": "Standard"}
+    assert one(UNSAFE, "azure.network.public_ip") == {"attached": False, "attached_to": None,
+                                                      "allocation_method": "Static", "sku": "Standard"}
     logs = [json.loads(r.facets) for r in sink.by_type("azure.network.flow_log") if r.account == UNSAFE]
     assert sorted(f["retention_days"] for f in logs) == [7, 7] and not any(f["traffic_analytics"] for f in logs)
 
@@ -456,3 +462,38 @@ def test_guest_staleness_counts_any_sign_in_and_creation_when_never_used() -> No
         {"id": "E", "accountEnabled": False, "createdDateTime": ago(900)},  # disabled: not judged
     ]
     assert guest_facets(guests, NOW) == {"guests": 5, "stale_guests": ["c", "d"]}
+
+
+def test_public_ip_in_use_is_read_from_its_holder_and_unknown_without_properties() -> None:
+    """CIS 7.7: the address names what uses it (any IP configuration, or a NAT gateway); an address
+    whose payload carries no properties is UNKNOWN, never PASS."""
+    from collectors.azure.cis_normalise import public_ip_facets
+    from tests.rules.examples import res
+
+    lb = (f"/subscriptions/{UNSAFE}/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/"
+          "frontendIPConfigurations/fe")
+    nat = f"/subscriptions/{UNSAFE}/resourceGroups/rg/providers/Microsoft.Network/natGateways/nat-out"
+    sku = {"name": "Standard", "tier": "Regional"}
+    cases = {
+        "lb": ({"sku": sku, "properties": {"publicIPAllocationMethod": "Static", "ipConfiguration": {"id": lb}}},
+               {"attached": True, "attached_to": lb.lower()}, PASS),
+        "nat": ({"sku": sku, "properties": {"publicIPAllocationMethod": "Static", "natGateway": {"id": nat}}},
+                {"attached": True, "attached_to": nat.lower()}, PASS),
+        # a Basic dynamic address nothing uses holds no address, but is still an unused resource
+        "idle": ({"sku": {"name": "Basic"}, "properties": {"publicIPAllocationMethod": "Dynamic",
+                                                           "ipConfiguration": None}},
+                 {"attached": False, "attached_to": None, "allocation_method": "Dynamic", "sku": "Basic"}, FAIL),
+        # a reference ARM would not send (no usable id): cannot tell, so neither FAIL nor PASS
+        "hostile": ({"sku": "Standard", "properties": {"ipConfiguration": {"id": 42}, "publicIPAllocationMethod": []}},
+                    {"attached": None, "allocation_method": None, "sku": None}, UNKNOWN),
+        "blank": ({"sku": sku, "properties": {"natGateway": {"id": " "}}}, {"attached": None}, UNKNOWN),
+        "unread": ({"sku": sku}, {"attached": None, "attached_to": None, "allocation_method": None}, UNKNOWN),
+    }
+    for name, (doc, expected, status) in cases.items():
+        f = public_ip_facets(doc)
+        assert {k: f[k] for k in expected} == expected, name
+        assert unknown_facet_keys("network", f) == []
+        rs = [stored(res("azure", "azure.network.public_ip", "network", name, f))]
+        [finding] = evaluate(rs, rs, CONFIG, rules=["network.public_ip_unused"], as_of=NOW)[0]
+        assert finding.status == status, name
+        assert finding.evidence["name"] == name and "ipAddress" not in json.dumps(finding.evidence)

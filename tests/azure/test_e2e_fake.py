@@ -36,7 +36,7 @@ def config(r):  # type: ignore[no-untyped-def]
 def test_every_type_collected_in_both_readable_subscriptions(e2e) -> None:
     expected = {
         "azure.storage.account": 8, "azure.storage.container": 4, "azure.compute.vm": 4, "azure.compute.disk": 2,  # dev disks: throttled
-        "azure.network.vnet": 3, "azure.network.subnet": 5, "azure.network.nsg": 3, "azure.network.public_ip": 1,
+        "azure.network.vnet": 3, "azure.network.subnet": 5, "azure.network.nsg": 3, "azure.network.public_ip": 3,
         "azure.authorization.role_definition": 8, "azure.authorization.role_assignment": 7,
         "azure.identity.user_assigned": 2, "azure.identity.federated_credential": 4,
         "azure.resources.subscription": 2,
@@ -144,6 +144,13 @@ def test_vms_public_ips_identity_and_disks(e2e) -> None:
     assert web["disk_encryption"] == "provider" and db["disk_encryption"] == "customer"
     assert web["network_groups"] == [nsg.resource_key for nsg in e2e.sink.by_type("azure.network.nsg")
                                      if nsg.name == "prod-nsg-open"]
+    # the addresses themselves (CIS 7.7): the web VM's is held by its NIC, prod's orphan by nothing
+    pips = {n: facets(r) for n, r in by_name(e2e, "azure.network.public_ip").items()}
+    assert pips["prod-vm-web0-pip"]["attached"] is True and pips["prod-vm-web0-pip"]["attached_to"].endswith(
+        "/networkinterfaces/prod-vm-web0-nic/ipconfigurations/ipconfig1")
+    assert pips["pip-orphan"] == {"attached": False, "attached_to": None, "allocation_method": "Static",
+                                  "sku": "Standard"}
+    assert pips["pip-bas"]["attached"] is True  # dev's Bastion host
     cfg = config(vms["prod-vm-web0"])
     assert cfg["properties"]["hardwareProfile"]["vmSize"] == "Standard_D2s_v5"
     assert cfg["properties"]["storageProfile"]["osDisk"]["osType"] == "Linux"

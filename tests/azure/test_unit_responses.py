@@ -89,7 +89,7 @@ def test_429_with_retry_after_is_honoured_then_succeeds(router: ArmRouter) -> No
         sink, units, summary = run(cfg, DummyCredential(), max_attempts=3)
         elapsed = time.perf_counter() - t0
     assert units[(SUB_PROD, "azure.network.public_ip")].status is UnitStatus.OK
-    assert len(sink.resources) == 1 and elapsed >= 1.0 and summary.complete
+    assert len(sink.resources) == 2 and elapsed >= 1.0 and summary.complete  # prod has two public IPs
 
 
 def test_429_outlasting_retries_is_throttled_not_empty(router: ArmRouter) -> None:
@@ -141,10 +141,11 @@ def test_all_subscriptions_and_management_group(router: ArmRouter) -> None:
 def test_sovereign_clouds_use_their_endpoint_and_scope(router: ArmRouter, cloud: str, host: str) -> None:
     cfg = AzureConfig(cloud=cloud, subscriptions=[SUB_PROD], resource_types=["azure.network.public_ip"])
     cred = DummyCredential()
+    router.base_url = host  # that cloud's ARM writes its own host into nextLink (two pages here)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         mock_arm(rsps, router, host)
         sink, units, _ = run(cfg, cred)
-    assert units[(SUB_PROD, "azure.network.public_ip")].status is UnitStatus.OK and len(sink.resources) == 1
+    assert units[(SUB_PROD, "azure.network.public_ip")].status is UnitStatus.OK and len(sink.resources) == 2
     assert cred.scopes[0] == (f"{host}/.default",)
 
 

@@ -100,6 +100,12 @@ EXAMPLES: dict[str, tuple[Estate, Estate]] = {
                                    lambda: one("azure.network.subnet", "network", nsg_attached=True)),
     "network.vnet_ddos_protection": (lambda: one("azure.network.vnet", "network", ddos_protection=False),
                                      lambda: one("azure.network.vnet", "network", ddos_protection=True)),
+    "network.public_ip_unused": (
+        lambda: one("azure.network.public_ip", "network", attached=False, attached_to=None,
+                    allocation_method="Static", sku="Standard"),
+        lambda: one("azure.network.public_ip", "network", attached=True, allocation_method="Static", sku="Standard",
+                    attached_to="/subscriptions/s/resourcegroups/rg/providers/microsoft.network/networkinterfaces/"
+                                "vm-nic/ipconfigurations/ipconfig1")),
     "storage.shared_key_access": (account(shared_key_access=True), account(shared_key_access=False)),
     "storage.cross_tenant_replication": (account(cross_tenant_replication=True), account(cross_tenant_replication=False)),
     "storage.trusted_services_bypass": (account(trusted_services_bypass=False), account(trusted_services_bypass=True)),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.demo.emulators.azure_estate import rid, vnet
+from auditor.demo.emulators.azure_estate import public_ip, rid, vnet
 
 # Defender plans CIS requires on (pricing names) — the rules in auditor/rules/cis_azure.py.
 DEFENDER_PLANS = ("CloudPosture", "Api", "VirtualMachines", "Containers", "StorageAccounts", "AppServices",
@@ -284,9 +284,16 @@ def cis_resources(sub: str, rg: str, location: str, existing: list[dict[str, Any
         out += [management_lock(v, "vm-read-only", "ReadOnly") for v in vm_ids]
     # Defender for IoT: the hub's security solution is on when safe, present but Disabled when not
     out.append(iot_security_solution(sub, rg, location, workspace, enabled=safe))
+    # public IPs (7.7): the Bastion host's address is in use; the unsafe subscription keeps a Static
+    # address that nothing uses (PublicIPAddressListAll shapes)
     if safe:
-        out.append(bastion_host(sub, rg, location))
+        bastion = bastion_host(sub, rg, location)
+        out.append(bastion)
+        out.append(public_ip(sub, rg, "pip-bas", location, "20.61.40.21",
+                             bastion["properties"]["ipConfigurations"][0]["id"]))
         out.append(app_insights(sub, rg, location, workspace))
+    else:
+        out.append(public_ip(sub, rg, "pip-orphan", location, "20.61.40.22", None))
     if not safe:  # an edge network in a region without a watcher, its subnet without an NSG
         out.append(vnet(sub, rg, "edge-vnet", "eastus2", "10.9.0.0/16", [("edge", "10.9.1.0/24", None)]))
     return out
