@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, select, update
 from auditor import __version__
 from auditor.errors import ConcurrentRunError
 from auditor.model import COMPLETED_STATUSES, Resource, SnapshotStatus
-from auditor.store.schema import collection_units, snapshots
+from auditor.store.schema import snapshots
 
 log = logging.getLogger(__name__)
 _RV_COLUMNS = (
@@ -41,9 +41,9 @@ _RV_COLUMNS = (
 
 
 _UNIT_COLUMNS = (
-    "snapshot_id", "unit_key", "provider", "account", "region", "resource_type", "status", "error",
-    "resource_count", "api_calls", "started_at", "duration_ms",
+    "unit_key", "provider", "account", "region", "resource_type", "status", "error", "resource_count", "valid_from",
 )
+_UNIT_STATE = slice(5, 8)  # status, error, resource_count: what makes a new unit version
 
 
 def unit_key(provider: str, account: str, region: str, resource_type: str) -> str:
@@ -81,6 +81,8 @@ class IngestStats:
     seen: int = 0
     closed: int = 0  # resources deleted (missing from a completed unit)
     moved: int = 0  # open versions superseded because their key now comes from another unit
+    unit_versions: int = 0  # unit history rows written (a unit's status, error or count changed)
+    api_calls: int = 0
 
 
 def recover_dead_snapshots(engine: Engine, *, stale_after_s: float = 300) -> list[int]:
@@ -144,6 +146,8 @@ class SnapshotWriter:
     per flush they cost one of each. No transaction stays open between flushes.
     """
 
+    writes_unit_history = True  # False where another process records the units (a distributed worker)
+
     def __init__(self, engine: Engine, *, note: str | None = None, flush_rows: int = 5000,
                  flush_interval_s: float = 1.0) -> None:
         recover_dead_snapshots(engine)
@@ -195,12 +199,9 @@ class SnapshotWriter:
             f"VALUES ({', '.join([self._ph] * len(_RV_COLUMNS))})"
         )
         self._unit_sql = (
-            f"INSERT INTO collection_units ({', '.join(_UNIT_COLUMNS)}) "
+            f"INSERT INTO unit_versions ({', '.join(_UNIT_COLUMNS)}) "
             f"VALUES ({', '.join([self._ph] * len(_UNIT_COLUMNS))})"
         )
-        # Unit rows bypass the ORM (per row it cost more than the row itself); the column type's
-        # own bind processor keeps their timestamps in the form SQLAlchemy reads back.
-        self._stamp = collection_units.c.started_at.type.bind_processor(engine.dialect) or (lambda v: v)
         self._units_with_status: dict[str, str] = {}
         # The queue: ("w", unit key | None, {resource_key: Resource}), ("u", unit key, status, row, result)
         self._queue: list[tuple] = []
@@ -251,9 +252,9 @@ class SnapshotWriter:
         key = unit_key(u.provider, u.account, u.region, u.resource_type)
         status = result.status.value if hasattr(result.status, "value") else str(result.status)
         self._units_with_status[key] = status
-        row = (self.snapshot_id, key, u.provider, u.account, u.region, u.resource_type, status,
-               _safe_error(result.error), result.resource_count, result.api_calls, self._stamp(result.started_at),
-               int(result.duration_s * 1000))
+        self.stats.api_calls += int(result.api_calls or 0)
+        row = (key, u.provider, u.account, u.region, u.resource_type, status, _safe_error(result.error),
+               int(result.resource_count or 0), self.snapshot_id)
         self._queue.append(("u", key, status, row, result))
         self._queued_rows += 1
         self._maybe_flush()
@@ -284,6 +285,8 @@ class SnapshotWriter:
         try:
             self._load_heads(cur, self._units_needed(queue))
             plan = _FlushPlan()
+            if self.writes_unit_history:
+                plan.unit_heads = self._unit_heads(cur, {item[1] for item in queue if item[0] == "u"})
             for item in queue:
                 if item[0] == "w":
                     self._plan_write(cur, plan, item[1], item[2])
@@ -332,6 +335,25 @@ class SnapshotWriter:
             cur.execute(sql + "unit_key = ANY(%s)", (todo,))
             for uk, k, vid, h, vf in cur.fetchall():
                 self._heads[uk][k] = [vid, h, vf, False]
+
+    def _unit_heads(self, cur, keys: set[str]) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
+        """The open history row of each unit recorded in this flush: key -> (id, state, valid_from)."""
+        out: dict[str, tuple] = {}
+        if not keys:
+            return out
+        todo = sorted(keys)
+        sql = "SELECT unit_key, id, status, error, resource_count, valid_from FROM unit_versions WHERE valid_to IS NULL AND "
+        if self._sqlite:
+            for i in range(0, len(todo), 500):
+                chunk = todo[i:i + 500]
+                cur.execute(sql + f"unit_key IN ({', '.join('?' * len(chunk))})", chunk)
+                for k, vid, st, err, n, vf in cur.fetchall():
+                    out[k] = (vid, (st, err, n), vf)
+        else:
+            cur.execute(sql + "unit_key = ANY(%s)", (todo,))
+            for k, vid, st, err, n, vf in cur.fetchall():
+                out[k] = (vid, (st, err, n), vf)
+        return out
 
     def _plan_write(self, cur, plan: "_FlushPlan", default_unit: str | None, by_key: dict[str, Resource]) -> None:  # type: ignore[no-untyped-def]
         sid = self.snapshot_id
@@ -383,7 +405,23 @@ class SnapshotWriter:
         distributed worker overrides this to report ``gone`` to the coordinator instead.)"""
         plan.close_ids.extend(gone)
         self.stats.closed += len(gone)
-        plan.units.append(row)
+        self._plan_unit_row(plan, row)
+
+    def _plan_unit_row(self, plan: "_FlushPlan", row: tuple) -> None:
+        """A unit's history changes only when its status, error or count does."""
+        key, sid = row[0], self.snapshot_id
+        head = plan.unit_heads.get(key)
+        if key in plan.units:  # recorded twice in one flush: the later record wins
+            plan.units[key] = row
+            return
+        if head is not None and head[1] == row[_UNIT_STATE]:
+            return  # unchanged: the open interval already covers this snapshot
+        if head is not None:
+            if head[2] == sid:
+                plan.unit_replace.append((key,))  # recorded again in this snapshot: replace
+            else:
+                plan.unit_close_ids.append(head[0])
+        plan.units[key] = row
 
     def _apply(self, cur, plan: "_FlushPlan") -> None:  # type: ignore[no-untyped-def]
         sid, ph = self.snapshot_id, self._ph
@@ -408,8 +446,17 @@ class SnapshotWriter:
             self._insert_rows(cur, "ingest_new", ("resource_key",), plan.new_keys,
                               f"INSERT INTO ingest_new (resource_key) VALUES ({ph})")
             self._new_keys += len(plan.new_keys)
+        if plan.unit_replace:
+            cur.executemany(f"DELETE FROM unit_versions WHERE unit_key = {ph} AND valid_from = {sid} "
+                            "AND valid_to IS NULL", plan.unit_replace)
+        if plan.unit_close_ids:
+            cur.executemany(f"UPDATE unit_versions SET valid_to = {sid} WHERE id = {ph}",
+                            [(i,) for i in plan.unit_close_ids])
         if plan.units:
-            self._insert_rows(cur, "collection_units", _UNIT_COLUMNS, plan.units, self._unit_sql)
+            self._insert_rows(cur, "unit_versions", _UNIT_COLUMNS, list(plan.units.values()), self._unit_sql)
+            self.stats.unit_versions += len(plan.units)
+            for key, row in plan.units.items():  # the flush may go on after this apply: heads move on
+                plan.unit_heads[key] = (None, row[_UNIT_STATE], sid)
 
     def _insert_rows(self, cur, table: str, columns: tuple[str, ...], rows: list[tuple], sql: str) -> None:  # type: ignore[no-untyped-def]
         """``COPY`` on PostgreSQL (several times faster than INSERTs), ``executemany`` on SQLite."""
@@ -427,12 +474,13 @@ class SnapshotWriter:
         self.flush()
         sid = self.snapshot_id
         c = self._conn
-        if self._new_keys:
-            cur = c.connection.dbapi_connection.cursor()
-            try:
+        cur = c.connection.dbapi_connection.cursor()
+        try:
+            if self._new_keys:
                 self._settle_new_keys(cur, sid)
-            finally:
-                cur.close()
+            self._close_unrecorded_units(cur, sid)
+        finally:
+            cur.close()
         statuses = set(self._units_with_status.values())
         incomplete = statuses - set(COMPLETED_STATUSES) - {"skipped"}
         if incomplete and not statuses & set(COMPLETED_STATUSES):
@@ -451,6 +499,7 @@ class SnapshotWriter:
             update(snapshots).where(snapshots.c.id == sid).values(
                 status=status.value, finished_at=utcnow(), resource_count=self.stats.seen,
                 changed_count=self.stats.written + self.stats.closed, error=_safe_error(self.error),
+                api_calls=self.stats.api_calls,
             )
         )
         c.commit()
@@ -458,6 +507,17 @@ class SnapshotWriter:
         self._done = True
         c.close()
         return status.value
+
+    def _close_unrecorded_units(self, cur, sid: int) -> None:  # type: ignore[no-untyped-def]
+        """A unit this run did not record (out of scope now, or never reached) was not collected
+        here: its open history interval ends, so it never reads as recorded in this snapshot."""
+        recorded = self._units_with_status
+        cur.execute(f"SELECT id, unit_key FROM unit_versions WHERE valid_to IS NULL AND valid_from < {int(sid)}")
+        stale: list[tuple[int]] = []
+        while rows := cur.fetchmany(5000):
+            stale.extend((i,) for i, k in rows if k not in recorded)
+        if stale:
+            cur.executemany(f"UPDATE unit_versions SET valid_to = {int(sid)} WHERE id = {self._ph}", stale)
 
     def _settle_new_keys(self, cur, sid: int) -> None:  # type: ignore[no-untyped-def]
         """Keep one open version per key when keys changed units (or appeared in two)."""
@@ -505,11 +565,15 @@ class _FlushPlan:
     guarded_closes: list[tuple[int, str]] = field(default_factory=list)  # (version id, its unit key)
     replace: list[tuple[str, str]] = field(default_factory=list)
     new_keys: list[tuple[str]] = field(default_factory=list)
-    units: list[tuple] = field(default_factory=list)
+    units: dict[str, tuple] = field(default_factory=dict)  # unit key -> its new history row
+    unit_heads: dict[str, tuple] = field(default_factory=dict)  # unit key -> (id, state, valid_from), loaded per flush
+    unit_close_ids: list[int] = field(default_factory=list)
+    unit_replace: list[tuple[str]] = field(default_factory=list)
 
     def clear(self) -> None:
-        self.inserts, self.close_ids, self.replace, self.new_keys, self.units = {}, [], [], [], []
-        self.guarded_closes = []
+        """Forget what was applied; unit heads stay (they were read before this flush changed them)."""
+        self.inserts, self.close_ids, self.replace, self.new_keys, self.units = {}, [], [], [], {}
+        self.guarded_closes, self.unit_close_ids, self.unit_replace = [], [], []
 
 
 def ingest(engine: Engine, batches: Iterable[list[Resource]], units: Iterable = (), note: str | None = None) -> tuple[int, str, IngestStats]:
