@@ -18,6 +18,7 @@ which leaves every earlier snapshot exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -42,7 +43,9 @@ _RV_COLUMNS = (
 
 _UNIT_COLUMNS = (
     "unit_key", "provider", "account", "region", "resource_type", "status", "error", "resource_count", "valid_from",
+    "digest",
 )
+_DIGEST = 9
 _UNIT_STATE = slice(5, 8)  # status, error, resource_count: what makes a new unit version
 
 
@@ -129,8 +132,16 @@ def _aware(value: datetime) -> datetime:
 
 
 def _rollback_versions(conn: Connection, sid: int) -> None:
-    conn.exec_driver_sql(f"DELETE FROM resource_versions WHERE valid_from = {int(sid)}")
-    conn.exec_driver_sql(f"UPDATE resource_versions SET valid_to = NULL WHERE valid_to = {int(sid)}")
+    """Undo a run's history writes, resources and units alike (a unit's digest must keep
+    describing its open resource versions, so unit history rolls back with them)."""
+    for table in ("resource_versions", "unit_versions"):
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE valid_from = {int(sid)}")
+        conn.exec_driver_sql(f"UPDATE {table} SET valid_to = NULL WHERE valid_to = {int(sid)}")
+
+
+def unit_digest(pairs: dict[str, str]) -> str:
+    """What a unit holds, in one hash: its resource keys and content hashes."""
+    return hashlib.sha256("".join([f"{k}\x00{pairs[k]}\n" for k in sorted(pairs)]).encode()).hexdigest()
 
 
 class SnapshotWriter:
@@ -203,6 +214,16 @@ class SnapshotWriter:
             f"VALUES ({', '.join([self._ph] * len(_UNIT_COLUMNS))})"
         )
         self._units_with_status: dict[str, str] = {}
+        # Per unit in flight: the keys and hashes written so far (its digest at record time), and
+        # units written without a unit (their digest is unknown, so they take the full path).
+        self._pairs: dict[str, dict[str, str]] = {}
+        self._untracked: set[str] = set()
+        self._changed_units: set[str] = set()  # units in flight that wrote a version (their digest is new)
+        # Open unit history rows from earlier snapshots, read in one scan at the first flush (a
+        # lookup per flush cost more than the unchanged run's every other step); each leaves as
+        # its unit is recorded, and what is left at the end was not recorded by this run.
+        self._open_units: dict[str, tuple] | None = None
+        self._rerecorded: set[str] = set()
         # The queue: ("w", unit key | None, {resource_key: Resource}), ("u", unit key, status, row, result)
         self._queue: list[tuple] = []
         self._queued_rows = 0
@@ -242,6 +263,15 @@ class SnapshotWriter:
         by_key: dict[str, Resource] = {}
         for r in resources:
             by_key[r.resource_key] = r  # a key repeated in one batch: last one wins
+        if uk is not None:
+            pairs = self._pairs.setdefault(uk, {})
+            before = len(pairs)
+            for k, r in by_key.items():
+                pairs[k] = r.content_hash
+            if len(pairs) - before < len(by_key):  # a key written twice in one run: compare in full
+                self._untracked.add(uk)
+        else:
+            self._untracked.update(unit_key(r.provider, r.account, r.region, r.type) for r in by_key.values())
         self._queue.append(("w", uk, by_key))
         self._queued_rows += len(by_key)
         self._maybe_flush()
@@ -251,10 +281,14 @@ class SnapshotWriter:
         u = result.unit
         key = unit_key(u.provider, u.account, u.region, u.resource_type)
         status = result.status.value if hasattr(result.status, "value") else str(result.status)
+        if key in self._units_with_status:
+            self._rerecorded.add(key)
         self._units_with_status[key] = status
         self.stats.api_calls += int(result.api_calls or 0)
+        pairs = self._pairs.pop(key, {})
+        digest = unit_digest(pairs) if status in COMPLETED_STATUSES and key not in self._untracked else None
         row = (key, u.provider, u.account, u.region, u.resource_type, status, _safe_error(result.error),
-               int(result.resource_count or 0), self.snapshot_id)
+               int(result.resource_count or 0), self.snapshot_id, digest)
         self._queue.append(("u", key, status, row, result))
         self._queued_rows += 1
         self._maybe_flush()
@@ -283,12 +317,20 @@ class SnapshotWriter:
             return
         cur = self._conn.connection.dbapi_connection.cursor()
         try:
-            self._load_heads(cur, self._units_needed(queue))
             plan = _FlushPlan()
             if self.writes_unit_history:
                 plan.unit_heads = self._unit_heads(cur, {item[1] for item in queue if item[0] == "u"})
+                plan.same = self._unchanged_units(queue, plan.unit_heads)
+            self._load_heads(cur, self._units_needed(queue) - plan.same)
             for item in queue:
-                if item[0] == "w":
+                if item[1] in plan.same:  # a unit holding exactly what it held: nothing to compare
+                    if item[0] == "w":
+                        self.stats.unchanged += len(item[2])
+                        self.stats.seen += len(item[2])
+                    else:
+                        self._heads.pop(item[1], None)
+                        self._unit_done(plan, item[4], item[3], [])
+                elif item[0] == "w":
                     self._plan_write(cur, plan, item[1], item[2])
                 else:
                     self._plan_unit(cur, plan, *item[1:])
@@ -336,24 +378,60 @@ class SnapshotWriter:
             for uk, k, vid, h, vf in cur.fetchall():
                 self._heads[uk][k] = [vid, h, vf, False]
 
+    def _load_open_units(self, cur) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
+        if self._open_units is None:
+            cur.execute("SELECT unit_key, id, status, error, resource_count, valid_from, digest FROM unit_versions "
+                        f"WHERE valid_to IS NULL AND valid_from < {int(self.snapshot_id)}")
+            self._open_units = {k: (vid, (st, err, n), vf, dg) for k, vid, st, err, n, vf, dg in cur.fetchall()}
+        return self._open_units
+
     def _unit_heads(self, cur, keys: set[str]) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
-        """The open history row of each unit recorded in this flush: key -> (id, state, valid_from)."""
+        """The open history row of each unit recorded in this flush: key -> (id, state, valid_from, digest)."""
         out: dict[str, tuple] = {}
         if not keys:
             return out
-        todo = sorted(keys)
-        sql = "SELECT unit_key, id, status, error, resource_count, valid_from FROM unit_versions WHERE valid_to IS NULL AND "
+        opened = self._load_open_units(cur)
+        for k in keys - self._rerecorded:
+            head = opened.pop(k, None)
+            if head is not None:
+                out[k] = head
+        todo = sorted(keys & self._rerecorded)  # recorded before in this run: the store has its row
+        if not todo:
+            return out
+        sql = ("SELECT unit_key, id, status, error, resource_count, valid_from, digest FROM unit_versions "
+               "WHERE valid_to IS NULL AND ")
         if self._sqlite:
             for i in range(0, len(todo), 500):
                 chunk = todo[i:i + 500]
                 cur.execute(sql + f"unit_key IN ({', '.join('?' * len(chunk))})", chunk)
-                for k, vid, st, err, n, vf in cur.fetchall():
-                    out[k] = (vid, (st, err, n), vf)
+                for k, vid, st, err, n, vf, dg in cur.fetchall():
+                    out[k] = (vid, (st, err, n), vf, dg)
         else:
             cur.execute(sql + "unit_key = ANY(%s)", (todo,))
-            for k, vid, st, err, n, vf in cur.fetchall():
-                out[k] = (vid, (st, err, n), vf)
+            for k, vid, st, err, n, vf, dg in cur.fetchall():
+                out[k] = (vid, (st, err, n), vf, dg)
         return out
+
+    def _unchanged_units(self, queue: list[tuple], heads: dict[str, tuple]) -> set[str]:
+        """Completed units recorded in this flush whose digest equals their open history row's:
+        they hold exactly the resource versions already open, so none needs loading or comparing.
+        Only when the unit is recorded once here, after all its writes in this flush."""
+        recorded: dict[str, int] = {}
+        last_write: dict[str, int] = {}
+        for i, item in enumerate(queue):
+            if item[0] == "u":
+                recorded[item[1]] = -1 if item[1] in recorded else i
+            elif item[1] is not None:
+                last_write[item[1]] = i
+        same: set[str] = set()
+        for key, at in recorded.items():
+            head = heads.get(key)
+            if at < 0 or head is None or head[3] is None or last_write.get(key, -1) > at:
+                continue
+            row = queue[at][3]
+            if row[_DIGEST] == head[3] and row[_UNIT_STATE] == head[1]:
+                same.add(key)
+        return same
 
     def _plan_write(self, cur, plan: "_FlushPlan", default_unit: str | None, by_key: dict[str, Resource]) -> None:  # type: ignore[no-untyped-def]
         sid = self.snapshot_id
@@ -379,6 +457,7 @@ class SnapshotWriter:
             else:
                 plan.close_ids.append(head[0])
             heads[k] = [None, r.content_hash, sid, True]
+            self._changed_units.add(uk)
             plan.inserts[(uk, k)] = (
                 k, r.content_hash, sid, uk, r.provider, r.account, r.region, r.location, r.category, r.type,
                 r.name, r.native_id, r.tags, r.facets, r.config,
@@ -405,17 +484,25 @@ class SnapshotWriter:
         distributed worker overrides this to report ``gone`` to the coordinator instead.)"""
         plan.close_ids.extend(gone)
         self.stats.closed += len(gone)
-        self._plan_unit_row(plan, row)
+        wrote = row[0] in self._changed_units or bool(gone)
+        self._changed_units.discard(row[0])
+        self._plan_unit_row(plan, row, wrote)
 
-    def _plan_unit_row(self, plan: "_FlushPlan", row: tuple) -> None:
-        """A unit's history changes only when its status, error or count does."""
+    def _plan_unit_row(self, plan: "_FlushPlan", row: tuple, wrote: bool = True) -> None:
+        """A unit's history changes when its status, error or count does, or what it holds does
+        (its digest). A digest learnt for unchanged content (after the migration, or once a move
+        voided it) is filled in place: it then describes versions no rollback can change."""
         key, sid = row[0], self.snapshot_id
         head = plan.unit_heads.get(key)
         if key in plan.units:  # recorded twice in one flush: the later record wins
             plan.units[key] = row
             return
         if head is not None and head[1] == row[_UNIT_STATE]:
-            return  # unchanged: the open interval already covers this snapshot
+            if head[3] == row[_DIGEST]:
+                return  # unchanged: the open interval already covers this snapshot
+            if head[0] is not None and (not wrote or row[_DIGEST] is None):
+                plan.unit_digests.append((row[_DIGEST], head[0]))
+                return
         if head is not None:
             if head[2] == sid:
                 plan.unit_replace.append((key,))  # recorded again in this snapshot: replace
@@ -452,11 +539,13 @@ class SnapshotWriter:
         if plan.unit_close_ids:
             cur.executemany(f"UPDATE unit_versions SET valid_to = {sid} WHERE id = {ph}",
                             [(i,) for i in plan.unit_close_ids])
+        if plan.unit_digests:
+            cur.executemany(f"UPDATE unit_versions SET digest = {ph} WHERE id = {ph}", plan.unit_digests)
         if plan.units:
             self._insert_rows(cur, "unit_versions", _UNIT_COLUMNS, list(plan.units.values()), self._unit_sql)
             self.stats.unit_versions += len(plan.units)
             for key, row in plan.units.items():  # the flush may go on after this apply: heads move on
-                plan.unit_heads[key] = (None, row[_UNIT_STATE], sid)
+                plan.unit_heads[key] = (None, row[_UNIT_STATE], sid, row[_DIGEST])
 
     def _insert_rows(self, cur, table: str, columns: tuple[str, ...], rows: list[tuple], sql: str) -> None:  # type: ignore[no-untyped-def]
         """``COPY`` on PostgreSQL (several times faster than INSERTs), ``executemany`` on SQLite."""
@@ -512,23 +601,27 @@ class SnapshotWriter:
         """A unit this run did not record (out of scope now, or never reached) was not collected
         here: its open history interval ends, so it never reads as recorded in this snapshot."""
         recorded = self._units_with_status
-        cur.execute(f"SELECT id, unit_key FROM unit_versions WHERE valid_to IS NULL AND valid_from < {int(sid)}")
-        stale: list[tuple[int]] = []
-        while rows := cur.fetchmany(5000):
-            stale.extend((i,) for i, k in rows if k not in recorded)
+        stale = [(head[0],) for k, head in self._load_open_units(cur).items() if k not in recorded]
+        self._open_units = {}
         if stale:
             cur.executemany(f"UPDATE unit_versions SET valid_to = {int(sid)} WHERE id = {self._ph}", stale)
 
     def _settle_new_keys(self, cur, sid: int) -> None:  # type: ignore[no-untyped-def]
         """Keep one open version per key when keys changed units (or appeared in two)."""
         hint = " INDEXED BY ix_resource_versions_open" if self._sqlite else ""
-        cur.execute(
-            f"UPDATE resource_versions{hint} SET valid_to = {sid} WHERE valid_to IS NULL AND valid_from < {sid} "
-            "AND resource_key IN (SELECT resource_key FROM ingest_new)")
+        moved = (f"FROM resource_versions{hint} WHERE valid_to IS NULL AND valid_from < {sid} "
+                 "AND resource_key IN (SELECT resource_key FROM ingest_new)")
+        # The units losing a key no longer hold what their digest says: void it (full compare next time).
+        cur.execute(f"UPDATE unit_versions SET digest = NULL WHERE valid_to IS NULL AND unit_key IN (SELECT unit_key {moved})")
+        cur.execute(f"UPDATE resource_versions{hint} SET valid_to = {sid} WHERE valid_to IS NULL AND valid_from < {sid} "
+                    "AND resource_key IN (SELECT resource_key FROM ingest_new)")
         self.stats.moved = max(cur.rowcount or 0, 0)
         cur.execute("SELECT resource_key FROM ingest_new GROUP BY resource_key HAVING count(*) > 1")
         dups = [(k,) for (k,) in cur.fetchall()]
         for (k,) in dups:  # a collector bug (two units yield one key): keep the last written
+            cur.execute(f"UPDATE unit_versions SET digest = NULL WHERE valid_to IS NULL AND unit_key IN "
+                        f"(SELECT unit_key FROM resource_versions WHERE resource_key = {self._ph} AND valid_from = {sid})",
+                        (k,))
             cur.execute(
                 f"DELETE FROM resource_versions WHERE resource_key = {self._ph} AND valid_from = {sid} "
                 f"AND valid_to IS NULL AND id < (SELECT max(id) FROM resource_versions WHERE resource_key = {self._ph} "
@@ -566,14 +659,16 @@ class _FlushPlan:
     replace: list[tuple[str, str]] = field(default_factory=list)
     new_keys: list[tuple[str]] = field(default_factory=list)
     units: dict[str, tuple] = field(default_factory=dict)  # unit key -> its new history row
-    unit_heads: dict[str, tuple] = field(default_factory=dict)  # unit key -> (id, state, valid_from), loaded per flush
+    unit_heads: dict[str, tuple] = field(default_factory=dict)  # key -> (id, state, valid_from, digest), per flush
+    same: set[str] = field(default_factory=set)  # units whose digest shows nothing changed
     unit_close_ids: list[int] = field(default_factory=list)
     unit_replace: list[tuple[str]] = field(default_factory=list)
+    unit_digests: list[tuple[str | None, int]] = field(default_factory=list)  # (digest, unit version id)
 
     def clear(self) -> None:
         """Forget what was applied; unit heads stay (they were read before this flush changed them)."""
         self.inserts, self.close_ids, self.replace, self.new_keys, self.units = {}, [], [], [], {}
-        self.guarded_closes, self.unit_close_ids, self.unit_replace = [], [], []
+        self.guarded_closes, self.unit_close_ids, self.unit_replace, self.unit_digests = [], [], [], []
 
 
 def ingest(engine: Engine, batches: Iterable[list[Resource]], units: Iterable = (), note: str | None = None) -> tuple[int, str, IngestStats]:

@@ -48,6 +48,9 @@ unit_versions = Table(
     Column("resource_count", Integer, nullable=False, server_default=text("0")),
     Column("valid_from", Id, nullable=False),  # first snapshot recording the unit so
     Column("valid_to", Id),  # first snapshot NOT recording it so (NULL: still current)
+    # SHA-256 of the unit's resource keys and content hashes as last confirmed (completed units):
+    # a unit whose digest is unchanged skips the per-resource comparison. NULL: unknown.
+    Column("digest", String(64)),
 )
 # One open version per unit (the writer's head lookup), and the as-of lookup by unit.
 Index("ux_unit_versions_open", unit_versions.c.unit_key, unique=True,

@@ -22,7 +22,8 @@ VIEWS: dict[str, str] = {
                u.status, u.error, u.resource_count
         FROM snapshots s
         JOIN unit_versions u
-          ON u.valid_from <= s.id AND (u.valid_to IS NULL OR u.valid_to > s.id)""",
+          ON u.valid_from <= s.id AND (u.valid_to IS NULL OR u.valid_to > s.id)
+        WHERE s.status <> 'failed'""",
     "units_v": """
         SELECT snapshot_id, provider, account, region, resource_type, status, error, resource_count
         FROM collection_units""",

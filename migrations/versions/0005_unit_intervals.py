@@ -5,7 +5,9 @@ A row per unit per snapshot made every unchanged night cost one row per unit (ab
 a night on a realistic estate) and a write per unit. Existing rows are mapped to intervals:
 the row of snapshot S covers [S, the next snapshot id), and consecutive equal rows of a unit
 (same status, error and resource count) merge into one. Per-unit timings are dropped; each
-snapshot keeps the sum of its units' API calls.
+snapshot keeps the sum of its units' API calls. A failed run's unit history is rolled back with
+its resource versions, so the view lists no units for a failed snapshot. Migrated rows have no
+digest yet: the next run fills it in place.
 
 Revision ID: 0005
 Revises: 0004
@@ -74,7 +76,8 @@ _NEW = {
                u.status, u.error, u.resource_count
         FROM snapshots s
         JOIN unit_versions u
-          ON u.valid_from <= s.id AND (u.valid_to IS NULL OR u.valid_to > s.id)""",
+          ON u.valid_from <= s.id AND (u.valid_to IS NULL OR u.valid_to > s.id)
+        WHERE s.status <> 'failed'""",
     "units_v": """
         SELECT snapshot_id, provider, account, region, resource_type, status, error, resource_count
         FROM collection_units""",
@@ -110,6 +113,7 @@ def _unit_versions_table() -> sa.Table:
         sa.Column("resource_count", sa.Integer, nullable=False, server_default=sa.text("0")),
         sa.Column("valid_from", Id, nullable=False),
         sa.Column("valid_to", Id),
+        sa.Column("digest", sa.String(64)),
     )
 
 

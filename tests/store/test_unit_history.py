@@ -152,7 +152,7 @@ def test_migration_maps_rows_to_intervals_and_back(tmp_path):
             "SELECT unit_key, status, resource_count, valid_from, valid_to FROM unit_versions").all(),
             key=lambda r: (r[0], r[3]))
         calls = dict(c.exec_driver_sql("SELECT id, api_calls FROM snapshots").all())
-    assert after == before
+    assert after == {**before, 3: []}  # a failed snapshot lists no units (its unit history rolls back with it)
     assert intervals == [
         ("a", "ok", 2, 1, 3), ("a", "ok", 3, 3, 4), ("a", "ok", 3, 5, None),
         ("b", "ok", 1, 1, 2), ("b", "ok", 1, 3, 4), ("b", "denied", 0, 4, 5), ("b", "ok", 1, 5, None),
@@ -175,3 +175,52 @@ def test_migration_maps_rows_to_intervals_and_back(tmp_path):
             f"SELECT unit_key, status, resource_count FROM collection_units WHERE snapshot_id = {sid}").all())
             for sid in range(1, 6)}
     assert back == before
+
+
+# --- the unchanged-unit shortcut (digest) ---------------------------------------------------
+
+def keys_of(engine, sid: int) -> dict[str, str]:
+    return {r.resource_key.rsplit("-", 1)[-1]: r.content_hash[:8] for r in read.iter_resources(engine, sid)}
+
+
+def test_an_unchanged_unit_is_not_compared_resource_by_resource(store, monkeypatch):
+    run(store, {0: UnitStatus.OK, 1: UnitStatus.OK})
+    loaded: list[set[str]] = []
+    real = SnapshotWriter._load_heads
+    monkeypatch.setattr(SnapshotWriter, "_load_heads", lambda self, cur, units: (loaded.append(set(units)),
+                                                                                  real(self, cur, units))[1])
+    w = run(store, {0: UnitStatus.OK, 1: UnitStatus.OK})
+    assert w.stats.unchanged == 4 and w.stats.written == 0
+    assert set().union(*loaded) == set()  # no unit's open versions were read
+
+
+def test_a_key_moving_away_and_back_is_never_lost(store):
+    """u holds k; v takes k (u's digest is voided); u takes it back with the same content."""
+    u, v = UNITS[0], UNITS[1]
+    for owner in (u, v, u, u):
+        with SnapshotWriter(store) as w:
+            w.write([bucket(7)], owner)
+            w.record_unit(result(owner, UnitStatus.OK, 1))
+            other = v if owner is u else u
+            w.record_unit(result(other, UnitStatus.OK, 0))
+            w.finish()
+        assert list(keys_of(store, w.snapshot_id)) == ["7"], owner
+
+
+def test_a_failed_run_that_changed_a_unit_does_not_fool_the_next_one(store):
+    """The crashed run wrote new content and a new digest; both roll back, so the next run with
+    that same content writes it instead of taking it as unchanged."""
+    run(store, {0: UnitStatus.OK})
+    with pytest.raises(RuntimeError):
+        with SnapshotWriter(store) as w:
+            w.write([bucket(0, version=1), bucket(1, version=1)], UNITS[0])
+            w.record_unit(result(UNITS[0], UnitStatus.OK, 2))
+            w.flush()
+            raise RuntimeError("killed after its unit flushed")
+    with SnapshotWriter(store) as w:
+        w.write([bucket(0, version=1), bucket(1, version=1)], UNITS[0])
+        w.record_unit(result(UNITS[0], UnitStatus.OK, 2))
+        w.finish()
+    assert w.stats.written == 2
+    want = {str(i): bucket(i, version=1).content_hash[:8] for i in (0, 1)}
+    assert keys_of(store, w.snapshot_id) == want
