@@ -3,7 +3,7 @@
     python bench/drift.py [N ...]        (default: 100000 1000000)
 
 Setup (not measured): a fresh SQLite inventory is migrated, then two snapshots are
-bulk-inserted straight into ``snapshots``/``collection_units``/``resource_versions`` with
+bulk-inserted straight into ``snapshots``/``unit_versions``/``resource_versions`` with
 sqlite3 ``executemany`` (the SnapshotWriter would take minutes at this size and is not what
 is being measured), and snapshot 1 is approved as a baseline with ``baselines.approve``.
 
@@ -71,9 +71,8 @@ def seed(db: Path, n: int) -> dict[str, float]:
     for sid in (1, 2):
         con.execute("INSERT INTO snapshots (id, status, started_at, finished_at, tool_version, host, pid, heartbeat_at) "
                     "VALUES (?, 'complete', ?, ?, 'bench', 'bench', 0, ?)", (sid, now, now, now))
-        con.executemany("INSERT INTO collection_units (snapshot_id, unit_key, provider, account, region, resource_type, "
-                        "status) VALUES (?, ?, ?, ?, ?, ?, 'ok')",
-                        [(sid, "|".join(_unit(u)), *_unit(u)) for u in range(UNITS)])
+    con.executemany("INSERT INTO unit_versions (unit_key, provider, account, region, resource_type, status, valid_from) "
+                    "VALUES (?, ?, ?, ?, ?, 'ok', 1)", [("|".join(_unit(u)), *_unit(u)) for u in range(UNITS)])
     cols = ("resource_key, unit_key, provider, account, region, location, category, type, native_id, name, tags, "
             "config, facets, content_hash, valid_from")
     insert = f"INSERT INTO resource_versions ({cols}) VALUES ({', '.join('?' * 15)})"

@@ -150,23 +150,22 @@ REF_COLS = ("resource_key", "unit_key", "provider", "account", "region", "locati
             "native_id", "name", "tags", "config", "facets", "content_hash", "valid_from")
 
 
-UNIT_COLS = ("snapshot_id", "unit_key", "provider", "account", "region", "resource_type", "status", "error",
-             "resource_count", "api_calls", "started_at", "duration_ms")
+UNIT_COLS = ("unit_key", "provider", "account", "region", "resource_type", "status", "error", "resource_count",
+             "valid_from")
 
 
 def reference_rows(n: int, batch: int, with_units: bool = False):  # type: ignore[no-untyped-def]
     """The same rows the store writes, already serialised, in batches: (versions, unit rows).
     Unit rows (one per collection unit, as the store records them) only ``with_units``."""
     rows, units = [], []
-    stamp = datetime.now(timezone.utc).isoformat(sep=" ")
     for i in range(n):
         r = fast_envelope(i)
         u = unit_of(i)
         rows.append((r.resource_key, str(u), r.provider, r.account, r.region, r.location, r.category,
                      r.type, r.native_id, r.name, r.tags, r.config, r.facets, r.content_hash, 1))
         if with_units and (i == n - 1 or unit_of(i + 1) != u):
-            units.append((1, f"{u.provider}|{u.account}|{u.region}|{u.resource_type}", u.provider, u.account,
-                          u.region, u.resource_type, "ok", None, PER_UNIT, 0, stamp, 0))
+            units.append((f"{u.provider}|{u.account}|{u.region}|{u.resource_type}", u.provider, u.account,
+                          u.region, u.resource_type, "ok", None, PER_UNIT, 1))
         if len(rows) >= batch or i == n - 1:
             yield rows, units
             rows, units = [], []
@@ -203,9 +202,8 @@ def pg_reference(url: str, n: int, batch: int, how: str, with_units: bool = Fals
         conn.execute("CREATE TABLE rv (id BIGSERIAL PRIMARY KEY, resource_key TEXT, unit_key TEXT, provider TEXT, "
                      "account TEXT, region TEXT, location TEXT, category TEXT, type TEXT, native_id TEXT, name TEXT, "
                      "tags TEXT, config TEXT, facets TEXT, content_hash TEXT, valid_from BIGINT)")
-        conn.execute("CREATE TABLE cu (id BIGSERIAL PRIMARY KEY, snapshot_id BIGINT, unit_key TEXT, provider TEXT, "
-                     "account TEXT, region TEXT, resource_type TEXT, status TEXT, error TEXT, resource_count INT, "
-                     "api_calls INT, started_at TIMESTAMPTZ, duration_ms INT)")
+        conn.execute("CREATE TABLE cu (id BIGSERIAL PRIMARY KEY, unit_key TEXT, provider TEXT, account TEXT, "
+                     "region TEXT, resource_type TEXT, status TEXT, error TEXT, resource_count INT, valid_from BIGINT)")
         conn.commit()
         spent = 0.0
         with conn.cursor() as cur:

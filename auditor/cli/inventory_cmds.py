@@ -11,8 +11,8 @@ from auditor.cli.context import AppContext
 from auditor.cli.output import render
 
 
-SNAPSHOT_COLUMNS = ["id", "status", "started_at", "finished_at", "resource_count", "changed_count", "tool_version", "error"]
-UNIT_COLUMNS = ["provider", "account", "region", "resource_type", "status", "resource_count", "api_calls", "duration_ms", "error"]
+SNAPSHOT_COLUMNS = ["id", "status", "started_at", "finished_at", "resource_count", "changed_count", "api_calls", "tool_version", "error"]
+UNIT_COLUMNS = ["provider", "account", "region", "resource_type", "status", "resource_count", "error"]
 RESOURCE_COLUMNS = ["resource_key", "provider", "account", "region", "location", "category", "type", "native_id", "name", "state", "content_hash"]
 
 

@@ -56,6 +56,8 @@ class UnitWriter(SnapshotWriter):
             self._queue, self._queued_rows = [], 0
             raise SnapshotClosed(f"snapshot {self.snapshot_id} is {status or 'gone'}; the unit's writes are refused")
 
+    writes_unit_history = False  # the coordinator records units
+
     def heartbeat(self) -> None:
         return None
 
@@ -125,7 +127,7 @@ class CoordinatorWriter(SnapshotWriter):
         return True
 
     def _unit_done(self, plan: _FlushPlan, result, row: tuple, gone: list[int]) -> None:  # type: ignore[no-untyped-def]
-        key = row[1]
+        key = row[0]
         plan.guarded_closes.extend((i, key) for i in self._reported_gone.pop(key, []))
         super()._unit_done(plan, result, row, gone)
 

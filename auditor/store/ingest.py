@@ -18,6 +18,7 @@ which leaves every earlier snapshot exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -31,7 +32,7 @@ from sqlalchemy import Connection, Engine, select, update
 from auditor import __version__
 from auditor.errors import ConcurrentRunError
 from auditor.model import COMPLETED_STATUSES, Resource, SnapshotStatus
-from auditor.store.schema import collection_units, snapshots
+from auditor.store.schema import snapshots
 
 log = logging.getLogger(__name__)
 _RV_COLUMNS = (
@@ -41,9 +42,11 @@ _RV_COLUMNS = (
 
 
 _UNIT_COLUMNS = (
-    "snapshot_id", "unit_key", "provider", "account", "region", "resource_type", "status", "error",
-    "resource_count", "api_calls", "started_at", "duration_ms",
+    "unit_key", "provider", "account", "region", "resource_type", "status", "error", "resource_count", "valid_from",
+    "digest",
 )
+_DIGEST = 9
+_UNIT_STATE = slice(5, 8)  # status, error, resource_count: what makes a new unit version
 
 
 def unit_key(provider: str, account: str, region: str, resource_type: str) -> str:
@@ -81,6 +84,8 @@ class IngestStats:
     seen: int = 0
     closed: int = 0  # resources deleted (missing from a completed unit)
     moved: int = 0  # open versions superseded because their key now comes from another unit
+    unit_versions: int = 0  # unit history rows written (a unit's status, error or count changed)
+    api_calls: int = 0
 
 
 def recover_dead_snapshots(engine: Engine, *, stale_after_s: float = 300) -> list[int]:
@@ -127,8 +132,16 @@ def _aware(value: datetime) -> datetime:
 
 
 def _rollback_versions(conn: Connection, sid: int) -> None:
-    conn.exec_driver_sql(f"DELETE FROM resource_versions WHERE valid_from = {int(sid)}")
-    conn.exec_driver_sql(f"UPDATE resource_versions SET valid_to = NULL WHERE valid_to = {int(sid)}")
+    """Undo a run's history writes, resources and units alike (a unit's digest must keep
+    describing its open resource versions, so unit history rolls back with them)."""
+    for table in ("resource_versions", "unit_versions"):
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE valid_from = {int(sid)}")
+        conn.exec_driver_sql(f"UPDATE {table} SET valid_to = NULL WHERE valid_to = {int(sid)}")
+
+
+def unit_digest(pairs: dict[str, str]) -> str:
+    """What a unit holds, in one hash: its resource keys and content hashes."""
+    return hashlib.sha256("".join([f"{k}\x00{pairs[k]}\n" for k in sorted(pairs)]).encode()).hexdigest()
 
 
 class SnapshotWriter:
@@ -143,6 +156,8 @@ class SnapshotWriter:
     two resources, so a commit, a head lookup and a unit row per unit would dominate the run;
     per flush they cost one of each. No transaction stays open between flushes.
     """
+
+    writes_unit_history = True  # False where another process records the units (a distributed worker)
 
     def __init__(self, engine: Engine, *, note: str | None = None, flush_rows: int = 5000,
                  flush_interval_s: float = 1.0) -> None:
@@ -195,13 +210,20 @@ class SnapshotWriter:
             f"VALUES ({', '.join([self._ph] * len(_RV_COLUMNS))})"
         )
         self._unit_sql = (
-            f"INSERT INTO collection_units ({', '.join(_UNIT_COLUMNS)}) "
+            f"INSERT INTO unit_versions ({', '.join(_UNIT_COLUMNS)}) "
             f"VALUES ({', '.join([self._ph] * len(_UNIT_COLUMNS))})"
         )
-        # Unit rows bypass the ORM (per row it cost more than the row itself); the column type's
-        # own bind processor keeps their timestamps in the form SQLAlchemy reads back.
-        self._stamp = collection_units.c.started_at.type.bind_processor(engine.dialect) or (lambda v: v)
         self._units_with_status: dict[str, str] = {}
+        # Per unit in flight: the keys and hashes written so far (its digest at record time), and
+        # units written without a unit (their digest is unknown, so they take the full path).
+        self._pairs: dict[str, dict[str, str]] = {}
+        self._untracked: set[str] = set()
+        self._changed_units: set[str] = set()  # units in flight that wrote a version (their digest is new)
+        # Open unit history rows from earlier snapshots, read in one scan at the first flush (a
+        # lookup per flush cost more than the unchanged run's every other step); each leaves as
+        # its unit is recorded, and what is left at the end was not recorded by this run.
+        self._open_units: dict[str, tuple] | None = None
+        self._rerecorded: set[str] = set()
         # The queue: ("w", unit key | None, {resource_key: Resource}), ("u", unit key, status, row, result)
         self._queue: list[tuple] = []
         self._queued_rows = 0
@@ -241,6 +263,15 @@ class SnapshotWriter:
         by_key: dict[str, Resource] = {}
         for r in resources:
             by_key[r.resource_key] = r  # a key repeated in one batch: last one wins
+        if uk is not None:
+            pairs = self._pairs.setdefault(uk, {})
+            before = len(pairs)
+            for k, r in by_key.items():
+                pairs[k] = r.content_hash
+            if len(pairs) - before < len(by_key):  # a key written twice in one run: compare in full
+                self._untracked.add(uk)
+        else:
+            self._untracked.update(unit_key(r.provider, r.account, r.region, r.type) for r in by_key.values())
         self._queue.append(("w", uk, by_key))
         self._queued_rows += len(by_key)
         self._maybe_flush()
@@ -250,10 +281,14 @@ class SnapshotWriter:
         u = result.unit
         key = unit_key(u.provider, u.account, u.region, u.resource_type)
         status = result.status.value if hasattr(result.status, "value") else str(result.status)
+        if key in self._units_with_status:
+            self._rerecorded.add(key)
         self._units_with_status[key] = status
-        row = (self.snapshot_id, key, u.provider, u.account, u.region, u.resource_type, status,
-               _safe_error(result.error), result.resource_count, result.api_calls, self._stamp(result.started_at),
-               int(result.duration_s * 1000))
+        self.stats.api_calls += int(result.api_calls or 0)
+        pairs = self._pairs.pop(key, {})
+        digest = unit_digest(pairs) if status in COMPLETED_STATUSES and key not in self._untracked else None
+        row = (key, u.provider, u.account, u.region, u.resource_type, status, _safe_error(result.error),
+               int(result.resource_count or 0), self.snapshot_id, digest)
         self._queue.append(("u", key, status, row, result))
         self._queued_rows += 1
         self._maybe_flush()
@@ -282,10 +317,20 @@ class SnapshotWriter:
             return
         cur = self._conn.connection.dbapi_connection.cursor()
         try:
-            self._load_heads(cur, self._units_needed(queue))
             plan = _FlushPlan()
+            if self.writes_unit_history:
+                plan.unit_heads = self._unit_heads(cur, {item[1] for item in queue if item[0] == "u"})
+                plan.same = self._unchanged_units(queue, plan.unit_heads)
+            self._load_heads(cur, self._units_needed(queue) - plan.same)
             for item in queue:
-                if item[0] == "w":
+                if item[1] in plan.same:  # a unit holding exactly what it held: nothing to compare
+                    if item[0] == "w":
+                        self.stats.unchanged += len(item[2])
+                        self.stats.seen += len(item[2])
+                    else:
+                        self._heads.pop(item[1], None)
+                        self._unit_done(plan, item[4], item[3], [])
+                elif item[0] == "w":
                     self._plan_write(cur, plan, item[1], item[2])
                 else:
                     self._plan_unit(cur, plan, *item[1:])
@@ -333,6 +378,61 @@ class SnapshotWriter:
             for uk, k, vid, h, vf in cur.fetchall():
                 self._heads[uk][k] = [vid, h, vf, False]
 
+    def _load_open_units(self, cur) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
+        if self._open_units is None:
+            cur.execute("SELECT unit_key, id, status, error, resource_count, valid_from, digest FROM unit_versions "
+                        f"WHERE valid_to IS NULL AND valid_from < {int(self.snapshot_id)}")
+            self._open_units = {k: (vid, (st, err, n), vf, dg) for k, vid, st, err, n, vf, dg in cur.fetchall()}
+        return self._open_units
+
+    def _unit_heads(self, cur, keys: set[str]) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
+        """The open history row of each unit recorded in this flush: key -> (id, state, valid_from, digest)."""
+        out: dict[str, tuple] = {}
+        if not keys:
+            return out
+        opened = self._load_open_units(cur)
+        for k in keys - self._rerecorded:
+            head = opened.pop(k, None)
+            if head is not None:
+                out[k] = head
+        todo = sorted(keys & self._rerecorded)  # recorded before in this run: the store has its row
+        if not todo:
+            return out
+        sql = ("SELECT unit_key, id, status, error, resource_count, valid_from, digest FROM unit_versions "
+               "WHERE valid_to IS NULL AND ")
+        if self._sqlite:
+            for i in range(0, len(todo), 500):
+                chunk = todo[i:i + 500]
+                cur.execute(sql + f"unit_key IN ({', '.join('?' * len(chunk))})", chunk)
+                for k, vid, st, err, n, vf, dg in cur.fetchall():
+                    out[k] = (vid, (st, err, n), vf, dg)
+        else:
+            cur.execute(sql + "unit_key = ANY(%s)", (todo,))
+            for k, vid, st, err, n, vf, dg in cur.fetchall():
+                out[k] = (vid, (st, err, n), vf, dg)
+        return out
+
+    def _unchanged_units(self, queue: list[tuple], heads: dict[str, tuple]) -> set[str]:
+        """Completed units recorded in this flush whose digest equals their open history row's:
+        they hold exactly the resource versions already open, so none needs loading or comparing.
+        Only when the unit is recorded once here, after all its writes in this flush."""
+        recorded: dict[str, int] = {}
+        last_write: dict[str, int] = {}
+        for i, item in enumerate(queue):
+            if item[0] == "u":
+                recorded[item[1]] = -1 if item[1] in recorded else i
+            elif item[1] is not None:
+                last_write[item[1]] = i
+        same: set[str] = set()
+        for key, at in recorded.items():
+            head = heads.get(key)
+            if at < 0 or head is None or head[3] is None or last_write.get(key, -1) > at:
+                continue
+            row = queue[at][3]
+            if row[_DIGEST] == head[3] and row[_UNIT_STATE] == head[1]:
+                same.add(key)
+        return same
+
     def _plan_write(self, cur, plan: "_FlushPlan", default_unit: str | None, by_key: dict[str, Resource]) -> None:  # type: ignore[no-untyped-def]
         sid = self.snapshot_id
         for k, r in by_key.items():
@@ -357,6 +457,7 @@ class SnapshotWriter:
             else:
                 plan.close_ids.append(head[0])
             heads[k] = [None, r.content_hash, sid, True]
+            self._changed_units.add(uk)
             plan.inserts[(uk, k)] = (
                 k, r.content_hash, sid, uk, r.provider, r.account, r.region, r.location, r.category, r.type,
                 r.name, r.native_id, r.tags, r.facets, r.config,
@@ -383,7 +484,31 @@ class SnapshotWriter:
         distributed worker overrides this to report ``gone`` to the coordinator instead.)"""
         plan.close_ids.extend(gone)
         self.stats.closed += len(gone)
-        plan.units.append(row)
+        wrote = row[0] in self._changed_units or bool(gone)
+        self._changed_units.discard(row[0])
+        self._plan_unit_row(plan, row, wrote)
+
+    def _plan_unit_row(self, plan: "_FlushPlan", row: tuple, wrote: bool = True) -> None:
+        """A unit's history changes when its status, error or count does, or what it holds does
+        (its digest). A digest learnt for unchanged content (after the migration, or once a move
+        voided it) is filled in place: it then describes versions no rollback can change."""
+        key, sid = row[0], self.snapshot_id
+        head = plan.unit_heads.get(key)
+        if key in plan.units:  # recorded twice in one flush: the later record wins
+            plan.units[key] = row
+            return
+        if head is not None and head[1] == row[_UNIT_STATE]:
+            if head[3] == row[_DIGEST]:
+                return  # unchanged: the open interval already covers this snapshot
+            if head[0] is not None and (not wrote or row[_DIGEST] is None):
+                plan.unit_digests.append((row[_DIGEST], head[0]))
+                return
+        if head is not None:
+            if head[2] == sid:
+                plan.unit_replace.append((key,))  # recorded again in this snapshot: replace
+            else:
+                plan.unit_close_ids.append(head[0])
+        plan.units[key] = row
 
     def _apply(self, cur, plan: "_FlushPlan") -> None:  # type: ignore[no-untyped-def]
         sid, ph = self.snapshot_id, self._ph
@@ -408,8 +533,19 @@ class SnapshotWriter:
             self._insert_rows(cur, "ingest_new", ("resource_key",), plan.new_keys,
                               f"INSERT INTO ingest_new (resource_key) VALUES ({ph})")
             self._new_keys += len(plan.new_keys)
+        if plan.unit_replace:
+            cur.executemany(f"DELETE FROM unit_versions WHERE unit_key = {ph} AND valid_from = {sid} "
+                            "AND valid_to IS NULL", plan.unit_replace)
+        if plan.unit_close_ids:
+            cur.executemany(f"UPDATE unit_versions SET valid_to = {sid} WHERE id = {ph}",
+                            [(i,) for i in plan.unit_close_ids])
+        if plan.unit_digests:
+            cur.executemany(f"UPDATE unit_versions SET digest = {ph} WHERE id = {ph}", plan.unit_digests)
         if plan.units:
-            self._insert_rows(cur, "collection_units", _UNIT_COLUMNS, plan.units, self._unit_sql)
+            self._insert_rows(cur, "unit_versions", _UNIT_COLUMNS, list(plan.units.values()), self._unit_sql)
+            self.stats.unit_versions += len(plan.units)
+            for key, row in plan.units.items():  # the flush may go on after this apply: heads move on
+                plan.unit_heads[key] = (None, row[_UNIT_STATE], sid, row[_DIGEST])
 
     def _insert_rows(self, cur, table: str, columns: tuple[str, ...], rows: list[tuple], sql: str) -> None:  # type: ignore[no-untyped-def]
         """``COPY`` on PostgreSQL (several times faster than INSERTs), ``executemany`` on SQLite."""
@@ -427,12 +563,13 @@ class SnapshotWriter:
         self.flush()
         sid = self.snapshot_id
         c = self._conn
-        if self._new_keys:
-            cur = c.connection.dbapi_connection.cursor()
-            try:
+        cur = c.connection.dbapi_connection.cursor()
+        try:
+            if self._new_keys:
                 self._settle_new_keys(cur, sid)
-            finally:
-                cur.close()
+            self._close_unrecorded_units(cur, sid)
+        finally:
+            cur.close()
         statuses = set(self._units_with_status.values())
         incomplete = statuses - set(COMPLETED_STATUSES) - {"skipped"}
         if incomplete and not statuses & set(COMPLETED_STATUSES):
@@ -451,6 +588,7 @@ class SnapshotWriter:
             update(snapshots).where(snapshots.c.id == sid).values(
                 status=status.value, finished_at=utcnow(), resource_count=self.stats.seen,
                 changed_count=self.stats.written + self.stats.closed, error=_safe_error(self.error),
+                api_calls=self.stats.api_calls,
             )
         )
         c.commit()
@@ -459,16 +597,31 @@ class SnapshotWriter:
         c.close()
         return status.value
 
+    def _close_unrecorded_units(self, cur, sid: int) -> None:  # type: ignore[no-untyped-def]
+        """A unit this run did not record (out of scope now, or never reached) was not collected
+        here: its open history interval ends, so it never reads as recorded in this snapshot."""
+        recorded = self._units_with_status
+        stale = [(head[0],) for k, head in self._load_open_units(cur).items() if k not in recorded]
+        self._open_units = {}
+        if stale:
+            cur.executemany(f"UPDATE unit_versions SET valid_to = {int(sid)} WHERE id = {self._ph}", stale)
+
     def _settle_new_keys(self, cur, sid: int) -> None:  # type: ignore[no-untyped-def]
         """Keep one open version per key when keys changed units (or appeared in two)."""
         hint = " INDEXED BY ix_resource_versions_open" if self._sqlite else ""
-        cur.execute(
-            f"UPDATE resource_versions{hint} SET valid_to = {sid} WHERE valid_to IS NULL AND valid_from < {sid} "
-            "AND resource_key IN (SELECT resource_key FROM ingest_new)")
+        moved = (f"FROM resource_versions{hint} WHERE valid_to IS NULL AND valid_from < {sid} "
+                 "AND resource_key IN (SELECT resource_key FROM ingest_new)")
+        # The units losing a key no longer hold what their digest says: void it (full compare next time).
+        cur.execute(f"UPDATE unit_versions SET digest = NULL WHERE valid_to IS NULL AND unit_key IN (SELECT unit_key {moved})")
+        cur.execute(f"UPDATE resource_versions{hint} SET valid_to = {sid} WHERE valid_to IS NULL AND valid_from < {sid} "
+                    "AND resource_key IN (SELECT resource_key FROM ingest_new)")
         self.stats.moved = max(cur.rowcount or 0, 0)
         cur.execute("SELECT resource_key FROM ingest_new GROUP BY resource_key HAVING count(*) > 1")
         dups = [(k,) for (k,) in cur.fetchall()]
         for (k,) in dups:  # a collector bug (two units yield one key): keep the last written
+            cur.execute(f"UPDATE unit_versions SET digest = NULL WHERE valid_to IS NULL AND unit_key IN "
+                        f"(SELECT unit_key FROM resource_versions WHERE resource_key = {self._ph} AND valid_from = {sid})",
+                        (k,))
             cur.execute(
                 f"DELETE FROM resource_versions WHERE resource_key = {self._ph} AND valid_from = {sid} "
                 f"AND valid_to IS NULL AND id < (SELECT max(id) FROM resource_versions WHERE resource_key = {self._ph} "
@@ -505,11 +658,17 @@ class _FlushPlan:
     guarded_closes: list[tuple[int, str]] = field(default_factory=list)  # (version id, its unit key)
     replace: list[tuple[str, str]] = field(default_factory=list)
     new_keys: list[tuple[str]] = field(default_factory=list)
-    units: list[tuple] = field(default_factory=list)
+    units: dict[str, tuple] = field(default_factory=dict)  # unit key -> its new history row
+    unit_heads: dict[str, tuple] = field(default_factory=dict)  # key -> (id, state, valid_from, digest), per flush
+    same: set[str] = field(default_factory=set)  # units whose digest shows nothing changed
+    unit_close_ids: list[int] = field(default_factory=list)
+    unit_replace: list[tuple[str]] = field(default_factory=list)
+    unit_digests: list[tuple[str | None, int]] = field(default_factory=list)  # (digest, unit version id)
 
     def clear(self) -> None:
-        self.inserts, self.close_ids, self.replace, self.new_keys, self.units = {}, [], [], [], []
-        self.guarded_closes = []
+        """Forget what was applied; unit heads stay (they were read before this flush changed them)."""
+        self.inserts, self.close_ids, self.replace, self.new_keys, self.units = {}, [], [], [], {}
+        self.guarded_closes, self.unit_close_ids, self.unit_replace, self.unit_digests = [], [], [], []
 
 
 def ingest(engine: Engine, batches: Iterable[list[Resource]], units: Iterable = (), note: str | None = None) -> tuple[int, str, IngestStats]:

@@ -18,7 +18,7 @@ from auditor.errors import UsageError
 from auditor.store import views
 
 DEFAULT_READER_ROLE = "auditor_reader"
-DOCUMENTED_VIEWS: tuple[str, ...] = views.ORDER
+DOCUMENTED_VIEWS: tuple[str, ...] = views.DOCUMENTED
 
 # Predefined roles whose members reach server files, programs, other sessions or all data.
 DANGEROUS_ROLES: tuple[str, ...] = (

@@ -27,12 +27,17 @@ snapshots = Table(
     Column("error", Text),
     Column("resource_count", Integer),
     Column("changed_count", Integer),
+    Column("api_calls", Integer),  # every unit's API calls in this run (unit rows keep no timings)
 )
 
-collection_units = Table(
-    "collection_units", metadata,
+# Unit history as intervals, like resource versions: a row per change of a unit's status, error
+# or resource count, valid for snapshots [valid_from, valid_to). An unchanged night writes no
+# unit row, so history grows with change, not with the number of units (per-run timings are
+# not history: the snapshot keeps its API-call total). Readers use the ``collection_units``
+# view below, one row per unit per snapshot.
+unit_versions = Table(
+    "unit_versions", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("snapshot_id", Id, ForeignKey("snapshots.id"), nullable=False),
     Column("unit_key", String(512), nullable=False),
     Column("provider", String(16), nullable=False),
     Column("account", String(255), nullable=False),
@@ -41,10 +46,31 @@ collection_units = Table(
     Column("status", String(16), nullable=False),  # ok | empty | denied | error | throttled | skipped
     Column("error", Text),
     Column("resource_count", Integer, nullable=False, server_default=text("0")),
-    Column("api_calls", Integer, nullable=False, server_default=text("0")),
-    Column("started_at", DateTime(timezone=True)),
-    Column("duration_ms", Integer),
-    UniqueConstraint("snapshot_id", "unit_key", name="uq_units_snapshot_unit"),
+    Column("valid_from", Id, nullable=False),  # first snapshot recording the unit so
+    Column("valid_to", Id),  # first snapshot NOT recording it so (NULL: still current)
+    # SHA-256 of the unit's resource keys and content hashes as last confirmed (completed units):
+    # a unit whose digest is unchanged skips the per-resource comparison. NULL: unknown.
+    Column("digest", String(64)),
+)
+# One open version per unit (the writer's head lookup), and the as-of lookup by unit.
+Index("ux_unit_versions_open", unit_versions.c.unit_key, unique=True,
+      sqlite_where=unit_versions.c.valid_to.is_(None), postgresql_where=unit_versions.c.valid_to.is_(None))
+Index("ix_unit_versions_unit_from", unit_versions.c.unit_key, unit_versions.c.valid_from)
+
+# The per-snapshot shape of unit history: a view (auditor.store.views), created by migrations.
+# Declared on its own MetaData so schema comparison and table creation never see it as a table.
+view_metadata = MetaData()
+collection_units = Table(
+    "collection_units", view_metadata,
+    Column("snapshot_id", Id),
+    Column("unit_key", String(512)),
+    Column("provider", String(16)),
+    Column("account", String(255)),
+    Column("region", String(64)),
+    Column("resource_type", String(128)),
+    Column("status", String(16)),
+    Column("error", Text),
+    Column("resource_count", Integer),
 )
 
 resource_versions = Table(

@@ -1,6 +1,7 @@
 """Documented SQL views over the inventory (portable across SQLite and PostgreSQL).
 
-These are the interface for ad hoc `auditor query` SQL; the README documents each one.
+These are the interface for ad hoc `auditor query` SQL; the README documents each one
+(all but ``collection_units``, which the application reads; see DOCUMENTED below).
 Views are (re)created by migrations, never by the application at run time.
 """
 
@@ -11,11 +12,20 @@ VISIBLE = "('complete', 'partial')"
 VIEWS: dict[str, str] = {
     "snapshots_v": """
         SELECT id AS snapshot_id, status, started_at, finished_at, tool_version,
-               resource_count, changed_count, note, error
+               resource_count, changed_count, api_calls, note, error
         FROM snapshots""",
+    # Every unit as recorded in every snapshot. Unit history is stored as intervals
+    # (unit_versions: a row per change of status, error or resource count), so this view,
+    # like resources_as_of, expands them per snapshot. Filter by snapshot_id.
+    "collection_units": """
+        SELECT s.id AS snapshot_id, u.unit_key, u.provider, u.account, u.region, u.resource_type,
+               u.status, u.error, u.resource_count
+        FROM snapshots s
+        JOIN unit_versions u
+          ON u.valid_from <= s.id AND (u.valid_to IS NULL OR u.valid_to > s.id)
+        WHERE s.status <> 'failed'""",
     "units_v": """
-        SELECT snapshot_id, provider, account, region, resource_type, status, error,
-               resource_count, api_calls, started_at, duration_ms
+        SELECT snapshot_id, provider, account, region, resource_type, status, error, resource_count
         FROM collection_units""",
     # Every resource version as it stood in every finished snapshot. Filter by snapshot_id.
     # state = 'unknown' when the unit that collects it did not complete in that snapshot
@@ -46,8 +56,9 @@ VIEWS: dict[str, str] = {
         FROM trust_edges""",
 }
 
-# Dependency order for creation; dropped in reverse.
-ORDER = ("snapshots_v", "units_v", "resources_as_of", "current_resources", "findings_v", "trust_edges_v")
+# Dependency order for creation; dropped in reverse. ``collection_units`` is the readers'
+# per-snapshot shape of unit history (kept under its historical name), not a documented view.
+ORDER = ("snapshots_v", "collection_units", "units_v", "resources_as_of", "current_resources", "findings_v", "trust_edges_v")
 
 
 def create_statements(names: tuple[str, ...] = ORDER) -> list[str]:
@@ -56,3 +67,6 @@ def create_statements(names: tuple[str, ...] = ORDER) -> list[str]:
 
 def drop_statements(names: tuple[str, ...] = ORDER) -> list[str]:
     return [f"DROP VIEW IF EXISTS {n}" for n in reversed(names)]
+
+
+DOCUMENTED: tuple[str, ...] = tuple(n for n in ORDER if n != "collection_units")

@@ -8,7 +8,6 @@ Create Date: 2026-11-21
 from alembic import op
 import sqlalchemy as sa
 
-from auditor.store import views
 
 revision = "0001"
 down_revision = None
@@ -17,6 +16,50 @@ depends_on = None
 
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TS = sa.DateTime(timezone=True)
+
+# The documented views as this revision created them (frozen: later revisions redefine them).
+VISIBLE = "('complete', 'partial')"
+
+VIEWS_0001: dict[str, str] = {
+    "snapshots_v": """
+        SELECT id AS snapshot_id, status, started_at, finished_at, tool_version,
+               resource_count, changed_count, note, error
+        FROM snapshots""",
+    "units_v": """
+        SELECT snapshot_id, provider, account, region, resource_type, status, error,
+               resource_count, api_calls, started_at, duration_ms
+        FROM collection_units""",
+    # Every resource version as it stood in every finished snapshot. Filter by snapshot_id.
+    # state = 'unknown' when the unit that collects it did not complete in that snapshot
+    # (the resource is carried forward, not deleted).
+    "resources_as_of": f"""
+        SELECT s.id AS snapshot_id, rv.id AS version_id, rv.resource_key, rv.provider,
+               rv.account, rv.region, rv.location, rv.category, rv.type, rv.native_id,
+               rv.name, rv.tags, rv.config, rv.facets, rv.content_hash, rv.valid_from,
+               CASE WHEN rv.valid_from = s.id OR EXISTS (
+                        SELECT 1 FROM collection_units u
+                        WHERE u.snapshot_id = s.id AND u.unit_key = rv.unit_key
+                          AND u.status IN ('ok', 'empty'))
+                    THEN 'present' ELSE 'unknown' END AS state
+        FROM snapshots s
+        JOIN resource_versions rv
+          ON rv.valid_from <= s.id AND (rv.valid_to IS NULL OR rv.valid_to > s.id)
+        WHERE s.status IN {VISIBLE}""",
+    "current_resources": f"""
+        SELECT * FROM resources_as_of
+        WHERE snapshot_id = (SELECT max(id) FROM snapshots WHERE status IN {VISIBLE})""",
+    "findings_v": """
+        SELECT snapshot_id, finding_id, rule_id, title, severity, status, provider, account,
+               region, resource_key, native_id, message, evidence, frameworks
+        FROM findings""",
+    "trust_edges_v": """
+        SELECT snapshot_id, edge_id, source_key, source_provider, mechanism, trusted_kind,
+               trusted_id, trusted_provider, conditions, cross_cloud, external, details
+        FROM trust_edges""",
+}
+
+# Dependency order for creation; dropped in reverse.
+ORDER_0001 = ("snapshots_v", "units_v", "resources_as_of", "current_resources", "findings_v", "trust_edges_v")
 
 
 def upgrade() -> None:
@@ -161,13 +204,13 @@ def upgrade() -> None:
         sa.Column("next_run_time", sa.Float(25), index=True),
         sa.Column("job_state", sa.LargeBinary, nullable=False),
     )
-    for stmt in views.create_statements():
-        op.execute(stmt)
+    for name in ORDER_0001:
+        op.execute(f"CREATE VIEW {name} AS {VIEWS_0001[name].strip()}")
 
 
 def downgrade() -> None:
-    for stmt in views.drop_statements():
-        op.execute(stmt)
+    for name in reversed(ORDER_0001):
+        op.execute(f"DROP VIEW IF EXISTS {name}")
     for table in ("apscheduler_jobs", "locks", "trust_edges", "findings", "audit_log",
                   "baseline_entries", "baselines", "resource_versions", "collection_units", "snapshots"):
         op.drop_table(table)

@@ -115,9 +115,10 @@ def audit_report(tmp_path_factory):
     """A demo-like export: two audits (the earlier one failed differently: a trend), a denied
     unit, and a drift item whose security group gained an RDP rule from anywhere."""
     import orjson
-    from sqlalchemy import delete, update
+    from sqlalchemy import delete
 
-    from auditor.store.schema import collection_units, findings
+    from auditor.store.schema import findings
+    from tests.store.helpers import set_unit_status
 
     d = tmp_path_factory.mktemp("audit-report")
     url = f"sqlite:///{d / 'inv.db'}"
@@ -134,9 +135,8 @@ def audit_report(tmp_path_factory):
             severity="high", status="FAIL", provider="aws", account="111111111111", region="global",
             resource_key="aws|fixed", native_id="arn:aws:iam::111111111111:user/fixed", message="m",
             evidence="{}", frameworks="{}"))
-        c.execute(update(collection_units).where(collection_units.c.snapshot_id == seeded.snapshot_id,
-                                                 collection_units.c.resource_type == "azure.storage.account")
-                  .values(status="denied", error="AuthorizationFailed: the client may not list storage accounts"))
+        assert set_unit_status(c, seeded.snapshot_id, "azure.storage.account", "denied",
+                               "AuthorizationFailed: the client may not list storage accounts")
     sg = seeded.resources[1]
     seeded.drift.items.append(type(seeded.drift.items[0])({
         "resource_key": sg.resource_key, "native_id": sg.native_id, "provider": "aws", "account": sg.account,

@@ -30,3 +30,30 @@ def role(i: int, *, principal: str = "arn:aws:iam::111122223333:root") -> Resour
 
 def result(unit: Unit, status: UnitStatus = UnitStatus.OK, count: int = 0, error: str | None = None) -> UnitResult:
     return UnitResult(unit, status, error, count, 1, datetime.now(timezone.utc), 0.01)
+
+
+def set_unit_status(conn, snapshot_id: int, resource_type: str, status: str, error: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Make the units of ``resource_type`` read ``status`` in ``snapshot_id`` only (unit history is
+    intervals: the covering row is split around that snapshot). Returns the units changed."""
+    from sqlalchemy import or_, select
+
+    from auditor.store.schema import unit_versions as uv
+
+    sid = int(snapshot_id)
+    rows = conn.execute(select(uv).where(
+        uv.c.resource_type == resource_type, uv.c.valid_from <= sid,
+        or_(uv.c.valid_to.is_(None), uv.c.valid_to > sid))).mappings().all()
+    for r in rows:
+        keep = {k: r[k] for k in ("unit_key", "provider", "account", "region", "resource_type", "status", "error",
+                                  "resource_count")}
+        conn.execute(uv.delete().where(uv.c.id == r["id"]))
+        pieces = []
+        if r["valid_from"] < sid:
+            pieces.append({**keep, "valid_from": r["valid_from"], "valid_to": sid})
+        after = {**keep, "valid_from": sid + 1, "valid_to": r["valid_to"]}
+        pieces.append({**keep, "status": status, "error": error, "valid_from": sid,
+                       "valid_to": sid + 1 if r["valid_to"] is None or r["valid_to"] > sid + 1 else r["valid_to"]})
+        if r["valid_to"] is None or r["valid_to"] > sid + 1:
+            pieces.append(after)
+        conn.execute(uv.insert(), pieces)
+    return len(rows)

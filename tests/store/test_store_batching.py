@@ -76,6 +76,24 @@ def test_one_flush_stores_what_one_call_at_a_time_stores(tmp_path_factory, plan)
         batched.dispose()
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=estate_plan)
+def test_the_unchanged_unit_shortcut_stores_what_the_full_compare_stores(tmp_path_factory, plan) -> None:
+    """A unit whose digest is unchanged skips loading and comparing its versions; the store must
+    end up exactly as when every unit is compared resource by resource."""
+    from unittest import mock
+
+    tmp = tmp_path_factory.mktemp("digest")
+    full, fast = fresh_engine(tmp, "full.db"), fresh_engine(tmp, "fast.db")
+    try:
+        with mock.patch.object(SnapshotWriter, "_unchanged_units", lambda self, queue, heads: set()):
+            compared = play(full, plan)
+        assert play(fast, plan) == compared
+    finally:
+        full.dispose()
+        fast.dispose()
+
+
 @pytest.mark.postgres
 def test_one_flush_matches_one_call_at_a_time_on_postgresql(pg_url, sqlite_url) -> None:
     """A fixed plan with every path (repeat in a batch, repeat across batches, move, error unit)."""

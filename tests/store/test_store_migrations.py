@@ -42,3 +42,15 @@ def test_newer_schema_says_upgrade_the_tool(store):
     assert "\n" not in str(err.value)
     with pytest.raises(SchemaOutOfDate, match="upgrade the auditor tool"):
         migrate.upgrade(store)
+
+
+def test_views_module_matches_the_migrated_views(sqlite_store):
+    """auditor.store.views documents what the latest migration created (migrations freeze their
+    own copies, so the two must be kept equal by hand: this test is the reminder)."""
+    from auditor.store import views
+
+    with sqlite_store.connect() as c:
+        created = dict(c.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'view'").all())
+    assert sorted(created) == sorted(views.ORDER)
+    norm = lambda sql: " ".join(sql.split())  # noqa: E731
+    assert {n: norm(created[n]) for n in views.ORDER} == {n: norm(s) for n, s in zip(views.ORDER, views.create_statements())}
