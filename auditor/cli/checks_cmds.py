@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from auditor.cli.context import AppContext
-from auditor.cli.output import dumps_json, render
+from auditor.cli.output import dumps_json, render, render_stream
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from auditor.rules.verdict import SEVERITIES
 from auditor.store.read import resolve_snapshot
@@ -114,8 +114,8 @@ def check(
         shown = summary.findings(engine, status=status.upper() if status else None)
         counts = {s: summary.counts.by_status.get(s, 0) for s in ("FAIL", "UNKNOWN", "PASS")}
         failing = summary.counts.failing_at_or_above(threshold)
-    rows = [f.as_dict() for f in shown]
-    render(rows, FINDING_COLUMNS, chosen, console=app.console, title=f"findings (snapshot {sid})", json_value=rows)
+    render_stream((f.as_dict() for f in shown), FINDING_COLUMNS, chosen, console=app.console,
+                  title=f"findings (snapshot {sid})")
     app.info(f"{counts['FAIL']} FAIL, {counts['UNKNOWN']} UNKNOWN, {counts['PASS']} PASS; "
              f"{failing} FAIL at or above {threshold}")
     return EXIT_FINDINGS if failing else EXIT_OK
