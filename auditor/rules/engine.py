@@ -1,8 +1,10 @@
 """The rule engine: every selected rule of the registry over one snapshot, stored as findings.
 
 Two streaming passes over the snapshot: the first builds the identity index and the trust
-graph (once per audit); the second gives each resource to every rule whose scope covers it.
-Memory follows the identity estate, not the whole estate.
+graph (once per audit); the second gives each resource to every rule whose scope covers it
+and hands its findings on as soon as they are complete (:func:`check_snapshot` writes them to
+the store in batches and keeps counts). Memory follows the identity estate, not the whole
+estate nor the number of findings.
 """
 
 from __future__ import annotations
