@@ -35,17 +35,32 @@ class AuditOutcome:
     collection: Any = None  # auditor.collect.CollectResult
     drift: Any = None  # auditor.drift.model.DriftReport | None
     drift_note: str | None = None
-    findings: list[Any] = field(default_factory=list)
+    check: Any = None  # auditor.rules.engine.CheckSummary: counts; the findings stay in the store
     trust_edges: int = 0
     export_dir: Path | None = None
     problems: list[str] = field(default_factory=list)
     fail_on: str = "high"
     coverage: Any = None  # auditor.coverage.Coverage
     coverage_breaches: list[str] = field(default_factory=list)
+    engine: Any = field(default=None, repr=False)  # where the check's findings are read back from
+
+    def _read(self, status: str | None = None) -> list[Any]:
+        if self.check is None or self.engine is None:
+            return []
+        return list(self.check.findings(self.engine, status=status))
+
+    @property
+    def findings(self) -> list[Any]:
+        """Every finding of the audit's check, read back from the store (most severe first)."""
+        return self._read()
 
     @property
     def failing_findings(self) -> list[Any]:
-        return [f for f in self.findings if getattr(f, "status", None) == "FAIL"]
+        return self._read("FAIL")
+
+    @property
+    def findings_by_status(self) -> dict[str, int]:
+        return dict(sorted(self.check.counts.by_status.items())) if self.check is not None else {}
 
     def summary(self) -> dict[str, Any]:
         """The audit summary (also what notifications receive)."""
@@ -67,7 +82,7 @@ class AuditOutcome:
                 if not u.status.completed and u.status.value != "skipped"
             ],
             "findings": [f.as_dict() for f in self.failing_findings],
-            "findings_by_status": _count(getattr(f, "status", None) for f in self.findings),
+            "findings_by_status": self.findings_by_status,
             "drift": drift_items,
             "drift_note": self.drift_note,
             "trust_edges": self.trust_edges,
@@ -75,13 +90,6 @@ class AuditOutcome:
             "export_dir": str(self.export_dir) if self.export_dir else None,
             "problems": self.problems,
         }
-
-
-def _count(values) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    out: dict[str, int] = {}
-    for v in values:
-        out[str(v)] = out.get(str(v), 0) + 1
-    return dict(sorted(out.items()))
 
 
 class _Timer:
@@ -128,7 +136,7 @@ def audit(
     from auditor.collect import incomplete, run_collection
     from auditor.locking import audit_lock
 
-    outcome = AuditOutcome(fail_on=fail_on or config.audit.fail_on)
+    outcome = AuditOutcome(fail_on=fail_on or config.audit.fail_on, engine=engine)
     with audit_lock(engine, holder=holder or f"auditor audit (pid {os.getpid()})"):
         with _Timer(outcome, "collect"):
             result = run_collection(config, engine, providers=providers, progress=progress, note="audit")
@@ -156,11 +164,12 @@ def audit(
             step("drift", lambda: _drift_step(engine, config, sid, baseline, outcome))
 
         def checks() -> None:
-            from auditor.rules.engine import run_checks_with_graph
+            from auditor.rules.engine import check_snapshot
 
-            # One trust graph per audit: the rules build it and persist its edges.
-            outcome.findings, graph = run_checks_with_graph(engine, config, sid, persist=True)
-            outcome.trust_edges = len(graph.edges)
+            # One trust graph per audit: the rules build it and persist its edges. Findings
+            # stream to the store; the outcome keeps their counts and reads them back.
+            outcome.check = check_snapshot(engine, config, sid)
+            outcome.trust_edges = outcome.check.trust_edges
 
         if result.status != "failed":
             step("checks", checks)
@@ -179,7 +188,7 @@ def audit(
             step("export", exports)
 
     # exit code before notifying, so the message carries it
-    failing = [f for f in outcome.failing_findings if at_or_above(getattr(f, "severity", None), outcome.fail_on)]
+    failing = outcome.check.counts.failing_at_or_above(outcome.fail_on) if outcome.check is not None else 0
     drifting = [i for i in (outcome.drift.items if outcome.drift is not None else []) if at_or_above(i.severity, outcome.fail_on)]
     if outcome.problems or outcome.coverage_breaches or (strict and incomplete(result.summary)):
         outcome.exit_code = EXIT_RUNTIME

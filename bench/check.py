@@ -1,14 +1,15 @@
-"""Check benchmark: time and peak RSS of ``run_checks`` (every rule, findings stored) on an
-estate with realistic findings.
+"""Check and export benchmark: time and peak RSS of a check (every rule, findings stored)
+and of an export of every format, on an estate with realistic findings.
 
-    python bench/check.py --resources 20000 100000 [--db postgresql://...]
+    python bench/check.py --resources 100000 200000 1000000 [--db postgresql://...] [--no-export]
 
 The estate repeats the rules wing's own examples (tests/rules/examples*.py: for every rule an
 estate where it FAILs and its safe twin where it PASSes), each copy under its own key, two
 resources per collection unit. So every rule meets resources it judges, about half failing,
 and identity rules see a trust graph that grows with the estate. Seeding is setup (not
-measured); the check runs in a child process so its peak RSS is the check's alone. Prints one
-JSON line per size.
+measured); the check runs in a child process so its peak RSS is the check's alone, then the
+export (json, csv, ocsf, sarif, html of that snapshot and its stored findings and trust edges)
+runs in another. Prints one JSON line per size.
 """
 
 from __future__ import annotations
@@ -64,20 +65,38 @@ def seed(engine, n: int) -> int:  # type: ignore[no-untyped-def]
     return w.snapshot_id
 
 
+def peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def child(url: str, sid: int) -> None:
-    from auditor.rules.engine import run_checks
+    from auditor.rules import engine as rules_engine
     from auditor.store.engine import make_engine
     from tests.rules.examples import CONFIG
 
     engine = make_engine(url)
     t0 = time.perf_counter()
-    findings = run_checks(engine, CONFIG, sid)
+    if hasattr(rules_engine, "check_snapshot"):  # the streamed check (what the CLI and audit run)
+        by = rules_engine.check_snapshot(engine, CONFIG, sid).counts.by_status
+    else:  # before it existed: every finding held
+        by = {}
+        for f in rules_engine.run_checks(engine, CONFIG, sid):
+            by[f.status] = by.get(f.status, 0) + 1
     spent = time.perf_counter() - t0
-    by: dict[str, int] = {}
-    for f in findings:
-        by[f.status] = by.get(f.status, 0) + 1
-    print(json.dumps({"check_s": round(spent, 2), "findings": len(findings), "by_status": by,
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+    print(json.dumps({"check_s": round(spent, 2), "findings": sum(by.values()), "by_status": dict(sorted(by.items())),
+                      "check_peak_rss_mb": peak_mb()}))
+
+
+def export_child(url: str, sid: int, out: str) -> None:
+    from auditor.exports.bundle import export_snapshot
+    from auditor.store.engine import make_engine
+
+    engine = make_engine(url)
+    t0 = time.perf_counter()
+    result = export_snapshot(engine, sid, out, ["json", "csv", "ocsf", "sarif", "html"])
+    sizes = {f: (Path(out) / f).stat().st_size for f in result.files}
+    print(json.dumps({"export_s": round(time.perf_counter() - t0, 2), "export_mb": round(sum(sizes.values()) / 2**20, 1),
+                      "report_html_mb": round(sizes.get("report.html", 0) / 2**20, 2), "export_peak_rss_mb": peak_mb()}))
 
 
 def scratch_pg(url: str):  # type: ignore[no-untyped-def]
@@ -103,10 +122,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--resources", type=int, nargs="+", default=[20_000, 100_000])
     ap.add_argument("--db", default=None, help="a postgresql:// URL (a scratch database); default SQLite")
+    ap.add_argument("--no-export", action="store_true", help="measure the check only")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--export-child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]))
+        return
+    if args.export_child:
+        export_child(args.export_child[0], int(args.export_child[1]), args.export_child[2])
         return
     from auditor.store import migrate
     from auditor.store.engine import make_engine
@@ -121,12 +145,17 @@ def main() -> None:
                 sid = seed(engine, n)
                 seed_s = time.perf_counter() - t0
                 engine.dispose()
+                row = {"database": "postgresql" if args.db else "sqlite", "resources": n, "seed_s": round(seed_s, 2)}
                 out = subprocess.run([sys.executable, __file__, "--child", url, str(sid)],
                                      capture_output=True, text=True, check=True)
+                row.update(json.loads(out.stdout.strip().splitlines()[-1]))
+                if not args.no_export:
+                    out = subprocess.run([sys.executable, __file__, "--export-child", url, str(sid),
+                                          str(Path(tmp) / "export")], capture_output=True, text=True, check=True)
+                    row.update(json.loads(out.stdout.strip().splitlines()[-1]))
             finally:
                 drop()
-            print(json.dumps({"database": "postgresql" if args.db else "sqlite", "resources": n,
-                              "seed_s": round(seed_s, 2), **json.loads(out.stdout.strip().splitlines()[-1])}))
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

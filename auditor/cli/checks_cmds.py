@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from auditor.cli.context import AppContext
-from auditor.cli.output import dumps_json, render
+from auditor.cli.output import dumps_json, render, render_stream
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from auditor.rules.verdict import SEVERITIES
 from auditor.store.read import resolve_snapshot
@@ -86,7 +86,7 @@ def check(
     """Run posture, identity-federation and residency rules on a snapshot."""
     app: AppContext = ctx.obj
     chosen = _format(app, fmt, ("table", "json", "csv"))
-    from auditor.rules.engine import failing_at_or_above, run_checks
+    from auditor.rules.engine import check_snapshot, failing_at_or_above, run_checks
     from auditor.rules.registry import all_rules
 
     if list_rules:
@@ -104,14 +104,20 @@ def check(
     wanted = [w.strip() for item in rules or [] for w in item.split(",") if w.strip()] or None
     engine = app.engine()
     sid = resolve_snapshot(engine, snapshot)
-    findings = run_checks(engine, app.config, sid, rules=wanted, persist=not no_store)
-    shown = [f for f in findings if not status or f.status == status.upper()]
-    render([f.as_dict() for f in shown], FINDING_COLUMNS, chosen, console=app.console,
-           title=f"findings (snapshot {sid})", json_value=[f.as_dict() for f in shown])
-    failing = failing_at_or_above(findings, threshold)
-    counts = {s: sum(1 for f in findings if f.status == s) for s in ("FAIL", "UNKNOWN", "PASS")}
+    if no_store:  # nothing goes to the store, so the findings are held to be shown
+        findings = run_checks(engine, app.config, sid, rules=wanted, persist=False)
+        shown = [f for f in findings if not status or f.status == status.upper()]
+        counts = {s: sum(1 for f in findings if f.status == s) for s in ("FAIL", "UNKNOWN", "PASS")}
+        failing = len(failing_at_or_above(findings, threshold))
+    else:  # streamed to the store; what is shown is read back from it, in the same order
+        summary = check_snapshot(engine, app.config, sid, rules=wanted)
+        shown = summary.findings(engine, status=status.upper() if status else None)
+        counts = {s: summary.counts.by_status.get(s, 0) for s in ("FAIL", "UNKNOWN", "PASS")}
+        failing = summary.counts.failing_at_or_above(threshold)
+    render_stream((f.as_dict() for f in shown), FINDING_COLUMNS, chosen, console=app.console,
+                  title=f"findings (snapshot {sid})")
     app.info(f"{counts['FAIL']} FAIL, {counts['UNKNOWN']} UNKNOWN, {counts['PASS']} PASS; "
-             f"{len(failing)} FAIL at or above {threshold}")
+             f"{failing} FAIL at or above {threshold}")
     return EXIT_FINDINGS if failing else EXIT_OK
 
 

@@ -150,6 +150,36 @@ def render(
     print_table(console or Console(markup=False, highlight=False, emoji=False), rows, columns, title)
 
 
+def render_stream(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, console: Console | None = None,
+                  title: str | None = None) -> None:
+    """As :func:`render` (json: the rows themselves), the same bytes, but json and csv rows
+    are written as they come: a million findings never sit in memory as a list. A table
+    needs every row for its widths, so it takes the list."""
+    if fmt == "json":
+        out = sys.stdout
+        first = True
+        for r in rows:
+            out.write("[\n" if first else ",\n")
+            first = False
+            out.write("  " + dumps_json(r).replace("\n", "\n  "))
+        out.write("[]\n" if first else "\n]\n")
+        return
+    if fmt == "csv":
+        tty = sys.stdout.isatty()
+        buf = io.StringIO()
+        w = SpreadsheetWriter(buf)
+        w.writerow(columns)
+        for r in rows:
+            w.writerow(csv_cells((r.get(c) for c in columns), for_terminal=tty))
+            if buf.tell() > 1 << 16:
+                sys.stdout.write(buf.getvalue())
+                buf.seek(0)
+                buf.truncate()
+        sys.stdout.write(buf.getvalue())
+        return
+    render(list(rows), columns, fmt, console=console, title=title)
+
+
 def iter_csv_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterable[str]:
     buf = io.StringIO()
     w = SpreadsheetWriter(buf)

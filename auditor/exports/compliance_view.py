@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from auditor.coverage import SKIPPED as SKIPPED_UNIT, SUCCESS as SUCCESS_UNITS
-from auditor.exports.framework_view import framework_provider, in_scope, worst_per_subject
+from auditor.exports.framework_view import framework_provider, in_scope, status_of, subject_of, worst_per_subject  # noqa: F401 - re-exported
 from auditor.rules.frameworks import Control, Table, tables
 from auditor.rules.verdict import STATUS_WEIGHT
 
@@ -267,14 +267,19 @@ def compliance_view(findings: Iterable[Mapping[str, Any]], units: Iterable[Mappi
     ran = None if rules_run is None else frozenset(rules_run)
     index = UnitIndex.of(units, categories)
     chosen = list(frameworks) if frameworks is not None else default_tables()
-    per_provider: dict[str | None, dict[str, dict[str, str]]] = {}
-    findings = list(findings)
+    # One pass over the findings (they may stream from the store) fills every cloud's view.
+    per_provider: dict[str | None, dict[str, dict[str, str]]] = {framework_provider(t.key): {} for t in chosen}
+    for f in findings:
+        for provider, per_rule in per_provider.items():
+            if provider is None or (f.get("provider") or "") == provider:
+                seen = per_rule.setdefault(f.get("rule_id"), {})
+                subject, status = subject_of(f), status_of(f)
+                prev = seen.get(subject)
+                if prev is None or STATUS_WEIGHT[status] > STATUS_WEIGHT[prev]:
+                    seen[subject] = status
     out: list[ControlResult] = []
     for t in chosen:
         provider = framework_provider(t.key)
-        if provider not in per_provider:
-            mine = [f for f in findings if in_scope(t.key, f)]
-            per_provider[provider] = worst_per_subject(mine, key=lambda f: f.get("rule_id"))
         per_rule = per_provider[provider]
         out.extend(_judge(t, c, provider, per_rule, registry, ran, index) for c in t.controls.values())
     return out

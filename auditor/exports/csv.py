@@ -67,21 +67,28 @@ def _inventory(data: ExportData) -> tuple[list[str], Iterator[dict[str, Any]]]:
     return [*INVENTORY_COLUMNS, *sorted(facet_cols)], rows()
 
 
-def _findings(data: ExportData) -> tuple[list[str], list[dict[str, Any]]]:
-    frameworks = sorted({fw for f in data.findings for fw in f["frameworks"]})
-    rows = []
+def _findings(data: ExportData) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    """Columns from a first pass (frameworks and evidence keys), then the rows as a stream."""
+    frameworks_seen: set[str] = set()
+    evidence_seen: set[str] = set()
     for f in data.findings:
-        row = {c: f.get(c) for c in FINDING_COLUMNS}
-        row["frameworks"] = [f"{fw} {c}" for fw, cs in f["frameworks"].items() for c in cs]
-        for fw in frameworks:
-            row[f"framework.{fw}"] = f["frameworks"].get(fw, [])
-        rule = data.rule(f["rule_id"])
-        row["remediation"] = rule.get("remediation")
-        for k, v in flatten(f.get("evidence") or {}, depth=1).items():
-            row[f"evidence.{k}"] = v
-        rows.append(row)
-    evidence_cols = sorted({k for r in rows for k in r if k.startswith("evidence.")})
-    return [*FINDING_COLUMNS, *(f"framework.{fw}" for fw in frameworks), "remediation", *evidence_cols], rows
+        frameworks_seen.update(f["frameworks"])
+        evidence_seen.update(f"evidence.{k}" for k in flatten(f.get("evidence") or {}, depth=1))
+    frameworks = sorted(frameworks_seen)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for f in data.findings:
+            row = {c: f.get(c) for c in FINDING_COLUMNS}
+            row["frameworks"] = [f"{fw} {c}" for fw, cs in f["frameworks"].items() for c in cs]
+            for fw in frameworks:
+                row[f"framework.{fw}"] = f["frameworks"].get(fw, [])
+            rule = data.rule(f["rule_id"])
+            row["remediation"] = rule.get("remediation")
+            for k, v in flatten(f.get("evidence") or {}, depth=1).items():
+                row[f"evidence.{k}"] = v
+            yield row
+
+    return [*FINDING_COLUMNS, *(f"framework.{fw}" for fw in frameworks), "remediation", *sorted(evidence_seen)], rows()
 
 
 def drift_rows(data: ExportData) -> Iterator[dict[str, Any]]:

@@ -59,17 +59,51 @@ def write_json_items(out_dir: Path, name: str, head: dict[str, Any], items: Iter
         for i, key in enumerate(keys):
             fh.write(b'  ' + orjson.dumps(key) + b": ")
             if key == "items":
-                first = True
-                for item in items:
-                    fh.write(b"[\n" if first else b",\n")
-                    first = False
-                    body = orjson.dumps(item, option=_JSON_OPTS, default=str)
-                    fh.write(b"    " + body.replace(b"\n", b"\n    "))
-                fh.write(b"[]" if first else b"\n  ]")
+                _items(fh, items, b"  ")
             else:
                 fh.write(orjson.dumps(head[key], option=_JSON_OPTS, default=str).replace(b"\n", b"\n  "))
             fh.write(b",\n" if i < len(keys) - 1 else b"\n")
         fh.write(b"}\n")
+    return name
+
+
+def _items(fh: Any, items: Iterable[Any], indent: bytes) -> None:
+    """A JSON list as ``dumps`` nests it at ``indent``, streamed one item at a time."""
+    first = True
+    for item in items:
+        fh.write(b"[\n" if first else b",\n")
+        first = False
+        body = orjson.dumps(item, option=_JSON_OPTS, default=str)
+        fh.write(indent + b"  " + body.replace(b"\n", b"\n" + indent + b"  "))
+    fh.write(b"[]" if first else b"\n" + indent + b"]")
+
+
+def write_json_list(out_dir: Path, name: str, items: Iterable[Any]) -> str:
+    """``dumps(list(items))`` byte for byte, without holding the list."""
+    with replace_private(out_dir / name) as fh:
+        _items(fh, items, b"")
+        fh.write(b"\n")
+    return name
+
+
+def write_json_spliced(out_dir: Path, name: str, doc: Any, lists: dict[str, Iterable[Any]]) -> str:
+    """``dumps(doc)`` byte for byte where each placeholder string of ``lists`` (a unique
+    value somewhere in ``doc``) stands for the list it maps to, streamed into the file."""
+    text = dumps(doc)
+    for k in lists:
+        if text.count(orjson.dumps(k)) != 1:
+            raise ValueError(f"placeholder for {name} must occur exactly once")
+    with replace_private(out_dir / name) as fh:
+        pos = 0
+        marks = sorted((text.index(orjson.dumps(k)), k) for k in lists)
+        for at, key in marks:
+            line_start = text.rfind(b"\n", 0, at) + 1
+            line = text[line_start:at]
+            indent = line[:len(line) - len(line.lstrip(b" "))]
+            fh.write(text[pos:at])
+            _items(fh, lists[key], indent)
+            pos = at + len(orjson.dumps(key))
+        fh.write(text[pos:])
     return name
 
 

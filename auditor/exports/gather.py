@@ -57,8 +57,8 @@ class DriftData:
 class ExportData:
     snapshot: dict[str, Any]  # id, status, started_at, finished_at (ISO text), tool_version
     resources: Collection[dict[str, Any]]  # re-iterable: a ResourceSource streams, a list works too
-    findings: list[dict[str, Any]]
-    trust_edges: list[dict[str, Any]]
+    findings: Collection[dict[str, Any]]  # re-iterable, sorted: a FindingSource streams, a list works too
+    trust_edges: Collection[dict[str, Any]]  # re-iterable, sorted: a TrustEdgeSource streams, a list works too
     drift: DriftData
     rules: dict[str, dict[str, Any]]  # rule_id -> {title, severity, rationale, remediation, frameworks}
     tool_version: str = __version__
@@ -203,45 +203,112 @@ def _read_resources(engine: Engine, snapshot_id: int) -> ResourceSource:
     return ResourceSource(engine, snapshot_id)
 
 
-def _read_findings(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
-    from auditor.store.schema import findings
+class _StoredRows:
+    """Rows of one store table for a snapshot, normalised and in a fixed order, streamed from
+    the database on every pass (server-side cursor); ``len`` is a COUNT. Exports walk findings
+    and trust edges a few times; at a million resources a list of them would not fit."""
 
-    with engine.connect() as c:
-        rows = c.execute(select(findings).where(findings.c.snapshot_id == snapshot_id)).mappings().all()
-    return normalise_findings(dict(r) for r in rows)
+    table_name = ""
+    chunk = 2000
+
+    def __init__(self, engine: Engine, snapshot_id: int) -> None:
+        self.engine, self.snapshot_id = engine, snapshot_id
+        self._len: int | None = None
+
+    def _table(self) -> Any:
+        from auditor.store import schema
+
+        return getattr(schema, self.table_name)
+
+    def _order(self, t: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def _normalise(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _c(self, col: Any) -> Any:
+        """Code-point order, as Python sorts strings (PostgreSQL's default collation differs)."""
+        return col.collate("C") if self.engine.dialect.name == "postgresql" else col
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        t = self._table()
+        q = select(t).where(t.c.snapshot_id == self.snapshot_id).order_by(*self._order(t))
+        with self.engine.connect().execution_options(stream_results=True, yield_per=self.chunk) as c:
+            for row in c.execute(q).mappings():
+                yield self._normalise(row)
+
+    def __len__(self) -> int:
+        if self._len is None:
+            t = self._table()
+            with self.engine.connect() as c:
+                self._len = int(c.execute(select(func.count()).select_from(t).where(
+                    t.c.snapshot_id == self.snapshot_id)).scalar_one())
+        return self._len
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
+class FindingSource(_StoredRows):
+    """The snapshot's findings as :func:`normalise_findings` gives them, streamed."""
+
+    table_name = "findings"
+
+    def _order(self, t: Any) -> list[Any]:
+        return [self._c(t.c.rule_id), self._c(func.coalesce(t.c.resource_key, "")), self._c(t.c.finding_id)]
+
+    def _normalise(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        return normalise_finding(row)
+
+
+class TrustEdgeSource(_StoredRows):
+    """The snapshot's trust edges as :func:`normalise_trust_edges` gives them, streamed."""
+
+    table_name = "trust_edges"
+
+    def _order(self, t: Any) -> list[Any]:
+        return [self._c(t.c.source_key), self._c(t.c.trusted_provider), self._c(t.c.trusted_id), self._c(t.c.edge_id)]
+
+    def _normalise(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        return normalise_trust_edge(row)
+
+
+def _read_findings(engine: Engine, snapshot_id: int) -> FindingSource:
+    return FindingSource(engine, snapshot_id)
+
+
+def normalise_finding(r: Mapping[str, Any]) -> dict[str, Any]:
+    """One documented finding dict (JSON columns parsed)."""
+    f = {k: r.get(k) for k in FINDING_FIELDS}
+    f["evidence"] = _json(f["evidence"])
+    f["frameworks"] = {str(k): sorted(str(c) for c in v) for k, v in sorted(_json(f["frameworks"]).items())}
+    f["severity"] = (f["severity"] or "info").lower()
+    f["status"] = (f["status"] or "UNKNOWN").upper()
+    return f
 
 
 def normalise_findings(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Documented finding dicts (JSON columns parsed), sorted for deterministic output."""
-    out = []
-    for r in rows:
-        f = {k: r.get(k) for k in FINDING_FIELDS}
-        f["evidence"] = _json(f["evidence"])
-        f["frameworks"] = {str(k): sorted(str(c) for c in v) for k, v in sorted(_json(f["frameworks"]).items())}
-        f["severity"] = (f["severity"] or "info").lower()
-        f["status"] = (f["status"] or "UNKNOWN").upper()
-        out.append(f)
+    out = [normalise_finding(r) for r in rows]
     out.sort(key=lambda f: (f["rule_id"], f["resource_key"] or "", f["finding_id"]))
     return out
 
 
-def _read_trust_edges(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
-    from auditor.store.schema import trust_edges
+def _read_trust_edges(engine: Engine, snapshot_id: int) -> TrustEdgeSource:
+    return TrustEdgeSource(engine, snapshot_id)
 
-    with engine.connect() as c:
-        rows = c.execute(select(trust_edges).where(trust_edges.c.snapshot_id == snapshot_id)).mappings().all()
-    return normalise_trust_edges(dict(r) for r in rows)
+
+def normalise_trust_edge(r: Mapping[str, Any]) -> dict[str, Any]:
+    e = {k: r.get(k) for k in TRUST_EDGE_FIELDS}
+    e["conditions"] = _json(e["conditions"])
+    e["details"] = _json(e["details"])
+    e["cross_cloud"] = bool(e["cross_cloud"])
+    e["external"] = bool(e["external"])
+    return e
 
 
 def normalise_trust_edges(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for r in rows:
-        e = {k: r.get(k) for k in TRUST_EDGE_FIELDS}
-        e["conditions"] = _json(e["conditions"])
-        e["details"] = _json(e["details"])
-        e["cross_cloud"] = bool(e["cross_cloud"])
-        e["external"] = bool(e["external"])
-        out.append(e)
+    out = [normalise_trust_edge(r) for r in rows]
     out.sort(key=lambda e: (e["source_key"], e["trusted_provider"], e["trusted_id"], e["edge_id"]))
     return out
 

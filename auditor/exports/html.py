@@ -31,6 +31,13 @@ SECTION_TITLES = {
 }
 _SEV_DESC = tuple(reversed(SEVERITIES))
 TOP_N = 50  # items shown per group; the full lists are in the CSV/JSON files of the same export
+# The report's size bound, whatever the estate's size: rows across all finding groups (each group
+# still shows up to GROUP_MIN), trust edges drawn, resources listed per framework control,
+# residency findings, units. Counts stay exact; the full lists are in the CSV/JSON files.
+REPORT_ITEMS = 200
+GROUP_MIN = 3
+CONTROL_RESOURCES = 10
+EVIDENCE_CHARS = 400
 # Rules that judge the ML platform (notebooks, models, endpoints, jobs, clusters, registries,
 # functions, ML data residency): one rule judges all three clouds, so they read as one table.
 ML_RULE_PREFIXES = ("ml.", "cluster.", "registry.", "function.", "residency.ml_data")
@@ -79,7 +86,101 @@ def _section(sid: str, body: str, summary: str = "") -> str:
 def _more(shown: int, total: int, where: str) -> str:
     if total <= shown:
         return ""
-    return f'<p class="more">{total - shown} more not shown; the full list is in {escape(where)}.</p>'
+    return (f'<p class="more">Showing {shown} of {total}; {total - shown} more not shown; the full list is in '
+            f'{escape(where)}.</p>')
+
+
+class _Scan:
+    """Everything the report draws from the findings, gathered in one streamed pass: counts
+    and, per rule, the first TOP_N FAIL and UNKNOWN findings (in resource order). Memory is
+    bounded by the number of rules, not of findings."""
+
+    def __init__(self, data: ExportData) -> None:
+        before = _previous_failing(data)
+        self.has_previous = before is not None
+        self.status_counts: Counter = Counter()
+        self.fail_sev: Counter = Counter()
+        self.grid: Counter = Counter()  # (severity, provider) of FAILs
+        self.providers: set[str | None] = set()
+        self.residency_fails = 0
+        self.fail_now = 0
+        self.fail_kept = 0  # FAIL now that failed in the previous audit too
+        self.rule_fail_now: Counter = Counter()
+        self.rule_fail_kept: Counter = Counter()
+        self.groups: dict[str, dict[str, Any]] = {}  # rule -> {fail, unknown, sev, first, rows_fail, rows_unknown}
+        self.ml_by_rule: dict[str, Counter] = {}
+        self.residency: list[dict[str, Any]] = []  # non-PASS residency findings, the first TOP_N * 4
+        self.residency_fail_keys: Counter = Counter()  # resource key -> residency FAILs
+        for f in data.findings:
+            status, rid = f["status"], f["rule_id"]
+            self.status_counts[status] += 1
+            self.providers.add(f["provider"])
+            if rid.startswith(ML_RULE_PREFIXES) and status != "PASS":
+                self.ml_by_rule.setdefault(rid, Counter())[f["provider"] if status == "FAIL" else "UNKNOWN"] += 1
+            if rid.startswith(RESIDENCY_PREFIX) and status != "PASS":
+                if status == "FAIL":
+                    self.residency_fail_keys[f["resource_key"]] += 1
+                if len(self.residency) < TOP_N * 4:
+                    self.residency.append(_slim(f))
+            if status == "PASS":
+                continue
+            g = self.groups.get(rid)
+            if g is None:
+                g = self.groups[rid] = {"fail": 0, "unknown": 0, "sev": None, "unknown_pos": 9, "first": f,
+                                        "rows_fail": [], "rows_unknown": []}
+            if status == "FAIL":
+                self.fail_sev[f["severity"]] += 1
+                self.grid[(f["severity"], f["provider"] or "none")] += 1
+                if rid.startswith(RESIDENCY_PREFIX):
+                    self.residency_fails += 1
+                self.fail_now += 1
+                self.rule_fail_now[rid] += 1
+                if before is not None and (rid, f["resource_key"] or "") in before:
+                    self.fail_kept += 1
+                    self.rule_fail_kept[rid] += 1
+                g["fail"] += 1
+                if g["sev"] is None or _sev_pos(f["severity"]) < _sev_pos(g["sev"]):
+                    g["sev"] = f["severity"]
+                if len(g["rows_fail"]) < TOP_N:
+                    g["rows_fail"].append(_slim(f))
+            else:
+                g["unknown"] += 1
+                g["unknown_pos"] = min(g["unknown_pos"], _sev_pos(f["severity"]))
+                if g["fail"] == 0 and g["unknown"] == 1:
+                    g["first"] = f
+                if len(g["rows_unknown"]) < TOP_N:
+                    g["rows_unknown"].append(_slim(f))
+        for g in self.groups.values():
+            g["first"] = _slim(g["first"])
+            for rows in (g["rows_fail"], g["rows_unknown"]):  # the export's order; a list given in any order too
+                rows.sort(key=lambda r: r["resource_key"] or "")
+        self.before_by_rule: Counter = Counter(r for r, _k in before) if before is not None else Counter()
+        self.before_total = len(before) if before is not None else 0
+
+    def trend(self) -> dict[str, int] | None:
+        if not self.has_previous:
+            return None
+        return {"new": self.fail_now - self.fail_kept, "resolved": self.before_total - self.fail_kept,
+                "unchanged": self.fail_kept}
+
+    def rule_trend(self, rule_id: str) -> dict[str, int] | None:
+        if not self.has_previous:
+            return None
+        kept = self.rule_fail_kept[rule_id]
+        return {"new": self.rule_fail_now[rule_id] - kept, "resolved": self.before_by_rule[rule_id] - kept,
+                "unchanged": kept}
+
+
+def _sev_pos(s: str) -> int:
+    return _SEV_DESC.index(s) if s in _SEV_DESC else 9
+
+
+def _slim(f: dict[str, Any]) -> dict[str, Any]:
+    """What a report row shows of a finding (evidence clipped: the full text is in findings.json)."""
+    return {"status": f["status"], "severity": f["severity"], "title": f.get("title"),
+            "native_id": f.get("native_id"), "resource_key": f.get("resource_key"), "provider": f.get("provider"),
+            "account": f.get("account"), "region": f.get("region"), "message": f.get("message"),
+            "evidence": _clip(compact(f.get("evidence")), EVIDENCE_CHARS)}
 
 
 def _sev_counts(counter: Counter) -> str:
@@ -100,10 +201,6 @@ def _trend_text(t: dict[str, int] | None, missing: str = "no previous audit") ->
         return f'<span class="trend empty">{escape(missing)}</span>'
     return (f'<span class="trend"><b class="t-new">+{t["new"]} new</b> \u00b7 '
             f'<b class="t-res">\u2212{t["resolved"]} resolved</b> \u00b7 {t["unchanged"]} unchanged</span>')
-
-
-def _failing_pairs(data: ExportData) -> set[tuple[str, str]]:
-    return {(f["rule_id"], f["resource_key"] or "") for f in data.findings if f["status"] == "FAIL"}
 
 
 def _previous_failing(data: ExportData) -> set[tuple[str, str]] | None:
@@ -130,32 +227,31 @@ def _not_ok_units(data: ExportData) -> list[dict[str, Any]]:
 
 # ---- summary ---------------------------------------------------------------------------------------
 
-def _summary(data: ExportData) -> str:
-    fails = [f for f in data.findings if f["status"] == "FAIL"]
-    unknown = sum(1 for f in data.findings if f["status"] == "UNKNOWN")
+def _summary(data: ExportData, scan: _Scan) -> str:
+    n_fails, unknown = scan.status_counts.get("FAIL", 0), scan.status_counts.get("UNKNOWN", 0)
     providers, n_resources = data.placement.providers, data.placement.total
     not_ok = _not_ok_units(data)
     ok_units = len(data.units) - len(not_ok)
     coverage = f"{ok_units}/{len(data.units)}" if data.units else "n/a"
-    residency = sum(1 for f in fails if f["rule_id"].startswith(RESIDENCY_PREFIX))
-    cross = sum(1 for t in data.trust_edges if t["cross_cloud"])
+    residency = scan.residency_fails
+    cross, external = scan_edges(data)
     prev = data.previous["snapshot_id"] if data.previous else None
-    trend = _trend_pairs(_failing_pairs(data), _previous_failing(data))
+    trend = scan.trend()
     cards = [
         _card(coverage, "collection units complete", "coverage", "bad" if not_ok else "good"),
         _card(len(not_ok), "units not collected (their resources are unknown)", "coverage", "bad" if not_ok else ""),
         _card(n_resources, "resources (" + ", ".join(f"{p} {n}" for p, n in sorted(providers.items())) + ")"),
-        _card(len(fails), "failing findings", "findings", "bad" if fails else "good"),
+        _card(n_fails, "failing findings", "findings", "bad" if n_fails else "good"),
         _card(unknown, "checks UNKNOWN (data not collected)", "findings"),
         _card(len(data.drift.items) if data.drift.available else "n/a",
               "drift items" if data.drift.available else "drift: no baseline", "drift"),
-        _card(cross, f"cross-cloud trust edges ({sum(1 for t in data.trust_edges if t['external'])} external)",
+        _card(cross, f"cross-cloud trust edges ({external} external)",
               "trust-graph"),
         _card(residency, "residency violations", "residency", "bad" if residency else ""),
     ]
     drift_sev = Counter(i["severity"] for i in data.drift.items) if data.drift.available else None
     rows = [
-        f"<tr><th>failing findings</th><td>{_sev_counts(Counter(f['severity'] for f in fails))}</td>"
+        f"<tr><th>failing findings</th><td>{_sev_counts(scan.fail_sev)}</td>"
         f"<td>{_trend_text(trend)}</td></tr>",
         "<tr><th>drift</th><td>" + (_sev_counts(drift_sev) if drift_sev is not None else
                                     f'<span class="empty">{e(data.drift.reason or "no baseline")}</span>')
@@ -185,11 +281,10 @@ def _heat(n: int, top: int) -> str:
 
 # ---- findings grouped by rule ----------------------------------------------------------------------
 
-def _findings(data: ExportData) -> str:
-    fails = [f for f in data.findings if f["status"] == "FAIL"]
-    clouds = [p for p in PROVIDERS if any(f["provider"] == p for f in data.findings)] or list(PROVIDERS)
-    clouds += sorted({f["provider"] or "none" for f in data.findings} - set(PROVIDERS) - {None})
-    grid = Counter((f["severity"], f["provider"] or "none") for f in fails)
+def _findings(data: ExportData, scan: _Scan) -> str:
+    clouds = [p for p in PROVIDERS if p in scan.providers] or list(PROVIDERS)
+    clouds += sorted({p or "none" for p in scan.providers} - set(PROVIDERS) - {None})
+    grid = scan.grid
     top = max(grid.values(), default=0)
     matrix_rows = []
     for s in _SEV_DESC:
@@ -197,42 +292,39 @@ def _findings(data: ExportData) -> str:
         matrix_rows.append([_sev(s), *cells, str(sum(grid[(s, c)] for c in clouds))])
     matrix = _table(["severity", *clouds, "total"], matrix_rows, table_id="severity-by-cloud",
                     numeric=range(1, len(clouds) + 2))
-    status_counts = Counter(f["status"] for f in data.findings)
-    now, before = _failing_pairs(data), _previous_failing(data)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for f in data.findings:
-        if f["status"] != "PASS":
-            groups.setdefault(f["rule_id"], []).append(f)
-    resolved_rules = sorted({r for r, _k in (before or set()) - now} - set(groups))
+    status_counts = scan.status_counts
+    groups = scan.groups
+    resolved_rules = sorted(set(scan.before_by_rule) - set(groups))
 
-    def rank(fs: list[dict[str, Any]]) -> tuple:
-        worst = min((_SEV_DESC.index(f["severity"]) if f["severity"] in _SEV_DESC else 9) for f in fs)
-        return (worst, -sum(f["status"] == "FAIL" for f in fs))
+    def rank(g: dict[str, Any]) -> tuple:
+        worst = min(_sev_pos(g["sev"]) if g["fail"] else 9, g["unknown_pos"])
+        return (worst, -g["fail"])
 
     blocks = []
-    for rule_id, fs in sorted(groups.items(), key=lambda kv: (rank(kv[1]), kv[0])):
+    budget = REPORT_ITEMS  # rows across all groups beyond each group's first GROUP_MIN
+    for rule_id, g in sorted(groups.items(), key=lambda kv: (rank(kv[1]), kv[0])):
         rule = data.rule(rule_id)
-        fs.sort(key=lambda f: (f["status"] != "FAIL", f["resource_key"] or ""))
-        n_fail = sum(f["status"] == "FAIL" for f in fs)
-        sev = fs[0]["severity"] if n_fail == 0 else min(
-            (f["severity"] for f in fs if f["status"] == "FAIL"),
-            key=lambda s: _SEV_DESC.index(s) if s in _SEV_DESC else 9)
-        trend = _trend_pairs({p for p in now if p[0] == rule_id},
-                             None if before is None else {p for p in before if p[0] == rule_id})
+        n_fail, total = g["fail"], g["fail"] + g["unknown"]
+        fs = (g["rows_fail"] + g["rows_unknown"])[:TOP_N]
+        shown = min(len(fs), max(GROUP_MIN, min(TOP_N, budget)))
+        budget = max(0, budget - shown)
+        fs = fs[:shown]
+        sev = g["first"]["severity"] if n_fail == 0 else g["sev"]
+        trend = scan.rule_trend(rule_id)
         rows = [[_status(f["status"]), f'<span class="mono">{e(f["native_id"] or f["resource_key"])}</span>',
                  f'{e(f["provider"])} <span class="mono">{e(f["account"])} / {e(f["region"])}</span>',
-                 e(f["message"]) + f'<details><summary>evidence</summary><code>{e(compact(f["evidence"]))}</code>'
-                 "</details>"] for f in fs[:TOP_N]]
+                 e(f["message"]) + f'<details><summary>evidence</summary><code>{e(f["evidence"])}</code>'
+                 "</details>"] for f in fs]
         body = ""
         if rule.get("remediation"):
             body += f'<p><b>Remediation:</b> {e(rule["remediation"])}</p>'
         body += _table(["status", "resource", "cloud / account / region", "message"], rows)
-        body += _more(min(len(fs), TOP_N), len(fs), "findings.csv")
+        body += _more(len(fs), total, "findings.csv / findings.json")
         blocks.append(
-            f'<details class="group" id="rule-{e(rule_id)}" data-severity="{_SEV_DESC.index(sev) if sev in _SEV_DESC else 9}"'
-            f' data-count="{len(fs)}" data-name="{e(rule_id)}"><summary>{_sev(sev)} <code>{e(rule_id)}</code> '
-            f'{e(rule.get("title") or fs[0].get("title"))} <span class="count">{n_fail} FAIL'
-            f'{f", {len(fs) - n_fail} UNKNOWN" if len(fs) > n_fail else ""}</span> {_trend_text(trend)}</summary>'
+            f'<details class="group" id="rule-{e(rule_id)}" data-severity="{_sev_pos(sev)}"'
+            f' data-count="{total}" data-name="{e(rule_id)}"><summary>{_sev(sev)} <code>{e(rule_id)}</code> '
+            f'{e(rule.get("title") or g["first"].get("title"))} <span class="count">{n_fail} FAIL'
+            f'{f", {total - n_fail} UNKNOWN" if total > n_fail else ""}</span> {_trend_text(trend)}</summary>'
             f"{body}</details>")
     tools = ('<div class="tools"><input class="filter" type="search" placeholder="Filter rules and resources" '
              'data-target="finding-groups" aria-label="Filter findings"> <label>sort <select class="sorter" '
@@ -314,27 +406,58 @@ def _coverage(data: ExportData) -> str:
             + _more(min(len(not_ok), TOP_N * 4), len(not_ok), "the units of `auditor units SNAPSHOT`"))
     return _section("coverage", body, f"{len(not_ok)} not collected")
 
+def scan_edges(data: ExportData) -> tuple[int, int]:
+    """(cross-cloud, external) trust edge counts, one streamed pass."""
+    cross = external = 0
+    for t in data.trust_edges:
+        cross += bool(t["cross_cloud"])
+        external += bool(t["external"])
+    return cross, external
+
+
+def _top_edges(data: ExportData) -> list[dict[str, Any]]:
+    """The REPORT_ITEMS edges the report draws: cross-cloud and external ones first, then the
+    rest, each in the export's order (two streamed passes, never the whole list)."""
+    out = [t for t in _first(data.trust_edges, lambda t: t["cross_cloud"] or t["external"], REPORT_ITEMS)]
+    if len(out) < REPORT_ITEMS:
+        out += _first(data.trust_edges, lambda t: not (t["cross_cloud"] or t["external"]), REPORT_ITEMS - len(out))
+    key = lambda t: (t["source_key"], t["trusted_provider"], t["trusted_id"], t["edge_id"])  # noqa: E731
+    return sorted(out, key=key)
+
+
+def _first(items: Iterable[dict[str, Any]], keep: Any, n: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for t in items:
+        if len(out) >= n:
+            break
+        if keep(t):
+            out.append(t)
+    return out
+
+
 def _trust(data: ExportData) -> str:
     legend = ('<p class="legend"><span><i></i>trust within a cloud</span><span><i class="cross"></i>cross-cloud</span>'
               '<span><i class="ext"></i>principal outside the declared estate</span></p>')
+    edges = _top_edges(data)
     rows = [[e(t["mechanism"]), f'{e(t["trusted_provider"])} {e(t["trusted_kind"])}<br><span class="mono">'
              f'{e(t["trusted_id"])}</span>', f'<span class="mono">{e(t["source_key"])}</span>',
              e(t["conditions"]) or '<span class="empty">none</span>', "yes" if t["cross_cloud"] else "",
-             "yes" if t["external"] else ""] for t in data.trust_edges[:TOP_N * 10]]
-    table = (f"<details><summary>All {len(rows)} trust edges as a table</summary>"
+             "yes" if t["external"] else ""] for t in edges]
+    total = len(data.trust_edges)
+    label = f"All {len(rows)} trust edges as a table" if len(rows) == total else \
+        f"{len(rows)} of {total} trust edges (cross-cloud and external first) as a table"
+    table = (f"<details><summary>{label}</summary>"
              + _table(["mechanism", "trusted principal", "trusting identity", "conditions", "cross-cloud", "external"],
-                      rows, table_id="trust-table") + _more(len(rows), len(data.trust_edges), "trust_edges.csv")
-             + "</details>") if rows else ""
-    return _section("trust-graph", legend + f'<div class="graph-wrap">{trust_graph_svg(data.trust_edges)}</div>' + table)
+                      rows, table_id="trust-table") + "</details>") if rows else ""
+    more = _more(len(rows), total, "trust_edges.csv / trust_edges.json")
+    return _section("trust-graph", legend + more + f'<div class="graph-wrap">{trust_graph_svg(edges)}</div>' + table)
 
 
-def _residency(data: ExportData) -> str:
+def _residency(data: ExportData, scan: _Scan) -> str:
     by_loc, loc_of = data.placement.by_location, data.placement.location_of
-    res_findings = [f for f in data.findings if f["rule_id"].startswith(RESIDENCY_PREFIX)]
     fail_by_loc: Counter = Counter()
-    for f in res_findings:
-        if f["status"] == "FAIL":
-            fail_by_loc[loc_of.get(f["resource_key"], "unknown")] += 1
+    for key, n in scan.residency_fail_keys.items():
+        fail_by_loc[loc_of.get(key, "unknown")] += n
     rows = [[f"<b>{e(loc)}</b>", *(str(c.get(p, 0)) for p in PROVIDERS), str(sum(c.values())), str(fail_by_loc[loc])]
             for loc, c in sorted(by_loc.items())]
     table = _table(["jurisdiction", *PROVIDERS, "resources", "residency violations"], rows,
@@ -342,8 +465,8 @@ def _residency(data: ExportData) -> str:
         '<p class="empty">No resources in this snapshot.</p>'
     frows = [[_sev(f["severity"]), _status(f["status"]), e(loc_of.get(f["resource_key"], "unknown")),
               f'<span class="mono">{e(f["native_id"] or f["resource_key"])}</span>', e(f["message"]),
-              f'<code>{e(compact(f["evidence"]))}</code>']
-             for f in res_findings if f["status"] != "PASS"][:TOP_N * 4]
+              f'<code>{e(f["evidence"])}</code>']
+             for f in scan.residency]
     flist = _table(["severity", "status", "primary location", "resource", "message", "evidence"], frows,
                    table_id="residency-findings") if frows else '<p class="empty">No residency violations.</p>'
     return _section("residency", table + "<h3>Residency findings</h3>" + flist)
@@ -367,7 +490,10 @@ def _frameworks(data: ExportData) -> str:
         res = ""
         if c.failing or c.unknown_resources:
             items = "".join(f'<li class="mono">{e(k)} ({"FAIL" if k in c.failing else "UNKNOWN"})</li>'
-                            for k in (*c.failing, *c.unknown_resources)[:TOP_N])
+                            for k in (*c.failing, *c.unknown_resources)[:CONTROL_RESOURCES])
+            n = len(c.failing) + len(c.unknown_resources)
+            if n > CONTROL_RESOURCES:
+                items += f'<li class="empty">showing {CONTROL_RESOURCES} of {n}; the full list is in frameworks.csv</li>'
             res = f"<details><summary>{len(c.failing) + len(c.unknown_resources)} resources</summary><ul>{items}</ul></details>"
         rows.append([e(c.framework), f"<b>{e(c.control)}</b>", _status(c.status), str(c.failed), str(c.unknown),
                      str(c.passed), _bar(c), "<br>".join(f"<code>{e(r)}</code>" for r in c.rules), res])
@@ -403,13 +529,16 @@ def _compliance(data: ExportData) -> str:
     return _section("compliance", table + note, f"{total_fail} controls failing" if total_fail else "")
 
 
-def _ml_platform(data: ExportData) -> str:
+def _ml_platform(data: ExportData, scan: _Scan | None = None) -> str:
     """The ML rules side by side, FAIL per cloud, each linking to its group in the findings."""
     by_rule: dict[str, Counter] = {}
-    for f in data.findings:
-        if f["rule_id"].startswith(ML_RULE_PREFIXES) and f["status"] != "PASS":
-            key = f["provider"] if f["status"] == "FAIL" else "UNKNOWN"
-            by_rule.setdefault(f["rule_id"], Counter())[key] += 1
+    if scan is not None:
+        by_rule = scan.ml_by_rule
+    else:
+        for f in data.findings:
+            if f["rule_id"].startswith(ML_RULE_PREFIXES) and f["status"] != "PASS":
+                key = f["provider"] if f["status"] == "FAIL" else "UNKNOWN"
+                by_rule.setdefault(f["rule_id"], Counter())[key] += 1
     if not by_rule:
         return _section("ml-platform", '<p class="empty">No failing or unknown ML platform checks.</p>')
     rows = [[f'<a href="#rule-{e(rid)}"><code>{e(rid)}</code></a>', e(data.rule(rid).get("title") or ""),
@@ -430,7 +559,9 @@ def render_report(data: ExportData) -> str:
     from auditor.terraform.report import coverage_section_html  # a separate section, only for Terraform baselines
 
     iac = coverage_section_html(data.drift.iac_coverage, baseline_label(data))
-    body = "".join((_summary(data), _findings(data), _ml_platform(data), _drift(data), iac, _trust(data), _residency(data), _coverage(data),
+    scan = _Scan(data)  # one pass over the findings for every section
+    body = "".join((_summary(data, scan), _findings(data, scan), _ml_platform(data, scan), _drift(data), iac, _trust(data),
+                    _residency(data, scan), _coverage(data),
                     _compliance(data), _frameworks(data)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -8,7 +8,7 @@ and items ordered by stable ids, so the bytes depend only on the data.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from auditor.exports.files import write_json, write_json_items
 from auditor.exports.compliance_view import summarise
@@ -24,12 +24,10 @@ def _doc(data: ExportData, kind: str, items: list[Any], **extra: Any) -> dict[st
     return {"schema": SCHEMA, "kind": kind, "snapshot": data.snapshot, "count": len(items), "items": items, **extra}
 
 
-def findings_items(data: ExportData) -> list[dict[str, Any]]:
-    out = []
+def findings_items(data: ExportData) -> Iterator[dict[str, Any]]:
     for f in data.findings:
         rule = data.rule(f["rule_id"])
-        out.append({**f, "rationale": rule.get("rationale"), "remediation": rule.get("remediation")})
-    return out
+        yield {**f, "rationale": rule.get("rationale"), "remediation": rule.get("remediation")}
 
 
 def drift_doc(data: ExportData) -> dict[str, Any]:
@@ -44,9 +42,13 @@ def write(data: ExportData, out_dir: Path) -> list[str]:
         write_json_items(out_dir, "inventory.json",  # streamed: the inventory can be the whole estate
                          {"schema": SCHEMA, "kind": "inventory", "snapshot": data.snapshot,
                           "count": len(data.resources)}, data.resources),
-        write_json(out_dir, "findings.json", _doc(data, "findings", findings_items(data))),
+        write_json_items(out_dir, "findings.json",  # streamed, as the inventory
+                         {"schema": SCHEMA, "kind": "findings", "snapshot": data.snapshot,
+                          "count": len(data.findings)}, findings_items(data)),
         write_json(out_dir, "drift.json", drift_doc(data)),
-        write_json(out_dir, "trust_edges.json", _doc(data, "trust_edges", data.trust_edges)),
+        write_json_items(out_dir, "trust_edges.json",
+                         {"schema": SCHEMA, "kind": "trust_edges", "snapshot": data.snapshot,
+                          "count": len(data.trust_edges)}, data.trust_edges),
         write_json(out_dir, "frameworks.json", _doc(data, "frameworks", [c.as_dict() for c in controls],
                                                     summary=framework_summary(controls))),
         write_json(out_dir, "compliance.json", _doc(data, "compliance", [c.as_dict(RESOURCE_CAP) for c in data.compliance],

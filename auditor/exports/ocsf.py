@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from auditor.exports.files import write_json
+from auditor.exports.files import write_json, write_json_list
 from auditor.exports.gather import ExportData
 
 FILES = ("findings.ocsf.json", "drift.ocsf.json", "frameworks.ocsf.json")
@@ -143,7 +143,7 @@ def control_event(data: ExportData, control: Any) -> dict[str, Any]:
 
 def write(data: ExportData, out_dir: Path) -> list[str]:
     return [
-        write_json(out_dir, "findings.ocsf.json", [compliance_event(data, f) for f in data.findings]),
+        write_json_list(out_dir, "findings.ocsf.json", (compliance_event(data, f) for f in data.findings)),
         write_json(out_dir, "drift.ocsf.json", [detection_event(data, i) for i in data.drift.items]),
         write_json(out_dir, "frameworks.ocsf.json", [control_event(data, c) for c in data.controls]),
     ]

@@ -9,10 +9,11 @@ counts, and rules point at the controls they implement through ``relationships``
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from auditor.exports.files import write_json
+from auditor.exports.files import write_json_spliced
 from auditor.exports.gather import ExportData
 
 FILES = ("findings.sarif",)
@@ -83,11 +84,10 @@ def _location(native_id: str | None, resource_key: str | None, type_: str | None
     return {"logicalLocations": [loc]}
 
 
-def _results(data: ExportData, index: dict[str, int]) -> list[dict[str, Any]]:
-    results = []
+def _results(data: ExportData, index: dict[str, int]) -> Iterator[dict[str, Any]]:
     for f in data.findings:
         kind = _KIND.get(f["status"], "open")
-        results.append({
+        yield {
             "ruleId": f["rule_id"], "ruleIndex": index[f["rule_id"]], "kind": kind,
             "level": _LEVEL.get(f["severity"], "warning") if kind == "fail" else "none",
             "message": {"text": f["message"] or f["title"]},
@@ -95,21 +95,21 @@ def _results(data: ExportData, index: dict[str, int]) -> list[dict[str, Any]]:
             "partialFingerprints": {"auditorFindingId/v1": f["finding_id"]},
             "properties": {k: f[k] for k in ("severity", "status", "provider", "account", "region", "resource_key",
                                              "evidence", "frameworks")},
-        })
+        }
     for item in data.drift.items:
         rid = f"drift.{item['change']}" if f"drift.{item['change']}" in index else "drift.unknown"
         paths = ", ".join(c["path"] for c in item["changes"][:10])
-        results.append({
+        yield {
             "ruleId": rid, "ruleIndex": index[rid], "kind": "fail", "level": _LEVEL.get(item["severity"], "warning"),
             "message": {"text": f"{item['change']}: {item['resource_key']}" + (f" ({paths})" if paths else "")},
             "locations": [_location(item["native_id"], item["resource_key"], item["type"])],
             "partialFingerprints": {"auditorDrift/v1": f"{item['change']}|{item['resource_key']}"},
             "properties": {k: item[k] for k in ("severity", "provider", "account", "region", "resource_key", "changes")},
-        })
-    return results
+        }
 
 
-def sarif_log(data: ExportData) -> dict[str, Any]:
+def sarif_log(data: ExportData, *, results: Any = None) -> dict[str, Any]:
+    """The SARIF document; ``results`` replaces the results list (the writer streams it)."""
     rules = _rules(data)
     index = {r["id"]: i for i, r in enumerate(rules)}
     taxonomies = _taxonomies(data)
@@ -121,7 +121,7 @@ def sarif_log(data: ExportData) -> dict[str, Any]:
         }},
         "automationDetails": {"id": f"auditor/snapshot/{data.snapshot_id}"},
         "invocations": [{"executionSuccessful": True, **({"endTimeUtc": data.snapshot_time} if data.snapshot_time else {})}],
-        "results": _results(data, index),
+        "results": list(_results(data, index)) if results is None else results,
         "properties": {"snapshot": data.snapshot, "baseline": data.drift.baseline,
                        "drift": "ok" if data.drift.available else data.drift.reason},
     }
@@ -131,4 +131,8 @@ def sarif_log(data: ExportData) -> dict[str, Any]:
 
 
 def write(data: ExportData, out_dir: Path) -> list[str]:
-    return [write_json(out_dir, "findings.sarif", sarif_log(data))]
+    # The results (one per finding) are streamed into the place of a placeholder no data can spell.
+    marker = f"auditor-sarif-results-{secrets.token_hex(16)}"
+    doc = sarif_log(data, results=marker)
+    index = {r["id"]: i for i, r in enumerate(doc["runs"][0]["tool"]["driver"]["rules"])}
+    return [write_json_spliced(out_dir, "findings.sarif", doc, {marker: _results(data, index)})]

@@ -229,7 +229,11 @@ class AzureExtractor:
         issues: list[Issue] = []
         external = ptype.lower() == "foreigngroup"
         if admin and (external or federated):
-            why = "a foreign (other-tenant) group" if external else f"a federated identity trusting {federated}"
+            # At most five issuers named: one principal can carry thousands of credentials, and
+            # this message is repeated for every assignment (the full list is in the details).
+            more = f" and {len(federated) - 5} more" if len(federated) > 5 else ""
+            why = "a foreign (other-tenant) group" if external else \
+                f"a federated identity trusting {federated[:5]}{more}"
             issues.append(Issue("azure.privileged_external_assignment",
                                 f"{self.role_name(guid)} at {p.get('scope')} is assigned to {why}"))
         node = uami.resource_key if uami is not None else f"azure.principal|{principal}"
