@@ -135,13 +135,7 @@ def render(
         sys.stdout.write(dumps_json(json_value if json_value is not None else [{c: _plain(r.get(c)) for c in columns} for r in rows]) + "\n")
         return
     if fmt == "csv":
-        tty = sys.stdout.isatty()
-        buf = io.StringIO()
-        w = SpreadsheetWriter(buf)
-        w.writerow(columns)
-        for r in rows:
-            w.writerow(csv_cells((r.get(c) for c in columns), for_terminal=tty))
-        sys.stdout.write(buf.getvalue())
+        _write_csv(rows, columns)
         return
     if fmt != "table":
         from auditor.errors import UsageError
@@ -165,19 +159,24 @@ def render_stream(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: s
         out.write("[]\n" if first else "\n]\n")
         return
     if fmt == "csv":
-        tty = sys.stdout.isatty()
-        buf = io.StringIO()
-        w = SpreadsheetWriter(buf)
-        w.writerow(columns)
-        for r in rows:
-            w.writerow(csv_cells((r.get(c) for c in columns), for_terminal=tty))
-            if buf.tell() > 1 << 16:
-                sys.stdout.write(buf.getvalue())
-                buf.seek(0)
-                buf.truncate()
-        sys.stdout.write(buf.getvalue())
+        _write_csv(rows, columns)
         return
     render(list(rows), columns, fmt, console=console, title=title)
+
+
+def _write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Header and rows to stdout, written out every 64 KiB (cells neutralised for a terminal)."""
+    tty = sys.stdout.isatty()
+    buf = io.StringIO()
+    w = SpreadsheetWriter(buf)
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(csv_cells((r.get(c) for c in columns), for_terminal=tty))
+        if buf.tell() > 1 << 16:
+            sys.stdout.write(buf.getvalue())
+            buf.seek(0)
+            buf.truncate()
+    sys.stdout.write(buf.getvalue())
 
 
 def iter_csv_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterable[str]:
