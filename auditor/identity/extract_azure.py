@@ -205,7 +205,8 @@ class AzureExtractor:
     def federation_of(self, uami: Res) -> tuple[list[str], bool]:
         """Who an identity federates to (and whether any of it is external), once per identity:
         every assignment of the identity asks, and re-deriving its credentials' edges for each
-        was assignments x credentials."""
+        was assignments x credentials. The list is shared by every edge of the identity's
+        assignments (read-only): a copy per assignment was assignments x credentials in memory."""
         ident = str(uami.config.get("id") or uami.native_id).lower()
         known = self._federation.get(ident)
         if known is None:
@@ -216,7 +217,7 @@ class AzureExtractor:
                     federated.append(f"{e.trusted_kind}:{e.trusted_id}")
                     external |= e.external or bool(e.details.get("shared_issuer"))
             known = self._federation[ident] = (federated, external)
-        return list(known[0]), known[1]
+        return known
 
     def assignment_edges(self, ra: Res) -> list[TrustEdge]:
         p = ra.config.get("properties") if isinstance(ra.config.get("properties"), dict) else {}

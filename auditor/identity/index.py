@@ -1,12 +1,15 @@
 """Lookups the extractors need to resolve the other end of a trust edge inside the snapshot.
 
 Only identity resources are indexed (the iam category), so memory follows the number of
-roles/accounts/identities, not the size of the estate.
+roles/accounts/identities, not the size of the estate; and each keeps only the config keys
+the extractors, the permission checks and the residency reach read (:data:`KEPT_CONFIG`),
+so a bucket or a role costs its policy documents, not its whole stored config.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -22,6 +25,49 @@ IDENTITY_TYPES = frozenset({
     # resources whose own policy grants other principals access (cross-account trust edges)
     "aws.s3.bucket", "aws.kms.key",
 })
+
+# What the index keeps of an identity resource's config, by type (None: the whole config).
+# Everything reading ``Index`` entries after the first pass (extract_*.py, permissions.py,
+# residency/access.py) reads only these keys; observers and rules see the full resource.
+_AWS_POLICIES = ("RolePolicyList", "UserPolicyList", "GroupPolicyList", "AttachedManagedPolicies")
+KEPT_CONFIG: dict[str, tuple[str, ...] | None] = {
+    "aws.iam.role": ("Arn", "RoleName", "AssumeRolePolicyDocument", *_AWS_POLICIES),
+    "aws.iam.user": ("Arn", "UserName", *_AWS_POLICIES),
+    "aws.iam.policy": ("Arn", "PolicyVersionList", "Document"),
+    "aws.iam.oidc_provider": ("Arn", "Url", "ClientIDList"),
+    "aws.iam.saml_provider": ("Arn", "SAMLMetadataDocument"),
+    "aws.s3.bucket": ("Policy",),
+    "aws.kms.key": ("KeyPolicy",),
+    "gcp.iam.project_policy": ("bindings", "iamPolicy"),
+    "gcp.iam.service_account": ("uniqueId", "email", "iamPolicy"),
+    "gcp.iam.service_account_key": (),
+    "gcp.iam.workload_identity_pool": ("name",),
+    "gcp.iam.workload_identity_provider": None,
+    "azure.authorization.role_definition": ("id", "name", "properties"),
+    "azure.authorization.role_assignment": ("id", "properties"),
+    "azure.identity.user_assigned": ("id", "properties"),
+    "azure.identity.federated_credential": None,  # read as properties or, flattened, the config itself
+    "azure.resources.subscription": ("managedByTenants", "tenantId"),
+}
+
+
+class _Empty(dict):  # type: ignore[type-arg]
+    """The one empty facets/tags dict the index's entries share (read-only, still a dict)."""
+
+    def _ro(self, *a: Any, **k: Any) -> Any:
+        raise TypeError("index entries are read-only")
+
+    __setitem__ = __delitem__ = setdefault = update = pop = popitem = clear = _ro  # type: ignore[assignment]
+
+
+_EMPTY: dict[str, Any] = _Empty()
+KEPT_FACETS = ("admin",)  # the collector's admin verdict (roles, policies, role definitions)
+
+
+def _intern(s: Any) -> Any:
+    """One copy of the few distinct providers, accounts, regions and types, however many entries."""
+    return sys.intern(s) if type(s) is str else s
+
 
 POOL_NAME = re.compile(r"projects/(?P<project>[^/]+)/locations/global/workloadIdentityPools/(?P<pool>[^/]+)")
 
@@ -51,6 +97,17 @@ class Res:
         return cls(r.resource_key, r.provider, r.account, r.region, r.type, r.native_id, r.name, cfg, fac, tags,
                    getattr(r, "state", "present"), getattr(r, "category", ""))
 
+    def slim(self) -> "Res":
+        """What the index keeps after the first pass: the config keys of :data:`KEPT_CONFIG`,
+        the ``admin`` facet, no tags, and one shared copy of the repeated short strings
+        (the index holds every identity of the estate until the check ends)."""
+        keys = KEPT_CONFIG.get(self.type)
+        cfg = self.config if keys is None else {k: self.config[k] for k in keys if k in self.config}
+        fac = {k: self.facets[k] for k in KEPT_FACETS if k in self.facets} or _EMPTY
+        return Res(self.resource_key, _intern(self.provider), _intern(self.account), _intern(self.region),
+                   _intern(self.type), self.native_id, self.name, cfg, fac, _EMPTY,
+                   _intern(self.state), _intern(self.category))
+
 
 @dataclass(slots=True)
 class Index:
@@ -77,8 +134,9 @@ class Index:
         self.estate.learn(r.provider, r.account, r.config)
         if r.type not in IDENTITY_TYPES:
             return
-        self.by_key[r.resource_key] = r
         c = r.config
+        r = r.slim()
+        self.by_key[r.resource_key] = r
         if r.type == "aws.iam.role":
             arn = str(c.get("Arn") or r.native_id)
             self.aws_roles_by_arn[arn] = r
