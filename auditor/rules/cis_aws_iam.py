@@ -101,6 +101,17 @@ def _trusted_admins(ctx: RuleContext) -> set[str]:
     return set(getattr(checks, "aws_trusted_delegated_admins", None) or [])
 
 
+def _delegates_verdict(accounts: list[str], trusted: set[str], ev: dict[str, Any], *, none: str,
+                       untrusted: str, ok: str) -> Result:
+    """CIS asks for a delegate, and only trusted ones: none -> FAIL, any untrusted -> FAIL."""
+    if not accounts:
+        return Result(FAIL, none, ev)
+    outside = [a for a in accounts if a not in trusted]
+    if outside:
+        return Result(FAIL, untrusted.format(n=len(outside)), {**ev, "untrusted": outside})
+    return Result(PASS, ok.format(n=len(accounts)), ev)
+
+
 @rule(id="organizations.policy_management_not_delegated",
       title="Organizations policies are not managed by a trusted delegated administrator", severity="medium",
       kind="posture",
@@ -118,14 +129,11 @@ def policy_management_not_delegated(res: Any, ctx: RuleContext) -> Result | None
     if delegates is None:
         return unknown("the Organizations delegation policy")
     trusted = _trusted_admins(ctx)
-    ev = {"delegates": delegates, "trusted": sorted(trusted)}
-    if not delegates:
-        return Result(FAIL, "no delegation policy: Organizations policies are managed from the management account", ev)
-    untrusted = [d for d in delegates if d not in trusted]
-    if untrusted:
-        return Result(FAIL, f"the delegation policy names {len(untrusted)} account(s) not in "
-                            "checks.aws_trusted_delegated_admins", {**ev, "untrusted": untrusted})
-    return Result(PASS, "Organizations policies are delegated to trusted account(s) only", ev)
+    return _delegates_verdict(
+        delegates, trusted, {"delegates": delegates, "trusted": sorted(trusted)},
+        none="no delegation policy: Organizations policies are managed from the management account",
+        untrusted="the delegation policy names {n} account(s) not in checks.aws_trusted_delegated_admins",
+        ok="Organizations policies are delegated to trusted account(s) only")
 
 
 @rule(id="organizations.services_not_delegated",
@@ -146,14 +154,11 @@ def services_not_delegated(res: Any, ctx: RuleContext) -> Result | None:
         return unknown("delegated administrators")
     trusted = _trusted_admins(ctx)
     accounts = [str(a.get("account")) for a in admins if isinstance(a, dict)]
-    ev = {"delegated_admins": admins, "trusted": sorted(trusted)}
-    if not accounts:
-        return Result(FAIL, "no delegated administrator: integrated services are run from the management account", ev)
-    untrusted = [a for a in accounts if a not in trusted]
-    if untrusted:
-        return Result(FAIL, f"{len(untrusted)} delegated administrator(s) not in checks.aws_trusted_delegated_admins",
-                      {**ev, "untrusted": untrusted})
-    return Result(PASS, f"{len(accounts)} delegated administrator(s), all trusted", ev)
+    return _delegates_verdict(
+        accounts, trusted, {"delegated_admins": admins, "trusted": sorted(trusted)},
+        none="no delegated administrator: integrated services are run from the management account",
+        untrusted="{n} delegated administrator(s) not in checks.aws_trusted_delegated_admins",
+        ok="{n} delegated administrator(s), all trusted")
 
 
 # ---- users' credentials -----------------------------------------------------------------------

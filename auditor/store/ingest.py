@@ -365,18 +365,24 @@ class SnapshotWriter:
             return
         for uk in units:
             self._heads[uk] = {}
+        for uk, k, vid, h, vf in self._open_rows(cur, "resource_versions", "resource_key, id, content_hash, valid_from",
+                                                 units):
+            self._heads[uk][k] = [vid, h, vf, False]
+
+    def _open_rows(self, cur, table: str, columns: str, units: set[str]) -> list[tuple]:  # type: ignore[no-untyped-def]
+        """``unit_key, <columns>`` of the open rows of ``table`` for these units (SQLite: chunks of
+        500 bound keys; PostgreSQL: one ``= ANY`` array)."""
         todo = sorted(units)
-        sql = "SELECT unit_key, resource_key, id, content_hash, valid_from FROM resource_versions WHERE valid_to IS NULL AND "
-        if self._sqlite:
-            for i in range(0, len(todo), 500):
-                chunk = todo[i:i + 500]
-                cur.execute(sql + f"unit_key IN ({', '.join('?' * len(chunk))})", chunk)
-                for uk, k, vid, h, vf in cur.fetchall():
-                    self._heads[uk][k] = [vid, h, vf, False]
-        else:
+        sql = f"SELECT unit_key, {columns} FROM {table} WHERE valid_to IS NULL AND "
+        if not self._sqlite:
             cur.execute(sql + "unit_key = ANY(%s)", (todo,))
-            for uk, k, vid, h, vf in cur.fetchall():
-                self._heads[uk][k] = [vid, h, vf, False]
+            return cur.fetchall()
+        rows: list[tuple] = []
+        for i in range(0, len(todo), 500):
+            chunk = todo[i:i + 500]
+            cur.execute(sql + f"unit_key IN ({', '.join('?' * len(chunk))})", chunk)
+            rows.extend(cur.fetchall())
+        return rows
 
     def _load_open_units(self, cur) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
         if self._open_units is None:
@@ -395,20 +401,10 @@ class SnapshotWriter:
             head = opened.pop(k, None)
             if head is not None:
                 out[k] = head
-        todo = sorted(keys & self._rerecorded)  # recorded before in this run: the store has its row
-        if not todo:
-            return out
-        sql = ("SELECT unit_key, id, status, error, resource_count, valid_from, digest FROM unit_versions "
-               "WHERE valid_to IS NULL AND ")
-        if self._sqlite:
-            for i in range(0, len(todo), 500):
-                chunk = todo[i:i + 500]
-                cur.execute(sql + f"unit_key IN ({', '.join('?' * len(chunk))})", chunk)
-                for k, vid, st, err, n, vf, dg in cur.fetchall():
-                    out[k] = (vid, (st, err, n), vf, dg)
-        else:
-            cur.execute(sql + "unit_key = ANY(%s)", (todo,))
-            for k, vid, st, err, n, vf, dg in cur.fetchall():
+        again = keys & self._rerecorded  # recorded before in this run: the store has its row
+        if again:
+            for k, vid, st, err, n, vf, dg in self._open_rows(
+                    cur, "unit_versions", "id, status, error, resource_count, valid_from, digest", again):
                 out[k] = (vid, (st, err, n), vf, dg)
         return out
 
