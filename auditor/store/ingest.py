@@ -24,7 +24,6 @@ import os
 import socket
 import time
 from dataclasses import dataclass, field
-from operator import attrgetter
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -36,15 +35,10 @@ from auditor.model import COMPLETED_STATUSES, Resource, SnapshotStatus
 from auditor.store.schema import snapshots
 
 log = logging.getLogger(__name__)
-# A version row is queued in this column order: the resource's own fields (read in one C call),
-# then what the writer adds. _K, _H, _UK index the key, content hash and unit key.
-_RESOURCE_FIELDS = (
-    "resource_key", "content_hash", "provider", "account", "region", "location", "category", "type", "name",
-    "native_id", "tags", "facets", "config",
+_RV_COLUMNS = (
+    "resource_key", "content_hash", "valid_from", "unit_key", "provider", "account", "region", "location",
+    "category", "type", "name", "native_id", "tags", "facets", "config",
 )
-_RV_COLUMNS = (*_RESOURCE_FIELDS, "valid_from", "unit_key")
-_resource_fields = attrgetter(*_RESOURCE_FIELDS)
-_K, _H, _UK = 0, 1, len(_RV_COLUMNS) - 1
 
 
 _UNIT_COLUMNS = (
@@ -204,10 +198,8 @@ class SnapshotWriter:
         self._conn: Connection = engine.connect()
         self._sqlite = engine.dialect.name == "sqlite"
         self._ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        # unit_key -> resource_key -> (version id | None, content hash, valid_from, matched in this run).
-        # Tuples of plain values, like every queued item: the cyclic GC untracks them at its first
-        # look, so a flush's worth of them is never promoted and rescanned (per-unit object churn
-        # was half the unchanged run's time).
+        # unit_key -> resource_key -> (version id | None, content hash, valid_from, matched in this run):
+        # tuples of plain values, which the cyclic GC stops tracking at its first look.
         self._heads: dict[str, dict[str, tuple]] = {}
         self._new_keys = 0
         tmp = "CREATE TEMP TABLE IF NOT EXISTS ingest_new (resource_key TEXT NOT NULL)"
@@ -233,8 +225,7 @@ class SnapshotWriter:
         # its unit is recorded, and what is left at the end was not recorded by this run.
         self._open_units: dict[str, tuple] | None = None
         self._rerecorded: set[str] = set()
-        # The queue: ("w", unit key | None, (version row, ...)), ("u", unit key, status, row, result);
-        # a version row is the INSERT's tuple, in _RV_COLUMNS order.
+        # The queue: ("w", unit key | None, {resource_key: Resource}), ("u", unit key, status, row, result)
         self._queue: list[tuple] = []
         self._queued_rows = 0
         self._last_flush = time.monotonic()
@@ -269,27 +260,21 @@ class SnapshotWriter:
         """Queue one batch (from one unit when ``unit`` is given); flushed by size or time."""
         if not resources:
             return
-        sid = self.snapshot_id
+        by_key = {r.resource_key: r for r in resources}  # a key repeated in one batch: last one wins
         if unit is not None:
             uk = unit_key(unit.provider, unit.account, unit.region, unit.resource_type)
-            tail = (sid, uk)
-            # Plain tuples only: the queue keeps no caller object alive, and the cyclic GC untracks
-            # them at first sight (per-unit object churn was half the unchanged run's time).
-            by_key = {r.resource_key: _resource_fields(r) + tail for r in resources}  # a repeated key: last wins
             pairs = self._pairs.get(uk)
             if pairs is None:
-                self._pairs[uk] = {k: row[_H] for k, row in by_key.items()}
+                self._pairs[uk] = {k: r.content_hash for k, r in by_key.items()}
             else:
                 before = len(pairs)
-                pairs.update((k, row[_H]) for k, row in by_key.items())
+                pairs.update((k, r.content_hash) for k, r in by_key.items())
                 if len(pairs) - before < len(by_key):  # a key written twice in one run: compare in full
                     self._untracked.add(uk)
         else:
             uk = None
-            by_key = {r.resource_key: _resource_fields(r) + (sid, unit_key(r.provider, r.account, r.region, r.type))
-                      for r in resources}
-            self._untracked.update(row[_UK] for row in by_key.values())
-        self._queue.append(("w", uk, tuple(by_key.values())))
+            self._untracked.update(unit_key(r.provider, r.account, r.region, r.type) for r in by_key.values())
+        self._queue.append(("w", uk, by_key))
         self._queued_rows += len(by_key)
         if self._queued_rows >= self.flush_rows:
             self.flush()
@@ -353,7 +338,7 @@ class SnapshotWriter:
                         self._heads.pop(item[1], None)
                         self._unit_done(plan, item[4], item[3], [])
                 elif item[0] == "w":
-                    self._plan_write(cur, plan, item[2])
+                    self._plan_write(cur, plan, item[1], item[2])
                 else:
                     self._plan_unit(cur, plan, *item[1:])
             self._apply(cur, plan)
@@ -381,7 +366,7 @@ class SnapshotWriter:
                     need.add(key)
                     last_write[key] = i
                 else:
-                    need.update(row[_UK] for row in item[2])
+                    need.update(unit_key(r.provider, r.account, r.region, r.type) for r in item[2].values())
             else:
                 if item[2] in COMPLETED_STATUSES:
                     need.add(key)
@@ -456,10 +441,11 @@ class SnapshotWriter:
                 same.add(key)
         return same
 
-    def _plan_write(self, cur, plan: "_FlushPlan", rows: tuple[tuple, ...]) -> None:  # type: ignore[no-untyped-def]
+    def _plan_write(self, cur, plan: "_FlushPlan", default_unit: str | None, by_key: dict[str, Resource]) -> None:  # type: ignore[no-untyped-def]
         sid = self.snapshot_id
-        for row in rows:
-            k, h, uk = row[_K], row[_H], row[_UK]
+        for k, r in by_key.items():
+            h = r.content_hash
+            uk = default_unit or unit_key(r.provider, r.account, r.region, r.type)
             heads = self._heads.get(uk)
             if heads is None:  # the unit was recorded earlier in this flush and writes again
                 self._apply(cur, plan)
@@ -481,9 +467,10 @@ class SnapshotWriter:
                 plan.close_ids.append(head[0])
             heads[k] = (None, h, sid, True)
             self._changed_units.add(uk)
-            plan.inserts[(uk, k)] = row
+            plan.inserts[(uk, k)] = (k, h, sid, uk, r.provider, r.account, r.region, r.location, r.category, r.type,
+                                     r.name, r.native_id, r.tags, r.facets, r.config)
             self.stats.written += 1
-        self.stats.seen += len(rows)
+        self.stats.seen += len(by_key)
 
     def _plan_unit(self, cur, plan: "_FlushPlan", key: str, status: str, row: tuple, result) -> None:  # type: ignore[no-untyped-def]
         heads = self._heads.pop(key, None)  # the unit is done: its open versions leave memory
