@@ -257,7 +257,8 @@ class SnapshotWriter:
     # -- Sink protocol ----------------------------------------------------------------------
 
     def write(self, resources: list[Resource], unit=None) -> None:  # type: ignore[no-untyped-def]
-        """Queue one batch (from one unit when ``unit`` is given); flushed by size or time."""
+        """Queue one batch (from one unit when ``unit`` is given); flushed here by size, by time when a
+        unit is recorded or the runner ticks."""
         if not resources:
             return
         by_key = {r.resource_key: r for r in resources}  # a key repeated in one batch: last one wins
