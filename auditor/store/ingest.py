@@ -198,8 +198,9 @@ class SnapshotWriter:
         self._conn: Connection = engine.connect()
         self._sqlite = engine.dialect.name == "sqlite"
         self._ph = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        # unit_key -> resource_key -> [version id | None, content hash, valid_from, matched in this run]
-        self._heads: dict[str, dict[str, list]] = {}
+        # unit_key -> resource_key -> (version id | None, content hash, valid_from, matched in this run):
+        # tuples of plain values, which the cyclic GC stops tracking at its first look.
+        self._heads: dict[str, dict[str, tuple]] = {}
         self._new_keys = 0
         tmp = "CREATE TEMP TABLE IF NOT EXISTS ingest_new (resource_key TEXT NOT NULL)"
         self._conn.exec_driver_sql(tmp)
@@ -256,39 +257,45 @@ class SnapshotWriter:
     # -- Sink protocol ----------------------------------------------------------------------
 
     def write(self, resources: list[Resource], unit=None) -> None:  # type: ignore[no-untyped-def]
-        """Queue one batch (from one unit when ``unit`` is given); flushed by size or time."""
+        """Queue one batch (from one unit when ``unit`` is given); flushed here by size, by time when a
+        unit is recorded or the runner ticks."""
         if not resources:
             return
-        uk = unit_key(unit.provider, unit.account, unit.region, unit.resource_type) if unit is not None else None
-        by_key: dict[str, Resource] = {}
-        for r in resources:
-            by_key[r.resource_key] = r  # a key repeated in one batch: last one wins
-        if uk is not None:
-            pairs = self._pairs.setdefault(uk, {})
-            before = len(pairs)
-            for k, r in by_key.items():
-                pairs[k] = r.content_hash
-            if len(pairs) - before < len(by_key):  # a key written twice in one run: compare in full
-                self._untracked.add(uk)
+        by_key = {r.resource_key: r for r in resources}  # a key repeated in one batch: last one wins
+        if unit is not None:
+            uk = unit_key(unit.provider, unit.account, unit.region, unit.resource_type)
+            pairs = self._pairs.get(uk)
+            if pairs is None:
+                self._pairs[uk] = {k: r.content_hash for k, r in by_key.items()}
+            else:
+                before = len(pairs)
+                pairs.update((k, r.content_hash) for k, r in by_key.items())
+                if len(pairs) - before < len(by_key):  # a key written twice in one run: compare in full
+                    self._untracked.add(uk)
         else:
+            uk = None
             self._untracked.update(unit_key(r.provider, r.account, r.region, r.type) for r in by_key.values())
         self._queue.append(("w", uk, by_key))
         self._queued_rows += len(by_key)
-        self._maybe_flush()
+        if self._queued_rows >= self.flush_rows:
+            self.flush()
 
     def record_unit(self, result) -> None:  # type: ignore[no-untyped-def]
         """Queue the unit's row; when it completed, its unmatched open versions close at flush."""
-        u = result.unit
+        u, status, error = result.unit, result.status, result.error
         key = unit_key(u.provider, u.account, u.region, u.resource_type)
-        status = result.status.value if hasattr(result.status, "value") else str(result.status)
+        status = getattr(status, "value", None) or str(status)
         if key in self._units_with_status:
             self._rerecorded.add(key)
         self._units_with_status[key] = status
-        self.stats.api_calls += int(result.api_calls or 0)
-        pairs = self._pairs.pop(key, {})
-        digest = unit_digest(pairs) if status in COMPLETED_STATUSES and key not in self._untracked else None
-        row = (key, u.provider, u.account, u.region, u.resource_type, status, _safe_error(result.error),
-               int(result.resource_count or 0), self.snapshot_id, digest)
+        if result.api_calls:
+            self.stats.api_calls += int(result.api_calls)
+        pairs = self._pairs.pop(key, None)
+        digest = (unit_digest(pairs or {}) if status in COMPLETED_STATUSES and key not in self._untracked
+                  else None)
+        row = (key, u.provider, u.account, u.region, u.resource_type, status,
+               None if error is None else _safe_error(error), int(result.resource_count or 0), self.snapshot_id,
+               digest)
         self._queue.append(("u", key, status, row, result))
         self._queued_rows += 1
         self._maybe_flush()
@@ -318,10 +325,11 @@ class SnapshotWriter:
         cur = self._conn.connection.dbapi_connection.cursor()
         try:
             plan = _FlushPlan()
+            need, recorded, last_write = self._survey(queue)
             if self.writes_unit_history:
-                plan.unit_heads = self._unit_heads(cur, {item[1] for item in queue if item[0] == "u"})
-                plan.same = self._unchanged_units(queue, plan.unit_heads)
-            self._load_heads(cur, self._units_needed(queue) - plan.same)
+                plan.unit_heads = self._unit_heads(cur, recorded.keys())
+                plan.same = self._unchanged_units(queue, recorded, last_write, plan.unit_heads)
+            self._load_heads(cur, need - plan.same)
             for item in queue:
                 if item[1] in plan.same:  # a unit holding exactly what it held: nothing to compare
                     if item[0] == "w":
@@ -346,28 +354,36 @@ class SnapshotWriter:
         self._conn.commit()
         self._conn.connection.dbapi_connection.commit()
 
-    def _units_needed(self, queue: list[tuple]) -> set[str]:
-        """Units whose open versions the queue compares against and are not yet in memory."""
+    def _survey(self, queue: list[tuple]) -> tuple[set[str], dict[str, int], dict[str, int]]:
+        """One walk of the queue: the units whose open versions it compares against and are not
+        yet in memory; each recorded unit's position (-1: recorded twice here); each unit's last write."""
         need: set[str] = set()
-        for item in queue:
+        recorded: dict[str, int] = {}
+        last_write: dict[str, int] = {}
+        for i, item in enumerate(queue):
+            key = item[1]
             if item[0] == "w":
-                if item[1] is not None:
-                    need.add(item[1])
+                if key is not None:
+                    need.add(key)
+                    last_write[key] = i
                 else:
                     need.update(unit_key(r.provider, r.account, r.region, r.type) for r in item[2].values())
-            elif item[2] in COMPLETED_STATUSES:
-                need.add(item[1])
-        return need - self._heads.keys()
+            else:
+                if item[2] in COMPLETED_STATUSES:
+                    need.add(key)
+                recorded[key] = -1 if key in recorded else i
+        return need - self._heads.keys(), recorded, last_write
 
     def _load_heads(self, cur, units: set[str]) -> None:  # type: ignore[no-untyped-def]
         """Open versions of many units: range scans of the (unit_key, resource_key, ...) index."""
         if not units:
             return
+        heads = self._heads
         for uk in units:
-            self._heads[uk] = {}
+            heads[uk] = {}
         for uk, k, vid, h, vf in self._open_rows(cur, "resource_versions", "resource_key, id, content_hash, valid_from",
                                                  units):
-            self._heads[uk][k] = [vid, h, vf, False]
+            heads[uk][k] = (vid, h, vf, False)
 
     def _open_rows(self, cur, table: str, columns: str, units: set[str]) -> list[tuple]:  # type: ignore[no-untyped-def]
         """``unit_key, <columns>`` of the open rows of ``table`` for these units (SQLite: chunks of
@@ -391,34 +407,31 @@ class SnapshotWriter:
             self._open_units = {k: (vid, (st, err, n), vf, dg) for k, vid, st, err, n, vf, dg in cur.fetchall()}
         return self._open_units
 
-    def _unit_heads(self, cur, keys: set[str]) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
+    def _unit_heads(self, cur, keys: Iterable[str]) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
         """The open history row of each unit recorded in this flush: key -> (id, state, valid_from, digest)."""
         out: dict[str, tuple] = {}
         if not keys:
             return out
-        opened = self._load_open_units(cur)
-        for k in keys - self._rerecorded:
+        opened, rerecorded = self._load_open_units(cur), self._rerecorded
+        again: set[str] = set()  # recorded before in this run: the store has its row
+        for k in keys:
+            if k in rerecorded:
+                again.add(k)
+                continue
             head = opened.pop(k, None)
             if head is not None:
                 out[k] = head
-        again = keys & self._rerecorded  # recorded before in this run: the store has its row
         if again:
             for k, vid, st, err, n, vf, dg in self._open_rows(
                     cur, "unit_versions", "id, status, error, resource_count, valid_from, digest", again):
                 out[k] = (vid, (st, err, n), vf, dg)
         return out
 
-    def _unchanged_units(self, queue: list[tuple], heads: dict[str, tuple]) -> set[str]:
+    def _unchanged_units(self, queue: list[tuple], recorded: dict[str, int], last_write: dict[str, int],
+                         heads: dict[str, tuple]) -> set[str]:
         """Completed units recorded in this flush whose digest equals their open history row's:
         they hold exactly the resource versions already open, so none needs loading or comparing.
         Only when the unit is recorded once here, after all its writes in this flush."""
-        recorded: dict[str, int] = {}
-        last_write: dict[str, int] = {}
-        for i, item in enumerate(queue):
-            if item[0] == "u":
-                recorded[item[1]] = -1 if item[1] in recorded else i
-            elif item[1] is not None:
-                last_write[item[1]] = i
         same: set[str] = set()
         for key, at in recorded.items():
             head = heads.get(key)
@@ -432,6 +445,7 @@ class SnapshotWriter:
     def _plan_write(self, cur, plan: "_FlushPlan", default_unit: str | None, by_key: dict[str, Resource]) -> None:  # type: ignore[no-untyped-def]
         sid = self.snapshot_id
         for k, r in by_key.items():
+            h = r.content_hash
             uk = default_unit or unit_key(r.provider, r.account, r.region, r.type)
             heads = self._heads.get(uk)
             if heads is None:  # the unit was recorded earlier in this flush and writes again
@@ -440,9 +454,9 @@ class SnapshotWriter:
                 self._load_heads(cur, {uk})
                 heads = self._heads[uk]
             head = heads.get(k)
-            if head is not None and head[1] == r.content_hash:
+            if head is not None and head[1] == h:
                 self.stats.unchanged += 1
-                head[3] = True
+                heads[k] = (head[0], h, head[2], True)
                 continue
             if head is None:
                 plan.new_keys.append((k,))
@@ -452,12 +466,10 @@ class SnapshotWriter:
                     plan.replace.append((uk, k))
             else:
                 plan.close_ids.append(head[0])
-            heads[k] = [None, r.content_hash, sid, True]
+            heads[k] = (None, h, sid, True)
             self._changed_units.add(uk)
-            plan.inserts[(uk, k)] = (
-                k, r.content_hash, sid, uk, r.provider, r.account, r.region, r.location, r.category, r.type,
-                r.name, r.native_id, r.tags, r.facets, r.config,
-            )
+            plan.inserts[(uk, k)] = (k, h, sid, uk, r.provider, r.account, r.region, r.location, r.category, r.type,
+                                     r.name, r.native_id, r.tags, r.facets, r.config)
             self.stats.written += 1
         self.stats.seen += len(by_key)
 
