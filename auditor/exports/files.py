@@ -6,8 +6,10 @@ a symlink or FIFO planted under an export file name is replaced, never followed 
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import orjson
 
@@ -67,15 +69,51 @@ def write_json_items(out_dir: Path, name: str, head: dict[str, Any], items: Iter
     return name
 
 
+@dataclass(frozen=True)
+class Spliced:
+    """An item of a streamed JSON list that itself holds streamed lists: ``value`` with
+    placeholder strings (see ``placeholder``) standing for the lists of ``lists``."""
+
+    value: Any
+    lists: Mapping[str, Iterable[Any]]
+
+
+def placeholder() -> str:
+    """A string no data can spell, to stand for a streamed list inside a document."""
+    return f"auditor-streamed-list-{secrets.token_hex(16)}"
+
+
 def _items(fh: Any, items: Iterable[Any], indent: bytes) -> None:
     """A JSON list as ``dumps`` nests it at ``indent``, streamed one item at a time."""
     first = True
     for item in items:
         fh.write(b"[\n" if first else b",\n")
         first = False
-        body = orjson.dumps(item, option=_JSON_OPTS, default=str)
-        fh.write(indent + b"  " + body.replace(b"\n", b"\n" + indent + b"  "))
+        value = item.value if isinstance(item, Spliced) else item
+        body = indent + b"  " + orjson.dumps(value, option=_JSON_OPTS, default=str).replace(b"\n", b"\n" + indent + b"  ")
+        if isinstance(item, Spliced):
+            _splice(fh, body, item.lists, "a streamed item")
+        else:
+            fh.write(body)
     fh.write(b"[]" if first else b"\n" + indent + b"]")
+
+
+def _splice(fh: Any, text: bytes, lists: Mapping[str, Iterable[Any]], name: str) -> None:
+    """Write ``text`` (dumped JSON) with each placeholder of ``lists`` replaced by its list,
+    streamed at the indentation of the line it stands on."""
+    for k in lists:
+        if text.count(orjson.dumps(k)) != 1:
+            raise ValueError(f"placeholder for {name} must occur exactly once")
+    pos = 0
+    marks = sorted((text.index(orjson.dumps(k)), k) for k in lists)
+    for at, key in marks:
+        line_start = text.rfind(b"\n", 0, at) + 1
+        line = text[line_start:at]
+        indent = line[:len(line) - len(line.lstrip(b" "))]
+        fh.write(text[pos:at])
+        _items(fh, lists[key], indent)
+        pos = at + len(orjson.dumps(key))
+    fh.write(text[pos:])
 
 
 def write_json_list(out_dir: Path, name: str, items: Iterable[Any]) -> str:
@@ -90,20 +128,8 @@ def write_json_spliced(out_dir: Path, name: str, doc: Any, lists: dict[str, Iter
     """``dumps(doc)`` byte for byte where each placeholder string of ``lists`` (a unique
     value somewhere in ``doc``) stands for the list it maps to, streamed into the file."""
     text = dumps(doc)
-    for k in lists:
-        if text.count(orjson.dumps(k)) != 1:
-            raise ValueError(f"placeholder for {name} must occur exactly once")
     with replace_private(out_dir / name) as fh:
-        pos = 0
-        marks = sorted((text.index(orjson.dumps(k)), k) for k in lists)
-        for at, key in marks:
-            line_start = text.rfind(b"\n", 0, at) + 1
-            line = text[line_start:at]
-            indent = line[:len(line) - len(line.lstrip(b" "))]
-            fh.write(text[pos:at])
-            _items(fh, lists[key], indent)
-            pos = at + len(orjson.dumps(key))
-        fh.write(text[pos:])
+        _splice(fh, text, lists, name)
     return name
 
 

@@ -76,11 +76,17 @@ class ExportData:
         return self.snapshot.get("finished_at") or self.snapshot.get("started_at") or ""
 
     @cached_property
-    def controls(self) -> list[Any]:
-        """The framework view (list of ``ControlStatus``), computed once for every format."""
-        from auditor.exports.framework_view import framework_view
+    def subjects(self) -> Any:
+        """Every control's subjects on disk (``SubjectIndex``), from one pass over the findings."""
+        from auditor.exports.subjects import SubjectIndex
 
-        return framework_view(self.findings)
+        return SubjectIndex(self.findings)
+
+    @cached_property
+    def controls(self) -> list[Any]:
+        """The framework view (list of ``ControlStatus`` whose resource lists stream from
+        ``subjects``), computed once for every format."""
+        return self.subjects.framework_view()
 
     @cached_property
     def compliance(self) -> list[Any]:
@@ -90,11 +96,12 @@ class ExportData:
         has findings the checks ran (an audit runs every enabled rule), when it has none they
         did not, and every judged control is UNKNOWN rather than "no resources in scope".
         """
-        from auditor.exports.compliance_view import compliance_view
+        from auditor.exports.compliance_view import indexed_compliance_view
+        from auditor.exports.csv import RESOURCE_CAP
         from auditor.rules.registry import all_rules
 
         ran = [r for r in all_rules() if r not in self.disabled_rules] if self.findings else []
-        return compliance_view(self.findings, self.units, rules_run=ran)
+        return indexed_compliance_view(self.subjects, self.units, cap=RESOURCE_CAP, rules_run=ran)
 
     @cached_property
     def placement(self) -> "Placement":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from html import escape
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -489,8 +490,9 @@ def _frameworks(data: ExportData) -> str:
     for c in data.controls:
         res = ""
         if c.failing or c.unknown_resources:
-            items = "".join(f'<li class="mono">{e(k)} ({"FAIL" if k in c.failing else "UNKNOWN"})</li>'
-                            for k in (*c.failing, *c.unknown_resources)[:CONTROL_RESOURCES])
+            first = islice(chain(((k, "FAIL") for k in c.failing), ((k, "UNKNOWN") for k in c.unknown_resources)),
+                           CONTROL_RESOURCES)  # the lists may stream from disk: read the first few only
+            items = "".join(f'<li class="mono">{e(k)} ({s})</li>' for k, s in first)
             n = len(c.failing) + len(c.unknown_resources)
             if n > CONTROL_RESOURCES:
                 items += f'<li class="empty">showing {CONTROL_RESOURCES} of {n}; the full list is in frameworks.csv</li>'
