@@ -52,6 +52,9 @@ class SubjectIndex:
                          "WITHOUT ROWID")
         self._db.execute("CREATE TABLE cr (rule TEXT, provider TEXT, subject TEXT, rank INTEGER, "
                          "PRIMARY KEY (rule, provider, subject)) WITHOUT ROWID")
+        # FAIL findings per (rule, resource key or ""): the trend against the previous audit
+        # and where residency violations live are joins against these, not in-memory sets.
+        self._db.execute("CREATE TABLE nf (rule TEXT, key TEXT, n INTEGER, PRIMARY KEY (rule, key)) WITHOUT ROWID")
         self.controls: dict[tuple[str, str], int] = {}
         self.rules: dict[int, set[str]] = {}
         self._fill(findings)
@@ -64,11 +67,15 @@ class SubjectIndex:
                   "DO UPDATE SET rank = max(rank, excluded.rank)")
         cr_sql = ("INSERT INTO cr VALUES (?, ?, ?, ?) ON CONFLICT (rule, provider, subject) "
                   "DO UPDATE SET rank = max(rank, excluded.rank)")
+        nf_rows: list[tuple[str, str]] = []
+        nf_sql = "INSERT INTO nf VALUES (?, ?, 1) ON CONFLICT (rule, key) DO UPDATE SET n = n + 1"
         controls, rules = self.controls, self.rules
         for f in findings:
             subject, rank = subject_of(f), STATUS_WEIGHT[status_of(f)]  # type: ignore[arg-type]
             rule_id = f.get("rule_id")
             cr_rows.append((rule_id, f.get("provider") or "", subject, rank))  # type: ignore[arg-type]
+            if f.get("status") == "FAIL":
+                nf_rows.append((rule_id, f.get("resource_key") or ""))  # type: ignore[arg-type]
             for framework, ids in (f.get("frameworks") or {}).items():
                 if not in_scope(str(framework), f):  # type: ignore[arg-type]
                     continue
@@ -83,11 +90,67 @@ class SubjectIndex:
             if len(fw_rows) >= _BATCH or len(cr_rows) >= _BATCH:
                 self._db.executemany(fw_sql, fw_rows)
                 self._db.executemany(cr_sql, cr_rows)
+                self._db.executemany(nf_sql, nf_rows)
                 fw_rows.clear()
                 cr_rows.clear()
+                nf_rows.clear()
         self._db.executemany(fw_sql, fw_rows)
         self._db.executemany(cr_sql, cr_rows)
+        self._db.executemany(nf_sql, nf_rows)
         self._db.commit()
+
+    def _load(self, table: str, columns: str, rows: Iterable[tuple[Any, ...]], verb: str = "INSERT") -> None:
+        marks = ",".join("?" * len(columns.split(",")))
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                self._db.executemany(f"{verb} INTO {table} ({columns}) VALUES ({marks})", batch)
+                batch.clear()
+        self._db.executemany(f"{verb} INTO {table} ({columns}) VALUES ({marks})", batch)
+        self._db.commit()
+
+    # ---- the previous audit's failures -------------------------------------------------------
+
+    def previous_fails(self, pairs: Iterable[Any]) -> tuple[dict[str, int], dict[str, int]]:
+        """Against the previous audit's distinct FAIL (rule id, resource key or "") ``pairs``:
+        per rule, how many FAIL findings now failed there too, and how many pairs failed there."""
+        self._db.execute("CREATE TABLE pf (rule TEXT, key TEXT, PRIMARY KEY (rule, key)) WITHOUT ROWID")
+        self._load("pf", "rule, key", ((p[0], p[1]) for p in pairs), "INSERT OR IGNORE")
+        kept = dict(self._db.execute("SELECT nf.rule, SUM(nf.n) FROM nf JOIN pf ON pf.rule = nf.rule "
+                                     "AND pf.key = nf.key GROUP BY nf.rule").fetchall())
+        before = dict(self._db.execute("SELECT rule, COUNT(*) FROM pf GROUP BY rule").fetchall())
+        self._db.execute("DROP TABLE pf")
+        return kept, before
+
+    # ---- where failing resources are -------------------------------------------------------
+
+    def load_locations(self, rows: Iterable[tuple[str, str]]) -> None:
+        """(resource key, location) of every resource, for ``fails_by_location`` and ``location_of``."""
+        self._db.execute("DROP TABLE IF EXISTS rl")
+        self._db.execute("CREATE TABLE rl (key TEXT, loc TEXT)")
+        self._load("rl", "key, loc", rows)
+        self._db.execute("CREATE INDEX rl_key ON rl (key)")
+
+    def fails_by_location(self, rule_prefix: str) -> dict[str, int]:
+        """FAIL findings of rules starting with ``rule_prefix``, per location of their resource
+        ("unknown" when it has none or is not in the inventory)."""
+        rows = self._db.execute(
+            "SELECT coalesce(rl.loc, 'unknown'), SUM(nf.n) FROM nf LEFT JOIN rl ON rl.key = nf.key "
+            "WHERE substr(nf.rule, 1, ?) = ? GROUP BY 1", (len(rule_prefix), rule_prefix))
+        return dict(rows.fetchall())
+
+    def failing_location(self, key: str | None, rule_prefix: str, default: str = "unknown") -> str:
+        """The location of resource ``key`` when a rule starting with ``rule_prefix`` failed on it
+        (what the report shows next to a residency finding), else ``default``."""
+        rules = [r for (r,) in self._db.execute("SELECT DISTINCT rule FROM nf WHERE substr(rule, 1, ?) = ?",
+                                                 (len(rule_prefix), rule_prefix))]
+        if key is None or not rules:
+            return default
+        marks = ",".join("?" * len(rules))
+        row = self._db.execute(f"SELECT loc FROM rl WHERE key = ? AND EXISTS (SELECT 1 FROM nf WHERE nf.key = rl.key "
+                               f"AND nf.rule IN ({marks})) LIMIT 1", (key, *rules)).fetchone()
+        return default if row is None else row[0]
 
     def close(self) -> None:
         self._db.close()
