@@ -319,10 +319,12 @@ def compliance_view(findings: Iterable[Mapping[str, Any]], units: Iterable[Mappi
 
 
 def indexed_compliance_view(index: Any, units: Iterable[Mapping[str, Any]], *, cap: int,
-                            rules_run: Iterable[str] | None = None, registry: Mapping[str, Any] | None = None,
+                            frameworks: Sequence[Table] | None = None, rules_run: Iterable[str] | None = None,
+                            registry: Mapping[str, Any] | None = None,
                             categories: Mapping[str, str] | None = None) -> list[ControlResult]:
-    """``compliance_view`` of every CIS table from a ``SubjectIndex`` (auditor/exports/subjects.py):
-    exact counts, and only the first ``cap`` failing and unknown resources of each control."""
+    """``compliance_view`` from a ``SubjectIndex`` (auditor/exports/subjects.py) instead of the
+    findings: exact counts, and only the first ``cap`` failing and unknown resources of each
+    control (what the exports write), so no control's resources are held in memory."""
     if registry is None:
         from auditor.rules.registry import all_rules
 
@@ -330,7 +332,7 @@ def indexed_compliance_view(index: Any, units: Iterable[Mapping[str, Any]], *, c
     ran = None if rules_run is None else frozenset(rules_run)
     units_index = UnitIndex.of(units, categories)
     out: list[ControlResult] = []
-    for t in default_tables():
+    for t in (list(frameworks) if frameworks is not None else default_tables()):
         provider = framework_provider(t.key)
 
         def tally(c: Control, provider: str | None = provider) -> Tally:
