@@ -39,13 +39,83 @@ def write_bytes(out_dir: Path, name: str, data: bytes) -> str:
     return name
 
 
+class JoinedCell:
+    """A cell ``cell_text(list(items))`` ("a; b; c") of strings, written from a re-iterable
+    (read twice: once for how to quote it, once to write it) without building the text: one
+    framework control can list every resource of the estate."""
+
+    def __init__(self, items: Iterable[str]) -> None:
+        self.items = items
+
+
+_CSV_SPECIAL = (",", '"', "\n")  # what makes csv's QUOTE_MINIMAL quote a field (dialect excel, LF lines)
+
+
+def _joined_cell(items: Iterable[str]) -> tuple[str, bool, bool]:
+    """(formula prefix, needs quoting, holds a CR) of ``"; ".join(items)``, as SpreadsheetWriter
+    would decide for the whole text."""
+    first, n, special, cr = "", 0, False, False
+    for s in items:
+        if n == 0:
+            first = s
+        n += 1
+        special = special or any(ch in s for ch in _CSV_SPECIAL)
+        cr = cr or "\r" in s
+    if n == 0:
+        return "", False, False
+    probe = first if n == 1 else first + "; "  # several items: the text goes on after "; "
+    safe = spreadsheet_safe(probe)
+    return safe[:len(safe) - len(probe)], special, cr
+
+
+def _write_joined_row(fh: Any, cells: Sequence[Any]) -> None:
+    """``SpreadsheetWriter.writerow`` of ``cells`` (JoinedCells or values), byte for byte."""
+    plans = []
+    for v in cells:
+        if isinstance(v, JoinedCell):
+            plans.append((v, *_joined_cell(v.items)))
+        else:
+            text = spreadsheet_safe(cell_text(v))
+            plans.append((text, "", any(ch in text for ch in _CSV_SPECIAL), "\r" in text))
+    quote_all = any(cr for *_x, cr in plans)
+    if len(plans) == 1 and not quote_all and not plans[0][2] and not plans[0][1] and not _has_text(plans[0][0]):
+        fh.write('""\n')  # csv writes a record of one empty field as ""
+        return
+    for i, (v, prefix, special, _cr) in enumerate(plans):
+        if i:
+            fh.write(",")
+        quoted = quote_all or special
+        q = '"' if quoted else ""
+        fh.write(q + prefix)
+        if isinstance(v, JoinedCell):
+            for j, s in enumerate(v.items):
+                fh.write(("; " if j else "") + (s.replace('"', '""') if quoted else s))
+        else:
+            fh.write(v.replace('"', '""') if quoted else v)
+        fh.write(q)
+    fh.write("\n")
+
+
+def _has_text(v: Any) -> bool:
+    if not isinstance(v, JoinedCell):
+        return bool(v)
+    items = iter(v.items)
+    first, second = next(items, None), next(items, None)
+    return bool(first) or second is not None  # "a", or "; ..." from two items
+
+
 def write_csv(out_dir: Path, name: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
-    """Rows go straight to the file: an inventory CSV never sits in memory whole."""
+    """Rows go straight to the file: an inventory CSV never sits in memory whole. A row holding
+    a ``JoinedCell`` is written piece by piece."""
     with replace_private(out_dir / name, "w", encoding="utf-8", newline="") as fh:
         w = SpreadsheetWriter(fh)
         w.writerow(columns)
         for r in rows:
-            w.writerow([cell_text(r.get(c)) for c in columns])
+            cells = [r.get(c) for c in columns]
+            if any(isinstance(v, JoinedCell) for v in cells):
+                _write_joined_row(fh, cells)
+            else:
+                w.writerow([cell_text(v) for v in cells])
     return name
 
 

@@ -76,3 +76,23 @@ def test_streamed_framework_files_equal_the_documents_written_whole(tmp_path) ->
     write_json_list(tmp_path, "l.json", (spliced_control(c) for c in controls))
     assert orjson.loads((tmp_path / "l.json").read_bytes()) == [c.as_dict() for c in controls]
     assert (tmp_path / "l.json").read_bytes() == dumps([c.as_dict() for c in controls])
+
+
+def test_joined_cells_are_written_as_the_spreadsheet_writer_writes_the_joined_text(tmp_path) -> None:
+    """Formula prefixes, quoting, doubled quotes and the CR rule decided over the whole cell."""
+    import io
+
+    from auditor.exports.files import JoinedCell, _write_joined_row, cell_text
+    from auditor.textsafe import SpreadsheetWriter
+
+    rnd = random.Random(3)
+    alphabet = ["a", "b", ",", '"', "\n", "\r", ";", " ", "=", "+", "-", "@", "\t", "1", ".", "5", "e", "\u00e9"]
+    for _ in range(3000):
+        row = []
+        for _c in range(rnd.randint(1, 4)):
+            items = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 4))) for _ in range(rnd.randint(0, 3))]
+            row.append(items if rnd.random() < 0.6 else "".join(items))
+        want, got = io.StringIO(), io.StringIO()
+        SpreadsheetWriter(want).writerow([cell_text(v) for v in row])
+        _write_joined_row(got, [JoinedCell(v) if isinstance(v, list) else v for v in row])
+        assert got.getvalue() == want.getvalue(), row
