@@ -21,7 +21,7 @@ status, and the status says why:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from auditor.coverage import SKIPPED as SKIPPED_UNIT, SUCCESS as SUCCESS_UNITS
 from auditor.exports.framework_view import framework_provider, in_scope, status_of, subject_of, worst_per_subject  # noqa: F401 - re-exported
@@ -181,9 +181,19 @@ class ControlResult:
     upstream: str
     rules: tuple[str, ...]
     reason: str
-    failing: tuple[str, ...] = ()  # resource keys
+    failing: tuple[str, ...] = ()  # resource keys (the first ones only when failing_count says more)
     unknown: tuple[str, ...] = ()
     passed: int = 0
+    failing_count: int | None = None  # None: len(failing); set when the lists were cut (exports)
+    unknown_count: int | None = None
+
+    @property
+    def n_failing(self) -> int:
+        return len(self.failing) if self.failing_count is None else self.failing_count
+
+    @property
+    def n_unknown(self) -> int:
+        return len(self.unknown) if self.unknown_count is None else self.unknown_count
 
     def as_dict(self, cap: int | None = None) -> dict[str, Any]:
         """``cap`` limits the resource lists (their counts stay exact)."""
@@ -191,15 +201,42 @@ class ControlResult:
         unknown = list(self.unknown if cap is None else self.unknown[:cap])
         return {"framework": self.framework, "control": self.control, "title": self.title, "status": self.status,
                 "automation": self.automation, "upstream": self.upstream, "rules": list(self.rules),
-                "reason": self.reason, "failing_count": len(self.failing), "unknown_count": len(self.unknown),
+                "reason": self.reason, "failing_count": self.n_failing, "unknown_count": self.n_unknown,
                 "pass_count": self.passed, "failing_resources": failing, "unknown_resources": unknown}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A control's subjects, each at its loudest status over the control's rules: the lists
+    (sorted; possibly only their head) and exact counts."""
+
+    failing: tuple[str, ...]
+    unknown: tuple[str, ...]
+    n_failing: int
+    n_unknown: int
+    passed: int
+
+    @classmethod
+    def of(cls, subjects: Mapping[str, str]) -> "Tally":
+        failing = tuple(sorted(s for s, v in subjects.items() if v == FAIL))
+        unknown = tuple(sorted(s for s, v in subjects.items() if v == UNKNOWN))
+        return cls(failing, unknown, len(failing), len(unknown), sum(1 for v in subjects.values() if v == PASS))
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _judge(table: Table, c: Control, provider: str | None, per_rule: Mapping[str, Mapping[str, str]],
+def _loudest(c: Control, per_rule: Mapping[str, Mapping[str, str]]) -> Tally:
+    subjects: dict[str, str] = {}  # resource -> loudest status over the control's rules
+    for rid in c.rules:
+        for subject, status in per_rule.get(rid, {}).items():
+            if subject not in subjects or STATUS_WEIGHT[status] > STATUS_WEIGHT[subjects[subject]]:
+                subjects[subject] = status
+    return Tally.of(subjects)
+
+
+def _judge(table: Table, c: Control, provider: str | None, tally: Callable[[Control], Tally],
            registry: Mapping[str, Any], rules_run: Any, units: UnitIndex) -> ControlResult:
     base = dict(framework=table.key, control=c.id, title=c.title, automation=c.automation, upstream=c.upstream,
                 rules=c.rules)
@@ -207,17 +244,12 @@ def _judge(table: Table, c: Control, provider: str | None, per_rule: Mapping[str
         if c.automation == "manual":
             return ControlResult(status=MANUAL, reason=automation_reason(c), **base)
         return ControlResult(status=NOT_COLLECTED, reason=automation_reason(c), **base)
-    subjects: dict[str, str] = {}  # resource -> loudest status over the control's rules
-    for rid in c.rules:
-        for subject, status in per_rule.get(rid, {}).items():
-            if subject not in subjects or STATUS_WEIGHT[status] > STATUS_WEIGHT[subjects[subject]]:
-                subjects[subject] = status
-    failing = tuple(sorted(s for s, v in subjects.items() if v == FAIL))
-    unknown = tuple(sorted(s for s, v in subjects.items() if v == UNKNOWN))
-    passed = sum(1 for v in subjects.values() if v == PASS)
-    counts = dict(failing=failing, unknown=unknown, passed=passed)
-    if failing:
-        return ControlResult(status=FAIL, reason=f"{_plural(len(failing), 'failing resource')}", **counts, **base)
+    t = tally(c)
+    failing, unknown, passed = t.failing, t.unknown, t.passed
+    counts = dict(failing=failing, unknown=unknown, passed=passed, failing_count=t.n_failing,
+                  unknown_count=t.n_unknown)
+    if t.n_failing:
+        return ControlResult(status=FAIL, reason=f"{_plural(t.n_failing, 'failing resource')}", **counts, **base)
     missing = [r for r in c.rules if r not in registry]
     idle = [r for r in c.rules if r in registry and rules_run is not None and r not in rules_run]
     why: list[str] = []
@@ -225,8 +257,8 @@ def _judge(table: Table, c: Control, provider: str | None, per_rule: Mapping[str
         why.append(f"rule not registered: {', '.join(missing)}")
     if idle:
         why.append(f"rule did not run on this snapshot: {', '.join(idle)}")
-    if unknown:
-        why.append(f"{_plural(len(unknown), 'resource')} could not be judged")
+    if t.n_unknown:
+        why.append(f"{_plural(t.n_unknown, 'resource')} could not be judged")
     known = [registry[r] for r in c.rules if r in registry]
     fed = units.feeding(known, provider)
     if fed.incomplete:
@@ -281,7 +313,32 @@ def compliance_view(findings: Iterable[Mapping[str, Any]], units: Iterable[Mappi
     for t in chosen:
         provider = framework_provider(t.key)
         per_rule = per_provider[provider]
-        out.extend(_judge(t, c, provider, per_rule, registry, ran, index) for c in t.controls.values())
+        out.extend(_judge(t, c, provider, lambda c: _loudest(c, per_rule), registry, ran, index)
+                   for c in t.controls.values())
+    return out
+
+
+def indexed_compliance_view(index: Any, units: Iterable[Mapping[str, Any]], *, cap: int,
+                            frameworks: Sequence[Table] | None = None, rules_run: Iterable[str] | None = None,
+                            registry: Mapping[str, Any] | None = None,
+                            categories: Mapping[str, str] | None = None) -> list[ControlResult]:
+    """``compliance_view`` from a ``SubjectIndex`` (auditor/exports/subjects.py) instead of the
+    findings: exact counts, and only the first ``cap`` failing and unknown resources of each
+    control (what the exports write), so no control's resources are held in memory."""
+    if registry is None:
+        from auditor.rules.registry import all_rules
+
+        registry = all_rules()
+    ran = None if rules_run is None else frozenset(rules_run)
+    units_index = UnitIndex.of(units, categories)
+    out: list[ControlResult] = []
+    for t in (list(frameworks) if frameworks is not None else default_tables()):
+        provider = framework_provider(t.key)
+
+        def tally(c: Control, provider: str | None = provider) -> Tally:
+            return Tally(*index.tally(c.rules, provider, cap))
+
+        out.extend(_judge(t, c, provider, tally, registry, ran, units_index) for c in t.controls.values())
     return out
 
 

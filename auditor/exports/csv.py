@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from auditor.exports.files import cell_text, flatten, scalar_text, write_csv
+from auditor.exports.files import JoinedCell, cell_text, flatten, scalar_text, write_csv
 from auditor.exports.gather import ExportData
 
 FILES = ("inventory.csv", "findings.csv", "drift.csv", "trust_edges.csv", "frameworks.csv", "compliance.csv")
@@ -113,8 +113,8 @@ def write(data: ExportData, out_dir: Path) -> list[str]:
         write_csv(out_dir, "findings.csv", f_cols, f_rows),
         write_csv(out_dir, "drift.csv", DRIFT_COLUMNS, drift_rows(data)),
         write_csv(out_dir, "trust_edges.csv", TRUST_EDGE_COLUMNS, data.trust_edges),
-        write_csv(out_dir, "frameworks.csv", FRAMEWORK_COLUMNS,
-                  ({**c.as_dict(), "rules": list(c.rules)} for c in data.controls)),
+        write_csv(out_dir, "frameworks.csv", FRAMEWORK_COLUMNS,  # resource lists streamed cell by cell
+                  ({**c.as_dict(JoinedCell), "rules": list(c.rules)} for c in data.controls)),
         write_csv(out_dir, "compliance.csv", COMPLIANCE_COLUMNS, (c.as_dict(RESOURCE_CAP) for c in data.compliance)),
     ]
 

@@ -10,7 +10,7 @@ benchmark counts that cloud's resources only. Controls no finding mentions are a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable
 
 from auditor.rules.frameworks import tables
 from auditor.rules.verdict import STATUS_WEIGHT as _RANK
@@ -46,20 +46,23 @@ class ControlStatus:
     failed: int
     unknown: int
     rules: tuple[str, ...]
-    failing: tuple[str, ...]  # resource keys (or finding ids for findings without a resource)
-    unknown_resources: tuple[str, ...]
-    passing: tuple[str, ...]
+    # Resource keys (or finding ids for findings without a resource), sorted. Tuples here; the
+    # export's view streams them from disk (auditor/exports/subjects.py): iterate, never index.
+    failing: Collection[str]
+    unknown_resources: Collection[str]
+    passing: Collection[str]
 
     @property
     def title(self) -> str:
         return framework_title(self.framework)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, resources: Callable[[Collection[str]], Any] = list) -> dict[str, Any]:
+        """``resources`` renders each resource list (a streamed export puts placeholders there)."""
         return {
             "framework": self.framework, "control": self.control, "status": self.status,
             "pass": self.passed, "fail": self.failed, "unknown": self.unknown, "rules": list(self.rules),
-            "failing_resources": list(self.failing), "unknown_resources": list(self.unknown_resources),
-            "passing_resources": list(self.passing),
+            "failing_resources": resources(self.failing), "unknown_resources": resources(self.unknown_resources),
+            "passing_resources": resources(self.passing),
         }
 
 

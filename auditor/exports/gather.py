@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timezone
-from typing import Any, Collection, Iterable, Iterator, Mapping
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping
 
 import orjson
 from sqlalchemy import Engine, func, select
@@ -62,7 +62,7 @@ class ExportData:
     drift: DriftData
     rules: dict[str, dict[str, Any]]  # rule_id -> {title, severity, rationale, remediation, frameworks}
     tool_version: str = __version__
-    units: list[dict[str, Any]] = field(default_factory=list)  # collection units: unit_key, status, error, ...
+    units: Collection[dict[str, Any]] = field(default_factory=list)  # re-iterable (a UnitSource streams): unit_key, status, error, ...
     previous: dict[str, Any] | None = None  # the previous audit: {snapshot_id, failing: [(rule_id, resource_key)]}
     disabled_rules: tuple[str, ...] = ()  # config checks.disabled_rules: never evaluated, so never "no resources"
 
@@ -76,11 +76,17 @@ class ExportData:
         return self.snapshot.get("finished_at") or self.snapshot.get("started_at") or ""
 
     @cached_property
-    def controls(self) -> list[Any]:
-        """The framework view (list of ``ControlStatus``), computed once for every format."""
-        from auditor.exports.framework_view import framework_view
+    def subjects(self) -> Any:
+        """Every control's subjects on disk (``SubjectIndex``), from one pass over the findings."""
+        from auditor.exports.subjects import SubjectIndex
 
-        return framework_view(self.findings)
+        return SubjectIndex(self.findings)
+
+    @cached_property
+    def controls(self) -> list[Any]:
+        """The framework view (list of ``ControlStatus`` whose resource lists stream from
+        ``subjects``), computed once for every format."""
+        return self.subjects.framework_view()
 
     @cached_property
     def compliance(self) -> list[Any]:
@@ -90,28 +96,33 @@ class ExportData:
         has findings the checks ran (an audit runs every enabled rule), when it has none they
         did not, and every judged control is UNKNOWN rather than "no resources in scope".
         """
-        from auditor.exports.compliance_view import compliance_view
+        from auditor.exports.compliance_view import indexed_compliance_view
+        from auditor.exports.csv import RESOURCE_CAP
         from auditor.rules.registry import all_rules
 
         ran = [r for r in all_rules() if r not in self.disabled_rules] if self.findings else []
-        return compliance_view(self.findings, self.units, rules_run=ran)
+        return indexed_compliance_view(self.subjects, self.units, cap=RESOURCE_CAP, rules_run=ran)
 
     @cached_property
     def placement(self) -> "Placement":
-        """Resource counts per provider and location, and where each residency FAIL lives: what
-        the HTML report draws, read in one pass of three columns, never the documents."""
-        wanted = {f["resource_key"] for f in self.findings
-                  if f["status"] == "FAIL" and f["rule_id"].startswith(RESIDENCY_PREFIX)}
+        """Resource counts per provider and location, and where residency FAILs live: what the
+        HTML report draws, read in one pass of three columns, never the documents. Each
+        resource's location goes to the subject index (on disk), joined there with the FAILs."""
         rows = self.resources.placements() if hasattr(self.resources, "placements") else \
             ((r["resource_key"], r["provider"], r["location"]) for r in self.resources)
         out = Placement()
-        for key, provider, location in rows:
-            loc = location or "unknown"
-            out.total += 1
-            out.providers[provider] += 1
-            out.by_location.setdefault(loc, Counter())[provider] += 1
-            if key in wanted:
-                out.location_of[key] = loc
+
+        def counted() -> Iterator[tuple[str, str]]:
+            for key, provider, location in rows:
+                loc = location or "unknown"
+                out.total += 1
+                out.providers[provider] += 1
+                out.by_location.setdefault(loc, Counter())[provider] += 1
+                yield key, loc
+
+        self.subjects.load_locations(counted())
+        out.residency_fails = Counter(self.subjects.fails_by_location(RESIDENCY_PREFIX))
+        out.location_of = lambda key: self.subjects.failing_location(key, RESIDENCY_PREFIX)
         return out
 
     def rule(self, rule_id: str) -> dict[str, Any]:
@@ -123,7 +134,9 @@ class Placement:
     total: int = 0
     providers: Counter = field(default_factory=Counter)
     by_location: dict[str, Counter] = field(default_factory=dict)
-    location_of: dict[str, str] = field(default_factory=dict)  # resource key -> location (residency FAILs)
+    residency_fails: Counter = field(default_factory=Counter)  # location -> residency FAIL findings there
+    # resource key -> its location when a residency rule failed on it, else "unknown"
+    location_of: Callable[[str | None], str] = lambda key: "unknown"
 
 
 def _iso(value: Any) -> str | None:
@@ -408,12 +421,57 @@ def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_repo
     )
 
 
-def _read_units(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
-    from auditor.store.schema import collection_units as cu
+class UnitSource:
+    """The snapshot's collection units in unit-key order, streamed on every pass; ``len`` is
+    a COUNT. Real estates have about one unit per two resources: half a million dicts at a
+    million resources would outweigh the rest of an export. A list works wherever this does."""
 
-    with engine.connect() as c:
-        rows = c.execute(select(cu).where(cu.c.snapshot_id == snapshot_id).order_by(cu.c.unit_key)).mappings().all()
-    return [dict(r) for r in rows]
+    chunk = 5000
+
+    def __init__(self, engine: Engine, snapshot_id: int) -> None:
+        self.engine, self.snapshot_id = engine, snapshot_id
+        self._len: int | None = None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from auditor.store.schema import collection_units as cu
+
+        q = select(cu).where(cu.c.snapshot_id == self.snapshot_id).order_by(cu.c.unit_key)
+        with self.engine.connect().execution_options(stream_results=True, yield_per=self.chunk) as c:
+            for row in c.execute(q).mappings():
+                yield dict(row)
+
+    def __len__(self) -> int:
+        if self._len is None:
+            from auditor.store.schema import collection_units as cu
+
+            with self.engine.connect() as c:
+                self._len = int(c.execute(select(func.count()).select_from(cu).where(
+                    cu.c.snapshot_id == self.snapshot_id)).scalar_one())
+        return self._len
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
+def _read_units(engine: Engine, snapshot_id: int) -> UnitSource:
+    return UnitSource(engine, snapshot_id)
+
+
+class FailPairs:
+    """(rule id, resource key or "") of a snapshot's FAIL findings, streamed on every pass
+    (a pair may repeat; callers count distinct pairs). A list of pairs works wherever this does."""
+
+    def __init__(self, engine: Engine, snapshot_id: int) -> None:
+        self.engine, self.snapshot_id = engine, snapshot_id
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        from auditor.store.schema import findings
+
+        q = select(findings.c.rule_id, findings.c.resource_key).where(
+            findings.c.snapshot_id == self.snapshot_id, findings.c.status == "FAIL")
+        with self.engine.connect().execution_options(stream_results=True, yield_per=5000) as c:
+            for rule_id, key in c.execute(q):
+                yield rule_id, key or ""
 
 
 def _read_previous(engine: Engine, snapshot_id: int, drift: DriftData | None = None) -> dict[str, Any] | None:
@@ -424,10 +482,7 @@ def _read_previous(engine: Engine, snapshot_id: int, drift: DriftData | None = N
         prev = c.execute(select(func.max(findings.c.snapshot_id)).where(findings.c.snapshot_id < snapshot_id)).scalar()
         if prev is None:
             return None
-        rows = c.execute(select(findings.c.rule_id, findings.c.resource_key)
-                         .where(findings.c.snapshot_id == prev, findings.c.status == "FAIL")).all()
-    out: dict[str, Any] = {"snapshot_id": int(prev), "failing": sorted({(r[0], r[1] or "") for r in rows}),
-                           "drift": None}
+    out: dict[str, Any] = {"snapshot_id": int(prev), "failing": FailPairs(engine, int(prev)), "drift": None}
     b = drift.baseline if drift is not None and drift.available else None
     if b and b.get("name") and b.get("version") is not None:
         try:  # the previous audit's drift against the same baseline version (drift is not stored)

@@ -9,7 +9,9 @@ the data is escaped with ``html.escape``.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from html import escape
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -36,6 +38,7 @@ TOP_N = 50  # items shown per group; the full lists are in the CSV/JSON files of
 # residency findings, units. Counts stay exact; the full lists are in the CSV/JSON files.
 REPORT_ITEMS = 200
 GROUP_MIN = 3
+UNIT_ROWS = TOP_N * 4  # units not complete listed in #coverage
 CONTROL_RESOURCES = 10
 EVIDENCE_CHARS = 400
 # Rules that judge the ML platform (notebooks, models, endpoints, jobs, clusters, registries,
@@ -96,8 +99,7 @@ class _Scan:
     bounded by the number of rules, not of findings."""
 
     def __init__(self, data: ExportData) -> None:
-        before = _previous_failing(data)
-        self.has_previous = before is not None
+        self.has_previous = data.previous is not None
         self.status_counts: Counter = Counter()
         self.fail_sev: Counter = Counter()
         self.grid: Counter = Counter()  # (severity, provider) of FAILs
@@ -110,7 +112,6 @@ class _Scan:
         self.groups: dict[str, dict[str, Any]] = {}  # rule -> {fail, unknown, sev, first, rows_fail, rows_unknown}
         self.ml_by_rule: dict[str, Counter] = {}
         self.residency: list[dict[str, Any]] = []  # non-PASS residency findings, the first TOP_N * 4
-        self.residency_fail_keys: Counter = Counter()  # resource key -> residency FAILs
         for f in data.findings:
             status, rid = f["status"], f["rule_id"]
             self.status_counts[status] += 1
@@ -118,8 +119,6 @@ class _Scan:
             if rid.startswith(ML_RULE_PREFIXES) and status != "PASS":
                 self.ml_by_rule.setdefault(rid, Counter())[f["provider"] if status == "FAIL" else "UNKNOWN"] += 1
             if rid.startswith(RESIDENCY_PREFIX) and status != "PASS":
-                if status == "FAIL":
-                    self.residency_fail_keys[f["resource_key"]] += 1
                 if len(self.residency) < TOP_N * 4:
                     self.residency.append(_slim(f))
             if status == "PASS":
@@ -135,9 +134,6 @@ class _Scan:
                     self.residency_fails += 1
                 self.fail_now += 1
                 self.rule_fail_now[rid] += 1
-                if before is not None and (rid, f["resource_key"] or "") in before:
-                    self.fail_kept += 1
-                    self.rule_fail_kept[rid] += 1
                 g["fail"] += 1
                 if g["sev"] is None or _sev_pos(f["severity"]) < _sev_pos(g["sev"]):
                     g["sev"] = f["severity"]
@@ -154,8 +150,15 @@ class _Scan:
             g["first"] = _slim(g["first"])
             for rows in (g["rows_fail"], g["rows_unknown"]):  # the export's order; a list given in any order too
                 rows.sort(key=lambda r: r["resource_key"] or "")
-        self.before_by_rule: Counter = Counter(r for r, _k in before) if before is not None else Counter()
-        self.before_total = len(before) if before is not None else 0
+        self.units = _units(data)
+        self.before_by_rule: Counter = Counter()
+        self.before_total = 0
+        if data.previous is not None:  # joined on disk: the previous audit's FAILs can be a whole estate's
+            kept, before = data.subjects.previous_fails(data.previous["failing"])
+            self.rule_fail_kept.update(kept)
+            self.fail_kept = sum(kept.values())
+            self.before_by_rule.update(before)
+            self.before_total = sum(before.values())
 
     def trend(self) -> dict[str, int] | None:
         if not self.has_previous:
@@ -203,10 +206,6 @@ def _trend_text(t: dict[str, int] | None, missing: str = "no previous audit") ->
             f'<b class="t-res">\u2212{t["resolved"]} resolved</b> \u00b7 {t["unchanged"]} unchanged</span>')
 
 
-def _previous_failing(data: ExportData) -> set[tuple[str, str]] | None:
-    return None if data.previous is None else {tuple(p) for p in data.previous["failing"]}  # type: ignore[misc]
-
-
 def _previous_drift(data: ExportData) -> set[tuple[str, str]] | None:
     if data.previous is None or data.previous.get("drift") is None:
         return None
@@ -221,8 +220,27 @@ def _drift_pairs(data: ExportData) -> set[tuple[str, str]]:
     return {(i["resource_key"], i["change"]) for i in data.drift.items}
 
 
-def _not_ok_units(data: ExportData) -> list[dict[str, Any]]:
-    return [u for u in data.units if u.get("status") not in ("ok", "empty")]
+@dataclass
+class _Units:
+    """The collection units in one streamed pass: counts, and the first not-complete ones shown."""
+
+    total: int = 0
+    not_ok: int = 0
+    kinds: Counter = field(default_factory=Counter)  # status -> units not complete
+    shown: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _units(data: ExportData) -> _Units:
+    out = _Units()
+    for u in data.units:
+        out.total += 1
+        if u.get("status") in ("ok", "empty"):
+            continue
+        out.not_ok += 1
+        out.kinds[u["status"]] += 1
+        if len(out.shown) < UNIT_ROWS:
+            out.shown.append(u)
+    return out
 
 
 # ---- summary ---------------------------------------------------------------------------------------
@@ -230,16 +248,17 @@ def _not_ok_units(data: ExportData) -> list[dict[str, Any]]:
 def _summary(data: ExportData, scan: _Scan) -> str:
     n_fails, unknown = scan.status_counts.get("FAIL", 0), scan.status_counts.get("UNKNOWN", 0)
     providers, n_resources = data.placement.providers, data.placement.total
-    not_ok = _not_ok_units(data)
-    ok_units = len(data.units) - len(not_ok)
-    coverage = f"{ok_units}/{len(data.units)}" if data.units else "n/a"
+    units = scan.units
+    ok_units = units.total - units.not_ok
+    coverage = f"{ok_units}/{units.total}" if units.total else "n/a"
     residency = scan.residency_fails
     cross, external = scan_edges(data)
     prev = data.previous["snapshot_id"] if data.previous else None
     trend = scan.trend()
     cards = [
-        _card(coverage, "collection units complete", "coverage", "bad" if not_ok else "good"),
-        _card(len(not_ok), "units not collected (their resources are unknown)", "coverage", "bad" if not_ok else ""),
+        _card(coverage, "collection units complete", "coverage", "bad" if units.not_ok else "good"),
+        _card(units.not_ok, "units not collected (their resources are unknown)", "coverage",
+              "bad" if units.not_ok else ""),
         _card(n_resources, "resources (" + ", ".join(f"{p} {n}" for p, n in sorted(providers.items())) + ")"),
         _card(n_fails, "failing findings", "findings", "bad" if n_fails else "good"),
         _card(unknown, "checks UNKNOWN (data not collected)", "findings"),
@@ -259,10 +278,9 @@ def _summary(data: ExportData, scan: _Scan) -> str:
         "</td></tr>",
     ]
     notes = []
-    if not_ok:
-        kinds = Counter(u["status"] for u in not_ok)
-        notes.append(f'<p class="note"><a href="#coverage">{len(not_ok)} collection units did not complete</a> ('
-                     + ", ".join(f"{n} {e(k)}" for k, n in sorted(kinds.items()))
+    if units.not_ok:
+        notes.append(f'<p class="note"><a href="#coverage">{units.not_ok} collection units did not complete</a> ('
+                     + ", ".join(f"{n} {e(k)}" for k, n in sorted(units.kinds.items()))
                      + "): resources there are unknown, never reported deleted, and their checks are UNKNOWN, "
                        "never PASS.</p>")
     if data.snapshot.get("status") == "partial":
@@ -392,19 +410,19 @@ def _drift(data: ExportData) -> str:
 
 # ---- coverage --------------------------------------------------------------------------------------
 
-def _coverage(data: ExportData) -> str:
-    not_ok = _not_ok_units(data)
-    if not data.units:
+def _coverage(data: ExportData, scan: "_Scan") -> str:
+    units = scan.units
+    if not units.total:
         return _section("coverage", '<p class="empty">No collection units are recorded for this snapshot.</p>')
-    if not not_ok:
-        return _section("coverage", f"<p>All {len(data.units)} collection units completed.</p>", "complete")
+    if not units.not_ok:
+        return _section("coverage", f"<p>All {units.total} collection units completed.</p>", "complete")
     rows = [[_status(u["status"].upper()), f'<span class="mono">{e(u["unit_key"])}</span>', e(u.get("error") or "")]
-            for u in not_ok[:TOP_N * 4]]
-    body = (f"<p>{len(not_ok)} of {len(data.units)} units did not complete: what they hold is unknown (never "
+            for u in units.shown]
+    body = (f"<p>{units.not_ok} of {units.total} units did not complete: what they hold is unknown (never "
             "reported as deleted) and checks on it are UNKNOWN.</p>"
             + _table(["status", "unit (provider|account|region|type)", "reason"], rows, table_id="coverage-table")
-            + _more(min(len(not_ok), TOP_N * 4), len(not_ok), "the units of `auditor units SNAPSHOT`"))
-    return _section("coverage", body, f"{len(not_ok)} not collected")
+            + _more(len(units.shown), units.not_ok, "the units of `auditor units SNAPSHOT`"))
+    return _section("coverage", body, f"{units.not_ok} not collected")
 
 def scan_edges(data: ExportData) -> tuple[int, int]:
     """(cross-cloud, external) trust edge counts, one streamed pass."""
@@ -454,16 +472,13 @@ def _trust(data: ExportData) -> str:
 
 
 def _residency(data: ExportData, scan: _Scan) -> str:
-    by_loc, loc_of = data.placement.by_location, data.placement.location_of
-    fail_by_loc: Counter = Counter()
-    for key, n in scan.residency_fail_keys.items():
-        fail_by_loc[loc_of.get(key, "unknown")] += n
+    by_loc, loc_of, fail_by_loc = data.placement.by_location, data.placement.location_of, data.placement.residency_fails
     rows = [[f"<b>{e(loc)}</b>", *(str(c.get(p, 0)) for p in PROVIDERS), str(sum(c.values())), str(fail_by_loc[loc])]
             for loc, c in sorted(by_loc.items())]
     table = _table(["jurisdiction", *PROVIDERS, "resources", "residency violations"], rows,
                    table_id="residency-table", numeric=range(1, len(PROVIDERS) + 3)) if rows else \
         '<p class="empty">No resources in this snapshot.</p>'
-    frows = [[_sev(f["severity"]), _status(f["status"]), e(loc_of.get(f["resource_key"], "unknown")),
+    frows = [[_sev(f["severity"]), _status(f["status"]), e(loc_of(f["resource_key"])),
               f'<span class="mono">{e(f["native_id"] or f["resource_key"])}</span>', e(f["message"]),
               f'<code>{e(f["evidence"])}</code>']
              for f in scan.residency]
@@ -489,8 +504,9 @@ def _frameworks(data: ExportData) -> str:
     for c in data.controls:
         res = ""
         if c.failing or c.unknown_resources:
-            items = "".join(f'<li class="mono">{e(k)} ({"FAIL" if k in c.failing else "UNKNOWN"})</li>'
-                            for k in (*c.failing, *c.unknown_resources)[:CONTROL_RESOURCES])
+            first = islice(chain(((k, "FAIL") for k in c.failing), ((k, "UNKNOWN") for k in c.unknown_resources)),
+                           CONTROL_RESOURCES)  # the lists may stream from disk: read the first few only
+            items = "".join(f'<li class="mono">{e(k)} ({s})</li>' for k, s in first)
             n = len(c.failing) + len(c.unknown_resources)
             if n > CONTROL_RESOURCES:
                 items += f'<li class="empty">showing {CONTROL_RESOURCES} of {n}; the full list is in frameworks.csv</li>'
@@ -561,7 +577,7 @@ def render_report(data: ExportData) -> str:
     iac = coverage_section_html(data.drift.iac_coverage, baseline_label(data))
     scan = _Scan(data)  # one pass over the findings for every section
     body = "".join((_summary(data, scan), _findings(data, scan), _ml_platform(data, scan), _drift(data), iac, _trust(data),
-                    _residency(data, scan), _coverage(data),
+                    _residency(data, scan), _coverage(data, scan),
                     _compliance(data), _frameworks(data)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from auditor.exports.files import write_json, write_json_items
+from auditor.exports.files import Spliced, placeholder, write_json, write_json_items
 from auditor.exports.compliance_view import summarise
 from auditor.exports.csv import RESOURCE_CAP
 from auditor.exports.framework_view import framework_summary
@@ -28,6 +28,18 @@ def findings_items(data: ExportData) -> Iterator[dict[str, Any]]:
     for f in data.findings:
         rule = data.rule(f["rule_id"])
         yield {**f, "rationale": rule.get("rationale"), "remediation": rule.get("remediation")}
+
+
+def spliced_control(control: Any) -> Spliced:
+    """A framework control's item with its resource lists streamed in when written."""
+    lists: dict[str, Any] = {}
+
+    def mark(subjects: Any) -> str:
+        key = placeholder()
+        lists[key] = subjects
+        return key
+
+    return Spliced(control.as_dict(mark), lists)
 
 
 def drift_doc(data: ExportData) -> dict[str, Any]:
@@ -49,8 +61,9 @@ def write(data: ExportData, out_dir: Path) -> list[str]:
         write_json_items(out_dir, "trust_edges.json",
                          {"schema": SCHEMA, "kind": "trust_edges", "snapshot": data.snapshot,
                           "count": len(data.trust_edges)}, data.trust_edges),
-        write_json(out_dir, "frameworks.json", _doc(data, "frameworks", [c.as_dict() for c in controls],
-                                                    summary=framework_summary(controls))),
+        write_json_items(out_dir, "frameworks.json",  # each control's resource lists streamed from disk
+                         {"schema": SCHEMA, "kind": "frameworks", "snapshot": data.snapshot, "count": len(controls),
+                          "summary": framework_summary(controls)}, (spliced_control(c) for c in controls)),
         write_json(out_dir, "compliance.json", _doc(data, "compliance", [c.as_dict(RESOURCE_CAP) for c in data.compliance],
                                                     summary=summarise(data.compliance))),
     ]

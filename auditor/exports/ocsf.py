@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from auditor.exports.files import write_json, write_json_list
+from auditor.exports.files import Spliced, placeholder, write_json, write_json_list
 from auditor.exports.gather import ExportData
 
 FILES = ("findings.ocsf.json", "drift.ocsf.json", "frameworks.ocsf.json")
@@ -117,13 +117,31 @@ def detection_event(data: ExportData, item: dict[str, Any]) -> dict[str, Any]:
     return DetectionFinding.model_validate(event).model_dump(mode="json", exclude_none=True)
 
 
-def control_event(data: ExportData, control: Any) -> dict[str, Any]:
+def _control_resources(control: Any) -> Iterator[dict[str, Any]]:
+    for status, keys in (("FAIL", control.failing), ("UNKNOWN", control.unknown_resources), ("PASS", control.passing)):
+        for k in keys:
+            yield {"uid": k, "data": {"status": status}}
+
+
+_PROBE = {"uid": "probe", "data": {"status": "FAIL"}}
+
+
+def spliced_control_event(data: ExportData, control: Any) -> Spliced:
+    """``control_event`` with its resources (every resource of the control) streamed in when
+    written: the event is validated with one probe resource, which the model must dump
+    unchanged, as it dumps every resource of this shape."""
+    event = control_event(data, control, resources=[_PROBE])
+    if event.get("resources") != [_PROBE]:
+        raise ValueError("the OCSF model changes a control's resources; they cannot be streamed")
+    key = placeholder()
+    return Spliced({**event, "resources": key}, {key: _control_resources(control)})
+
+
+def control_event(data: ExportData, control: Any, resources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     _, ComplianceFinding, _ = _models()
     time_ms = _epoch_ms(data.snapshot_time)
     status_id = _COMPLIANCE_STATUS[control.status]
     uid = f"control:{data.snapshot_id}:{control.framework}:{control.control}"
-    subjects = [(k, "FAIL") for k in control.failing] + [(k, "UNKNOWN") for k in control.unknown_resources] + \
-        [(k, "PASS") for k in control.passing]
     event = {
         "activity_id": 1, "activity_name": "Create", "type_uid": 200301, "type_name": "Compliance Finding: Create",
         "time": time_ms, "severity_id": 1 if control.status == "PASS" else 3,
@@ -135,7 +153,7 @@ def control_event(data: ExportData, control: Any) -> dict[str, Any]:
                          "created_time": time_ms},
         "compliance": {"control": control.control, "standards": [control.framework], "status_id": status_id,
                        "checks": [{"uid": r} for r in control.rules]},
-        "resources": [{"uid": k, "data": {"status": s}} for k, s in subjects],
+        "resources": list(_control_resources(control)) if resources is None else resources,
         "unmapped": {"pass": control.passed, "fail": control.failed, "unknown": control.unknown},
     }
     return ComplianceFinding.model_validate(event).model_dump(mode="json", exclude_none=True)
@@ -145,7 +163,7 @@ def write(data: ExportData, out_dir: Path) -> list[str]:
     return [
         write_json_list(out_dir, "findings.ocsf.json", (compliance_event(data, f) for f in data.findings)),
         write_json(out_dir, "drift.ocsf.json", [detection_event(data, i) for i in data.drift.items]),
-        write_json(out_dir, "frameworks.ocsf.json", [control_event(data, c) for c in data.controls]),
+        write_json_list(out_dir, "frameworks.ocsf.json", (spliced_control_event(data, c) for c in data.controls)),
     ]
 
 

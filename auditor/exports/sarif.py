@@ -9,11 +9,10 @@ counts, and rules point at the controls they implement through ``relationships``
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any, Iterator
 
-from auditor.exports.files import write_json_spliced
+from auditor.exports.files import placeholder, write_json_spliced
 from auditor.exports.gather import ExportData
 
 FILES = ("findings.sarif",)
@@ -62,7 +61,16 @@ def _rules(data: ExportData) -> list[dict[str, Any]]:
     return [seen[k] for k in sorted(seen)]
 
 
-def _taxonomies(data: ExportData) -> list[dict[str, Any]]:
+def _taxonomies(data: ExportData, lists: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Frameworks as taxonomies; with ``lists``, each resource list is a placeholder that
+    ``lists`` maps to the list (streamed when written)."""
+    def resources(keys: Any) -> Any:
+        if lists is None:
+            return list(keys)
+        key = placeholder()
+        lists[key] = keys
+        return key
+
     by_fw: dict[str, list[Any]] = {}
     for c in data.controls:
         by_fw.setdefault(c.framework, []).append(c)
@@ -70,8 +78,8 @@ def _taxonomies(data: ExportData) -> list[dict[str, Any]]:
         {"name": fw, "fullName": controls[0].title,
          "taxa": [{"id": c.control, "properties": {"status": c.status, "pass": c.passed, "fail": c.failed,
                                                     "unknown": c.unknown, "rules": list(c.rules),
-                                                    "failing_resources": list(c.failing),
-                                                    "unknown_resources": list(c.unknown_resources)}}
+                                                    "failing_resources": resources(c.failing),
+                                                    "unknown_resources": resources(c.unknown_resources)}}
                   for c in controls]}
         for fw, controls in sorted(by_fw.items())
     ]
@@ -108,11 +116,12 @@ def _results(data: ExportData, index: dict[str, int]) -> Iterator[dict[str, Any]
         }
 
 
-def sarif_log(data: ExportData, *, results: Any = None) -> dict[str, Any]:
-    """The SARIF document; ``results`` replaces the results list (the writer streams it)."""
+def sarif_log(data: ExportData, *, results: Any = None, lists: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The SARIF document; ``results`` replaces the results list and ``lists`` collects the
+    taxa's resource lists behind placeholders (the writer streams both)."""
     rules = _rules(data)
     index = {r["id"]: i for i, r in enumerate(rules)}
-    taxonomies = _taxonomies(data)
+    taxonomies = _taxonomies(data, lists)
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "auditor", "fullName": "Multi-cloud posture inventory and drift auditor",
@@ -132,7 +141,8 @@ def sarif_log(data: ExportData, *, results: Any = None) -> dict[str, Any]:
 
 def write(data: ExportData, out_dir: Path) -> list[str]:
     # The results (one per finding) are streamed into the place of a placeholder no data can spell.
-    marker = f"auditor-sarif-results-{secrets.token_hex(16)}"
-    doc = sarif_log(data, results=marker)
+    marker = placeholder()
+    lists: dict[str, Any] = {}
+    doc = sarif_log(data, results=marker, lists=lists)
     index = {r["id"]: i for i, r in enumerate(doc["runs"][0]["tool"]["driver"]["rules"])}
-    return [write_json_spliced(out_dir, "findings.sarif", doc, {marker: _results(data, index)})]
+    return [write_json_spliced(out_dir, "findings.sarif", doc, {marker: _results(data, index), **lists})]
