@@ -215,7 +215,9 @@ def persist_edges(engine: Engine, graph: TrustGraph) -> None:
                    "conditions": canonical_json(e.conditions), "cross_cloud": e.cross_cloud,
                    "external": e.external, "details": canonical_json(d["details"])}
 
-    with engine.begin() as c:
+    from auditor.store.engine import small_sqlite_cache
+
+    with engine.begin() as c, small_sqlite_cache(c):  # appended rows: no need for a hot cache
         c.execute(delete(trust_edges).where(trust_edges.c.snapshot_id == graph.snapshot_id))
         chunk: list[dict[str, Any]] = []
         for row in rows():  # stored per chunk: never a serialised copy of the whole graph in memory
