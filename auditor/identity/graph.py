@@ -75,10 +75,16 @@ class TrustGraph:
     snapshot_id: int | None
     edges: list[TrustEdge] = field(default_factory=list)
     admin_nodes: set[str] = field(default_factory=set)
-    node_provider: dict[str, str] = field(default_factory=dict)
+    node_provider: dict[str, str] = field(default_factory=dict)  # nodes outside the index: see provider_of
     malformed: dict[str, list[str]] = field(default_factory=dict)
     index: Index | None = None
     _chains: list[Chain] | None = None
+
+    def provider_of(self, node: str) -> str:
+        """The cloud or issuer a node belongs to ("" if unknown): an indexed resource's own
+        provider, else what the edges naming it say (kept only for those nodes)."""
+        entry = self.index.by_key.get(node) if self.index is not None else None
+        return entry.provider if entry is not None else self.node_provider.get(node, "")
 
     def arcs(self) -> dict[str, list[TrustEdge]]:
         """trusted node -> edges whose source that identity can become."""
@@ -186,7 +192,6 @@ def graph_from_index(ix: Index, snapshot_id: int | None) -> TrustGraph:
     aws, gcp, azure = AwsExtractor(ix), GcpExtractor(ix), AzureExtractor(ix)
     admin_emails: set[str] = set()
     for r in sorted(ix.by_key.values(), key=lambda r: r.resource_key):
-        g.node_provider[r.resource_key] = r.provider
         try:
             if r.type == "aws.iam.role":
                 g.edges.extend(aws.role_edges(r, g.malformed))
@@ -216,10 +221,42 @@ def graph_from_index(ix: Index, snapshot_id: int | None) -> TrustGraph:
     for e in g.edges:
         if e.details.get("privileged"):
             g.admin_nodes.add(e.source_node)
-        g.node_provider.setdefault(e.source_node, e.source_provider)
-        g.node_provider.setdefault(e.trusted_node, e.trusted_provider)
+        for node, provider in ((e.source_node, e.source_provider), (e.trusted_node, e.trusted_provider)):
+            if node not in ix.by_key:  # an indexed resource's provider is its own (provider_of)
+                g.node_provider.setdefault(node, provider)
+    _share_repeats(g.edges)
     g.edges.sort(key=lambda e: (e.source_key, e.mechanism, e.trusted_id, e.edge_id))
     return g
+
+
+def _share_repeats(edges: list[TrustEdge]) -> None:
+    """One copy of each repeated string of the edges (issuers, accounts, audiences, role
+    names, messages): every edge parsed its own from its resource's config, and the graph
+    lives for the whole check. Lists are walked once however many edges share them."""
+    memo: dict[str, str] = {}
+    walked: set[int] = set()  # non-empty lists seen (e.g. an identity's federated_from, shared)
+    one = memo.setdefault
+
+    def walk(o: Any) -> None:
+        if type(o) is dict:
+            for k, v in o.items():
+                if type(v) is str:
+                    o[k] = one(v, v)
+                elif type(v) is dict or type(v) is list:
+                    walk(v)
+        elif type(o) is list and o and id(o) not in walked:
+            walked.add(id(o))
+            for i, v in enumerate(o):
+                if type(v) is str:
+                    o[i] = one(v, v)
+                elif type(v) is dict or type(v) is list:
+                    walk(v)
+
+    for e in edges:
+        e.trusted_kind, e.trusted_id = one(e.trusted_kind, e.trusted_kind), one(e.trusted_id, e.trusted_id)
+        e.source_node, e.trusted_node = one(e.source_node, e.source_node), one(e.trusted_node, e.trusted_node)
+        walk(e.conditions)
+        walk(e.details)
 
 
 def persist_edges(engine: Engine, graph: TrustGraph) -> None:

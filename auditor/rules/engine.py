@@ -90,7 +90,7 @@ class _Findings:
 
 def _stub(key: str, graph: TrustGraph) -> Res:
     """A graph node that is not a stored resource (e.g. an admin identity outside the snapshot)."""
-    return Res(key, graph.node_provider.get(key, ""), "", "", "", "", None, {}, {}, {})
+    return Res(key, graph.provider_of(key), "", "", "", "", None, {}, {}, {})
 
 
 def finding_order(f: Finding) -> tuple[int, bool, str, str]:
