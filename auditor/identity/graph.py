@@ -282,11 +282,16 @@ def persist_edges(engine: Engine, graph: TrustGraph) -> None:
     with engine.begin() as c, small_sqlite_cache(c):  # appended rows: no need for a hot cache
         c.execute(delete(trust_edges).where(trust_edges.c.snapshot_id == graph.snapshot_id))
         chunk: list[dict[str, Any]] = []
+        size = 0
         for row in rows():  # stored per chunk: never a serialised copy of the whole graph in memory
             chunk.append(row)
-            if len(chunk) >= 500:
+            # A chunk also ends at 4 MB of JSON: an assignment's details list every credential
+            # its identity federates from (shared in memory, one copy per stored row), and 500
+            # such rows made the peak of a large check.
+            size += len(row["details"]) + len(row["conditions"])
+            if len(chunk) >= 500 or size >= 4 << 20:
                 c.execute(trust_edges.insert(), chunk)
-                chunk = []
+                chunk, size = [], 0
         if chunk:
             c.execute(trust_edges.insert(), chunk)
 
