@@ -1,7 +1,7 @@
 """Check and export benchmark: time and peak RSS of a check (every rule, findings stored)
 and of an export of every format, on an estate with realistic findings.
 
-    python bench/check.py --resources 100000 200000 1000000 [--db postgresql://...] [--no-export]
+    python bench/check.py --resources 100000 200000 1000000 [--db postgresql://...] [--no-export] [--identity]
 
 The estate repeats the rules wing's own examples (tests/rules/examples*.py: for every rule an
 estate where it FAILs and its safe twin where it PASSes), each copy under its own key, two
@@ -9,7 +9,9 @@ resources per collection unit. So every rule meets resources it judges, about ha
 and identity rules see a trust graph that grows with the estate. Seeding is setup (not
 measured); the check runs in a child process so its peak RSS is the check's alone, then the
 export (json, csv, ocsf, sarif, html of that snapshot and its stored findings and trust edges)
-runs in another. Prints one JSON line per size.
+runs in another. ``--identity`` also runs ``auditor identity --format json`` (the trust-graph
+command: the graph built, stored and printed, to /dev/null) in a third child. Prints one JSON
+line per size.
 """
 
 from __future__ import annotations
@@ -87,6 +89,25 @@ def child(url: str, sid: int) -> None:
                       "check_peak_rss_mb": peak_mb()}))
 
 
+def identity_child(url: str, sid: int) -> None:
+    """``auditor identity`` as a user runs it (its output to /dev/null): time and peak RSS."""
+    from auditor.cli.main import run
+
+    t0 = time.perf_counter()
+    saved = os.dup(1)
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            run(["--db", url, "identity", "--snapshot", str(sid), "--format", "json"])
+        except SystemExit as exc:
+            if exc.code not in (0, None):
+                raise
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+    print(json.dumps({"identity_s": round(time.perf_counter() - t0, 2), "identity_peak_rss_mb": peak_mb()}))
+
+
 def export_child(url: str, sid: int, out: str) -> None:
     from auditor.exports.bundle import export_snapshot
     from auditor.store.engine import make_engine
@@ -123,11 +144,16 @@ def main() -> None:
     ap.add_argument("--resources", type=int, nargs="+", default=[20_000, 100_000])
     ap.add_argument("--db", default=None, help="a postgresql:// URL (a scratch database); default SQLite")
     ap.add_argument("--no-export", action="store_true", help="measure the check only")
+    ap.add_argument("--identity", action="store_true", help="also measure `auditor identity` (json to /dev/null)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--identity-child", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--export-child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]))
+        return
+    if args.identity_child:
+        identity_child(args.identity_child[0], int(args.identity_child[1]))
         return
     if args.export_child:
         export_child(args.export_child[0], int(args.export_child[1]), args.export_child[2])
@@ -149,6 +175,10 @@ def main() -> None:
                 out = subprocess.run([sys.executable, __file__, "--child", url, str(sid)],
                                      capture_output=True, text=True, check=True)
                 row.update(json.loads(out.stdout.strip().splitlines()[-1]))
+                if args.identity:
+                    out = subprocess.run([sys.executable, __file__, "--identity-child", url, str(sid)],
+                                         capture_output=True, text=True, check=True)
+                    row.update(json.loads(out.stdout.strip().splitlines()[-1]))
                 if not args.no_export:
                     out = subprocess.run([sys.executable, __file__, "--export-child", url, str(sid),
                                           str(Path(tmp) / "export")], capture_output=True, text=True, check=True)

@@ -60,7 +60,7 @@ def identity(
         sys.stdout.write(graph.to_dot())
         return EXIT_OK
     if chosen == "json":
-        sys.stdout.write(dumps_json(graph.as_dict()) + "\n")
+        graph.write_json(sys.stdout)  # streamed: the same text as dumps_json(graph.as_dict())
         return EXIT_OK
     rows = [{"mechanism": e.mechanism, "source_key": e.source_key, "trusted": f"{e.trusted_kind}:{e.trusted_id}",
              "trusted_provider": e.trusted_provider, "cross_cloud": e.cross_cloud, "external": e.external,

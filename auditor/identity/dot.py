@@ -28,7 +28,7 @@ def render_dot(graph: "TrustGraph") -> str:
              "  edge [fontsize=8];"]
     nodes = sorted({n for e in graph.edges for n in (e.trusted_node, e.source_node)})
     for n in nodes:
-        provider = graph.node_provider.get(n, "")
+        provider = graph.provider_of(n)
         attrs = [f"label={_q(_label(n))}", f"color={_q(COLOURS.get(provider, '#666666'))}"]
         if n in graph.admin_nodes:
             attrs += ['fillcolor="#ffdddd"', "penwidth=2"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator
 
+import orjson
 from sqlalchemy import Engine, delete
 
 from auditor.canonical import canonical_json
@@ -74,10 +75,16 @@ class TrustGraph:
     snapshot_id: int | None
     edges: list[TrustEdge] = field(default_factory=list)
     admin_nodes: set[str] = field(default_factory=set)
-    node_provider: dict[str, str] = field(default_factory=dict)
+    node_provider: dict[str, str] = field(default_factory=dict)  # nodes outside the index: see provider_of
     malformed: dict[str, list[str]] = field(default_factory=dict)
     index: Index | None = None
     _chains: list[Chain] | None = None
+
+    def provider_of(self, node: str) -> str:
+        """The cloud or issuer a node belongs to ("" if unknown): an indexed resource's own
+        provider, else what the edges naming it say (kept only for those nodes)."""
+        entry = self.index.by_key.get(node) if self.index is not None else None
+        return entry.provider if entry is not None else self.node_provider.get(node, "")
 
     def arcs(self) -> dict[str, list[TrustEdge]]:
         """trusted node -> edges whose source that identity can become."""
@@ -143,6 +150,30 @@ class TrustGraph:
         return {"snapshot_id": self.snapshot_id, "edges": [e.as_dict() for e in self.edges],
                 "chains": [c.as_dict() for c in self.chains()], "admin_nodes": sorted(self.admin_nodes)}
 
+    def write_json(self, out: IO[str]) -> None:
+        """:meth:`as_dict` as the CLI prints it (orjson, two-space indent, sorted keys), the
+        same text, written an edge and a chain at a time: at a million resources the whole
+        document, built then serialised, took gigabytes."""
+        out.write("{\n")
+        parts: list[tuple[str, Iterable[Any]]] = [
+            ("admin_nodes", sorted(self.admin_nodes)), ("chains", (c.as_dict() for c in self.chains())),
+            ("edges", (e.as_dict() for e in self.edges))]
+        for name, items in parts:  # the keys in sorted order, as OPT_SORT_KEYS puts them
+            out.write(f'  "{name}": ')
+            first = True
+            for item in items:
+                out.write("[\n" if first else ",\n")
+                first = False
+                out.write("    " + _json(item).replace("\n", "\n    "))
+            out.write("[],\n" if first else "\n  ],\n")
+        out.write(f'  "snapshot_id": {_json(self.snapshot_id)}\n}}\n')
+
+
+def _json(value: Any) -> str:
+    """One value as :func:`auditor.cli.output.dumps_json` writes it."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
+                        default=str).decode()
+
 
 def _estate(config: Any) -> Estate:
     return Estate.from_config(getattr(config, "estate", None))
@@ -161,7 +192,6 @@ def graph_from_index(ix: Index, snapshot_id: int | None) -> TrustGraph:
     aws, gcp, azure = AwsExtractor(ix), GcpExtractor(ix), AzureExtractor(ix)
     admin_emails: set[str] = set()
     for r in sorted(ix.by_key.values(), key=lambda r: r.resource_key):
-        g.node_provider[r.resource_key] = r.provider
         try:
             if r.type == "aws.iam.role":
                 g.edges.extend(aws.role_edges(r, g.malformed))
@@ -191,10 +221,42 @@ def graph_from_index(ix: Index, snapshot_id: int | None) -> TrustGraph:
     for e in g.edges:
         if e.details.get("privileged"):
             g.admin_nodes.add(e.source_node)
-        g.node_provider.setdefault(e.source_node, e.source_provider)
-        g.node_provider.setdefault(e.trusted_node, e.trusted_provider)
+        for node, provider in ((e.source_node, e.source_provider), (e.trusted_node, e.trusted_provider)):
+            if node not in ix.by_key:  # an indexed resource's provider is its own (provider_of)
+                g.node_provider.setdefault(node, provider)
+    _share_repeats(g.edges)
     g.edges.sort(key=lambda e: (e.source_key, e.mechanism, e.trusted_id, e.edge_id))
     return g
+
+
+def _share_repeats(edges: list[TrustEdge]) -> None:
+    """One copy of each repeated string of the edges (issuers, accounts, audiences, role
+    names, messages): every edge parsed its own from its resource's config, and the graph
+    lives for the whole check. Lists are walked once however many edges share them."""
+    memo: dict[str, str] = {}
+    walked: set[int] = set()  # non-empty lists seen (e.g. an identity's federated_from, shared)
+    one = memo.setdefault
+
+    def walk(o: Any) -> None:
+        if type(o) is dict:
+            for k, v in o.items():
+                if type(v) is str:
+                    o[k] = one(v, v)
+                elif type(v) is dict or type(v) is list:
+                    walk(v)
+        elif type(o) is list and o and id(o) not in walked:
+            walked.add(id(o))
+            for i, v in enumerate(o):
+                if type(v) is str:
+                    o[i] = one(v, v)
+                elif type(v) is dict or type(v) is list:
+                    walk(v)
+
+    for e in edges:
+        e.trusted_kind, e.trusted_id = one(e.trusted_kind, e.trusted_kind), one(e.trusted_id, e.trusted_id)
+        e.source_node, e.trusted_node = one(e.source_node, e.source_node), one(e.trusted_node, e.trusted_node)
+        walk(e.conditions)
+        walk(e.details)
 
 
 def persist_edges(engine: Engine, graph: TrustGraph) -> None:
@@ -215,14 +277,21 @@ def persist_edges(engine: Engine, graph: TrustGraph) -> None:
                    "conditions": canonical_json(e.conditions), "cross_cloud": e.cross_cloud,
                    "external": e.external, "details": canonical_json(d["details"])}
 
-    with engine.begin() as c:
+    from auditor.store.engine import small_sqlite_cache
+
+    with engine.begin() as c, small_sqlite_cache(c):  # appended rows: no need for a hot cache
         c.execute(delete(trust_edges).where(trust_edges.c.snapshot_id == graph.snapshot_id))
         chunk: list[dict[str, Any]] = []
+        size = 0
         for row in rows():  # stored per chunk: never a serialised copy of the whole graph in memory
             chunk.append(row)
-            if len(chunk) >= 500:
+            # A chunk also ends at 4 MB of JSON: an assignment's details list every credential
+            # its identity federates from (shared in memory, one copy per stored row), and 500
+            # such rows made the peak of a large check.
+            size += len(row["details"]) + len(row["conditions"])
+            if len(chunk) >= 500 or size >= 4 << 20:
                 c.execute(trust_edges.insert(), chunk)
-                chunk = []
+                chunk, size = [], 0
         if chunk:
             c.execute(trust_edges.insert(), chunk)
 

@@ -8,10 +8,13 @@ so a bucket or a role costs its policy documents, not its whole stored config.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+
+import orjson
 
 from auditor.identity.estate import Estate
 from auditor.identity.issuers import normalise_url
@@ -62,6 +65,19 @@ class _Empty(dict):  # type: ignore[type-arg]
 
 _EMPTY: dict[str, Any] = _Empty()
 KEPT_FACETS = ("admin",)  # the collector's admin verdict (roles, policies, role definitions)
+# The kept facets take one of a few values (the admin verdict): one shared read-only dict each.
+_FACETS: dict[bytes, dict[str, Any]] = {}
+
+
+def _shared_facets(kept: dict[str, Any]) -> dict[str, Any]:
+    """One read-only dict per distinct kept facets (a dict per entry was ~180 bytes each)."""
+    if not kept:
+        return _EMPTY
+    key = orjson.dumps(kept, option=orjson.OPT_SORT_KEYS)
+    shared = _FACETS.get(key)
+    if shared is None:
+        shared = _FACETS[key] = _Empty(kept)
+    return shared
 
 
 def _intern(s: Any) -> Any:
@@ -97,35 +113,90 @@ class Res:
         return cls(r.resource_key, r.provider, r.account, r.region, r.type, r.native_id, r.name, cfg, fac, tags,
                    getattr(r, "state", "present"), getattr(r, "category", ""))
 
-    def slim(self) -> "Res":
+    def slim(self) -> "Slim":
         """What the index keeps after the first pass: the config keys of :data:`KEPT_CONFIG`,
         the ``admin`` facet, no tags, and one shared copy of the repeated short strings
         (the index holds every identity of the estate until the check ends)."""
         keys = KEPT_CONFIG.get(self.type)
         cfg = self.config if keys is None else {k: self.config[k] for k in keys if k in self.config}
-        fac = {k: self.facets[k] for k in KEPT_FACETS if k in self.facets} or _EMPTY
-        return Res(self.resource_key, _intern(self.provider), _intern(self.account), _intern(self.region),
-                   _intern(self.type), self.native_id, self.name, cfg, fac, _EMPTY,
-                   _intern(self.state), _intern(self.category))
+        fac = _shared_facets({k: self.facets[k] for k in KEPT_FACETS if k in self.facets})
+        return Slim(self.resource_key, _intern(self.provider), _intern(self.account), _intern(self.region),
+                    _intern(self.type), self.native_id, self.name, _packed(cfg), fac,
+                    _intern(self.state), _intern(self.category))
+
+
+def _packed(cfg: dict[str, Any]) -> bytes | dict[str, Any]:
+    """The config as JSON bytes; a config JSON cannot carry as it is (only hand-built ones,
+    never a stored one: e.g. tuples or non-string keys) is kept parsed."""
+    if not cfg:
+        return b""
+    if not _plain(cfg):
+        return cfg
+    try:
+        packed = orjson.dumps(cfg)
+    except TypeError:  # e.g. an integer beyond 64 bits
+        return cfg
+    return bytes(memoryview(packed))  # orjson's bytes keep their (4 KB) write buffer: a copy is exact
+
+
+def _plain(v: Any) -> bool:
+    """Only what JSON gives back as it was (no tuples, subclasses, non-string keys, NaN)."""
+    t = type(v)
+    if t is dict:
+        return all(type(k) is str and _plain(x) for k, x in v.items())
+    if t is list:
+        return all(_plain(x) for x in v)
+    if t is float:
+        return math.isfinite(v)
+    return t is str or t is int or t is bool or v is None
+
+
+class Slim:
+    """An index entry: a :class:`Res` whose kept config is held as its JSON bytes and decoded
+    on each read. Parsed, a config is a tree of small dicts, lists and strings several times
+    its JSON size, allocated between the first pass's transient documents (which then
+    fragments the heap); the index holds one entry per identity of the estate for the whole
+    check, so at a million resources the parsed form cost hundreds of MB. Each read of a
+    packed config returns a fresh dict (readers must not count on changing the entry)."""
+
+    __slots__ = ("resource_key", "provider", "account", "region", "type", "native_id", "name", "_config",
+                 "facets", "state", "category")
+    tags: dict[str, Any] = _EMPTY
+
+    def __init__(self, resource_key: str, provider: str, account: str, region: str, type: str, native_id: str,
+                 name: str | None, config: bytes | dict[str, Any], facets: dict[str, Any], state: str, category: str) -> None:
+        self.resource_key, self.provider, self.account, self.region = resource_key, provider, account, region
+        self.type, self.native_id, self.name, self._config = type, native_id, name, config
+        self.facets, self.state, self.category = facets, state, category
+
+    @property
+    def config(self) -> dict[str, Any]:
+        c = self._config
+        if type(c) is bytes:
+            return orjson.loads(c) if c else {}
+        return c  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return f"Slim({self.resource_key!r}, {self.type!r})"
 
 
 @dataclass(slots=True)
 class Index:
     estate: Estate
-    by_key: dict[str, Res] = field(default_factory=dict)
-    aws_roles_by_arn: dict[str, Res] = field(default_factory=dict)
-    aws_roles_by_name: dict[tuple[str, str], Res] = field(default_factory=dict)
-    aws_policies_by_arn: dict[str, Res] = field(default_factory=dict)
-    aws_oidc_by_url: dict[tuple[str, str], Res] = field(default_factory=dict)
-    aws_saml_by_arn: dict[str, Res] = field(default_factory=dict)
-    gcp_sa_by_uid: dict[str, Res] = field(default_factory=dict)
-    gcp_sa_by_email: dict[str, Res] = field(default_factory=dict)
-    gcp_pools: dict[tuple[str, str], Res] = field(default_factory=dict)  # (project id, pool id)
+    by_key: dict[str, Slim] = field(default_factory=dict)
+    aws_roles_by_arn: dict[str, Slim] = field(default_factory=dict)
+    aws_roles_by_name: dict[tuple[str, str], Slim] = field(default_factory=dict)
+    aws_policies_by_arn: dict[str, Slim] = field(default_factory=dict)
+    aws_oidc_by_url: dict[tuple[str, str], Slim] = field(default_factory=dict)
+    aws_saml_by_arn: dict[str, Slim] = field(default_factory=dict)
+    gcp_sa_by_uid: dict[str, Slim] = field(default_factory=dict)
+    gcp_sa_by_email: dict[str, Slim] = field(default_factory=dict)
+    gcp_pools: dict[tuple[str, str], Slim] = field(default_factory=dict)  # (project id, pool id)
     gcp_project_alias: dict[str, str] = field(default_factory=dict)  # project number -> id
-    azure_uami_by_principal: dict[str, Res] = field(default_factory=dict)
-    azure_role_defs: dict[str, Res] = field(default_factory=dict)  # guid -> definition
-    azure_assignments_by_principal: dict[str, list[Res]] = field(default_factory=dict)
-    azure_fics_by_identity: dict[str, list[Res]] = field(default_factory=dict)  # lower-cased UAMI id
+    azure_uami_by_principal: dict[str, Slim] = field(default_factory=dict)
+    azure_role_defs: dict[str, Slim] = field(default_factory=dict)  # guid -> definition
+    azure_assignments_by_principal: dict[str, list[Slim]] = field(default_factory=dict)
+    azure_fics_by_identity: dict[str, list[Slim]] = field(default_factory=dict)  # lower-cased UAMI id
     # Facts derived from the above and asked for many times (e.g. a role's parsed policies, once per
     # bucket it might read): computed on first use, valid while the index no longer changes.
     derived: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -177,7 +248,7 @@ class Index:
             guid = str(c.get("name") or r.native_id.rsplit("/", 1)[-1]).lower()
             self.azure_role_defs[guid] = r
 
-    def of_type(self, *types: str) -> Iterable[Res]:
+    def of_type(self, *types: str) -> Iterable[Slim]:
         return (r for r in self.by_key.values() if r.type in types)
 
     def project_id(self, ref: str) -> str:

@@ -28,6 +28,7 @@ from auditor.rules.registry import Rule, RuleContext, observers, select
 from auditor.rules.verdict import (
     SEVERITIES, STATUS_WEIGHT, UNKNOWN, Finding, Result, at_or_above, failing_at_or_above, severity_rank,
 )
+from auditor.store.engine import release_sqlite_cache
 
 log = logging.getLogger(__name__)
 __all__ = ["evaluate", "evaluate_stream", "run_checks", "check_snapshot", "read_findings", "CheckSummary", "persist_findings", "failing_at_or_above", "make_context", "chosen_rules"]
@@ -89,7 +90,7 @@ class _Findings:
 
 def _stub(key: str, graph: TrustGraph) -> Res:
     """A graph node that is not a stored resource (e.g. an admin identity outside the snapshot)."""
-    return Res(key, graph.node_provider.get(key, ""), "", "", "", "", None, {}, {}, {})
+    return Res(key, graph.provider_of(key), "", "", "", "", None, {}, {}, {})
 
 
 def finding_order(f: Finding) -> tuple[int, bool, str, str]:
@@ -211,11 +212,16 @@ class FindingWriter:
     of the rules that ran are replaced whole or not at all (re-running is idempotent)."""
 
     BATCH = 2000
+    # Also flushed at this many bytes of message and evidence: one finding can carry a long
+    # list (e.g. every custom role of a subscription), and 2000 such rows held at once made
+    # the peak of a large check.
+    BATCH_BYTES = 4 << 20
 
     def __init__(self, engine: Engine, snapshot_id: int, rule_ids: Iterable[str]) -> None:
         self.engine, self.snapshot_id, self.rule_ids = engine, snapshot_id, list(rule_ids)
         self._row = _finding_row(snapshot_id, {})
         self._pending: list[dict[str, Any]] = []
+        self._pending_bytes = 0
         self._conn: Any = None
         self._tx: Any = None
         self.counts = CheckCounts()
@@ -232,14 +238,17 @@ class FindingWriter:
 
     def add(self, findings: list[Finding]) -> None:
         self.counts.add(findings)
-        self._pending.extend(self._row(f) for f in findings)
-        if len(self._pending) >= self.BATCH:
+        for f in findings:
+            row = self._row(f)
+            self._pending.append(row)
+            self._pending_bytes += len(row["evidence"]) + len(row["message"])
+        if len(self._pending) >= self.BATCH or self._pending_bytes >= self.BATCH_BYTES:
             self._flush()
 
     def _flush(self) -> None:
         if self._pending:
             self._conn.execute(self._table.insert(), self._pending)
-            self._pending = []
+            self._pending, self._pending_bytes = [], 0
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
         try:
@@ -248,6 +257,9 @@ class FindingWriter:
                 self._tx.commit()
             else:
                 self._tx.rollback()
+            # The findings index kept this connection's page cache full (64 MB on SQLite):
+            # free it rather than hand it to the pool's next user.
+            release_sqlite_cache(self._conn)
         finally:
             self._conn.close()
 

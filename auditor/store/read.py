@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import Engine, and_, exists, or_, select
 
 from auditor.model import COMPLETED_STATUSES, SnapshotStatus
+from auditor.store.engine import small_sqlite_cache
 from auditor.store.schema import collection_units, resource_versions as rv, snapshots
 
 VISIBLE_STATUSES = (SnapshotStatus.COMPLETE.value, SnapshotStatus.PARTIAL.value)
@@ -116,7 +117,7 @@ def as_of_query(snapshot_id: int, *, provider: str | None = None, type_: str | N
 def iter_resources(engine: Engine, snapshot_id: int, *, chunk: int = 2000, **filters: Any) -> Iterator[StoredResource]:
     """Stream resources as of a snapshot (server-side cursor; memory stays flat)."""
     loads = orjson.loads
-    with engine.connect().execution_options(stream_results=True, yield_per=chunk) as c:
+    with engine.connect().execution_options(stream_results=True, yield_per=chunk) as c, small_sqlite_cache(c):
         for row in c.execute(as_of_query(snapshot_id, **filters)):
             m = row._mapping
             yield StoredResource(
@@ -126,6 +127,7 @@ def iter_resources(engine: Engine, snapshot_id: int, *, chunk: int = 2000, **fil
                 tags=loads(m["tags"]), config=loads(m["config"]), facets=loads(m["facets"]),
                 content_hash=m["content_hash"], state=m["state"],
             )
+
 
 
 def resource_history(engine: Engine, resource_key: str) -> list[dict[str, Any]]:

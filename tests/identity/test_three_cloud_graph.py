@@ -98,3 +98,19 @@ def test_cycles_terminate():
     key = lambda n: f"aws.iam.role|arn:aws:iam::{AWS_ACCT}:role/{n}"  # noqa: E731
     assert {tuple(c.nodes) for c in g.chains()} == {
         (key("a"), key("b"), key("c")), (key("b"), key("c"), key("a")), (key("c"), key("a"), key("b"))}
+
+
+def test_streamed_json_is_the_printed_document(seeded):
+    """`auditor identity --format json` writes the graph an edge at a time: the same text as
+    the whole document serialised at once (the format users and scripts already read)."""
+    import io
+
+    from auditor.cli.output import dumps_json
+
+    engine, sid = seeded
+    graph = build_trust_graph(engine, CONFIG, sid, persist=False)
+    assert graph.edges and graph.chains() and graph.admin_nodes
+    out = io.StringIO()
+    graph.write_json(out)
+    assert out.getvalue() == dumps_json(graph.as_dict()) + "\n"
+    assert json.loads(out.getvalue())["snapshot_id"] == sid
