@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from auditor import __version__
 from auditor.errors import AuditorError, UsageError
 from auditor.rules.verdict import SEVERITIES, STATUSES  # re-exported for the exporters
+from auditor.store.engine import small_sqlite_cache
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +247,7 @@ class _StoredRows:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         t = self._table()
         q = select(t).where(t.c.snapshot_id == self.snapshot_id).order_by(*self._order(t))
-        with self.engine.connect().execution_options(stream_results=True, yield_per=self.chunk) as c:
+        with self.engine.connect().execution_options(stream_results=True, yield_per=self.chunk) as c, small_sqlite_cache(c):
             for row in c.execute(q).mappings():
                 yield self._normalise(row)
 
@@ -436,7 +437,7 @@ class UnitSource:
         from auditor.store.schema import collection_units as cu
 
         q = select(cu).where(cu.c.snapshot_id == self.snapshot_id).order_by(cu.c.unit_key)
-        with self.engine.connect().execution_options(stream_results=True, yield_per=self.chunk) as c:
+        with self.engine.connect().execution_options(stream_results=True, yield_per=self.chunk) as c, small_sqlite_cache(c):
             for row in c.execute(q).mappings():
                 yield dict(row)
 
@@ -469,7 +470,7 @@ class FailPairs:
 
         q = select(findings.c.rule_id, findings.c.resource_key).where(
             findings.c.snapshot_id == self.snapshot_id, findings.c.status == "FAIL")
-        with self.engine.connect().execution_options(stream_results=True, yield_per=5000) as c:
+        with self.engine.connect().execution_options(stream_results=True, yield_per=5000) as c, small_sqlite_cache(c):
             for rule_id, key in c.execute(q):
                 yield rule_id, key or ""
 
