@@ -16,13 +16,13 @@ import sys
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
-import orjson
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from auditor.jsonstream import dumps_json, write_json_array
 from auditor.textsafe import SpreadsheetWriter, terminal_safe
 
 FORMATS = ("table", "json", "csv")
@@ -34,11 +34,6 @@ def _plain(v: Any) -> Any:
     if isinstance(v, date):
         return v.isoformat()
     return v
-
-
-def dumps_json(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
-                        default=str).decode()
 
 
 def cell_str(v: Any) -> str:
@@ -150,13 +145,8 @@ def render_stream(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: s
     are written as they come: a million findings never sit in memory as a list. A table
     needs every row for its widths, so it takes the list."""
     if fmt == "json":
-        out = sys.stdout
-        first = True
-        for r in rows:
-            out.write("[\n" if first else ",\n")
-            first = False
-            out.write("  " + dumps_json(r).replace("\n", "\n  "))
-        out.write("[]\n" if first else "\n]\n")
+        write_json_array(sys.stdout, rows, "  ")
+        sys.stdout.write("\n")
         return
     if fmt == "csv":
         _write_csv(rows, columns)

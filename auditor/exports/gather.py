@@ -422,36 +422,19 @@ def gather(engine: Engine, snapshot_id: int, *, baseline: Any = None, drift_repo
     )
 
 
-class UnitSource:
+class UnitSource(_StoredRows):
     """The snapshot's collection units in unit-key order, streamed on every pass; ``len`` is
     a COUNT. Real estates have about one unit per two resources: half a million dicts at a
     million resources would outweigh the rest of an export. A list works wherever this does."""
 
+    table_name = "collection_units"
     chunk = 5000
 
-    def __init__(self, engine: Engine, snapshot_id: int) -> None:
-        self.engine, self.snapshot_id = engine, snapshot_id
-        self._len: int | None = None
+    def _order(self, t: Any) -> list[Any]:
+        return [t.c.unit_key]
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        from auditor.store.schema import collection_units as cu
-
-        q = select(cu).where(cu.c.snapshot_id == self.snapshot_id).order_by(cu.c.unit_key)
-        with self.engine.connect().execution_options(stream_results=True, yield_per=self.chunk) as c, small_sqlite_cache(c):
-            for row in c.execute(q).mappings():
-                yield dict(row)
-
-    def __len__(self) -> int:
-        if self._len is None:
-            from auditor.store.schema import collection_units as cu
-
-            with self.engine.connect() as c:
-                self._len = int(c.execute(select(func.count()).select_from(cu).where(
-                    cu.c.snapshot_id == self.snapshot_id)).scalar_one())
-        return self._len
-
-    def __bool__(self) -> bool:
-        return len(self) > 0
+    def _normalise(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(row)
 
 
 def _read_units(engine: Engine, snapshot_id: int) -> UnitSource:

@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Iterator
 
-import orjson
 from sqlalchemy import Engine, delete
 
 from auditor.canonical import canonical_json
@@ -24,6 +23,7 @@ from auditor.identity.extract_azure import AzureExtractor
 from auditor.identity.extract_gcp import GcpExtractor
 from auditor.identity.index import Index, Res
 from auditor.identity.permissions import aws_is_admin
+from auditor.jsonstream import dumps_json, write_json_array
 from auditor.model import make_key
 
 log = logging.getLogger(__name__)
@@ -160,19 +160,9 @@ class TrustGraph:
             ("edges", (e.as_dict() for e in self.edges))]
         for name, items in parts:  # the keys in sorted order, as OPT_SORT_KEYS puts them
             out.write(f'  "{name}": ')
-            first = True
-            for item in items:
-                out.write("[\n" if first else ",\n")
-                first = False
-                out.write("    " + _json(item).replace("\n", "\n    "))
-            out.write("[],\n" if first else "\n  ],\n")
-        out.write(f'  "snapshot_id": {_json(self.snapshot_id)}\n}}\n')
-
-
-def _json(value: Any) -> str:
-    """One value as :func:`auditor.cli.output.dumps_json` writes it."""
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
-                        default=str).decode()
+            write_json_array(out, items, "    ")
+            out.write(",\n")
+        out.write(f'  "snapshot_id": {dumps_json(self.snapshot_id)}\n}}\n')
 
 
 def _estate(config: Any) -> Estate:
