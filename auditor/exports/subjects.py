@@ -57,6 +57,7 @@ class SubjectIndex:
         self._db.execute("CREATE TABLE nf (rule TEXT, key TEXT, n INTEGER, PRIMARY KEY (rule, key)) WITHOUT ROWID")
         self.controls: dict[tuple[str, str], int] = {}
         self.rules: dict[int, set[str]] = {}
+        self._rules_by_prefix: dict[str, tuple[str, ...]] = {}
         self._fill(findings)
         self._tallies: dict[tuple[frozenset[str], str | None], tuple[tuple[str, ...], tuple[str, ...], int, int, int]] = {}
 
@@ -143,14 +144,22 @@ class SubjectIndex:
     def failing_location(self, key: str | None, rule_prefix: str, default: str = "unknown") -> str:
         """The location of resource ``key`` when a rule starting with ``rule_prefix`` failed on it
         (what the report shows next to a residency finding), else ``default``."""
-        rules = [r for (r,) in self._db.execute("SELECT DISTINCT rule FROM nf WHERE substr(rule, 1, ?) = ?",
-                                                 (len(rule_prefix), rule_prefix))]
+        rules = self._failing_rules(rule_prefix)
         if key is None or not rules:
             return default
         marks = ",".join("?" * len(rules))
         row = self._db.execute(f"SELECT loc FROM rl WHERE key = ? AND EXISTS (SELECT 1 FROM nf WHERE nf.key = rl.key "
                                f"AND nf.rule IN ({marks})) LIMIT 1", (key, *rules)).fetchone()
         return default if row is None else row[0]
+
+    def _failing_rules(self, rule_prefix: str) -> tuple[str, ...]:
+        """Rules starting with ``rule_prefix`` that failed somewhere: one scan of the FAIL table per
+        prefix (it is complete once filled), not one per report row asking."""
+        rules = self._rules_by_prefix.get(rule_prefix)
+        if rules is None:
+            rules = self._rules_by_prefix[rule_prefix] = tuple(r for (r,) in self._db.execute(
+                "SELECT DISTINCT rule FROM nf WHERE substr(rule, 1, ?) = ?", (len(rule_prefix), rule_prefix)))
+        return rules
 
     def close(self) -> None:
         self._db.close()

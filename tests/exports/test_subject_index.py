@@ -96,3 +96,21 @@ def test_joined_cells_are_written_as_the_spreadsheet_writer_writes_the_joined_te
         SpreadsheetWriter(want).writerow([cell_text(v) for v in row])
         _write_joined_row(got, [JoinedCell(v) if isinstance(v, list) else v for v in row])
         assert got.getvalue() == want.getvalue(), row
+
+
+def test_failing_location_names_a_resource_only_where_a_prefixed_rule_failed_on_it() -> None:
+    """The report's residency rows: every ask (one per row) gives the location of a resource a
+    residency rule failed on, and the default for any other, however often it is asked."""
+    findings = [
+        {"rule_id": "residency.x", "status": "FAIL", "resource_key": "k1", "frameworks": {}},
+        {"rule_id": "residency.x", "status": "PASS", "resource_key": "k2", "frameworks": {}},
+        {"rule_id": "r.one", "status": "FAIL", "resource_key": "k3", "frameworks": {}},
+    ]
+    index = SubjectIndex(findings)
+    index.load_locations([("k1", "EU"), ("k2", "US"), ("k3", "JP")])
+    for _ in range(3):
+        assert [index.failing_location(k, "residency.") for k in ("k1", "k2", "k3", "k4", None)] == \
+            ["EU", "unknown", "unknown", "unknown", "unknown"]
+    assert index.failing_location("k3", "r.") == "JP"
+    assert index.fails_by_location("residency.") == {"EU": 1}
+    index.close()
